@@ -1,0 +1,254 @@
+//! What a handler knows about the request it serves, and how it talks back.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::McpError;
+use crate::jsonrpc::{self, RequestId};
+use crate::model::{
+    CreateMessageRequest, CreateMessageResult, ElicitRequest, ElicitResult, ListRootsResult, LogLevel, Meta,
+};
+use crate::outbox::{Outbox, PendingRequests};
+use crate::version::ProtocolVersion;
+
+/// Why a server-to-client request did not produce an answer.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientRequestError {
+    /// The transport cannot carry a request to the client here (a JSON-only
+    /// response, a buffered Lambda response, or a client that does not
+    /// accept `text/event-stream`).
+    #[error("the client cannot be asked: this response has no back channel (it needs an SSE response stream)")]
+    NoBackChannel,
+    /// The client said in `initialize` that it lacks this capability.
+    #[error("the client does not support {0}")]
+    NotSupported(&'static str),
+    /// No answer within the configured time.
+    #[error("the client did not answer within {0:?}")]
+    Timeout(Duration),
+    /// The request being served was cancelled.
+    #[error("the request was cancelled")]
+    Cancelled,
+    /// The client answered with an error.
+    #[error("the client answered with an error: {0}")]
+    Rejected(McpError),
+    /// The client's answer did not have the expected shape.
+    #[error("the client's answer was malformed: {0}")]
+    InvalidResponse(String),
+}
+
+/// The per-request context handed to every handler. Cheap to clone.
+#[derive(Clone)]
+pub struct RequestContext {
+    inner: Arc<ContextInner>,
+}
+
+impl std::fmt::Debug for RequestContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestContext")
+            .field("request_id", &self.inner.id)
+            .field("protocol_version", &self.inner.protocol_version)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) struct ContextInner {
+    pub(crate) id: RequestId,
+    pub(crate) meta: Option<Meta>,
+    pub(crate) protocol_version: ProtocolVersion,
+    pub(crate) log_level: Option<LogLevel>,
+    pub(crate) session_id: Option<Arc<str>>,
+    pub(crate) client_capabilities: Option<Arc<Value>>,
+    pub(crate) http: Option<Arc<http::request::Parts>>,
+    pub(crate) outbox: Option<Arc<Outbox>>,
+    pub(crate) pending: Option<Arc<PendingRequests>>,
+    pub(crate) cancel: CancellationToken,
+    pub(crate) client_request_timeout: Duration,
+}
+
+impl RequestContext {
+    pub(crate) fn new(inner: ContextInner) -> Self {
+        Self { inner: Arc::new(inner) }
+    }
+
+    /// A context for calling handlers outside any transport (unit tests of
+    /// your tools): no back channel, notifications dropped.
+    pub fn detached(id: RequestId) -> Self {
+        Self::new(ContextInner {
+            id,
+            meta: None,
+            protocol_version: ProtocolVersion::LATEST_INITIALIZE,
+            log_level: None,
+            session_id: None,
+            client_capabilities: None,
+            http: None,
+            outbox: None,
+            pending: None,
+            cancel: CancellationToken::new(),
+            client_request_timeout: Duration::from_secs(60),
+        })
+    }
+
+    /// The JSON-RPC id of the request.
+    pub fn request_id(&self) -> &RequestId {
+        &self.inner.id
+    }
+
+    /// The request's `params._meta`, passed through untouched.
+    pub fn meta(&self) -> Option<&Meta> {
+        self.inner.meta.as_ref()
+    }
+
+    /// The client's progress token, if it asked for progress.
+    pub fn progress_token(&self) -> Option<&Value> {
+        self.inner.meta.as_ref().and_then(|m| m.get("progressToken"))
+    }
+
+    /// The protocol revision of this request.
+    pub fn protocol_version(&self) -> ProtocolVersion {
+        self.inner.protocol_version
+    }
+
+    /// The session, when the endpoint runs with sessions.
+    pub fn session_id(&self) -> Option<&str> {
+        self.inner.session_id.as_deref()
+    }
+
+    /// The client's declared capabilities, when known (sessions keep them).
+    pub fn client_capabilities(&self) -> Option<&Value> {
+        self.inner.client_capabilities.as_deref()
+    }
+
+    /// The HTTP request's headers (absent outside HTTP).
+    pub fn headers(&self) -> Option<&http::HeaderMap> {
+        self.inner.http.as_ref().map(|p| &p.headers)
+    }
+
+    /// The HTTP request's extensions: where shells put what they know
+    /// (the Lambda context, an authenticated principal, ...).
+    pub fn extensions(&self) -> Option<&http::Extensions> {
+        self.inner.http.as_ref().map(|p| &p.extensions)
+    }
+
+    /// Whether the client cancelled this request (or went away).
+    pub fn is_cancelled(&self) -> bool {
+        self.inner.cancel.is_cancelled()
+    }
+
+    /// Completes when the request is cancelled; `select!` on it in long work.
+    pub fn cancelled(&self) -> impl Future<Output = ()> + Send + 'static {
+        self.inner.cancel.clone().cancelled_owned()
+    }
+
+    /// Reports progress, if the client sent a progress token (otherwise a no-op).
+    pub fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
+        let Some(token) = self.progress_token() else { return };
+        #[derive(Serialize)]
+        struct P<'a> {
+            #[serde(rename = "progressToken")]
+            token: &'a Value,
+            progress: f64,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            total: Option<f64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            message: Option<&'a str>,
+        }
+        self.notify("notifications/progress", &P { token, progress, total, message });
+    }
+
+    /// Sends a log message to the client if `level` passes the level the
+    /// client set with `logging/setLevel` (everything passes when unset).
+    pub fn log(&self, level: LogLevel, data: impl Serialize) {
+        self.log_as(level, None, data);
+    }
+
+    /// Like [`log`](Self::log) with a logger name.
+    pub fn log_as(&self, level: LogLevel, logger: Option<&str>, data: impl Serialize) {
+        if self.inner.log_level.is_some_and(|min| level < min) {
+            return;
+        }
+        #[derive(Serialize)]
+        struct L<'a, D> {
+            level: LogLevel,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            logger: Option<&'a str>,
+            data: D,
+        }
+        self.notify("notifications/message", &L { level, logger, data });
+    }
+
+    /// Sends any notification related to this request. Dropped (with a
+    /// debug log) when the response cannot carry it.
+    pub fn notify(&self, method: &str, params: &impl Serialize) {
+        match &self.inner.outbox {
+            Some(outbox) => outbox.push(jsonrpc::notification_bytes(method, params)),
+            None => tracing::debug!(method, "notification dropped: this response cannot stream"),
+        }
+    }
+
+    /// Asks the user for input (`elicitation/create`).
+    pub async fn elicit(&self, request: ElicitRequest) -> Result<ElicitResult, ClientRequestError> {
+        self.require_capability("elicitation")?;
+        self.client_request("elicitation/create", &request).await
+    }
+
+    /// Asks the client's model to sample (`sampling/createMessage`).
+    pub async fn sample(&self, request: CreateMessageRequest) -> Result<CreateMessageResult, ClientRequestError> {
+        self.require_capability("sampling")?;
+        self.client_request("sampling/createMessage", &request).await
+    }
+
+    /// Asks the client for its roots (`roots/list`).
+    pub async fn list_roots(&self) -> Result<ListRootsResult, ClientRequestError> {
+        self.require_capability("roots")?;
+        self.client_request("roots/list", &serde_json::json!({})).await
+    }
+
+    fn require_capability(&self, name: &'static str) -> Result<(), ClientRequestError> {
+        match self.client_capabilities() {
+            Some(caps) if caps.get(name).is_none() => Err(ClientRequestError::NotSupported(name)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Sends any request to the client and waits for its answer.
+    pub async fn client_request<R: DeserializeOwned>(
+        &self,
+        method: &str,
+        params: &impl Serialize,
+    ) -> Result<R, ClientRequestError> {
+        let (Some(outbox), Some(pending)) = (&self.inner.outbox, &self.inner.pending) else {
+            return Err(ClientRequestError::NoBackChannel);
+        };
+        if !outbox.back_channel {
+            return Err(ClientRequestError::NoBackChannel);
+        }
+        let (id, rx, _guard) = pending.register(self.inner.session_id.clone());
+        outbox.push(jsonrpc::request_bytes(&id, method, params));
+        let timeout = self.inner.client_request_timeout;
+        let answer = tokio::select! {
+            r = tokio::time::timeout(timeout, rx) => match r {
+                Err(_) => return Err(ClientRequestError::Timeout(timeout)),
+                Ok(Err(_)) => return Err(ClientRequestError::NoBackChannel),
+                Ok(Ok(answer)) => answer,
+            },
+            () = self.inner.cancel.cancelled() => return Err(ClientRequestError::Cancelled),
+        };
+        let value = answer.map_err(ClientRequestError::Rejected)?;
+        serde_json::from_value(value).map_err(|e| ClientRequestError::InvalidResponse(e.to_string()))
+    }
+
+    pub(crate) fn outbox(&self) -> Option<&Arc<Outbox>> {
+        self.inner.outbox.as_ref()
+    }
+
+    pub(crate) fn cancel_token(&self) -> &CancellationToken {
+        &self.inner.cancel
+    }
+}

@@ -1,0 +1,221 @@
+//! The response body: one JSON message, or an SSE stream that drives the
+//! handler future itself (no task is spawned to run a handler).
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::{BufMut as _, Bytes, BytesMut};
+use futures_util::future::BoxFuture;
+use http_body::{Frame, SizeHint};
+use tokio::sync::mpsc;
+use tokio_util::sync::WaitForCancellationFutureOwned;
+
+use crate::outbox::Outbox;
+
+/// Body of every response the endpoint produces.
+pub struct McpBody {
+    kind: Kind,
+}
+
+enum Kind {
+    Full(Option<Bytes>),
+    Post(Box<PostStream>),
+    Get(Box<GetStream>),
+}
+
+impl std::fmt::Debug for McpBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match &self.kind {
+            Kind::Full(_) => "full",
+            Kind::Post(_) => "post-sse",
+            Kind::Get(_) => "get-sse",
+        };
+        f.debug_struct("McpBody").field("kind", &kind).finish()
+    }
+}
+
+impl McpBody {
+    /// A body of `bytes`.
+    pub fn full(bytes: impl Into<Bytes>) -> Self {
+        Self { kind: Kind::Full(Some(bytes.into())) }
+    }
+    /// An empty body.
+    pub fn empty() -> Self {
+        Self { kind: Kind::Full(None) }
+    }
+    pub(crate) fn post_stream(s: PostStream) -> Self {
+        Self { kind: Kind::Post(Box::new(s)) }
+    }
+    pub(crate) fn get_stream(s: GetStream) -> Self {
+        Self { kind: Kind::Get(Box::new(s)) }
+    }
+}
+
+impl Default for McpBody {
+    fn default() -> Self {
+        Self::empty()
+    }
+}
+
+impl http_body::Body for McpBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        let this = self.get_mut();
+        match &mut this.kind {
+            Kind::Full(b) => Poll::Ready(b.take().filter(|b| !b.is_empty()).map(|b| Ok(Frame::data(b)))),
+            Kind::Post(s) => s.poll_next(cx).map(|o| o.map(|b| Ok(Frame::data(b)))),
+            Kind::Get(s) => s.poll_next(cx).map(|o| o.map(|b| Ok(Frame::data(b)))),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        matches!(&self.kind, Kind::Full(None))
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.kind {
+            Kind::Full(Some(b)) => SizeHint::with_exact(b.len() as u64),
+            Kind::Full(None) => SizeHint::with_exact(0),
+            _ => SizeHint::default(),
+        }
+    }
+}
+
+/// Numbers SSE events within one stream.
+pub(crate) struct EventIds {
+    prefix: Arc<str>,
+    next: u64,
+}
+
+impl EventIds {
+    pub(crate) fn new(prefix: Arc<str>) -> Self {
+        Self { prefix, next: 0 }
+    }
+    fn next(&mut self) -> String {
+        let id = format!("{}-{}", self.prefix, self.next);
+        self.next += 1;
+        id
+    }
+}
+
+/// One `message` event carrying a JSON-RPC message.
+pub(crate) fn sse_event(ids: &mut EventIds, data: &[u8]) -> Bytes {
+    let id = ids.next();
+    let mut b = BytesMut::with_capacity(data.len() + id.len() + 32);
+    b.put_slice(b"event: message\nid: ");
+    b.put_slice(id.as_bytes());
+    b.put_slice(b"\ndata: ");
+    b.put_slice(data);
+    b.put_slice(b"\n\n");
+    b.freeze()
+}
+
+/// The priming event of SEP-1699: an id, empty data, and retry advice.
+pub(crate) fn priming_event(ids: &mut EventIds, retry: Option<Duration>) -> Bytes {
+    let id = ids.next();
+    match retry {
+        Some(r) => Bytes::from(format!("id: {id}\nretry: {}\ndata: \n\n", r.as_millis())),
+        None => Bytes::from(format!("id: {id}\ndata: \n\n")),
+    }
+}
+
+/// A complete SSE body: the queued messages, then the response.
+pub(crate) fn sse_complete(ids: &mut EventIds, priming: Option<Bytes>, outbox: &Outbox, response: &[u8]) -> Bytes {
+    let mut b = BytesMut::new();
+    if let Some(p) = priming {
+        b.put(p);
+    }
+    while let Some(msg) = outbox.pop() {
+        b.put(sse_event(ids, &msg));
+    }
+    b.put(sse_event(ids, response));
+    b.freeze()
+}
+
+/// A POST answered with SSE: polls the handler and forwards what it emits,
+/// then the response, then ends. Dropping it (client gone) drops the
+/// handler, which cancels it.
+pub(crate) struct PostStream {
+    pub(crate) fut: Option<BoxFuture<'static, Bytes>>,
+    pub(crate) outbox: Arc<Outbox>,
+    pub(crate) priming: Option<Bytes>,
+    pub(crate) response: Option<Bytes>,
+    pub(crate) ids: EventIds,
+    pub(crate) guard: Option<Box<dyn Send + Sync>>,
+}
+
+impl PostStream {
+    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Bytes>> {
+        if let Some(p) = self.priming.take() {
+            return Poll::Ready(Some(p));
+        }
+        if let Some(fut) = &mut self.fut {
+            self.outbox.register(cx.waker());
+            if let Poll::Ready(resp) = fut.as_mut().poll(cx) {
+                self.fut = None;
+                self.response = Some(resp);
+            }
+        }
+        if let Some(msg) = self.outbox.pop() {
+            return Poll::Ready(Some(sse_event(&mut self.ids, &msg)));
+        }
+        if self.fut.is_some() {
+            return Poll::Pending;
+        }
+        if let Some(resp) = self.response.take() {
+            self.guard = None;
+            return Poll::Ready(Some(sse_event(&mut self.ids, &resp)));
+        }
+        Poll::Ready(None)
+    }
+}
+
+/// The standalone GET stream of a session: server notifications not tied to
+/// a request, keep-alive comments, closed on shutdown or session end.
+pub(crate) struct GetStream {
+    pub(crate) rx: mpsc::Receiver<Bytes>,
+    pub(crate) priming: Option<Bytes>,
+    pub(crate) keep_alive: Option<(Duration, Pin<Box<tokio::time::Sleep>>)>,
+    pub(crate) shutdown: Pin<Box<WaitForCancellationFutureOwned>>,
+    pub(crate) ids: EventIds,
+    pub(crate) _guard: Box<dyn Send + Sync>,
+}
+
+impl GetStream {
+    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Bytes>> {
+        if let Some(p) = self.priming.take() {
+            return Poll::Ready(Some(p));
+        }
+        if self.shutdown.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(None);
+        }
+        match self.rx.poll_recv(cx) {
+            Poll::Ready(Some(msg)) => {
+                self.reset_keep_alive();
+                return Poll::Ready(Some(sse_event(&mut self.ids, &msg)));
+            }
+            Poll::Ready(None) => return Poll::Ready(None),
+            Poll::Pending => {}
+        }
+        if let Some((_, sleep)) = &mut self.keep_alive
+            && sleep.as_mut().poll(cx).is_ready()
+        {
+            self.reset_keep_alive();
+            return Poll::Ready(Some(Bytes::from_static(b": keep-alive\n\n")));
+        }
+        Poll::Pending
+    }
+
+    fn reset_keep_alive(&mut self) {
+        if let Some((period, sleep)) = &mut self.keep_alive {
+            let deadline = tokio::time::Instant::now() + *period;
+            sleep.as_mut().reset(deadline);
+        }
+    }
+}

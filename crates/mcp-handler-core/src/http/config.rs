@@ -1,0 +1,169 @@
+//! Endpoint configuration: `Default` + `with_*`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::session::SessionStore;
+
+/// Which `Host` headers the endpoint serves (DNS-rebinding defence).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HostPolicy {
+    /// `localhost`, `127.0.0.1` and `[::1]`, any port: right for a server
+    /// bound to loopback, which a browser page could otherwise reach
+    /// through a rebound DNS name.
+    Localhost,
+    /// These host names (compared without port, case-insensitively).
+    List(Vec<String>),
+    /// Any host: for servers behind a load balancer, API Gateway or a
+    /// Lambda Function URL, where the platform fixes the host.
+    Any,
+}
+
+/// Which `Origin` headers the endpoint serves. Requests without `Origin`
+/// (non-browser clients) always pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OriginPolicy {
+    /// Localhost origins, and origins whose host equals the request's
+    /// `Host` (same-origin browser pages).
+    SameHostOrLocalhost,
+    /// Exactly these origins (e.g. `https://app.example.com`).
+    List(Vec<String>),
+    /// Any origin.
+    Any,
+}
+
+/// How responses that carry notifications are delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ResponseMode {
+    /// Stream SSE events as the handler emits them; server-to-client
+    /// requests work. For servers and Lambda response streaming.
+    Streaming,
+    /// Run the handler to completion, then answer JSON, or one complete SSE
+    /// body when it emitted notifications. No server-to-client requests.
+    /// For Lambda buffered integrations (API Gateway, ALB).
+    Buffered,
+}
+
+/// When a request is answered with `text/event-stream`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SseMode {
+    /// JSON unless the handler emits a notification or request first: the
+    /// plain path stays a single JSON body.
+    OnDemand,
+    /// Every handler call (tools, resources, prompts, completion) streams,
+    /// when the client accepts it.
+    Always,
+}
+
+/// Configuration of the streamable-HTTP endpoint.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct EndpointConfig {
+    pub(crate) max_body_bytes: usize,
+    pub(crate) hosts: HostPolicy,
+    pub(crate) origins: OriginPolicy,
+    pub(crate) sessions: Option<Arc<dyn SessionStore>>,
+    pub(crate) response_mode: ResponseMode,
+    pub(crate) sse_mode: SseMode,
+    pub(crate) sse_retry: Option<Duration>,
+    pub(crate) keep_alive: Option<Duration>,
+    pub(crate) client_request_timeout: Duration,
+}
+
+impl std::fmt::Debug for EndpointConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EndpointConfig")
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("hosts", &self.hosts)
+            .field("origins", &self.origins)
+            .field("sessions", &self.sessions.is_some())
+            .field("response_mode", &self.response_mode)
+            .field("sse_mode", &self.sse_mode)
+            .field("sse_retry", &self.sse_retry)
+            .field("keep_alive", &self.keep_alive)
+            .field("client_request_timeout", &self.client_request_timeout)
+            .finish()
+    }
+}
+
+impl Default for EndpointConfig {
+    /// Stateless, localhost-only, 4 MiB bodies, streaming responses.
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 4 * 1024 * 1024,
+            hosts: HostPolicy::Localhost,
+            origins: OriginPolicy::SameHostOrLocalhost,
+            sessions: None,
+            response_mode: ResponseMode::Streaming,
+            sse_mode: SseMode::OnDemand,
+            sse_retry: Some(Duration::from_secs(1)),
+            keep_alive: Some(Duration::from_secs(15)),
+            client_request_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+impl EndpointConfig {
+    /// Largest accepted request body (413 above it).
+    #[must_use]
+    pub fn with_max_body_bytes(mut self, n: usize) -> Self {
+        self.max_body_bytes = n;
+        self
+    }
+    /// Which `Host` headers are served (403 otherwise).
+    #[must_use]
+    pub fn with_host_policy(mut self, p: HostPolicy) -> Self {
+        self.hosts = p;
+        self
+    }
+    /// Which `Origin` headers are served (403 otherwise).
+    #[must_use]
+    pub fn with_origin_policy(mut self, p: OriginPolicy) -> Self {
+        self.origins = p;
+        self
+    }
+    /// Turns sessions on, kept in `store`.
+    #[must_use]
+    pub fn with_session_store(mut self, store: Arc<dyn SessionStore>) -> Self {
+        self.sessions = Some(store);
+        self
+    }
+    /// Streaming or buffered responses.
+    #[must_use]
+    pub fn with_response_mode(mut self, m: ResponseMode) -> Self {
+        self.response_mode = m;
+        self
+    }
+    /// When to answer with SSE.
+    #[must_use]
+    pub fn with_sse_mode(mut self, m: SseMode) -> Self {
+        self.sse_mode = m;
+        self
+    }
+    /// The `retry:` advice in SSE priming events (`None`: no priming event).
+    #[must_use]
+    pub fn with_sse_retry(mut self, d: Option<Duration>) -> Self {
+        self.sse_retry = d;
+        self
+    }
+    /// Comment lines on idle GET streams so proxies keep them open.
+    #[must_use]
+    pub fn with_keep_alive(mut self, d: Option<Duration>) -> Self {
+        self.keep_alive = d;
+        self
+    }
+    /// How long `ctx.elicit(..)` and friends wait for the client.
+    #[must_use]
+    pub fn with_client_request_timeout(mut self, d: Duration) -> Self {
+        self.client_request_timeout = d;
+        self
+    }
+    /// Whether sessions are on.
+    pub fn sessions_enabled(&self) -> bool {
+        self.sessions.is_some()
+    }
+}

@@ -1,0 +1,158 @@
+//! Header checks that run before a body is read.
+
+use http::header::{ACCEPT, CONTENT_TYPE, HOST, ORIGIN};
+use http::request::Parts;
+
+use super::config::{EndpointConfig, HostPolicy, OriginPolicy};
+
+const LOCAL_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
+
+/// The host part of `host[:port]`, keeping IPv6 brackets.
+fn strip_port(authority: &str) -> &str {
+    if authority.starts_with('[') {
+        return authority.find(']').map_or(authority, |i| &authority[..=i]);
+    }
+    authority
+        .rsplit_once(':')
+        .map_or(authority, |(h, p)| if p.bytes().all(|b| b.is_ascii_digit()) { h } else { authority })
+}
+
+fn request_host(parts: &Parts) -> Option<&str> {
+    parts.headers.get(HOST).and_then(|v| v.to_str().ok()).or_else(|| parts.uri.authority().map(|a| a.as_str()))
+}
+
+fn is_local(host: &str) -> bool {
+    LOCAL_HOSTS.iter().any(|l| l.eq_ignore_ascii_case(host))
+}
+
+/// `Err(reason)` when the `Host` or `Origin` header is not allowed.
+pub(crate) fn check_host_and_origin(parts: &Parts, config: &EndpointConfig) -> Result<(), &'static str> {
+    let host = request_host(parts);
+    match &config.hosts {
+        HostPolicy::Any => {}
+        HostPolicy::Localhost => match host {
+            Some(h) if is_local(strip_port(h)) => {}
+            _ => return Err("Forbidden: Host header is not allowed"),
+        },
+        HostPolicy::List(list) => match host {
+            Some(h) if list.iter().any(|a| a.eq_ignore_ascii_case(strip_port(h)) || a.eq_ignore_ascii_case(h)) => {}
+            _ => return Err("Forbidden: Host header is not allowed"),
+        },
+    }
+    let Some(origin) = parts.headers.get(ORIGIN) else { return Ok(()) };
+    let Ok(origin) = origin.to_str() else { return Err("Forbidden: Origin header is not allowed") };
+    let ok = match &config.origins {
+        OriginPolicy::Any => true,
+        OriginPolicy::List(list) => list.iter().any(|o| o.eq_ignore_ascii_case(origin.trim_end_matches('/'))),
+        OriginPolicy::SameHostOrLocalhost => match origin_authority(origin) {
+            Some(auth) => is_local(strip_port(auth)) || host.is_some_and(|h| h.eq_ignore_ascii_case(auth)),
+            None => false,
+        },
+    };
+    if ok { Ok(()) } else { Err("Forbidden: Origin header is not allowed") }
+}
+
+/// `host[:port]` of an `http(s)://` origin; `None` for `null` and others.
+fn origin_authority(origin: &str) -> Option<&str> {
+    let rest = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"))?;
+    let auth = rest.trim_end_matches('/');
+    (!auth.is_empty() && !auth.contains('/')).then_some(auth)
+}
+
+/// Whether the request's body is declared as JSON.
+pub(crate) fn is_json_content(parts: &Parts) -> bool {
+    parts
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// What the client's `Accept` allows.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Accepts {
+    pub(crate) json: bool,
+    pub(crate) sse: bool,
+}
+
+pub(crate) fn accepts(parts: &Parts) -> Accepts {
+    let mut out = Accepts { json: false, sse: false };
+    let mut any_header = false;
+    for value in parts.headers.get_all(ACCEPT) {
+        any_header = true;
+        let Ok(value) = value.to_str() else { continue };
+        for item in value.split(',') {
+            let mut params = item.split(';');
+            let media = params.next().unwrap_or("").trim();
+            // `q=0` means "not acceptable".
+            let refused = params.any(|p| {
+                let p = p.trim();
+                p.strip_prefix("q=").is_some_and(|q| q.trim().parse::<f32>().is_ok_and(|q| q <= 0.0))
+            });
+            if refused {
+                continue;
+            }
+            match media.to_ascii_lowercase().as_str() {
+                "*/*" => {
+                    out.json = true;
+                    out.sse = true;
+                }
+                "application/json" | "application/*" => out.json = true,
+                "text/event-stream" | "text/*" => out.sse = true,
+                _ => {}
+            }
+        }
+    }
+    if !any_header {
+        // No Accept header means anything goes (RFC 9110).
+        return Accepts { json: true, sse: true };
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(headers: &[(&str, &str)]) -> Parts {
+        let mut b = http::Request::builder().uri("/mcp");
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        b.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn localhost_policy_refuses_rebound_hosts() {
+        let c = EndpointConfig::default();
+        assert!(check_host_and_origin(&parts(&[("host", "127.0.0.1:8080")]), &c).is_ok());
+        assert!(check_host_and_origin(&parts(&[("host", "[::1]:80")]), &c).is_ok());
+        assert!(check_host_and_origin(&parts(&[("host", "LOCALHOST")]), &c).is_ok());
+        assert!(check_host_and_origin(&parts(&[("host", "evil.example.com")]), &c).is_err());
+        assert!(check_host_and_origin(&parts(&[("host", "localhost.evil.com")]), &c).is_err());
+        assert!(check_host_and_origin(&parts(&[]), &c).is_err());
+    }
+
+    #[test]
+    fn origins_must_be_local_or_same_host() {
+        let c = EndpointConfig::default().with_host_policy(HostPolicy::Any);
+        let ok = |h: &str, o: &str| check_host_and_origin(&parts(&[("host", h), ("origin", o)]), &c).is_ok();
+        assert!(ok("api.example.com", "https://api.example.com"));
+        assert!(ok("api.example.com", "http://localhost:3000"));
+        assert!(!ok("api.example.com", "https://evil.example.com"));
+        assert!(!ok("api.example.com", "null"));
+    }
+
+    #[test]
+    fn accept_is_parsed_with_wildcards_and_q_zero() {
+        let a = accepts(&parts(&[("accept", "application/json, text/event-stream")]));
+        assert!(a.json && a.sse);
+        let a = accepts(&parts(&[("accept", "text/event-stream;q=0, application/json")]));
+        assert!(a.json && !a.sse);
+        let a = accepts(&parts(&[("accept", "text/html")]));
+        assert!(!a.json && !a.sse);
+        let a = accepts(&parts(&[]));
+        assert!(a.json && a.sse);
+    }
+}

@@ -1,0 +1,11 @@
+//! The streamable-HTTP endpoint, written once as a `tower::Service` over
+//! `http` types so every shell (hyper, Lambda, tests) runs the same code.
+
+mod body;
+mod config;
+mod guard;
+mod service;
+
+pub use body::McpBody;
+pub use config::{EndpointConfig, HostPolicy, OriginPolicy, ResponseMode, SseMode};
+pub use service::McpService;

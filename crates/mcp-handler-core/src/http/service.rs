@@ -1,0 +1,719 @@
+//! Request handling of the endpoint: HTTP rules first, then JSON-RPC.
+//!
+//! Flow of a POST: header checks (Host/Origin, content type, Accept,
+//! protocol version, size) → body read once into `Bytes` → one message
+//! parsed without copying its params → session resolved (if sessions are
+//! on) → dispatch → JSON, or an SSE stream if the handler emits first.
+
+// Refusals travel as `Err(Response)`: the cold path, so its size does not
+// matter, and boxing it would only add an allocation.
+#![allow(clippy::result_large_err)]
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::header::{self, HeaderValue};
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::BodyExt as _;
+use serde::Deserialize;
+use serde_json::Value;
+use serde_json::value::RawValue;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::body::{EventIds, GetStream, McpBody, PostStream, priming_event, sse_complete};
+use super::config::{EndpointConfig, ResponseMode, SseMode};
+use super::guard::{self, Accepts};
+use crate::dispatch::{self, CallEnv, Dispatched, HandlerCall};
+use crate::error::McpError;
+use crate::jsonrpc::{self, Incoming, RequestId};
+use crate::model::LogLevel;
+use crate::outbox::{Outbox, PendingRequests, lock};
+use crate::router::Router;
+use crate::session::SessionData;
+use crate::util::random_token;
+use crate::version::ProtocolVersion;
+
+const SESSION_HEADER: &str = "mcp-session-id";
+const VERSION_HEADER: &str = "mcp-protocol-version";
+const LAST_EVENT_ID: &str = "last-event-id";
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The MCP endpoint. Clone it freely: clones share one router and state.
+#[derive(Clone)]
+pub struct McpService {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for McpService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("McpService").field("router", &self.shared.router).field("config", &self.shared.config).finish()
+    }
+}
+
+struct Shared {
+    router: Router,
+    config: EndpointConfig,
+    pending: Arc<PendingRequests>,
+    /// In-flight requests of sessions, for `notifications/cancelled`.
+    inflight: Mutex<HashMap<(Arc<str>, RequestId), CancellationToken>>,
+    /// The open GET stream of each session.
+    streams: Mutex<HashMap<Arc<str>, mpsc::Sender<Bytes>>>,
+    shutdown: CancellationToken,
+}
+
+impl McpService {
+    /// Serves `router` with `config`.
+    pub fn new(router: Router, config: EndpointConfig) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                router,
+                config,
+                pending: Arc::new(PendingRequests::new()),
+                inflight: Mutex::new(HashMap::new()),
+                streams: Mutex::new(HashMap::new()),
+                shutdown: CancellationToken::new(),
+            }),
+        }
+    }
+
+    /// The router served.
+    pub fn router(&self) -> &Router {
+        &self.shared.router
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &EndpointConfig {
+        &self.shared.config
+    }
+
+    /// Ends every open GET stream cleanly and refuses new ones; requests in
+    /// flight finish normally. Call it when draining before exit.
+    pub fn begin_shutdown(&self) {
+        self.shared.shutdown.cancel();
+    }
+
+    /// Sends `notifications/resources/updated` to every session subscribed
+    /// to `uri` that has a GET stream open. Returns how many were reached.
+    pub async fn notify_resource_updated(&self, uri: &str) -> usize {
+        let Some(store) = &self.shared.config.sessions else { return 0 };
+        let targets: Vec<(Arc<str>, mpsc::Sender<Bytes>)> =
+            lock(&self.shared.streams).iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let msg = jsonrpc::notification_bytes("notifications/resources/updated", &serde_json::json!({ "uri": uri }));
+        let mut reached = 0;
+        for (id, tx) in targets {
+            if let Ok(Some(data)) = store.get(&id).await
+                && data.subscriptions.contains(uri)
+                && tx.try_send(msg.clone()).is_ok()
+            {
+                reached += 1;
+            }
+        }
+        reached
+    }
+}
+
+impl<B> tower_service::Service<Request<B>> for McpService
+where
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    type Response = Response<McpBody>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<McpBody>, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        let shared = self.shared.clone();
+        Box::pin(async move { Ok(shared.handle(req).await) })
+    }
+}
+
+/// A transport-level refusal: status plus a JSON-RPC error body.
+fn refuse(status: StatusCode, id: Option<&RequestId>, error: &McpError) -> Response<McpBody> {
+    let mut resp = Response::new(McpBody::full(jsonrpc::error_bytes(id, error)));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp
+}
+
+fn bad_request(msg: &'static str) -> Response<McpBody> {
+    refuse(StatusCode::BAD_REQUEST, None, &McpError::invalid_request(msg))
+}
+
+fn json_response(bytes: Bytes) -> Response<McpBody> {
+    let mut resp = Response::new(McpBody::full(bytes));
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp
+}
+
+fn accepted() -> Response<McpBody> {
+    let mut resp = Response::new(McpBody::empty());
+    *resp.status_mut() = StatusCode::ACCEPTED;
+    resp
+}
+
+fn sse_response(body: McpBody) -> Response<McpBody> {
+    let mut resp = Response::new(body);
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    resp
+}
+
+/// What the endpoint knows about the caller once headers and session are
+/// checked.
+struct Caller {
+    version: ProtocolVersion,
+    session: Option<(Arc<str>, SessionData)>,
+    accepts: Accepts,
+}
+
+impl Shared {
+    async fn handle<B>(self: Arc<Self>, req: Request<B>) -> Response<McpBody>
+    where
+        B: http_body::Body + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let (parts, body) = req.into_parts();
+        if let Err(why) = guard::check_host_and_origin(&parts, &self.config) {
+            return refuse(StatusCode::FORBIDDEN, None, &McpError::invalid_request(why));
+        }
+        match parts.method {
+            Method::POST => self.post(parts, body).await,
+            Method::GET => self.get(parts).await,
+            Method::DELETE => self.delete(parts).await,
+            _ => self.method_not_allowed(),
+        }
+    }
+
+    fn method_not_allowed(&self) -> Response<McpBody> {
+        let mut resp = refuse(
+            StatusCode::METHOD_NOT_ALLOWED,
+            None,
+            &McpError::invalid_request("Method Not Allowed: this endpoint takes POST (and GET/DELETE with sessions)"),
+        );
+        let allow = if self.config.sessions.is_some() { "GET, POST, DELETE" } else { "POST" };
+        resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
+        resp
+    }
+
+    fn header_version(parts: &http::request::Parts) -> Result<Option<ProtocolVersion>, Response<McpBody>> {
+        let Some(v) = parts.headers.get(VERSION_HEADER) else { return Ok(None) };
+        match v.to_str().ok().and_then(ProtocolVersion::parse) {
+            Some(v) => Ok(Some(v)),
+            None => {
+                let supported: Vec<&str> = ProtocolVersion::INITIALIZE_GENERATION.iter().map(|v| v.as_str()).collect();
+                let err = McpError::invalid_request(format!(
+                    "Bad Request: unsupported MCP-Protocol-Version {:?} (supported: {})",
+                    v.to_str().unwrap_or("<non-ASCII>"),
+                    supported.join(", ")
+                ));
+                Err(refuse(StatusCode::BAD_REQUEST, None, &err))
+            }
+        }
+    }
+
+    /// Resolves the session of a non-initialize message (400 without the
+    /// header, 404 when unknown, 503 when the store fails).
+    async fn session(
+        &self,
+        parts: &http::request::Parts,
+        id: Option<&RequestId>,
+    ) -> Result<Option<(Arc<str>, SessionData)>, Response<McpBody>> {
+        let Some(store) = &self.config.sessions else { return Ok(None) };
+        let Some(sid) = parts.headers.get(SESSION_HEADER).and_then(|v| v.to_str().ok()) else {
+            let err = McpError::invalid_request("Bad Request: Mcp-Session-Id header is required");
+            return Err(refuse(StatusCode::BAD_REQUEST, id, &err));
+        };
+        match store.get(sid).await {
+            Ok(Some(data)) => Ok(Some((sid.into(), data))),
+            Ok(None) => Err(refuse(StatusCode::NOT_FOUND, id, &McpError::invalid_request("Session not found"))),
+            Err(e) => {
+                tracing::error!(error = %e, "session store failed");
+                Err(refuse(StatusCode::SERVICE_UNAVAILABLE, id, &McpError::internal("Session store unavailable")))
+            }
+        }
+    }
+
+    async fn post<B>(self: Arc<Self>, parts: http::request::Parts, body: B) -> Response<McpBody>
+    where
+        B: http_body::Body + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        if !guard::is_json_content(&parts) {
+            let err = McpError::invalid_request("Unsupported Media Type: Content-Type must be application/json");
+            return refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, None, &err);
+        }
+        let accepts = guard::accepts(&parts);
+        if !accepts.json && !accepts.sse {
+            let err =
+                McpError::invalid_request("Not Acceptable: Accept must allow application/json or text/event-stream");
+            return refuse(StatusCode::NOT_ACCEPTABLE, None, &err);
+        }
+        let header_version = match Self::header_version(&parts) {
+            Ok(v) => v,
+            Err(resp) => return resp,
+        };
+        let limit = self.config.max_body_bytes;
+        let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit as u64) {
+            return too_large(limit);
+        }
+        let bytes = match http_body_util::Limited::new(body, limit).collect().await {
+            Ok(c) => c.to_bytes(),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => return too_large(limit),
+            Err(e) => {
+                tracing::debug!(error = %e, "request body could not be read");
+                return bad_request("Bad Request: the request body could not be read");
+            }
+        };
+        match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'[') => self.batch(parts, &bytes, header_version, accepts).await,
+            Some(b'{') => self.single(parts, &bytes, header_version, accepts).await,
+            _ => {
+                let error = match serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
+                    Err(e) => jsonrpc::classify_json_error(&e),
+                    Ok(_) => McpError::invalid_request("Invalid Request: a JSON-RPC message must be an object"),
+                };
+                refuse(StatusCode::BAD_REQUEST, None, &error)
+            }
+        }
+    }
+
+    async fn single(
+        self: Arc<Self>,
+        parts: http::request::Parts,
+        bytes: &Bytes,
+        header_version: Option<ProtocolVersion>,
+        accepts: Accepts,
+    ) -> Response<McpBody> {
+        let msg = match Incoming::parse(bytes) {
+            Ok(m) => m,
+            Err(bad) => return refuse(StatusCode::BAD_REQUEST, bad.id.as_ref(), &bad.error),
+        };
+        if let Incoming::Request { id, method, params } = &msg
+            && method == "initialize"
+        {
+            return self.initialize(id, *params).await;
+        }
+        let request_id = match &msg {
+            Incoming::Request { id, .. } => Some(id.clone()),
+            _ => None,
+        };
+        let session = match self.session(&parts, request_id.as_ref()).await {
+            Ok(s) => s,
+            Err(resp) => return resp,
+        };
+        let version = session
+            .as_ref()
+            .map(|(_, d)| d.protocol_version)
+            .or(header_version)
+            .unwrap_or(ProtocolVersion::HTTP_DEFAULT);
+        let caller = Caller { version, session, accepts };
+        match msg {
+            Incoming::Notification { method, params } => {
+                self.notification(&method, params, &caller);
+                accepted()
+            }
+            Incoming::Response { id, outcome } => {
+                self.client_response(&id, outcome, &caller);
+                accepted()
+            }
+            Incoming::Request { id, method, params } => {
+                match self.request(&id, &method, params, &caller, Some(parts)).await {
+                    Dispatched::Done(bytes) => json_response(bytes),
+                    Dispatched::Call(call) => self.respond(call, &caller, &id).await,
+                }
+            }
+        }
+    }
+
+    async fn initialize(&self, id: &RequestId, params: Option<&RawValue>) -> Response<McpBody> {
+        let subscribe = self.config.sessions.is_some();
+        let (version, result, caps, client_info) = match dispatch::initialize(&self.router, params, subscribe) {
+            Ok(v) => v,
+            Err(e) => return json_response(jsonrpc::error_bytes(Some(id), &e)),
+        };
+        let mut resp = json_response(jsonrpc::result_bytes(id, &result));
+        if let Some(store) = &self.config.sessions {
+            let sid = random_token(16);
+            if let Err(e) = store.insert(&sid, SessionData::new(version, caps, client_info)).await {
+                tracing::error!(error = %e, "session store failed");
+                return refuse(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Some(id),
+                    &McpError::internal("Session store unavailable"),
+                );
+            }
+            if let Ok(v) = HeaderValue::from_str(&sid) {
+                resp.headers_mut().insert(SESSION_HEADER, v);
+            }
+        }
+        resp
+    }
+
+    /// Requests other than `initialize`; session-touching methods here, the
+    /// rest in `dispatch`.
+    async fn request(
+        &self,
+        id: &RequestId,
+        method: &str,
+        params: Option<&RawValue>,
+        caller: &Caller,
+        http: Option<http::request::Parts>,
+    ) -> Dispatched {
+        let done = |r: Result<(), McpError>| {
+            Dispatched::Done(match r {
+                Ok(()) => jsonrpc::raw_result_bytes(id, b"{}"),
+                Err(e) => jsonrpc::error_bytes(Some(id), &e),
+            })
+        };
+        match method {
+            "logging/setLevel" => {
+                #[derive(Deserialize)]
+                struct P {
+                    level: LogLevel,
+                }
+                let r = match dispatch::session_params::<P>(params) {
+                    Ok(p) => self.update_session(caller, |d| d.log_level = Some(p.level)).await,
+                    Err(e) => Err(e),
+                };
+                done(r)
+            }
+            "resources/subscribe" | "resources/unsubscribe" => {
+                #[derive(Deserialize)]
+                struct P {
+                    uri: String,
+                }
+                let p = match dispatch::session_params::<P>(params) {
+                    Ok(p) => p,
+                    Err(e) => return done(Err(e)),
+                };
+                if caller.session.is_none() {
+                    return done(Err(McpError::method_not_found(method)));
+                }
+                if method == "resources/subscribe" && !self.router.knows_resource(&p.uri) {
+                    return done(Err(McpError::resource_not_found(&p.uri)));
+                }
+                let subscribe = method == "resources/subscribe";
+                done(
+                    self.update_session(caller, |d| {
+                        if subscribe {
+                            d.subscriptions.insert(p.uri.clone());
+                        } else {
+                            d.subscriptions.remove(&p.uri);
+                        }
+                    })
+                    .await,
+                )
+            }
+            _ => {
+                let can_stream = self.config.response_mode == ResponseMode::Streaming && caller.accepts.sse;
+                let env = CallEnv {
+                    protocol_version: caller.version,
+                    session_id: caller.session.as_ref().map(|(s, _)| s.clone()),
+                    log_level: caller.session.as_ref().and_then(|(_, d)| d.log_level),
+                    client_capabilities: caller.session.as_ref().map(|(_, d)| d.client_capabilities.clone()),
+                    http: http.map(Arc::new),
+                    outbox: caller.accepts.sse.then(|| Arc::new(Outbox::new(can_stream))),
+                    pending: Some(self.pending.clone()),
+                    client_request_timeout: self.config.client_request_timeout,
+                };
+                dispatch::dispatch(&self.router, id.clone(), method, params, env)
+            }
+        }
+    }
+
+    async fn update_session(&self, caller: &Caller, f: impl FnOnce(&mut SessionData)) -> Result<(), McpError> {
+        let (Some(store), Some((sid, data))) = (&self.config.sessions, &caller.session) else {
+            // Stateless: nothing to remember; the request still succeeds.
+            return Ok(());
+        };
+        let mut data = data.clone();
+        f(&mut data);
+        match store.update(sid, data).await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                tracing::error!(error = %e, "session store failed");
+                Err(McpError::internal("Session store unavailable"))
+            }
+        }
+    }
+
+    fn notification(&self, method: &str, params: Option<&RawValue>, caller: &Caller) {
+        match method {
+            "notifications/cancelled" => {
+                #[derive(Deserialize)]
+                #[serde(rename_all = "camelCase")]
+                struct P {
+                    request_id: RequestId,
+                }
+                let Ok(p) = dispatch::session_params::<P>(params) else { return };
+                // Without a session, ids of different clients collide, so a
+                // cancellation could hit a stranger's request: only sessions
+                // cancel by id (stateless clients cancel by disconnecting).
+                if let Some((sid, _)) = &caller.session
+                    && let Some(token) = lock(&self.inflight).get(&(sid.clone(), p.request_id))
+                {
+                    token.cancel();
+                }
+            }
+            "notifications/initialized" | "notifications/roots/list_changed" => {}
+            other => tracing::debug!(method = other, "notification ignored"),
+        }
+    }
+
+    fn client_response(&self, id: &RequestId, outcome: Result<&RawValue, &RawValue>, caller: &Caller) {
+        let answer = match outcome {
+            Ok(r) => serde_json::from_str::<Value>(r.get()).map_err(|e| McpError::internal(e.to_string())),
+            Err(e) => Err(serde_json::from_str::<McpError>(e.get())
+                .unwrap_or_else(|_| McpError::internal("client sent a malformed error object"))),
+        };
+        let session = caller.session.as_ref().map(|(s, _)| &**s);
+        if !self.pending.resolve(id, session, answer) {
+            tracing::debug!(%id, "response to an unknown or finished server request ignored");
+        }
+    }
+
+    /// Answers a running handler: JSON when it finishes without emitting,
+    /// otherwise SSE (streamed, or complete when buffered).
+    async fn respond(self: &Arc<Self>, call: HandlerCall, caller: &Caller, id: &RequestId) -> Response<McpBody> {
+        let HandlerCall { mut fut, ctx } = call;
+        let guard = self.track_inflight(caller, id, &ctx);
+        let Some(outbox) = ctx.outbox().cloned() else {
+            return json_response(fut.await);
+        };
+        drop(ctx);
+        let mut ids = EventIds::new(random_token(6).into());
+        let priming = (caller.version.sends_priming_event() && self.config.sse_retry.is_some())
+            .then(|| priming_event(&mut ids, self.config.sse_retry));
+        let streaming = outbox.back_channel;
+        if !streaming {
+            // Buffered: run to completion, then one body.
+            let resp = fut.await;
+            drop(guard);
+            if outbox.is_empty() {
+                return json_response(resp);
+            }
+            return sse_response(McpBody::full(sse_complete(&mut ids, priming, &outbox, &resp)));
+        }
+        if self.config.sse_mode == SseMode::OnDemand {
+            let first = poll_fn(|cx| {
+                outbox.register(cx.waker());
+                match fut.as_mut().poll(cx) {
+                    Poll::Ready(b) => Poll::Ready(Some(b)),
+                    Poll::Pending if !outbox.is_empty() => Poll::Ready(None),
+                    Poll::Pending => Poll::Pending,
+                }
+            })
+            .await;
+            if let Some(resp) = first {
+                drop(guard);
+                if outbox.is_empty() {
+                    return json_response(resp);
+                }
+                return sse_response(McpBody::full(sse_complete(&mut ids, priming, &outbox, &resp)));
+            }
+        }
+        sse_response(McpBody::post_stream(PostStream {
+            fut: Some(fut),
+            outbox,
+            priming,
+            response: None,
+            ids,
+            guard: guard.map(|g| Box::new(g) as Box<dyn Send + Sync>),
+        }))
+    }
+
+    fn track_inflight(
+        self: &Arc<Self>,
+        caller: &Caller,
+        id: &RequestId,
+        ctx: &crate::RequestContext,
+    ) -> Option<InflightGuard> {
+        let (sid, _) = caller.session.as_ref()?;
+        let key = (sid.clone(), id.clone());
+        lock(&self.inflight).insert(key.clone(), ctx.cancel_token().clone());
+        Some(InflightGuard { shared: self.clone(), key })
+    }
+
+    async fn batch(
+        self: Arc<Self>,
+        parts: http::request::Parts,
+        bytes: &Bytes,
+        header_version: Option<ProtocolVersion>,
+        accepts: Accepts,
+    ) -> Response<McpBody> {
+        let items: Vec<&RawValue> = match serde_json::from_slice(bytes) {
+            Ok(v) => v,
+            Err(e) => return refuse(StatusCode::BAD_REQUEST, None, &jsonrpc::classify_json_error(&e)),
+        };
+        let session = match self.session(&parts, None).await {
+            Ok(s) => s,
+            Err(resp) => return resp,
+        };
+        let version = session
+            .as_ref()
+            .map(|(_, d)| d.protocol_version)
+            .or(header_version)
+            .unwrap_or(ProtocolVersion::HTTP_DEFAULT);
+        if !version.allows_batches() {
+            let err = McpError::invalid_request(format!(
+                "Invalid Request: JSON-RPC batches are not supported in protocol version {version}"
+            ));
+            return refuse(StatusCode::BAD_REQUEST, None, &err);
+        }
+        if items.is_empty() {
+            return bad_request("Invalid Request: empty batch");
+        }
+        // Batch members are answered together in one JSON array, so none of
+        // them can stream: notifications they emit are dropped.
+        let caller = Caller { version, session, accepts: Accepts { json: accepts.json, sse: false } };
+        let mut out: Vec<Bytes> = Vec::new();
+        for raw in items {
+            match Incoming::parse(raw.get().as_bytes()) {
+                Err(bad) => out.push(jsonrpc::error_bytes(bad.id.as_ref(), &bad.error)),
+                Ok(Incoming::Notification { method, params }) => self.notification(&method, params, &caller),
+                Ok(Incoming::Response { id, outcome }) => self.client_response(&id, outcome, &caller),
+                Ok(Incoming::Request { id, method, .. }) if method == "initialize" => {
+                    let err = McpError::invalid_request("Invalid Request: initialize must not be part of a batch");
+                    out.push(jsonrpc::error_bytes(Some(&id), &err));
+                }
+                Ok(Incoming::Request { id, method, params }) => {
+                    match self.request(&id, &method, params, &caller, None).await {
+                        Dispatched::Done(b) => out.push(b),
+                        Dispatched::Call(call) => {
+                            let _guard = self.track_inflight(&caller, &id, &call.ctx);
+                            out.push(call.fut.await);
+                        }
+                    }
+                }
+            }
+        }
+        if out.is_empty() {
+            return accepted();
+        }
+        let mut body = Vec::with_capacity(out.iter().map(Bytes::len).sum::<usize>() + out.len() + 2);
+        body.push(b'[');
+        for (i, b) in out.iter().enumerate() {
+            if i > 0 {
+                body.push(b',');
+            }
+            body.extend_from_slice(b);
+        }
+        body.push(b']');
+        json_response(Bytes::from(body))
+    }
+
+    async fn get(self: &Arc<Self>, parts: http::request::Parts) -> Response<McpBody> {
+        if self.config.sessions.is_none() {
+            return self.method_not_allowed();
+        }
+        if !guard::accepts(&parts).sse {
+            let err = McpError::invalid_request("Not Acceptable: Accept must allow text/event-stream");
+            return refuse(StatusCode::NOT_ACCEPTABLE, None, &err);
+        }
+        if let Err(resp) = Self::header_version(&parts) {
+            return resp;
+        }
+        let (sid, data) = match self.session(&parts, None).await {
+            Ok(Some(s)) => s,
+            Ok(None) => return self.method_not_allowed(),
+            Err(resp) => return resp,
+        };
+        if self.shutdown.is_cancelled() {
+            let err = McpError::invalid_request("Service Unavailable: the server is shutting down");
+            return refuse(StatusCode::SERVICE_UNAVAILABLE, None, &err);
+        }
+        if parts.headers.contains_key(LAST_EVENT_ID) {
+            // Events are not stored, so there is nothing to replay; the
+            // client gets a fresh stream rather than an error.
+            tracing::debug!(session = %sid, "Last-Event-ID given; no event store, opening a fresh stream");
+        }
+        let (tx, rx) = mpsc::channel(64);
+        {
+            let mut streams = lock(&self.streams);
+            if streams.get(&sid).is_some_and(|s| !s.is_closed()) {
+                let err = McpError::invalid_request("Conflict: this session already has an open GET stream");
+                return refuse(StatusCode::CONFLICT, None, &err);
+            }
+            streams.insert(sid.clone(), tx);
+        }
+        let mut ids = EventIds::new(random_token(6).into());
+        let priming = (data.protocol_version.sends_priming_event() && self.config.sse_retry.is_some())
+            .then(|| priming_event(&mut ids, self.config.sse_retry));
+        let keep_alive = self.config.keep_alive.map(|d| (d, Box::pin(tokio::time::sleep(d))));
+        sse_response(McpBody::get_stream(GetStream {
+            rx,
+            priming,
+            keep_alive,
+            shutdown: Box::pin(self.shutdown.clone().cancelled_owned()),
+            ids,
+            _guard: Box::new(StreamGuard { shared: self.clone(), sid }),
+        }))
+    }
+
+    async fn delete(&self, parts: http::request::Parts) -> Response<McpBody> {
+        let Some(store) = &self.config.sessions else { return self.method_not_allowed() };
+        let (sid, _) = match self.session(&parts, None).await {
+            Ok(Some(s)) => s,
+            Ok(None) => return self.method_not_allowed(),
+            Err(resp) => return resp,
+        };
+        if let Err(e) = store.remove(&sid).await {
+            tracing::error!(error = %e, "session store failed");
+            return refuse(StatusCode::SERVICE_UNAVAILABLE, None, &McpError::internal("Session store unavailable"));
+        }
+        lock(&self.streams).remove(&sid);
+        for ((s, _), token) in lock(&self.inflight).iter() {
+            if *s == sid {
+                token.cancel();
+            }
+        }
+        Response::new(McpBody::empty())
+    }
+}
+
+fn too_large(limit: usize) -> Response<McpBody> {
+    let err = McpError::invalid_request(format!("Payload Too Large: the body exceeds {limit} bytes"));
+    refuse(StatusCode::PAYLOAD_TOO_LARGE, None, &err)
+}
+
+/// Removes an in-flight entry when its request ends.
+struct InflightGuard {
+    shared: Arc<Shared>,
+    key: (Arc<str>, RequestId),
+}
+
+impl Drop for InflightGuard {
+    fn drop(&mut self) {
+        lock(&self.shared.inflight).remove(&self.key);
+    }
+}
+
+/// Forgets a session's GET stream once its body is gone.
+struct StreamGuard {
+    shared: Arc<Shared>,
+    sid: Arc<str>,
+}
+
+impl Drop for StreamGuard {
+    fn drop(&mut self) {
+        let mut streams = lock(&self.shared.streams);
+        if streams.get(&self.sid).is_some_and(mpsc::Sender::is_closed) {
+            streams.remove(&self.sid);
+        }
+    }
+}

@@ -1,0 +1,343 @@
+//! JSON-RPC 2.0 framing: parsing one incoming message without copying its
+//! parameters, and writing responses straight into a byte buffer.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::error::McpError;
+
+/// A JSON-RPC request id: a string or an integer (MCP forbids `null`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RequestId {
+    /// An integer id.
+    Number(i64),
+    /// A string id.
+    String(Arc<str>),
+}
+
+impl fmt::Display for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Number(n) => write!(f, "{n}"),
+            Self::String(s) => f.write_str(s),
+        }
+    }
+}
+
+impl Serialize for RequestId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Number(n) => s.serialize_i64(*n),
+            Self::String(v) => s.serialize_str(v),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RequestId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match IdField::deserialize(d)? {
+            IdField::Valid(id) => Ok(id),
+            _ => Err(de::Error::custom("request id must be a string or an integer")),
+        }
+    }
+}
+
+/// What the `id` member of an incoming message held.
+#[derive(Debug, Default)]
+enum IdField {
+    #[default]
+    Absent,
+    Null,
+    Invalid,
+    Valid(RequestId),
+}
+
+impl<'de> Deserialize<'de> for IdField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = IdField;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or integer id")
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<IdField, E> {
+                Ok(IdField::Valid(RequestId::Number(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<IdField, E> {
+                Ok(i64::try_from(v).map_or(IdField::Invalid, |n| IdField::Valid(RequestId::Number(n))))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<IdField, E> {
+                Ok(IdField::Invalid)
+            }
+            fn visit_str<E>(self, v: &str) -> Result<IdField, E> {
+                Ok(IdField::Valid(RequestId::String(v.into())))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<IdField, E> {
+                Ok(IdField::Invalid)
+            }
+            fn visit_unit<E>(self) -> Result<IdField, E> {
+                Ok(IdField::Null)
+            }
+            fn visit_none<E>(self) -> Result<IdField, E> {
+                Ok(IdField::Null)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut a: A) -> Result<IdField, A::Error> {
+                while a.next_element::<de::IgnoredAny>()?.is_some() {}
+                Ok(IdField::Invalid)
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut a: A) -> Result<IdField, A::Error> {
+                while a.next_entry::<de::IgnoredAny, de::IgnoredAny>()?.is_some() {}
+                Ok(IdField::Invalid)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The members of a JSON-RPC message, borrowed from the request body.
+#[derive(Deserialize)]
+struct RawMessage<'a> {
+    #[serde(borrow, default)]
+    jsonrpc: Option<Cow<'a, str>>,
+    #[serde(default)]
+    id: IdField,
+    #[serde(borrow, default)]
+    method: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    params: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    result: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    error: Option<&'a RawValue>,
+}
+
+/// One incoming JSON-RPC message, its parameters still unparsed.
+#[derive(Debug)]
+pub(crate) enum Incoming<'a> {
+    /// A request: expects a response.
+    Request {
+        /// The id to echo.
+        id: RequestId,
+        /// The method name.
+        method: Cow<'a, str>,
+        /// The raw parameters, parsed by the method's handler.
+        params: Option<&'a RawValue>,
+    },
+    /// A notification: no response.
+    Notification {
+        /// The method name.
+        method: Cow<'a, str>,
+        /// The raw parameters.
+        params: Option<&'a RawValue>,
+    },
+    /// A response to a server-to-client request.
+    Response {
+        /// The id of the request it answers.
+        id: RequestId,
+        /// `Ok(result)` or `Err(error object)`.
+        outcome: Result<&'a RawValue, &'a RawValue>,
+    },
+}
+
+/// Why a body is not one valid message, with the id when it was readable.
+#[derive(Debug)]
+pub(crate) struct InvalidMessage {
+    /// The id to echo in the error response, when one could be read.
+    pub(crate) id: Option<RequestId>,
+    /// The error to send.
+    pub(crate) error: McpError,
+}
+
+impl<'a> Incoming<'a> {
+    /// Parses one JSON-RPC message from `raw` (already known to be an object
+    /// or, for batch members, any JSON value).
+    pub(crate) fn parse(raw: &'a [u8]) -> Result<Self, InvalidMessage> {
+        let msg: RawMessage<'a> =
+            serde_json::from_slice(raw).map_err(|e| InvalidMessage { id: None, error: classify_json_error(&e) })?;
+        Self::from_raw(msg)
+    }
+
+    fn from_raw(msg: RawMessage<'a>) -> Result<Self, InvalidMessage> {
+        let invalid =
+            |id: Option<RequestId>, why: &'static str| InvalidMessage { id, error: McpError::invalid_request(why) };
+        let known_id = match &msg.id {
+            IdField::Valid(id) => Some(id.clone()),
+            _ => None,
+        };
+        if msg.jsonrpc.as_deref() != Some("2.0") {
+            return Err(invalid(known_id, "Invalid Request: \"jsonrpc\" must be \"2.0\""));
+        }
+        match (msg.id, msg.method) {
+            (IdField::Valid(id), Some(method)) => {
+                if msg.result.is_some() || msg.error.is_some() {
+                    return Err(invalid(Some(id), "Invalid Request: a request has no result or error"));
+                }
+                check_params(msg.params).map_err(|e| invalid(Some(id.clone()), e))?;
+                Ok(Self::Request { id, method, params: msg.params })
+            }
+            (IdField::Absent, Some(method)) => {
+                check_params(msg.params).map_err(|e| invalid(None, e))?;
+                Ok(Self::Notification { method, params: msg.params })
+            }
+            (IdField::Valid(id), None) => match (msg.result, msg.error) {
+                (Some(r), None) => Ok(Self::Response { id, outcome: Ok(r) }),
+                (None, Some(e)) => Ok(Self::Response { id, outcome: Err(e) }),
+                _ => Err(invalid(Some(id), "Invalid Request: a response has exactly one of result or error")),
+            },
+            (IdField::Null, _) => Err(invalid(None, "Invalid Request: id must not be null")),
+            (IdField::Invalid, _) => Err(invalid(None, "Invalid Request: id must be a string or an integer")),
+            (IdField::Absent, None) => Err(invalid(None, "Invalid Request: missing \"method\"")),
+        }
+    }
+}
+
+fn check_params(params: Option<&RawValue>) -> Result<(), &'static str> {
+    match params.map(|p| p.get().as_bytes().first()) {
+        None | Some(Some(b'{')) => Ok(()),
+        _ => Err("Invalid Request: \"params\" must be an object"),
+    }
+}
+
+/// Maps a serde_json failure on a body to -32700 (not JSON) or -32600 (JSON,
+/// but not a message).
+pub(crate) fn classify_json_error(e: &serde_json::Error) -> McpError {
+    use serde_json::error::Category;
+    match e.classify() {
+        Category::Syntax | Category::Eof | Category::Io => McpError::parse_error(format!("Parse error: {e}")),
+        Category::Data => McpError::invalid_request(format!("Invalid Request: {e}")),
+    }
+}
+
+const RESULT_PREFIX: &[u8] = br#"{"jsonrpc":"2.0","id":"#;
+
+/// Writes `{"jsonrpc":"2.0","id":..,"result":..}`; on a serialization
+/// failure of `result` writes an internal error instead.
+pub(crate) fn result_bytes<T: Serialize + ?Sized>(id: &RequestId, result: &T) -> Bytes {
+    let mut buf = Vec::with_capacity(256);
+    buf.extend_from_slice(RESULT_PREFIX);
+    write_id(&mut buf, Some(id));
+    buf.extend_from_slice(br#","result":"#);
+    if let Err(e) = serde_json::to_writer(&mut buf, result) {
+        tracing::error!(error = %e, "result did not serialize");
+        return error_bytes(Some(id), &McpError::internal("Internal error: result did not serialize"));
+    }
+    buf.push(b'}');
+    Bytes::from(buf)
+}
+
+/// Writes a result whose JSON is already serialized (cached lists).
+pub(crate) fn raw_result_bytes(id: &RequestId, result_json: &[u8]) -> Bytes {
+    let mut buf = Vec::with_capacity(RESULT_PREFIX.len() + result_json.len() + 32);
+    buf.extend_from_slice(RESULT_PREFIX);
+    write_id(&mut buf, Some(id));
+    buf.extend_from_slice(br#","result":"#);
+    buf.extend_from_slice(result_json);
+    buf.push(b'}');
+    Bytes::from(buf)
+}
+
+/// Writes `{"jsonrpc":"2.0","id":..,"error":..}` (`id` null when unknown).
+pub(crate) fn error_bytes(id: Option<&RequestId>, error: &McpError) -> Bytes {
+    let mut buf = Vec::with_capacity(128);
+    buf.extend_from_slice(RESULT_PREFIX);
+    write_id(&mut buf, id);
+    buf.extend_from_slice(br#","error":"#);
+    let mark = buf.len();
+    if serde_json::to_writer(&mut buf, error).is_err() {
+        // Only `data` can fail; drop it rather than lose the error.
+        buf.truncate(mark);
+        let bare = McpError::new(error.code, error.message.clone());
+        let _ = serde_json::to_writer(&mut buf, &bare);
+    }
+    buf.push(b'}');
+    Bytes::from(buf)
+}
+
+/// Writes a notification `{"jsonrpc":"2.0","method":..,"params":..}`.
+pub(crate) fn notification_bytes<T: Serialize + ?Sized>(method: &str, params: &T) -> Bytes {
+    #[derive(Serialize)]
+    struct N<'a, T: ?Sized> {
+        jsonrpc: &'static str,
+        method: &'a str,
+        params: &'a T,
+    }
+    serialize_or_log(&N { jsonrpc: "2.0", method, params })
+}
+
+/// Writes a server-to-client request.
+pub(crate) fn request_bytes<T: Serialize + ?Sized>(id: &RequestId, method: &str, params: &T) -> Bytes {
+    #[derive(Serialize)]
+    struct R<'a, T: ?Sized> {
+        jsonrpc: &'static str,
+        id: &'a RequestId,
+        method: &'a str,
+        params: &'a T,
+    }
+    serialize_or_log(&R { jsonrpc: "2.0", id, method, params })
+}
+
+fn serialize_or_log<T: Serialize>(v: &T) -> Bytes {
+    match serde_json::to_vec(v) {
+        Ok(b) => Bytes::from(b),
+        Err(e) => {
+            tracing::error!(error = %e, "outgoing message did not serialize");
+            Bytes::from_static(b"")
+        }
+    }
+}
+
+fn write_id(buf: &mut Vec<u8>, id: Option<&RequestId>) {
+    match id {
+        None => buf.extend_from_slice(b"null"),
+        Some(RequestId::Number(n)) => {
+            use std::io::Write as _;
+            let _ = write!(buf, "{n}");
+        }
+        Some(RequestId::String(s)) => {
+            // Strings need JSON escaping; serde_json does it right.
+            let _ = serde_json::to_writer(&mut *buf, &**s);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_notification_response_are_told_apart() {
+        let r = Incoming::parse(br#"{"jsonrpc":"2.0","id":"a","method":"ping"}"#).unwrap();
+        assert!(matches!(r, Incoming::Request { id: RequestId::String(ref s), .. } if &**s == "a"));
+        let n = Incoming::parse(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#).unwrap();
+        assert!(matches!(n, Incoming::Notification { .. }));
+        let s = Incoming::parse(br#"{"jsonrpc":"2.0","id":7,"result":{}}"#).unwrap();
+        assert!(matches!(s, Incoming::Response { id: RequestId::Number(7), outcome: Ok(_) }));
+    }
+
+    #[test]
+    fn bad_messages_get_the_right_codes() {
+        let code = |b: &[u8]| Incoming::parse(b).unwrap_err().error.code.0;
+        assert_eq!(code(b"{not json"), -32700);
+        assert_eq!(code(br#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#), -32600);
+        assert_eq!(code(br#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#), -32600);
+        assert_eq!(code(br#"{"jsonrpc":"2.0","id":1.5,"method":"ping"}"#), -32600);
+        assert_eq!(code(br#"{"jsonrpc":"2.0","id":1,"method":"ping","params":[1]}"#), -32600);
+        assert_eq!(code(br#"{"jsonrpc":"2.0","id":1,"method":7}"#), -32600);
+        assert_eq!(code(br#"{"jsonrpc":"2.0"}"#), -32600);
+    }
+
+    #[test]
+    fn ids_are_echoed_exactly() {
+        let s = String::from_utf8(result_bytes(&RequestId::String("x\"y".into()), &serde_json::json!({})).to_vec())
+            .unwrap();
+        assert_eq!(s, r#"{"jsonrpc":"2.0","id":"x\"y","result":{}}"#);
+        let e = String::from_utf8(error_bytes(None, &McpError::parse_error("bad")).to_vec()).unwrap();
+        assert_eq!(e, r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"bad"}}"#);
+    }
+}

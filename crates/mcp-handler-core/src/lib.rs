@@ -1,0 +1,46 @@
+//! # mcp-handler-core
+//!
+//! The transport-agnostic heart of mcp-handler: the MCP data model, a
+//! router of tools, resources and prompts, method dispatch, and the
+//! streamable-HTTP endpoint as a [`tower_service::Service`] over `http`
+//! types. It knows no sockets, no Lambda and no AWS: shells hand it
+//! requests (see `mcp-handler-server` and `mcp-handler-lambda`).
+//!
+//! ```
+//! use mcp_handler_core::{EndpointConfig, McpService, RequestContext, Router, Tool};
+//!
+//! #[derive(serde::Deserialize, schemars::JsonSchema)]
+//! struct Greet { name: String }
+//!
+//! let router = Router::builder("hello", "1.0.0")
+//!     .tool(Tool::new("greet").description("Greets by name")
+//!         .handler(|_ctx: RequestContext, a: Greet| async move { format!("Hello, {}!", a.name) }))
+//!     .build()?;
+//! let service = McpService::new(router, EndpointConfig::default());
+//! # let _ = service;
+//! # Ok::<(), mcp_handler_core::BuildError>(())
+//! ```
+
+mod context;
+mod dispatch;
+mod error;
+mod http;
+mod jsonrpc;
+pub mod model;
+mod outbox;
+mod router;
+mod session;
+mod util;
+mod version;
+
+pub use context::{ClientRequestError, RequestContext};
+pub use error::{ErrorCode, McpError};
+pub use http::{EndpointConfig, HostPolicy, McpBody, McpService, OriginPolicy, ResponseMode, SseMode};
+pub use jsonrpc::RequestId;
+pub use model::{CallToolResult, Content, GetPromptResult, LogLevel, PromptMessage, ResourceContents, ToolAnnotations};
+pub use router::{
+    BuildError, Completer, IntoContents, IntoToolResult, Json, NoArgs, Prompt, PromptDef, Resource, ResourceDef,
+    ResourceRequest, ResourceTemplate, ResourceTemplateDef, Router, RouterBuilder, Tool, ToolDef,
+};
+pub use session::{InMemorySessionStore, SessionData, SessionStore, StoreError};
+pub use version::ProtocolVersion;

@@ -1,0 +1,377 @@
+//! The router: what a server offers, built once at start-up and shared by
+//! every request. Listings are serialized at build time, so `tools/list`
+//! and friends cost a copy of cached bytes, not a walk over the registry.
+
+mod completion;
+mod prompt;
+mod resource;
+mod tool;
+mod uri_template;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use bytes::Bytes;
+use serde::Serialize;
+use serde_json::Value;
+
+pub use completion::Completer;
+pub use prompt::{Prompt, PromptDef};
+pub use resource::{IntoContents, Resource, ResourceDef, ResourceRequest, ResourceTemplate, ResourceTemplateDef};
+pub use tool::{IntoToolResult, Json, NoArgs, Tool, ToolDef};
+
+use resource::CompiledTemplate;
+
+use crate::error::McpError;
+use crate::model::Implementation;
+
+/// Why a router could not be built. Raised at start-up, never per request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// Two entries share a name or URI.
+    #[error("duplicate {kind} {name:?}")]
+    Duplicate {
+        /// "tool", "resource", "resource template" or "prompt".
+        kind: &'static str,
+        /// The repeated name.
+        name: String,
+    },
+    /// A tool name breaks the naming rules (1–128 of `A-Za-z0-9_-.`).
+    #[error("invalid tool name {0:?}: use 1-128 characters of A-Z a-z 0-9 _ - .")]
+    InvalidToolName(String),
+    /// A schema that must describe an object does not.
+    #[error("the {which} of tool {tool:?} must be a JSON schema of type \"object\"")]
+    SchemaNotObject {
+        /// The tool.
+        tool: String,
+        /// "inputSchema" or "outputSchema".
+        which: &'static str,
+    },
+    /// A URI template that cannot be matched.
+    #[error("resource template: {0}")]
+    InvalidTemplate(String),
+    /// A page size of zero.
+    #[error("page size must be at least 1")]
+    InvalidPageSize,
+}
+
+/// Collects tools, resources and prompts; `build` checks and freezes them.
+///
+/// ```
+/// use mcp_handler_core::{Router, Tool, RequestContext};
+/// #[derive(serde::Deserialize, schemars::JsonSchema)]
+/// struct Add { a: f64, b: f64 }
+///
+/// let router = Router::builder("calc", "1.0.0")
+///     .tool(Tool::new("add").description("Adds two numbers")
+///         .handler(|_ctx: RequestContext, x: Add| async move { format!("{}", x.a + x.b) }))
+///     .build()
+///     .expect("valid router");
+/// assert_eq!(router.tool_names().collect::<Vec<_>>(), ["add"]);
+/// ```
+#[derive(Debug)]
+#[must_use]
+pub struct RouterBuilder {
+    info: Implementation,
+    instructions: Option<String>,
+    tools: Vec<ToolDef>,
+    resources: Vec<ResourceDef>,
+    templates: Vec<ResourceTemplateDef>,
+    prompts: Vec<PromptDef>,
+    page_size: usize,
+}
+
+impl RouterBuilder {
+    /// Registers a tool.
+    pub fn tool(mut self, tool: ToolDef) -> Self {
+        self.tools.push(tool);
+        self
+    }
+    /// Registers a direct resource.
+    pub fn resource(mut self, resource: ResourceDef) -> Self {
+        self.resources.push(resource);
+        self
+    }
+    /// Registers a resource template.
+    pub fn resource_template(mut self, template: ResourceTemplateDef) -> Self {
+        self.templates.push(template);
+        self
+    }
+    /// Registers a prompt.
+    pub fn prompt(mut self, prompt: PromptDef) -> Self {
+        self.prompts.push(prompt);
+        self
+    }
+    /// Instructions returned by `initialize` (how to use this server).
+    pub fn instructions(mut self, text: impl Into<String>) -> Self {
+        self.instructions = Some(text.into());
+        self
+    }
+    /// Replaces the server's `Implementation` (title, icons, website).
+    pub fn server_info(mut self, info: Implementation) -> Self {
+        self.info = info;
+        self
+    }
+    /// Entries per page of every list (default 100).
+    pub fn page_size(mut self, n: usize) -> Self {
+        self.page_size = n;
+        self
+    }
+
+    /// Checks names, schemas and templates, then serializes the listings.
+    pub fn build(self) -> Result<Router, BuildError> {
+        if self.page_size == 0 {
+            return Err(BuildError::InvalidPageSize);
+        }
+        let mut tool_index = HashMap::new();
+        for (i, t) in self.tools.iter().enumerate() {
+            let name = &t.info.name;
+            let valid = (1..=128).contains(&name.len())
+                && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+            if !valid {
+                return Err(BuildError::InvalidToolName(name.clone()));
+            }
+            if !is_object_schema(&t.info.input_schema) {
+                return Err(BuildError::SchemaNotObject { tool: name.clone(), which: "inputSchema" });
+            }
+            if t.info.output_schema.as_ref().is_some_and(|s| !is_object_schema(s)) {
+                return Err(BuildError::SchemaNotObject { tool: name.clone(), which: "outputSchema" });
+            }
+            if tool_index.insert(name.clone(), i).is_some() {
+                return Err(BuildError::Duplicate { kind: "tool", name: name.clone() });
+            }
+        }
+        let mut resource_index = HashMap::new();
+        for (i, r) in self.resources.iter().enumerate() {
+            if resource_index.insert(r.info.uri.clone(), i).is_some() {
+                return Err(BuildError::Duplicate { kind: "resource", name: r.info.uri.clone() });
+            }
+        }
+        let mut templates = Vec::with_capacity(self.templates.len());
+        for def in self.templates {
+            let matcher =
+                uri_template::UriTemplate::parse(&def.info.uri_template).map_err(BuildError::InvalidTemplate)?;
+            for var in def.completers.keys() {
+                if !matcher.variables().any(|v| v == var) {
+                    return Err(BuildError::InvalidTemplate(format!(
+                        "completion for unknown variable {var:?} in {:?}",
+                        def.info.uri_template
+                    )));
+                }
+            }
+            if templates.iter().any(|t: &CompiledTemplate| t.def.info.uri_template == def.info.uri_template) {
+                return Err(BuildError::Duplicate { kind: "resource template", name: def.info.uri_template });
+            }
+            templates.push(CompiledTemplate { def, matcher });
+        }
+        let mut prompt_index = HashMap::new();
+        for (i, p) in self.prompts.iter().enumerate() {
+            if prompt_index.insert(p.info.name.clone(), i).is_some() {
+                return Err(BuildError::Duplicate { kind: "prompt", name: p.info.name.clone() });
+            }
+        }
+        let n = self.page_size;
+        let pages = Pages {
+            tools: paginate("tools", self.tools.iter().map(|t| &t.info), n),
+            resources: paginate("resources", self.resources.iter().map(|r| &r.info), n),
+            templates: paginate("resourceTemplates", templates.iter().map(|t| &t.def.info), n),
+            prompts: paginate("prompts", self.prompts.iter().map(|p| &p.info), n),
+        };
+        let has_completions = self.prompts.iter().any(|p| !p.completers.is_empty())
+            || templates.iter().any(|t| !t.def.completers.is_empty());
+        Ok(Router {
+            inner: Arc::new(RouterInner {
+                info: self.info,
+                instructions: self.instructions,
+                tools: self.tools,
+                tool_index,
+                resources: self.resources,
+                resource_index,
+                templates,
+                prompts: self.prompts,
+                prompt_index,
+                pages,
+                has_completions,
+            }),
+        })
+    }
+}
+
+fn is_object_schema(schema: &Value) -> bool {
+    schema.get("type").and_then(Value::as_str) == Some("object")
+}
+
+/// The frozen registry. Cheap to clone (one `Arc`).
+#[derive(Clone)]
+pub struct Router {
+    pub(crate) inner: Arc<RouterInner>,
+}
+
+impl std::fmt::Debug for Router {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Router")
+            .field("server", &self.inner.info.name)
+            .field("tools", &self.inner.tools.len())
+            .field("resources", &self.inner.resources.len())
+            .field("templates", &self.inner.templates.len())
+            .field("prompts", &self.inner.prompts.len())
+            .finish()
+    }
+}
+
+pub(crate) struct RouterInner {
+    pub(crate) info: Implementation,
+    pub(crate) instructions: Option<String>,
+    pub(crate) tools: Vec<ToolDef>,
+    pub(crate) tool_index: HashMap<String, usize>,
+    pub(crate) resources: Vec<ResourceDef>,
+    pub(crate) resource_index: HashMap<String, usize>,
+    pub(crate) templates: Vec<CompiledTemplate>,
+    pub(crate) prompts: Vec<PromptDef>,
+    pub(crate) prompt_index: HashMap<String, usize>,
+    pub(crate) pages: Pages,
+    pub(crate) has_completions: bool,
+}
+
+/// Serialized list results, one entry per page.
+pub(crate) struct Pages {
+    pub(crate) tools: Vec<Bytes>,
+    pub(crate) resources: Vec<Bytes>,
+    pub(crate) templates: Vec<Bytes>,
+    pub(crate) prompts: Vec<Bytes>,
+}
+
+impl Router {
+    /// Starts a router for the server `name` at `version`.
+    pub fn builder(name: impl Into<String>, version: impl Into<String>) -> RouterBuilder {
+        RouterBuilder {
+            info: Implementation::new(name, version),
+            instructions: None,
+            tools: Vec::new(),
+            resources: Vec::new(),
+            templates: Vec::new(),
+            prompts: Vec::new(),
+            page_size: 100,
+        }
+    }
+
+    /// The server's name and version.
+    pub fn server_info(&self) -> &Implementation {
+        &self.inner.info
+    }
+
+    /// Registered tool names, in registration order.
+    pub fn tool_names(&self) -> impl Iterator<Item = &str> {
+        self.inner.tools.iter().map(|t| t.info.name.as_str())
+    }
+
+    /// The capabilities this registry implies; `subscribe` says whether
+    /// resource subscriptions can be honoured (they need sessions).
+    pub(crate) fn capabilities(&self, subscribe: bool) -> Value {
+        let r = &*self.inner;
+        let mut caps = serde_json::Map::new();
+        caps.insert("logging".into(), Value::Object(Default::default()));
+        if !r.tools.is_empty() {
+            caps.insert("tools".into(), serde_json::json!({ "listChanged": false }));
+        }
+        if !r.resources.is_empty() || !r.templates.is_empty() {
+            caps.insert("resources".into(), serde_json::json!({ "subscribe": subscribe, "listChanged": false }));
+        }
+        if !r.prompts.is_empty() {
+            caps.insert("prompts".into(), serde_json::json!({ "listChanged": false }));
+        }
+        if r.has_completions {
+            caps.insert("completions".into(), Value::Object(Default::default()));
+        }
+        Value::Object(caps)
+    }
+
+    /// Whether `uri` names a direct resource or matches a template.
+    pub(crate) fn knows_resource(&self, uri: &str) -> bool {
+        self.inner.resource_index.contains_key(uri)
+            || self.inner.templates.iter().any(|t| t.matcher.matches(uri).is_some())
+    }
+}
+
+impl RouterInner {
+    /// The page a cursor points at, or -32602 for a cursor we did not issue.
+    pub(crate) fn page<'a>(pages: &'a [Bytes], key: &str, cursor: Option<&str>) -> Result<&'a Bytes, McpError> {
+        let index = match cursor {
+            None => 0,
+            Some(c) => decode_cursor(key, c).ok_or_else(|| McpError::invalid_params("Invalid cursor"))?,
+        };
+        pages.get(index).ok_or_else(|| McpError::invalid_params("Invalid cursor"))
+    }
+}
+
+fn encode_cursor(key: &str, index: usize) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{key}:{index}"))
+}
+
+fn decode_cursor(key: &str, cursor: &str) -> Option<usize> {
+    let raw = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    let text = std::str::from_utf8(&raw).ok()?;
+    let (k, i) = text.split_once(':')?;
+    (k == key).then(|| i.parse().ok()).flatten()
+}
+
+fn paginate<'a, T: Serialize + 'a>(key: &str, items: impl Iterator<Item = &'a T>, page_size: usize) -> Vec<Bytes> {
+    let items: Vec<&T> = items.collect();
+    let chunks: Vec<&[&T]> = if items.is_empty() { vec![&[][..]] } else { items.chunks(page_size).collect() };
+    let count = chunks.len();
+    chunks
+        .into_iter()
+        .enumerate()
+        .map(|(i, chunk)| {
+            let mut page = serde_json::Map::new();
+            let list = chunk.iter().map(|item| serde_json::to_value(item).unwrap_or(Value::Null)).collect();
+            page.insert(key.to_owned(), Value::Array(list));
+            if i + 1 < count {
+                page.insert("nextCursor".into(), Value::String(encode_cursor(key, i + 1)));
+            }
+            Bytes::from(serde_json::to_vec(&page).unwrap_or_default())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RequestContext;
+
+    fn tool(name: &str) -> ToolDef {
+        Tool::new(name).description("d").handler(|_c: RequestContext, _: NoArgs| async { "ok" })
+    }
+
+    #[test]
+    fn pages_chain_through_opaque_cursors() {
+        let r = Router::builder("s", "1").page_size(2).tool(tool("a")).tool(tool("b")).tool(tool("c")).build().unwrap();
+        let first: Value =
+            serde_json::from_slice(RouterInner::page(&r.inner.pages.tools, "tools", None).unwrap()).unwrap();
+        assert_eq!(first["tools"].as_array().unwrap().len(), 2);
+        let cursor = first["nextCursor"].as_str().unwrap();
+        let second: Value =
+            serde_json::from_slice(RouterInner::page(&r.inner.pages.tools, "tools", Some(cursor)).unwrap()).unwrap();
+        assert_eq!(second["tools"][0]["name"], "c");
+        assert!(second.get("nextCursor").is_none());
+        assert!(RouterInner::page(&r.inner.pages.tools, "tools", Some("garbage")).is_err());
+        assert!(RouterInner::page(&r.inner.pages.tools, "prompts", Some(cursor)).is_err());
+    }
+
+    #[test]
+    fn bad_registrations_fail_the_build() {
+        assert!(matches!(
+            Router::builder("s", "1").tool(tool("a")).tool(tool("a")).build(),
+            Err(BuildError::Duplicate { .. })
+        ));
+        assert!(matches!(
+            Router::builder("s", "1").tool(tool("bad name")).build(),
+            Err(BuildError::InvalidToolName(_))
+        ));
+        let not_obj = Tool::new("x").raw_handler(serde_json::json!({"type":"string"}), |_c, _a| async { "x" });
+        assert!(matches!(Router::builder("s", "1").tool(not_obj).build(), Err(BuildError::SchemaNotObject { .. })));
+    }
+}

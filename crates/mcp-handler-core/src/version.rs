@@ -1,0 +1,63 @@
+//! Protocol revisions this crate speaks.
+
+use std::fmt;
+
+/// An MCP protocol revision.
+///
+/// Ordered by date, so `v >= ProtocolVersion::V2025_06_18` reads as
+/// "this client speaks at least 2025-06-18".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum ProtocolVersion {
+    /// 2024-11-05 (HTTP+SSE era; accepted in negotiation only).
+    V2024_11_05,
+    /// 2025-03-26: streamable HTTP, batches.
+    V2025_03_26,
+    /// 2025-06-18: no batches, structured output, elicitation.
+    V2025_06_18,
+    /// 2025-11-25: SSE priming, icons, URL elicitation.
+    V2025_11_25,
+}
+
+impl ProtocolVersion {
+    /// Every revision of the `initialize` generation, oldest first.
+    pub const INITIALIZE_GENERATION: &'static [Self] =
+        &[Self::V2024_11_05, Self::V2025_03_26, Self::V2025_06_18, Self::V2025_11_25];
+
+    /// The newest revision of the `initialize` generation.
+    pub const LATEST_INITIALIZE: Self = Self::V2025_11_25;
+
+    /// Assumed when a client sends no `MCP-Protocol-Version` header.
+    pub const HTTP_DEFAULT: Self = Self::V2025_03_26;
+
+    /// The wire string, e.g. `"2025-06-18"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::V2024_11_05 => "2024-11-05",
+            Self::V2025_03_26 => "2025-03-26",
+            Self::V2025_06_18 => "2025-06-18",
+            Self::V2025_11_25 => "2025-11-25",
+        }
+    }
+
+    /// Parses a wire string; `None` for revisions this crate does not speak.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::INITIALIZE_GENERATION.iter().copied().find(|v| v.as_str() == s)
+    }
+
+    /// Whether JSON-RPC batches are allowed (2025-03-26 and older).
+    pub fn allows_batches(self) -> bool {
+        self <= Self::V2025_03_26
+    }
+
+    /// Whether POST SSE streams open with a priming event (SEP-1699).
+    pub fn sends_priming_event(self) -> bool {
+        self >= Self::V2025_11_25
+    }
+}
+
+impl fmt::Display for ProtocolVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -1,0 +1,213 @@
+//! Server configuration from flags and environment.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use mcp_handler_core::{EndpointConfig, HostPolicy, OriginPolicy};
+
+/// Why the command line or environment could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A value did not parse.
+    #[error("{name}: {value:?} is not {expected}")]
+    Invalid {
+        /// The flag or variable.
+        name: &'static str,
+        /// What was given.
+        value: String,
+        /// What was expected.
+        expected: &'static str,
+    },
+    /// A flag this program does not know.
+    #[error("unknown argument {0:?} (try --help)")]
+    UnknownArgument(String),
+    /// A flag without its value.
+    #[error("{0} needs a value")]
+    MissingValue(&'static str),
+}
+
+/// How the container server listens and drains.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// Listen address (`--bind`, `MCP_BIND`; default `127.0.0.1:8080`).
+    pub bind: SocketAddr,
+    /// Path of the MCP endpoint (`--path`, `MCP_PATH`; default `/mcp`).
+    pub path: String,
+    /// How long in-flight requests may run after SIGTERM
+    /// (`--drain-timeout`, `MCP_DRAIN_TIMEOUT_SECS`; default 25 s, under
+    /// the 30 s ECS and Kubernetes give before SIGKILL).
+    pub drain_timeout: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            path: "/mcp".into(),
+            drain_timeout: Duration::from_secs(25),
+        }
+    }
+}
+
+impl ServerConfig {
+    /// Sets the listen address.
+    #[must_use]
+    pub fn with_bind(mut self, bind: SocketAddr) -> Self {
+        self.bind = bind;
+        self
+    }
+    /// Sets the endpoint path.
+    #[must_use]
+    pub fn with_path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+    /// Sets the drain deadline.
+    #[must_use]
+    pub fn with_drain_timeout(mut self, d: Duration) -> Self {
+        self.drain_timeout = d;
+        self
+    }
+}
+
+/// What the command line asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Command {
+    /// Serve.
+    Serve(ServerConfig),
+    /// Probe `/healthz` of a running server and exit 0 or 1.
+    Healthcheck(ServerConfig),
+    /// Print usage.
+    Help,
+}
+
+/// Usage text.
+pub const USAGE: &str = "\
+USAGE:
+    <binary> [--bind ADDR] [--path PATH] [--drain-timeout SECS]
+    <binary> healthcheck [--bind ADDR]      probe /healthz, exit 0 when healthy
+
+ENVIRONMENT:
+    MCP_BIND                 listen address (default 127.0.0.1:8080)
+    MCP_PATH                 endpoint path (default /mcp)
+    MCP_DRAIN_TIMEOUT_SECS   seconds to finish in-flight requests on SIGTERM (default 25)
+    MCP_ALLOWED_HOSTS        comma-separated Host names, or * (default: localhost names
+                             on a loopback bind, any host otherwise)
+    MCP_ALLOWED_ORIGINS      comma-separated origins, or * (default: localhost and same-host)
+    MCP_LOG_FORMAT           json or text (default text)
+    RUST_LOG                 log filter (default info)
+";
+
+/// Parses flags over environment over defaults. `env` is injected so tests
+/// need not mutate the process environment.
+pub fn parse_command(
+    args: impl IntoIterator<Item = String>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Command, ConfigError> {
+    let mut config = ServerConfig::default();
+    if let Some(v) = env("MCP_BIND") {
+        config.bind = parse_addr("MCP_BIND", &v)?;
+    }
+    if let Some(v) = env("MCP_PATH") {
+        config.path = parse_path("MCP_PATH", &v)?;
+    }
+    if let Some(v) = env("MCP_DRAIN_TIMEOUT_SECS") {
+        config.drain_timeout = parse_secs("MCP_DRAIN_TIMEOUT_SECS", &v)?;
+    }
+    let mut healthcheck = false;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
+            _ => (arg.clone(), None),
+        };
+        let mut value =
+            |name: &'static str| inline.clone().or_else(|| args.next()).ok_or(ConfigError::MissingValue(name));
+        match flag.as_str() {
+            "healthcheck" if !healthcheck => healthcheck = true,
+            "-h" | "--help" => return Ok(Command::Help),
+            "--bind" => config.bind = parse_addr("--bind", &value("--bind")?)?,
+            "--path" => config.path = parse_path("--path", &value("--path")?)?,
+            "--drain-timeout" => config.drain_timeout = parse_secs("--drain-timeout", &value("--drain-timeout")?)?,
+            _ => return Err(ConfigError::UnknownArgument(arg)),
+        }
+    }
+    Ok(if healthcheck { Command::Healthcheck(config) } else { Command::Serve(config) })
+}
+
+fn parse_addr(name: &'static str, v: &str) -> Result<SocketAddr, ConfigError> {
+    v.parse().map_err(|_| ConfigError::Invalid { name, value: v.into(), expected: "an address such as 127.0.0.1:8080" })
+}
+
+fn parse_path(name: &'static str, v: &str) -> Result<String, ConfigError> {
+    if v.starts_with('/') && !v.contains(['?', '#', ' ']) {
+        Ok(v.to_owned())
+    } else {
+        Err(ConfigError::Invalid { name, value: v.into(), expected: "a path starting with /" })
+    }
+}
+
+fn parse_secs(name: &'static str, v: &str) -> Result<Duration, ConfigError> {
+    v.parse::<u64>().map(Duration::from_secs).map_err(|_| ConfigError::Invalid {
+        name,
+        value: v.into(),
+        expected: "a whole number of seconds",
+    })
+}
+
+/// Applies `MCP_ALLOWED_HOSTS` / `MCP_ALLOWED_ORIGINS`, and opens the Host
+/// check when bound beyond loopback without an explicit list (behind a load
+/// balancer the platform fixes the host; the Origin check still applies).
+pub fn apply_endpoint_env(
+    mut endpoint: EndpointConfig,
+    bind: SocketAddr,
+    env: impl Fn(&str) -> Option<String>,
+) -> EndpointConfig {
+    let list =
+        |v: String| -> Vec<String> { v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect() };
+    match env("MCP_ALLOWED_HOSTS") {
+        Some(v) if v.trim() == "*" => endpoint = endpoint.with_host_policy(HostPolicy::Any),
+        Some(v) => endpoint = endpoint.with_host_policy(HostPolicy::List(list(v))),
+        None if !bind.ip().is_loopback() => endpoint = endpoint.with_host_policy(HostPolicy::Any),
+        None => {}
+    }
+    match env("MCP_ALLOWED_ORIGINS") {
+        Some(v) if v.trim() == "*" => endpoint = endpoint.with_origin_policy(OriginPolicy::Any),
+        Some(v) => endpoint = endpoint.with_origin_policy(OriginPolicy::List(list(v))),
+        None => {}
+    }
+    endpoint
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn flags_override_env_over_defaults() {
+        let env = |k: &str| (k == "MCP_BIND").then(|| "0.0.0.0:9000".to_owned());
+        let Command::Serve(c) = parse_command(args(&[]), env).unwrap() else { panic!() };
+        assert_eq!(c.bind, "0.0.0.0:9000".parse().unwrap());
+        let Command::Serve(c) = parse_command(args(&["--bind", "127.0.0.1:1", "--path=/x"]), env).unwrap() else {
+            panic!()
+        };
+        assert_eq!((c.bind.port(), c.path.as_str()), (1, "/x"));
+        assert!(matches!(parse_command(args(&["healthcheck"]), |_| None), Ok(Command::Healthcheck(_))));
+    }
+
+    #[test]
+    fn bad_input_is_an_error_not_a_panic() {
+        assert!(matches!(parse_command(args(&["--bind", "nope"]), |_| None), Err(ConfigError::Invalid { .. })));
+        assert!(matches!(parse_command(args(&["--bind"]), |_| None), Err(ConfigError::MissingValue(_))));
+        assert!(matches!(parse_command(args(&["--frob"]), |_| None), Err(ConfigError::UnknownArgument(_))));
+        let env = |k: &str| (k == "MCP_DRAIN_TIMEOUT_SECS").then(|| "soon".to_owned());
+        assert!(parse_command(args(&[]), env).is_err());
+    }
+}

@@ -1,0 +1,141 @@
+//! # mcp-handler-server
+//!
+//! The container shell: serves an [`McpService`] over HTTP/1.1 and h2c with
+//! hyper, next to `GET /healthz` (liveness) and `GET /readyz` (readiness),
+//! and drains gracefully on SIGTERM/SIGINT. This is the only crate of the
+//! workspace that opens sockets or handles signals.
+//!
+//! ```no_run
+//! use mcp_handler_core::{Router, Tool, RequestContext, NoArgs};
+//! use mcp_handler_server::Server;
+//!
+//! # async fn main_() -> std::process::ExitCode {
+//! let router = Router::builder("hello", "1.0.0")
+//!     .tool(Tool::new("hi").description("Says hi").handler(|_c: RequestContext, _: NoArgs| async { "hi" }))
+//!     .build()
+//!     .expect("router");
+//! Server::new(router).run().await
+//! # }
+//! ```
+
+mod app;
+mod config;
+mod logging;
+mod probe;
+mod readiness;
+mod serve;
+
+use std::future::Future;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use mcp_handler_core::{EndpointConfig, McpService, Router};
+use tokio::net::TcpListener;
+
+pub use config::{Command, ConfigError, ServerConfig, USAGE, apply_endpoint_env, parse_command};
+pub use logging::init_logging;
+pub use probe::probe;
+pub use readiness::Readiness;
+pub use serve::DrainOutcome;
+
+/// A container server for one router.
+#[derive(Debug)]
+#[must_use]
+pub struct Server {
+    router: Router,
+    endpoint: EndpointConfig,
+    readiness: Readiness,
+}
+
+impl Server {
+    /// A server for `router` with the default endpoint configuration.
+    pub fn new(router: Router) -> Self {
+        Self { router, endpoint: EndpointConfig::default(), readiness: Readiness::default() }
+    }
+
+    /// Sets the endpoint configuration (sessions, limits, host policy...).
+    pub fn with_endpoint_config(mut self, endpoint: EndpointConfig) -> Self {
+        self.endpoint = endpoint;
+        self
+    }
+
+    /// Adds a readiness check: `/readyz` answers 503 while it returns false.
+    pub fn with_readiness_check<F, Fut>(mut self, name: &str, check: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = bool> + Send + 'static,
+    {
+        self.readiness.add_check(name, check);
+        self
+    }
+
+    /// Serves on `listener` until `shutdown` completes, then drains. The
+    /// endpoint configuration is used as given (no environment).
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        config: &ServerConfig,
+        shutdown: impl Future<Output = ()>,
+    ) -> DrainOutcome {
+        let app = app::App {
+            mcp: McpService::new(self.router, self.endpoint),
+            path: Arc::from(config.path.as_str()),
+            readiness: self.readiness,
+        };
+        serve::serve(listener, app, shutdown, config.drain_timeout).await
+    }
+
+    /// The whole program: parses flags and environment, installs logging,
+    /// answers `healthcheck` and `--help`, binds, serves until SIGTERM or
+    /// SIGINT, drains, and returns the exit code (0 after a requested stop,
+    /// 1 when it cannot listen, 2 on bad flags).
+    pub async fn run(self) -> ExitCode {
+        let command = parse_command(std::env::args().skip(1), |k| std::env::var(k).ok());
+        self.run_command(command).await
+    }
+
+    /// [`run`](Self::run) with an already parsed command.
+    pub async fn run_command(self, command: Result<Command, ConfigError>) -> ExitCode {
+        let config = match command {
+            Ok(Command::Serve(c)) => c,
+            Ok(Command::Help) => {
+                print!("{USAGE}");
+                return ExitCode::SUCCESS;
+            }
+            Ok(Command::Healthcheck(c)) => {
+                return match probe(c.bind, Duration::from_secs(3)).await {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(e) => {
+                        eprintln!("healthcheck failed: {e}");
+                        ExitCode::FAILURE
+                    }
+                };
+            }
+            Err(e) => {
+                eprintln!("error: {e}\n\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        };
+        init_logging();
+        let listener = match TcpListener::bind(config.bind).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::error!(bind = %config.bind, error = %e, "cannot listen");
+                return ExitCode::FAILURE;
+            }
+        };
+        let endpoint = apply_endpoint_env(self.endpoint.clone(), config.bind, |k| std::env::var(k).ok());
+        let local = listener.local_addr().map_or_else(|_| config.bind.to_string(), |a| a.to_string());
+        tracing::info!(
+            server = %self.router.server_info().name,
+            url = %format!("http://{local}{}", config.path),
+            "MCP server listening"
+        );
+        // A drain that hit its deadline was still an orderly, requested
+        // stop (it is logged as a warning); exit 0 so orchestrators do not
+        // count it as a crash.
+        let _outcome = Self { endpoint, ..self }.serve(listener, &config, serve::shutdown_signal()).await;
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,65 @@
+//! # mcp-handler
+//!
+//! Serverless-first MCP servers: write tools, resources and prompts once,
+//! ship the same binary as an AWS Lambda function or a container service.
+//!
+//! ```no_run
+//! use mcp_handler::{NoArgs, RequestContext, Router, Tool};
+//!
+//! #[derive(serde::Deserialize, schemars::JsonSchema)]
+//! struct Add {
+//!     /// First addend.
+//!     a: f64,
+//!     /// Second addend.
+//!     b: f64,
+//! }
+//!
+//! fn main() -> std::process::ExitCode {
+//!     let router = Router::builder("calculator", "1.0.0")
+//!         .tool(Tool::new("add").description("Adds two numbers")
+//!             .handler(|_ctx: RequestContext, x: Add| async move { format!("{}", x.a + x.b) }))
+//!         .tool(Tool::new("ping").description("Answers pong")
+//!             .handler(|_ctx: RequestContext, _: NoArgs| async { "pong" }))
+//!         .build()
+//!         .expect("valid router");
+//!     mcp_handler::run(router)
+//! }
+//! ```
+//!
+//! ## Features
+//!
+//! | feature  | default | what it adds |
+//! |----------|---------|--------------|
+//! | `server` | yes     | [`run`] and [`server`]: the hyper container shell with health, readiness and graceful drain |
+//!
+//! The core (protocol, router, the streamable-HTTP endpoint as a
+//! `tower::Service`) is always present and re-exported at the crate root.
+
+pub use mcp_handler_core::*;
+/// The schema crate tool arguments derive `JsonSchema` from (add `schemars = "1"`
+/// to your own manifest too: the derive refers to `::schemars`).
+pub use schemars;
+
+#[cfg(feature = "server")]
+pub use mcp_handler_server as server;
+
+/// Runs `router` as a complete program with the default endpoint
+/// configuration: see [`run_with`].
+#[cfg(feature = "server")]
+pub fn run(router: Router) -> std::process::ExitCode {
+    run_with(router, EndpointConfig::default())
+}
+
+/// Runs `router` as a complete program: builds the Tokio runtime, reads
+/// flags and environment, serves until SIGTERM/SIGINT and drains.
+#[cfg(feature = "server")]
+pub fn run_with(router: Router, endpoint: EndpointConfig) -> std::process::ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(server::Server::new(router).with_endpoint_config(endpoint).run())
+}

@@ -1,0 +1,2 @@
+//! Placeholder: replaced by the test orchestration command.
+fn main() {}
