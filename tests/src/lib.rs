@@ -1,1 +1,222 @@
-//! Placeholder.
+//! Helpers for the end-to-end tests: an in-process client that calls the
+//! endpoint service with `oneshot`, a small HTTP/1.1 client for loopback
+//! servers, and a launcher for the real `everything` binary.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, Request, StatusCode};
+use http_body_util::{BodyExt as _, Full};
+use mcp_handler::McpService;
+use serde_json::Value;
+use tower::ServiceExt as _;
+
+/// A response, fully read.
+#[derive(Debug)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// Body bytes.
+    pub body: Bytes,
+}
+
+impl Reply {
+    /// The body as JSON (panics with the body when it is not JSON).
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+    /// The JSON-RPC error code of the body.
+    pub fn error_code(&self) -> i64 {
+        self.json()["error"]["code"].as_i64().unwrap_or_else(|| panic!("no error code in {}", self.text()))
+    }
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    /// A header value as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    /// The `data:` payloads of an SSE body, parsed as JSON (priming events,
+    /// whose data is empty, are skipped).
+    pub fn sse_messages(&self) -> Vec<Value> {
+        sse_messages(&self.text())
+    }
+}
+
+/// The JSON `data:` payloads of SSE text.
+pub fn sse_messages(text: &str) -> Vec<Value> {
+    text.split("\n\n")
+        .filter_map(|event| {
+            let data: Vec<&str> = event.lines().filter_map(|l| l.strip_prefix("data:")).map(str::trim_start).collect();
+            let data = data.join("\n");
+            (!data.trim().is_empty()).then(|| serde_json::from_str(&data).expect("SSE data is JSON"))
+        })
+        .collect()
+}
+
+/// A request builder with the headers a well-behaved client sends.
+pub fn post() -> http::request::Builder {
+    Request::post("/mcp")
+        .header("host", "127.0.0.1:8080")
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+}
+
+/// Calls the service in-process and reads the whole body.
+pub async fn call(svc: &McpService, req: Request<Full<Bytes>>) -> Reply {
+    let resp = svc.clone().oneshot(req).await.expect("infallible");
+    let (parts, body) = resp.into_parts();
+    let body = tokio::time::timeout(Duration::from_secs(10), body.collect())
+        .await
+        .expect("the response body completes")
+        .expect("infallible")
+        .to_bytes();
+    Reply { status: parts.status, headers: parts.headers, body }
+}
+
+/// POSTs `body` with the standard headers, `extra` replacing or adding.
+pub async fn post_json(svc: &McpService, body: &str, extra: &[(&str, &str)]) -> Reply {
+    let mut req = post().body(Full::new(Bytes::copy_from_slice(body.as_bytes()))).expect("request");
+    for (k, v) in extra {
+        let name = http::HeaderName::from_bytes(k.as_bytes()).expect("header name");
+        req.headers_mut().insert(name, http::HeaderValue::from_str(v).expect("header value"));
+    }
+    call(svc, req).await
+}
+
+/// An `initialize` request body.
+pub fn initialize_body(version: &str) -> String {
+    serde_json::json!({
+        "jsonrpc": "2.0", "id": 0, "method": "initialize",
+        "params": {
+            "protocolVersion": version,
+            "capabilities": { "elicitation": {}, "sampling": {} },
+            "clientInfo": { "name": "tests", "version": "1.0.0" }
+        }
+    })
+    .to_string()
+}
+
+/// Initializes a session and returns its id.
+pub async fn open_session(svc: &McpService, version: &str) -> String {
+    let r = post_json(svc, &initialize_body(version), &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    r.header("mcp-session-id").expect("session id issued").to_owned()
+}
+
+/// The workspace's target directory.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("target"))
+}
+
+/// Builds (once per test process) and returns the `everything` binary.
+pub fn everything_bin() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = std::process::Command::new(cargo)
+            .args(["build", "--quiet", "-p", "mcp-handler-examples", "--bin", "everything"])
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building the everything binary failed");
+        target_dir().join("debug").join("everything")
+    })
+    .clone()
+}
+
+/// A free loopback port (bound, then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
+}
+
+/// A running `everything` process on loopback.
+pub struct Running {
+    /// The child process.
+    pub child: tokio::process::Child,
+    /// Where it listens.
+    pub addr: SocketAddr,
+}
+
+impl Running {
+    /// Starts `everything` with `args` and waits until `/healthz` answers.
+    pub async fn start(args: &[&str]) -> Self {
+        let port = free_port();
+        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+        let child = tokio::process::Command::new(everything_bin())
+            .arg("--bind")
+            .arg(addr.to_string())
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("everything starts");
+        for _ in 0..200 {
+            if let Ok(r) = http(addr, "GET", "/healthz", &[], "").await
+                && r.status == StatusCode::OK
+            {
+                return Self { child, addr };
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("everything did not become healthy on {addr}");
+    }
+
+    /// Sends SIGTERM.
+    pub fn sigterm(&self) {
+        let pid = self.child.id().expect("running").to_string();
+        let ok = std::process::Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs").success();
+        assert!(ok, "kill -TERM {pid} failed");
+    }
+}
+
+/// One HTTP/1.1 request over a fresh loopback connection.
+pub async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Result<Reply, String> {
+    let resp = http_start(addr, method, path, headers, body).await?;
+    let (parts, body) = resp.into_parts();
+    let body = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
+    Ok(Reply { status: parts.status, headers: parts.headers, body })
+}
+
+/// Sends a request and returns as soon as the response head arrives; the
+/// body streams.
+pub async fn http_start(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Result<http::Response<hyper::body::Incoming>, String> {
+    let stream = tokio::net::TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
+    let (mut sender, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
+    tokio::spawn(conn);
+    let mut req = Request::builder().method(method).uri(path).header("host", addr.to_string());
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let req = req.body(Full::new(Bytes::copy_from_slice(body.as_bytes()))).map_err(|e| e.to_string())?;
+    sender.send_request(req).await.map_err(|e| e.to_string())
+}
+
+/// Standard MCP POST headers for loopback requests.
+pub const MCP_HEADERS: [(&str, &str); 2] =
+    [("content-type", "application/json"), ("accept", "application/json, text/event-stream")];

@@ -146,6 +146,9 @@ fn dispatch_inner(
         "prompts/list" => list(&r.pages.prompts, "prompts"),
         "tools/call" => {
             let p: CallToolParams<'_> = parse_params(params)?;
+            if p.arguments.is_some_and(|a| !matches!(a.get().as_bytes().first(), Some(b'{' | b'n'))) {
+                return Err(McpError::invalid_params("Invalid params: arguments must be an object"));
+            }
             let tool = r
                 .tool_index
                 .get(p.name.as_ref())

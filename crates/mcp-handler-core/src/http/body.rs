@@ -193,7 +193,8 @@ impl GetStream {
             return Poll::Ready(Some(p));
         }
         if self.shutdown.as_mut().poll(cx).is_ready() {
-            return Poll::Ready(None);
+            // Deliver what is already queued, then end the stream cleanly.
+            return Poll::Ready(self.rx.try_recv().ok().map(|msg| sse_event(&mut self.ids, &msg)));
         }
         match self.rx.poll_recv(cx) {
             Poll::Ready(Some(msg)) => {

@@ -1,0 +1,185 @@
+//! Hostile and malformed input: each case gets its exact HTTP status and
+//! JSON-RPC error code, never a panic or a hang. The same table is in
+//! docs/errors.md.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{Request, StatusCode};
+use http_body_util::Full;
+use mcp_handler::{EndpointConfig, InMemorySessionStore, McpService};
+use mcp_handler_tests::{call, post};
+
+struct Case {
+    name: &'static str,
+    body: Vec<u8>,
+    headers: Vec<(&'static str, &'static str)>,
+    status: StatusCode,
+    code: i64,
+}
+
+fn case(name: &'static str, body: impl Into<Vec<u8>>, status: StatusCode, code: i64) -> Case {
+    Case { name, body: body.into(), headers: vec![], status, code }
+}
+
+fn with(mut c: Case, k: &'static str, v: &'static str) -> Case {
+    c.headers.push((k, v));
+    c
+}
+
+fn table() -> Vec<Case> {
+    use StatusCode as S;
+    let call = |params: &str| format!(r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{params}}}"#);
+    vec![
+        case("malformed JSON", r#"{"jsonrpc":"2.0","id":1,"method":"#, S::BAD_REQUEST, -32700),
+        case("empty body", "", S::BAD_REQUEST, -32700),
+        case(
+            "invalid UTF-8",
+            b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\xff\xfe\"}".to_vec(),
+            S::BAD_REQUEST,
+            -32700,
+        ),
+        case("a JSON string, not a message", r#""ping""#, S::BAD_REQUEST, -32600),
+        case("a JSON number", "42", S::BAD_REQUEST, -32600),
+        case("wrong jsonrpc version", r#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#, S::BAD_REQUEST, -32600),
+        case("missing jsonrpc", r#"{"id":1,"method":"ping"}"#, S::BAD_REQUEST, -32600),
+        case("null id", r#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#, S::BAD_REQUEST, -32600),
+        case("fractional id", r#"{"jsonrpc":"2.0","id":1.5,"method":"ping"}"#, S::BAD_REQUEST, -32600),
+        case("object id", r#"{"jsonrpc":"2.0","id":{},"method":"ping"}"#, S::BAD_REQUEST, -32600),
+        case("method not a string", r#"{"jsonrpc":"2.0","id":1,"method":7}"#, S::BAD_REQUEST, -32600),
+        case("params an array", r#"{"jsonrpc":"2.0","id":1,"method":"ping","params":[1]}"#, S::BAD_REQUEST, -32600),
+        case("neither method nor result", r#"{"jsonrpc":"2.0","id":1}"#, S::BAD_REQUEST, -32600),
+        case("unknown method", r#"{"jsonrpc":"2.0","id":1,"method":"tools/frobnicate"}"#, S::OK, -32601),
+        case("tool name of the wrong type", call(r#"{"name":5}"#), S::OK, -32602),
+        case("tools/call without a name", call("{}"), S::OK, -32602),
+        case("unknown tool", call(r#"{"name":"no_such_tool"}"#), S::OK, -32602),
+        case("arguments not an object", call(r#"{"name":"test_sampling","arguments":[1,2]}"#), S::OK, -32602),
+        case(
+            "prompt without its required argument",
+            r#"{"jsonrpc":"2.0","id":1,"method":"prompts/get","params":{"name":"test_prompt_with_arguments"}}"#,
+            S::OK,
+            -32602,
+        ),
+        case(
+            "prompt argument not a string",
+            r#"{"jsonrpc":"2.0","id":1,"method":"prompts/get","params":{"name":"test_simple_prompt","arguments":{"a":1}}}"#,
+            S::OK,
+            -32602,
+        ),
+        case(
+            "unknown resource",
+            r#"{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"test://nope"}}"#,
+            S::OK,
+            -32002,
+        ),
+        case(
+            "forged cursor",
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"cursor":"AAAA"}}"#,
+            S::OK,
+            -32602,
+        ),
+        case(
+            "initialize without protocolVersion",
+            r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#,
+            S::OK,
+            -32602,
+        ),
+        case(
+            "completion for an unknown prompt",
+            r#"{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/prompt","name":"x"},"argument":{"name":"a","value":""}}}"#,
+            S::OK,
+            -32602,
+        ),
+        case("huge body", format!(r#"{{"pad":"{}"}}"#, "x".repeat(5 * 1024 * 1024)), S::PAYLOAD_TOO_LARGE, -32600),
+        with(case("text/plain body", r#"{}"#, S::UNSUPPORTED_MEDIA_TYPE, -32600), "content-type", "text/plain"),
+        with(case("Accept refuses both types", r#"{}"#, S::NOT_ACCEPTABLE, -32600), "accept", "image/png"),
+        with(
+            case(
+                "unsupported MCP-Protocol-Version",
+                r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#,
+                S::BAD_REQUEST,
+                -32600,
+            ),
+            "mcp-protocol-version",
+            "2020-01-01",
+        ),
+        with(
+            case("batch on 2025-06-18", r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#, S::BAD_REQUEST, -32600),
+            "mcp-protocol-version",
+            "2025-06-18",
+        ),
+        with(
+            case("rebinding Host", r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#, S::FORBIDDEN, -32600),
+            "host",
+            "evil.example.com",
+        ),
+        with(
+            case("foreign Origin", r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#, S::FORBIDDEN, -32600),
+            "origin",
+            "https://evil.example.com",
+        ),
+    ]
+}
+
+async fn run(svc: &McpService, c: &Case) -> mcp_handler_tests::Reply {
+    let mut req = post().body(Full::new(Bytes::from(c.body.clone()))).unwrap();
+    for (k, v) in &c.headers {
+        req.headers_mut().insert(*k, http::HeaderValue::from_static(v));
+    }
+    call(svc, req).await
+}
+
+#[tokio::test]
+async fn every_bad_input_gets_its_status_and_code() {
+    let svc = McpService::new(mcp_handler_examples::everything::router().unwrap(), EndpointConfig::default());
+    let mut failures = Vec::new();
+    for c in table() {
+        let r = run(&svc, &c).await;
+        let code = r.json()["error"]["code"].as_i64();
+        if r.status != c.status || code != Some(c.code) {
+            failures.push(format!(
+                "{}: got {} {:?}, want {} {}: {}",
+                c.name,
+                r.status,
+                code,
+                c.status,
+                c.code,
+                r.text()
+            ));
+        }
+        let msg = r.json()["error"]["message"].as_str().unwrap_or_default().to_owned();
+        assert!(!msg.is_empty(), "{}: errors say what is wrong", c.name);
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn the_request_id_is_echoed_in_errors_when_it_was_readable() {
+    let svc = McpService::new(mcp_handler_examples::everything::router().unwrap(), EndpointConfig::default());
+    let r = mcp_handler_tests::post_json(&svc, r#"{"jsonrpc":"1.0","id":"abc","method":"ping"}"#, &[]).await;
+    assert_eq!(r.json()["id"], "abc");
+    let r = mcp_handler_tests::post_json(&svc, r#"{"jsonrpc":"2.0","id":"q","method":"nope"}"#, &[]).await;
+    assert_eq!(r.json()["id"], "q");
+    let r = mcp_handler_tests::post_json(&svc, "{broken", &[]).await;
+    assert!(r.json()["id"].is_null(), "parse errors carry id null");
+}
+
+#[tokio::test]
+async fn session_errors_have_their_own_statuses() {
+    let svc = McpService::new(
+        mcp_handler_examples::everything::router().unwrap(),
+        EndpointConfig::default().with_session_store(Arc::new(InMemorySessionStore::new())),
+    );
+    let ping = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
+    let missing = mcp_handler_tests::post_json(&svc, ping, &[]).await;
+    assert_eq!((missing.status, missing.error_code()), (StatusCode::BAD_REQUEST, -32600));
+    let unknown = mcp_handler_tests::post_json(&svc, ping, &[("mcp-session-id", "forged")]).await;
+    assert_eq!((unknown.status, unknown.error_code()), (StatusCode::NOT_FOUND, -32600));
+    let weird = Request::post("/mcp")
+        .header("host", "localhost")
+        .header("content-type", "application/json")
+        .header("mcp-session-id", http::HeaderValue::from_bytes(b"\xff\xfe").unwrap())
+        .body(Full::new(Bytes::from_static(ping.as_bytes())))
+        .unwrap();
+    assert_eq!(call(&svc, weird).await.status, StatusCode::BAD_REQUEST, "a non-ASCII session id is no session id");
+}
