@@ -1,6 +1,9 @@
 //! Property test: random and mutated bodies never panic the endpoint and
 //! always get a well-formed answer.
 
+// Helpers outside #[test] fns are test code too.
+#![allow(clippy::unwrap_used)]
+
 use std::sync::Arc;
 
 use bytes::Bytes;
