@@ -2,6 +2,9 @@
 //! JSON-RPC error code, never a panic or a hang. The same table is in
 //! docs/errors.md.
 
+// Helpers outside #[test] fns are test code too.
+#![allow(clippy::unwrap_used)]
+
 use std::sync::Arc;
 
 use bytes::Bytes;

@@ -1,6 +1,9 @@
 //! Every streamable-HTTP rule of the 2025 generation, checked in-process
 //! with `oneshot` against the `everything` router.
 
+// Helpers outside #[test] fns are test code too.
+#![allow(clippy::unwrap_used)]
+
 use std::sync::Arc;
 use std::time::Duration;
 

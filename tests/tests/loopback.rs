@@ -1,6 +1,9 @@
 //! The real `everything` binary on a loopback port: MCP over TCP, health
 //! endpoints, and SIGTERM while requests are in flight.
 
+// Helpers outside #[test] fns are test code too.
+#![allow(clippy::unwrap_used)]
+
 use std::time::{Duration, Instant};
 
 use http::StatusCode;
