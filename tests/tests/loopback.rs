@@ -11,7 +11,7 @@ use http_body_util::BodyExt as _;
 use mcp_handler_tests::{MCP_HEADERS, Running, http, http_start, initialize_body, sse_messages};
 use serde_json::json;
 
-fn headers<'a>(sid: &'a str) -> Vec<(&'a str, &'a str)> {
+fn headers(sid: &str) -> Vec<(&str, &str)> {
     let mut h = MCP_HEADERS.to_vec();
     h.push(("mcp-session-id", sid));
     h
