@@ -109,6 +109,17 @@ async fn a_json_only_client_gets_json_and_no_back_channel() {
 }
 
 #[tokio::test]
+async fn an_sse_only_client_gets_even_plain_answers_as_sse() {
+    let svc = stateless();
+    let only_sse = [("accept", "text/event-stream")];
+    for body in [tool_call(1, "test_simple_text"), r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#.to_owned()] {
+        let r = post_json(&svc, &body, &only_sse).await;
+        assert_eq!(r.header("content-type"), Some("text/event-stream"), "{body}");
+        assert!(r.sse_messages().last().unwrap().get("result").is_some());
+    }
+}
+
+#[tokio::test]
 async fn buffered_mode_sends_one_complete_sse_body_and_refuses_client_requests() {
     let svc = McpService::new(
         mcp_handler_examples::everything::router().unwrap(),

@@ -63,3 +63,9 @@ pub fn run_with(router: Router, endpoint: EndpointConfig) -> std::process::ExitC
     };
     runtime.block_on(server::Server::new(router).with_endpoint_config(endpoint).run())
 }
+
+/// The README's code blocks, compiled as doctests so the front page
+/// cannot drift from the API.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

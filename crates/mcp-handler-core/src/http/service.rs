@@ -157,6 +157,16 @@ fn json_response(bytes: Bytes) -> Response<McpBody> {
     resp
 }
 
+/// A finished answer in the form the client accepts: JSON, or a one-event
+/// SSE body for a client that only takes `text/event-stream`.
+fn answer(bytes: Bytes, accepts: Accepts) -> Response<McpBody> {
+    if accepts.json {
+        return json_response(bytes);
+    }
+    let mut ids = EventIds::new(random_token(6).into());
+    sse_response(McpBody::full(sse_complete(&mut ids, None, &Outbox::new(false), &bytes)))
+}
+
 fn accepted() -> Response<McpBody> {
     let mut resp = Response::new(McpBody::empty());
     *resp.status_mut() = StatusCode::ACCEPTED;
@@ -333,7 +343,7 @@ impl Shared {
             }
             Incoming::Request { id, method, params } => {
                 match self.request(&id, &method, params, &caller, Some(parts)).await {
-                    Dispatched::Done(bytes) => json_response(bytes),
+                    Dispatched::Done(bytes) => answer(bytes, caller.accepts),
                     Dispatched::Call(call) => self.respond(call, &caller, &id).await,
                 }
             }
@@ -493,20 +503,25 @@ impl Shared {
         let HandlerCall { mut fut, ctx } = call;
         let guard = self.track_inflight(caller, id, &ctx);
         let Some(outbox) = ctx.outbox().cloned() else {
-            return json_response(fut.await);
+            return answer(fut.await, caller.accepts);
         };
         drop(ctx);
-        let mut ids = EventIds::new(random_token(6).into());
-        let priming = (caller.version.sends_priming_event() && self.config.sse_retry.is_some())
-            .then(|| priming_event(&mut ids, self.config.sse_retry));
-        let streaming = outbox.back_channel;
-        if !streaming {
+        // Event ids and the priming event are built only once the answer
+        // is known to be SSE: the JSON path draws no random bytes.
+        let sse_start = || {
+            let mut ids = EventIds::new(random_token(6).into());
+            let priming = (caller.version.sends_priming_event() && self.config.sse_retry.is_some())
+                .then(|| priming_event(&mut ids, self.config.sse_retry));
+            (ids, priming)
+        };
+        if !outbox.back_channel {
             // Buffered: run to completion, then one body.
             let resp = fut.await;
             drop(guard);
             if outbox.is_empty() {
-                return json_response(resp);
+                return answer(resp, caller.accepts);
             }
+            let (mut ids, priming) = sse_start();
             return sse_response(McpBody::full(sse_complete(&mut ids, priming, &outbox, &resp)));
         }
         if self.config.sse_mode == SseMode::OnDemand {
@@ -522,11 +537,13 @@ impl Shared {
             if let Some(resp) = first {
                 drop(guard);
                 if outbox.is_empty() {
-                    return json_response(resp);
+                    return answer(resp, caller.accepts);
                 }
+                let (mut ids, priming) = sse_start();
                 return sse_response(McpBody::full(sse_complete(&mut ids, priming, &outbox, &resp)));
             }
         }
+        let (ids, priming) = sse_start();
         sse_response(McpBody::post_stream(PostStream {
             fut: Some(fut),
             outbox,

@@ -1,0 +1,143 @@
+//! Runs the official conformance suite against `everything` served by the
+//! container shell, on a loopback port.
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+
+use crate::tools::{CONFORMANCE_VERSION, Node};
+
+/// Every conformance run the project requires.
+pub(crate) fn run_all(node: &Node) -> anyhow::Result<()> {
+    let bin = crate::root().join("target/release/everything");
+    if !bin.exists() {
+        crate::run::step(
+            "release build",
+            crate::run::cargo(&["build", "--release", "-p", "mcp-handler-examples", "--bins"]),
+        )?;
+    }
+    let server = Server::start(&bin)?;
+    let url = format!("http://{}/mcp", server.addr);
+    let result = suite(node, &url, &format!("conformance {CONFORMANCE_VERSION} (active suite)"), &[]);
+    let stopped = server.stop();
+    result?;
+    stopped
+}
+
+fn suite(node: &Node, url: &str, label: &str, extra: &[&str]) -> anyhow::Result<()> {
+    let out_dir = crate::root().join("target/conformance").join(CONFORMANCE_VERSION);
+    std::fs::create_dir_all(&out_dir)?;
+    println!("\n==> {label}: against {url}");
+    let mut cmd = Command::new(&node.node);
+    cmd.arg(&node.conformance).args(["server", "--url", url, "-o"]).arg(&out_dir).args(extra);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().with_context(|| format!("starting {}", crate::run::describe(&cmd)))?;
+    let mut stderr = child.stderr.take().context("stderr")?;
+    let err_thread = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let log_path = out_dir.join("run.log");
+    let mut log = std::fs::File::create(&log_path)?;
+    let mut in_summary = false;
+    let stdout = child.stdout.take().context("stdout")?;
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        writeln!(log, "{line}")?;
+        if line.contains("=== SUMMARY ===") {
+            in_summary = true;
+        }
+        // The per-scenario detail goes to the log; failures and the
+        // summary are printed.
+        if in_summary || line.contains("FAILURE") || line.contains("Failed Checks") || line.contains("Error:") {
+            println!("{line}");
+        }
+    }
+    let status = child.wait()?;
+    let stderr = err_thread.join().unwrap_or_default();
+    writeln!(log, "{stderr}")?;
+    if !status.success() {
+        let tail: Vec<&str> = stderr.lines().filter(|l| !l.starts_with("npm warn")).take(40).collect();
+        bail!(
+            "{label}: the suite reported failures ({status}); full log in {}\n{}",
+            log_path.display(),
+            tail.join("\n")
+        );
+    }
+    if !in_summary {
+        bail!("{label}: no summary printed; full log in {}", log_path.display());
+    }
+    println!("==> {label}: all scenarios passed (log: {})", log_path.display());
+    Ok(())
+}
+
+/// `everything` on a free loopback port.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Server {
+    fn start(bin: &Path) -> anyhow::Result<Self> {
+        let addr = TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+        let child = Command::new(bin)
+            .arg("--bind")
+            .arg(addr.to_string())
+            .env("RUST_LOG", "warn")
+            .spawn()
+            .with_context(|| format!("starting {}", bin.display()))?;
+        let mut server = Self { child, addr };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if healthy(addr) {
+                return Ok(server);
+            }
+            if let Some(status) = server.child.try_wait()? {
+                bail!("everything exited at start ({status})");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = server.child.kill();
+        bail!("everything did not become healthy on {addr}")
+    }
+
+    /// SIGTERM, then expects a clean exit 0.
+    fn stop(mut self) -> anyhow::Result<()> {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait()? {
+                if status.success() {
+                    return Ok(());
+                }
+                bail!("everything exited with {status} after SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        bail!("everything did not exit within 30 s of SIGTERM")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+fn healthy(addr: SocketAddr) -> bool {
+    let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_millis(200)) else { return false };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(1)));
+    let req = format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    if s.write_all(req.as_bytes()).is_err() {
+        return false;
+    }
+    let mut buf = [0u8; 16];
+    s.read(&mut buf).is_ok_and(|n| buf[..n].starts_with(b"HTTP/1.1 200"))
+}

@@ -1,0 +1,41 @@
+//! Running commands loudly.
+
+use std::process::Command;
+
+use anyhow::{Context as _, bail};
+
+/// `cargo` with `args`, in the workspace root.
+pub(crate) fn cargo(args: &[&str]) -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.args(args).current_dir(crate::root());
+    c
+}
+
+/// Runs a step, echoing its name and failing with it.
+pub(crate) fn step(name: &str, mut cmd: Command) -> anyhow::Result<()> {
+    println!("\n==> {name}: {}", describe(&cmd));
+    let t = std::time::Instant::now();
+    let status = cmd.status().with_context(|| format!("{name}: cannot start {}", describe(&cmd)))?;
+    if !status.success() {
+        bail!("{name} failed ({status})");
+    }
+    println!("==> {name}: ok in {:.1?}", t.elapsed());
+    Ok(())
+}
+
+pub(crate) fn describe(cmd: &Command) -> String {
+    let mut s = cmd.get_program().to_string_lossy().into_owned();
+    for a in cmd.get_args() {
+        s.push(' ');
+        s.push_str(&a.to_string_lossy());
+    }
+    s
+}
+
+pub(crate) fn has_nextest() -> bool {
+    cargo(&["nextest", "--version"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
