@@ -13,7 +13,7 @@ use crate::tools::{CONFORMANCE_VERSION, Node};
 
 /// Every conformance run the project requires.
 pub(crate) fn run_all(node: &Node) -> anyhow::Result<()> {
-    let bin = crate::root().join("target/release/everything");
+    let bin = crate::target_dir().join("release/everything");
     if !bin.exists() {
         crate::run::step(
             "release build",
@@ -29,7 +29,7 @@ pub(crate) fn run_all(node: &Node) -> anyhow::Result<()> {
 }
 
 fn suite(node: &Node, url: &str, label: &str, extra: &[&str]) -> anyhow::Result<()> {
-    let out_dir = crate::root().join("target/conformance").join(CONFORMANCE_VERSION);
+    let out_dir = crate::target_dir().join("conformance").join(CONFORMANCE_VERSION);
     std::fs::create_dir_all(&out_dir)?;
     println!("\n==> {label}: against {url}");
     let mut cmd = Command::new(&node.node);

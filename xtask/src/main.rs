@@ -39,6 +39,11 @@ pub(crate) fn root() -> PathBuf {
     dir.canonicalize().unwrap_or(dir)
 }
 
+/// Cargo's target directory (honours `CARGO_TARGET_DIR`).
+pub(crate) fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
+}
+
 fn test() -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let node = tools::ensure_node()?;
