@@ -101,7 +101,7 @@ fn table() -> Vec<Case> {
                 "unsupported MCP-Protocol-Version",
                 r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#,
                 S::BAD_REQUEST,
-                -32600,
+                -32022,
             ),
             "mcp-protocol-version",
             "2020-01-01",

@@ -207,7 +207,7 @@ async fn get_streams_follow_the_session_rules() {
     // A resource update reaches the subscribed session's stream.
     let sub = r#"{"jsonrpc":"2.0","id":2,"method":"resources/subscribe","params":{"uri":"test://watched-resource"}}"#;
     assert_eq!(post_json(&svc, sub, &[("mcp-session-id", &sid)]).await.json()["result"], json!({}));
-    assert_eq!(svc.notify_resource_updated("test://watched-resource").await, 1);
+    assert_eq!(svc.notifier().resource_updated("test://watched-resource").await, 1);
     svc.begin_shutdown();
     use http_body_util::BodyExt as _;
     let body = tokio::time::timeout(Duration::from_secs(5), open.into_body().collect()).await.unwrap().unwrap();

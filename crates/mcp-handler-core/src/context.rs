@@ -14,8 +14,21 @@ use crate::jsonrpc::{self, RequestId};
 use crate::model::{
     CreateMessageRequest, CreateMessageResult, ElicitRequest, ElicitResult, ListRootsResult, LogLevel, Meta,
 };
+use crate::hub::Notifier;
 use crate::outbox::{Outbox, PendingRequests};
+use crate::stateless::mrtr::Mrtr;
 use crate::version::ProtocolVersion;
+
+/// Which log messages reach the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LogPolicy {
+    /// 2025 generation without `logging/setLevel`: everything.
+    All,
+    /// At least this level (set by `logging/setLevel` or `_meta`).
+    AtLeast(LogLevel),
+    /// 2026 request without `io.modelcontextprotocol/logLevel`: nothing.
+    Off,
+}
 
 /// Why a server-to-client request did not produce an answer.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -62,7 +75,7 @@ pub(crate) struct ContextInner {
     pub(crate) id: RequestId,
     pub(crate) meta: Option<Meta>,
     pub(crate) protocol_version: ProtocolVersion,
-    pub(crate) log_level: Option<LogLevel>,
+    pub(crate) log: LogPolicy,
     pub(crate) session_id: Option<Arc<str>>,
     pub(crate) client_capabilities: Option<Arc<Value>>,
     pub(crate) http: Option<Arc<http::request::Parts>>,
@@ -70,6 +83,8 @@ pub(crate) struct ContextInner {
     pub(crate) pending: Option<Arc<PendingRequests>>,
     pub(crate) cancel: CancellationToken,
     pub(crate) client_request_timeout: Duration,
+    pub(crate) mrtr: Option<Arc<Mrtr>>,
+    pub(crate) notifier: Option<Notifier>,
 }
 
 impl RequestContext {
@@ -84,7 +99,7 @@ impl RequestContext {
             id,
             meta: None,
             protocol_version: ProtocolVersion::LATEST_INITIALIZE,
-            log_level: None,
+            log: LogPolicy::All,
             session_id: None,
             client_capabilities: None,
             http: None,
@@ -92,6 +107,8 @@ impl RequestContext {
             pending: None,
             cancel: CancellationToken::new(),
             client_request_timeout: Duration::from_secs(60),
+            mrtr: None,
+            notifier: None,
         })
     }
 
@@ -120,9 +137,22 @@ impl RequestContext {
         self.inner.session_id.as_deref()
     }
 
-    /// The client's declared capabilities, when known (sessions keep them).
+    /// The client's declared capabilities, when known: always for 2026
+    /// requests (they carry them), for 2025 clients when sessions are on.
     pub fn client_capabilities(&self) -> Option<&Value> {
         self.inner.client_capabilities.as_deref()
+    }
+
+    /// Whether the client declared capability `name` (`"elicitation"`,
+    /// `"sampling"`, `"roots"`, ...). `true` when the capabilities are not
+    /// known (a stateless 2025 client), so that asking is still attempted.
+    pub fn client_supports(&self, name: &str) -> bool {
+        self.client_capabilities().is_none_or(|caps| caps.get(name).is_some_and(|v| !v.is_null()))
+    }
+
+    /// Publishes list changes and resource updates to listening clients.
+    pub fn notifier(&self) -> Option<&Notifier> {
+        self.inner.notifier.as_ref()
     }
 
     /// The HTTP request's headers (absent outside HTTP).
@@ -170,7 +200,12 @@ impl RequestContext {
 
     /// Like [`log`](Self::log) with a logger name.
     pub fn log_as(&self, level: LogLevel, logger: Option<&str>, data: impl Serialize) {
-        if self.inner.log_level.is_some_and(|min| level < min) {
+        let pass = match self.inner.log {
+            LogPolicy::All => true,
+            LogPolicy::AtLeast(min) => level >= min,
+            LogPolicy::Off => false,
+        };
+        if !pass {
             return;
         }
         #[derive(Serialize)]
@@ -193,31 +228,90 @@ impl RequestContext {
     }
 
     /// Asks the user for input (`elicitation/create`).
+    ///
+    /// Written once, this works for both generations: for a 2025 client it
+    /// is a request over the response stream; for a 2026 client the request
+    /// ends with an input-required result and this call returns the answer
+    /// when the client retries (the handler runs again from the top, so
+    /// gather input before doing side effects).
     pub async fn elicit(&self, request: ElicitRequest) -> Result<ElicitResult, ClientRequestError> {
-        self.require_capability("elicitation")?;
-        self.client_request("elicitation/create", &request).await
+        self.elicit_keyed(None, request).await
+    }
+
+    /// [`elicit`](Self::elicit) under a chosen input key (the key of the
+    /// 2026 `inputRequests`/`inputResponses` maps; generated when `None`).
+    pub async fn elicit_keyed(
+        &self,
+        key: Option<&str>,
+        request: ElicitRequest,
+    ) -> Result<ElicitResult, ClientRequestError> {
+        self.ask("elicitation", key, "elicitation/create", &request).await
     }
 
     /// Asks the client's model to sample (`sampling/createMessage`).
     pub async fn sample(&self, request: CreateMessageRequest) -> Result<CreateMessageResult, ClientRequestError> {
-        self.require_capability("sampling")?;
-        self.client_request("sampling/createMessage", &request).await
+        self.sample_keyed(None, request).await
+    }
+
+    /// [`sample`](Self::sample) under a chosen input key.
+    pub async fn sample_keyed(
+        &self,
+        key: Option<&str>,
+        request: CreateMessageRequest,
+    ) -> Result<CreateMessageResult, ClientRequestError> {
+        self.ask("sampling", key, "sampling/createMessage", &request).await
     }
 
     /// Asks the client for its roots (`roots/list`).
     pub async fn list_roots(&self) -> Result<ListRootsResult, ClientRequestError> {
-        self.require_capability("roots")?;
-        self.client_request("roots/list", &serde_json::json!({})).await
+        self.list_roots_keyed(None).await
     }
 
-    fn require_capability(&self, name: &'static str) -> Result<(), ClientRequestError> {
-        match self.client_capabilities() {
-            Some(caps) if caps.get(name).is_none() => Err(ClientRequestError::NotSupported(name)),
-            _ => Ok(()),
+    /// [`list_roots`](Self::list_roots) under a chosen input key.
+    pub async fn list_roots_keyed(&self, key: Option<&str>) -> Result<ListRootsResult, ClientRequestError> {
+        self.ask("roots", key, "roots/list", &serde_json::json!({})).await
+    }
+
+    async fn ask<R: DeserializeOwned>(
+        &self,
+        capability: &'static str,
+        key: Option<&str>,
+        method: &str,
+        params: &impl Serialize,
+    ) -> Result<R, ClientRequestError> {
+        let Some(mrtr) = &self.inner.mrtr else {
+            if !self.client_supports(capability) {
+                return Err(ClientRequestError::NotSupported(capability));
+            }
+            return self.client_request(method, params).await;
+        };
+        // Stateless: answer from the retry, or suspend this round.
+        if !self.client_supports(capability) {
+            mrtr.fail(http::StatusCode::BAD_REQUEST, McpError::missing_client_capability(capability));
+            return std::future::pending().await;
+        }
+        let key = key.map_or_else(|| mrtr.next_key(capability), str::to_owned);
+        match mrtr.answer(&key) {
+            Some(answer) => match serde_json::from_value::<R>(answer) {
+                Ok(r) => Ok(r),
+                Err(e) => {
+                    let msg = format!("Invalid params: inputResponses[{key:?}] is not a valid {method} result: {e}");
+                    mrtr.fail(http::StatusCode::OK, McpError::invalid_params(msg));
+                    std::future::pending().await
+                }
+            },
+            None => {
+                let params =
+                    serde_json::to_value(params).map_err(|e| ClientRequestError::InvalidResponse(e.to_string()))?;
+                mrtr.ask(key, method, params);
+                std::future::pending().await
+            }
         }
     }
 
-    /// Sends any request to the client and waits for its answer.
+    /// Sends any request to the client over the 2025 back channel and waits
+    /// for its answer (stateless requests have no back channel: use the
+    /// typed helpers above, which become input-required results).
     pub async fn client_request<R: DeserializeOwned>(
         &self,
         method: &str,
@@ -250,5 +344,9 @@ impl RequestContext {
 
     pub(crate) fn cancel_token(&self) -> &CancellationToken {
         &self.inner.cancel
+    }
+
+    pub(crate) fn mrtr(&self) -> Option<&Arc<Mrtr>> {
+        self.inner.mrtr.as_ref()
     }
 }

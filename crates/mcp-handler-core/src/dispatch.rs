@@ -1,41 +1,72 @@
 //! Method dispatch: one JSON-RPC request in, either a finished response or
 //! a handler future that produces it. Transport-neutral: the HTTP endpoint
 //! decides how the result and any notifications travel.
+//!
+//! Both generations share this code; they differ only in how results are
+//! written (`Writer`), which error code an unknown resource gets, and, for
+//! 2026 requests, the input-required suspension of handlers (`Mrtr`).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::future::Future;
+use std::future::{Future, poll_fn};
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
+use http::StatusCode;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
+use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
-use crate::context::{ContextInner, RequestContext};
+use crate::context::{ContextInner, LogPolicy, RequestContext};
 use crate::error::{ErrorCode, McpError};
+use crate::hub::Notifier;
 use crate::jsonrpc::{self, RequestId};
-use crate::model::{CompleteRequest, CompletionReference, LogLevel, Meta};
+use crate::model::{CallToolResult, CompleteRequest, CompletionReference, GetPromptResult, Meta};
 use crate::outbox::{Outbox, PendingRequests};
-use crate::router::{ResourceRequest, Router, RouterInner};
+use crate::router::{CacheHint, ResourceRequest, Router, RouterInner};
+use crate::stateless::meta::SERVER_INFO;
+use crate::stateless::mrtr::{Mrtr, Sealer};
+use crate::stateless::{Principal, RequestStateKey};
 use crate::version::ProtocolVersion;
+
+/// What a 2026 request needs for input-required results.
+pub(crate) struct StatelessEnv {
+    pub(crate) key: RequestStateKey,
+    pub(crate) ttl: Duration,
+}
 
 /// What a handler may need from the transport and the session.
 pub(crate) struct CallEnv {
     pub(crate) protocol_version: ProtocolVersion,
     pub(crate) session_id: Option<Arc<str>>,
-    pub(crate) log_level: Option<LogLevel>,
+    pub(crate) log: LogPolicy,
     pub(crate) client_capabilities: Option<Arc<Value>>,
     pub(crate) http: Option<Arc<http::request::Parts>>,
     pub(crate) outbox: Option<Arc<Outbox>>,
     pub(crate) pending: Option<Arc<PendingRequests>>,
     pub(crate) client_request_timeout: Duration,
+    pub(crate) notifier: Option<Notifier>,
+    /// Present for 2026-07-28 requests.
+    pub(crate) stateless: Option<StatelessEnv>,
+}
+
+/// A finished answer: HTTP status and the JSON-RPC message.
+pub(crate) struct Output {
+    pub(crate) status: StatusCode,
+    pub(crate) body: Bytes,
+}
+
+impl Output {
+    fn ok(body: Bytes) -> Self {
+        Self { status: StatusCode::OK, body }
+    }
 }
 
 /// The outcome of dispatching one request.
@@ -47,13 +78,123 @@ pub(crate) enum Dispatched {
 }
 
 pub(crate) struct HandlerCall {
-    pub(crate) fut: BoxFuture<'static, Bytes>,
+    pub(crate) fut: BoxFuture<'static, Output>,
     pub(crate) ctx: RequestContext,
+}
+
+/// How results are written for the request's generation.
+#[derive(Clone)]
+enum Writer {
+    Legacy,
+    Modern { router: Router, cache: Option<CacheHint> },
+}
+
+/// Result types that may carry their own `_meta` (where a 2026 response
+/// puts the server's identity).
+trait ResultBody: Serialize {
+    fn put_server_info(&mut self, _info: &Value) -> bool {
+        false
+    }
+}
+
+fn put_info(meta: &mut Option<Meta>, info: &Value) -> bool {
+    meta.get_or_insert_with(Meta::new).insert(SERVER_INFO.into(), info.clone());
+    true
+}
+
+impl ResultBody for CallToolResult {
+    fn put_server_info(&mut self, info: &Value) -> bool {
+        put_info(&mut self.meta, info)
+    }
+}
+
+impl ResultBody for GetPromptResult {
+    fn put_server_info(&mut self, info: &Value) -> bool {
+        put_info(&mut self.meta, info)
+    }
+}
+
+#[derive(Serialize)]
+struct Read<T> {
+    contents: T,
+}
+impl<T: Serialize> ResultBody for Read<T> {}
+
+#[derive(Serialize)]
+struct Complete<T> {
+    completion: T,
+}
+impl<T: Serialize> ResultBody for Complete<T> {}
+
+impl ResultBody for Value {}
+
+impl Writer {
+    fn write<T: ResultBody>(&self, id: &RequestId, value: T) -> Bytes {
+        self.write_as(id, value, "complete")
+    }
+
+    fn write_as<T: ResultBody>(&self, id: &RequestId, mut value: T, result_type: &str) -> Bytes {
+        let Self::Modern { router, cache } = self else {
+            return jsonrpc::result_bytes(id, &value);
+        };
+        let r = &*router.inner;
+        let has_meta = value.put_server_info(&r.server_info);
+        let body = match serde_json::to_vec(&value) {
+            Ok(b) if b.first() == Some(&b'{') => b,
+            _ => return jsonrpc::error_bytes(Some(id), &McpError::internal("Internal error: result did not serialize")),
+        };
+        let mut out = Vec::with_capacity(body.len() + 160);
+        out.extend_from_slice(br#"{"resultType":""#);
+        out.extend_from_slice(result_type.as_bytes());
+        out.push(b'"');
+        if !has_meta {
+            out.extend_from_slice(br#","_meta":{""#);
+            out.extend_from_slice(SERVER_INFO.as_bytes());
+            out.extend_from_slice(br#"":"#);
+            let _ = serde_json::to_writer(&mut out, &r.server_info);
+            out.push(b'}');
+        }
+        if let Some(c) = cache {
+            out.push(b',');
+            out.extend_from_slice(c.json_fields().as_bytes());
+        }
+        if body.len() > 2 {
+            out.push(b',');
+        }
+        out.extend_from_slice(&body[1..]);
+        jsonrpc::raw_result_bytes(id, &out)
+    }
+
+    fn error(&self, id: &RequestId, e: &McpError) -> Bytes {
+        jsonrpc::error_bytes(Some(id), e)
+    }
 }
 
 fn parse_params<'a, T: Deserialize<'a>>(params: Option<&'a RawValue>) -> Result<T, McpError> {
     let raw = params.map_or("{}", RawValue::get);
     serde_json::from_str(raw).map_err(|e| McpError::invalid_params(format!("Invalid params: {e}")))
+}
+
+/// A member that may be absent, `null`, or a value.
+#[derive(Default)]
+enum Present<T> {
+    #[default]
+    Absent,
+    Null,
+    Value(T),
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Present<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Option::<T>::deserialize(d)?.map_or(Self::Null, Self::Value))
+    }
+}
+
+/// The MRTR members of a retried request (`inputResponses`, `requestState`).
+#[derive(Default)]
+struct Retry {
+    input_responses: Present<Value>,
+    request_state: Present<Value>,
 }
 
 #[derive(Deserialize)]
@@ -63,6 +204,7 @@ struct CursorParams<'a> {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct CallToolParams<'a> {
     #[serde(borrow)]
     name: Cow<'a, str>,
@@ -70,22 +212,36 @@ struct CallToolParams<'a> {
     arguments: Option<&'a RawValue>,
     #[serde(rename = "_meta", default)]
     meta: Option<Meta>,
+    #[serde(default)]
+    input_responses: Present<Value>,
+    #[serde(default)]
+    request_state: Present<Value>,
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct ReadParams {
     uri: String,
     #[serde(rename = "_meta", default)]
     meta: Option<Meta>,
+    #[serde(default)]
+    input_responses: Present<Value>,
+    #[serde(default)]
+    request_state: Present<Value>,
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct GetPromptParams {
     name: String,
     #[serde(default)]
     arguments: Option<HashMap<String, String>>,
     #[serde(rename = "_meta", default)]
     meta: Option<Meta>,
+    #[serde(default)]
+    input_responses: Present<Value>,
+    #[serde(default)]
+    request_state: Present<Value>,
 }
 
 #[derive(Deserialize)]
@@ -112,14 +268,12 @@ struct CompleteContext {
 }
 
 /// Dispatches every method that does not touch session state.
-pub(crate) fn dispatch(
-    router: &Router,
-    id: RequestId,
-    method: &str,
-    params: Option<&RawValue>,
-    env: CallEnv,
-) -> Dispatched {
-    match dispatch_inner(router, &id, method, params, env) {
+pub(crate) fn dispatch(router: &Router, id: RequestId, method: &str, params: Option<&RawValue>, env: CallEnv) -> Dispatched {
+    let writer = match env.stateless {
+        Some(_) => Writer::Modern { router: router.clone(), cache: None },
+        None => Writer::Legacy,
+    };
+    match dispatch_inner(router, &id, method, params, env, writer) {
         Ok(d) => d,
         Err(e) => Dispatched::Done(jsonrpc::error_bytes(Some(&id), &e)),
     }
@@ -131,19 +285,23 @@ fn dispatch_inner(
     method: &str,
     params: Option<&RawValue>,
     env: CallEnv,
+    writer: Writer,
 ) -> Result<Dispatched, McpError> {
     let r = &*router.inner;
-    let list = |pages: &[Bytes], key: &str| -> Result<Dispatched, McpError> {
+    let modern = env.stateless.is_some();
+    let list = |legacy: &[Bytes], current: &[Bytes], key: &str| -> Result<Dispatched, McpError> {
         let p: CursorParams<'_> = parse_params(params)?;
+        let pages = if modern { current } else { legacy };
         let page = RouterInner::page(pages, key, p.cursor.as_deref())?;
         Ok(Dispatched::Done(jsonrpc::raw_result_bytes(id, page)))
     };
     match method {
         "ping" => Ok(Dispatched::Done(jsonrpc::raw_result_bytes(id, b"{}"))),
-        "tools/list" => list(&r.pages.tools, "tools"),
-        "resources/list" => list(&r.pages.resources, "resources"),
-        "resources/templates/list" => list(&r.pages.templates, "resourceTemplates"),
-        "prompts/list" => list(&r.pages.prompts, "prompts"),
+        "server/discover" => Ok(Dispatched::Done(jsonrpc::result_bytes(id, &router.discover_result()))),
+        "tools/list" => list(&r.pages.tools, &r.pages.tools_modern, "tools"),
+        "resources/list" => list(&r.pages.resources, &r.pages.resources_modern, "resources"),
+        "resources/templates/list" => list(&r.pages.templates, &r.pages.templates_modern, "resourceTemplates"),
+        "prompts/list" => list(&r.pages.prompts, &r.pages.prompts_modern, "prompts"),
         "tools/call" => {
             let p: CallToolParams<'_> = parse_params(params)?;
             if p.arguments.is_some_and(|a| !matches!(a.get().as_bytes().first(), Some(b'{' | b'n'))) {
@@ -154,30 +312,35 @@ fn dispatch_inner(
                 .get(p.name.as_ref())
                 .map(|&i| &r.tools[i])
                 .ok_or_else(|| McpError::invalid_params(format!("Unknown tool: {}", p.name)))?;
-            let ctx = context(id, p.meta, env);
-            let label = ToolLabel(tool.info.name.clone());
+            let args = p.arguments.map(|a| a.get().to_owned());
+            let ctx = context(id, p.meta, env, "tools/call", &p.name, args, Retry { input_responses: p.input_responses, request_state: p.request_state })?;
+            let label = Label(tool.info.name.clone());
             let fut = guard_sync(&label, || (tool.call)(ctx.clone(), p.arguments))?;
-            Ok(Dispatched::Call(run(id.clone(), ctx, label, fut.map(Ok::<_, McpError>))))
+            Ok(Dispatched::Call(run(id.clone(), ctx, label, writer, fut.map(Ok::<_, McpError>))))
         }
         "resources/read" => {
             let p: ReadParams = parse_params(params)?;
-            let (read, params) = if let Some(&i) = r.resource_index.get(&p.uri) {
-                (r.resources[i].read.clone(), HashMap::new())
+            let found = if let Some(&i) = r.resource_index.get(&p.uri) {
+                Some((r.resources[i].read.clone(), HashMap::new(), r.resources[i].cache))
             } else {
                 r.templates
                     .iter()
-                    .find_map(|t| t.matcher.matches(&p.uri).map(|vars| (t.def.read.clone(), vars)))
-                    .ok_or_else(|| McpError::resource_not_found(&p.uri))?
+                    .find_map(|t| t.matcher.matches(&p.uri).map(|vars| (t.def.read.clone(), vars, t.def.cache)))
             };
-            let ctx = context(id, p.meta, env);
-            let label = ToolLabel(format!("resource {}", p.uri));
-            let req = ResourceRequest { uri: p.uri, params };
+            let Some((read, vars, cache)) = found else {
+                // 2026-07-28 moved "not found" to -32602 (SEP-2164).
+                let e = McpError::resource_not_found(&p.uri);
+                return Err(if modern { McpError { code: ErrorCode::INVALID_PARAMS, ..e } } else { e });
+            };
+            let ctx = context(id, p.meta, env, "resources/read", &p.uri, None, Retry { input_responses: p.input_responses, request_state: p.request_state })?;
+            let label = Label(format!("resource {}", p.uri));
+            let req = ResourceRequest { uri: p.uri, params: vars };
             let fut = guard_sync(&label, || read(ctx.clone(), req))?;
-            #[derive(Serialize)]
-            struct Read<T> {
-                contents: T,
-            }
-            Ok(Dispatched::Call(run(id.clone(), ctx, label, fut.map(|r| r.map(|contents| Read { contents })))))
+            let writer = match writer {
+                Writer::Modern { router, .. } => Writer::Modern { router, cache: Some(cache) },
+                w => w,
+            };
+            Ok(Dispatched::Call(run(id.clone(), ctx, label, writer, fut.map(|r| r.map(|contents| Read { contents })))))
         }
         "prompts/get" => {
             let p: GetPromptParams = parse_params(params)?;
@@ -190,10 +353,11 @@ fn dispatch_inner(
             if let Some(missing) = prompt.info.arguments.iter().find(|a| a.required && !args.contains_key(&a.name)) {
                 return Err(McpError::invalid_params(format!("Missing required argument: {}", missing.name)));
             }
-            let ctx = context(id, p.meta, env);
-            let label = ToolLabel(format!("prompt {}", p.name));
+            let raw_args = serde_json::to_string(&args).ok();
+            let ctx = context(id, p.meta, env, "prompts/get", &p.name, raw_args, Retry { input_responses: p.input_responses, request_state: p.request_state })?;
+            let label = Label(format!("prompt {}", p.name));
             let fut = guard_sync(&label, || (prompt.get)(ctx.clone(), args))?;
-            Ok(Dispatched::Call(run(id.clone(), ctx, label, fut)))
+            Ok(Dispatched::Call(run(id.clone(), ctx, label, writer, fut)))
         }
         "completion/complete" => {
             let p: CompleteParams = parse_params(params)?;
@@ -215,35 +379,63 @@ fn dispatch_inner(
                     template.def.completers.get(&p.argument.name).cloned()
                 }
             };
-            #[derive(Serialize)]
-            struct Complete<T> {
-                completion: T,
-            }
             let Some(completer) = completer else {
                 // Nothing to suggest is an answer, not an error.
-                return Ok(Dispatched::Done(jsonrpc::raw_result_bytes(id, br#"{"completion":{"values":[]}}"#)));
+                let empty = Complete { completion: serde_json::json!({ "values": [] }) };
+                return Ok(Dispatched::Done(writer.write(id, empty)));
             };
-            let ctx = context(id, p.meta, env);
+            // Completion is not one of the methods that may ask for input.
+            let ctx = context(id, p.meta, CallEnv { stateless: None, ..env }, "completion/complete", "", None, Retry::default())?;
             let req = CompleteRequest {
                 reference: p.reference,
                 argument: p.argument.name,
                 value: p.argument.value,
                 context: p.context.and_then(|c| c.arguments).unwrap_or_default(),
             };
-            let label = ToolLabel("completion".into());
+            let label = Label("completion".into());
             let fut = guard_sync(&label, || completer(ctx.clone(), req))?;
-            Ok(Dispatched::Call(run(id.clone(), ctx, label, fut.map(|r| r.map(|completion| Complete { completion })))))
+            Ok(Dispatched::Call(run(id.clone(), ctx, label, writer, fut.map(|r| r.map(|completion| Complete { completion })))))
         }
         _ => Err(McpError::method_not_found(method)),
     }
 }
 
-fn context(id: &RequestId, meta: Option<Meta>, env: CallEnv) -> RequestContext {
-    RequestContext::new(ContextInner {
+fn context(
+    id: &RequestId,
+    meta: Option<Meta>,
+    env: CallEnv,
+    method: &'static str,
+    name: &str,
+    arguments: Option<String>,
+    retry: Retry,
+) -> Result<RequestContext, McpError> {
+    let mrtr = match env.stateless {
+        None => None,
+        Some(s) => {
+            let input_responses = match retry.input_responses {
+                Present::Absent => Map::new(),
+                Present::Value(Value::Object(map)) => map,
+                Present::Null | Present::Value(_) => {
+                    return Err(McpError::invalid_params("Invalid params: inputResponses must be an object"));
+                }
+            };
+            let request_state = match retry.request_state {
+                Present::Absent => None,
+                Present::Value(Value::String(s)) => Some(s),
+                Present::Null | Present::Value(_) => {
+                    return Err(McpError::invalid_params("Invalid params: requestState must be a string"));
+                }
+            };
+            let principal = env.http.as_ref().and_then(|p| p.extensions.get::<Principal>()).map(|p| p.0.clone());
+            let sealer = Sealer { key: s.key, ttl: s.ttl, method, name: name.to_owned(), arguments, principal };
+            Some(Arc::new(Mrtr::new(sealer, request_state.as_deref(), input_responses)?))
+        }
+    };
+    Ok(RequestContext::new(ContextInner {
         id: id.clone(),
         meta,
         protocol_version: env.protocol_version,
-        log_level: env.log_level,
+        log: env.log,
         session_id: env.session_id,
         client_capabilities: env.client_capabilities,
         http: env.http,
@@ -251,19 +443,21 @@ fn context(id: &RequestId, meta: Option<Meta>, env: CallEnv) -> RequestContext {
         pending: env.pending,
         cancel: CancellationToken::new(),
         client_request_timeout: env.client_request_timeout,
-    })
+        mrtr,
+        notifier: env.notifier,
+    }))
 }
 
 /// Names the handler in logs when it panics.
-struct ToolLabel(String);
+struct Label(String);
 
 /// Runs the synchronous part of a handler (argument parsing, the closure
 /// body before its first `.await`) with panics caught.
-fn guard_sync<T>(label: &ToolLabel, f: impl FnOnce() -> T) -> Result<T, McpError> {
+fn guard_sync<T>(label: &Label, f: impl FnOnce() -> T) -> Result<T, McpError> {
     std::panic::catch_unwind(AssertUnwindSafe(f)).map_err(|panic| panicked(label, &*panic))
 }
 
-fn panicked(label: &ToolLabel, panic: &(dyn std::any::Any + Send)) -> McpError {
+fn panicked(label: &Label, panic: &(dyn std::any::Any + Send)) -> McpError {
     let what = panic
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())
@@ -274,25 +468,43 @@ fn panicked(label: &ToolLabel, panic: &(dyn std::any::Any + Send)) -> McpError {
     McpError::internal(format!("Internal error: {} panicked", label.0))
 }
 
-/// Wraps a handler future: catches panics, honours cancellation and writes
-/// the response message.
-fn run<T, F>(id: RequestId, ctx: RequestContext, label: ToolLabel, fut: F) -> HandlerCall
+/// Wraps a handler future: catches panics, honours cancellation, ends a
+/// suspended 2026 round with its input-required result, and writes the
+/// response message.
+fn run<T, F>(id: RequestId, ctx: RequestContext, label: Label, writer: Writer, fut: F) -> HandlerCall
 where
-    T: Serialize,
+    T: ResultBody + Send + 'static,
     F: Future<Output = Result<T, McpError>> + Send + 'static,
 {
     let cancel = ctx.cancel_token().clone();
+    let mrtr = ctx.mrtr().cloned();
     let fut = async move {
-        let guarded = AssertUnwindSafe(fut).catch_unwind();
+        let mut guarded = std::pin::pin!(AssertUnwindSafe(fut).catch_unwind());
+        // A 2026 handler that asked for input is suspended forever; end the
+        // round as soon as it yields with input requested.
+        let outcome = poll_fn(|cx| match guarded.as_mut().poll(cx) {
+            Poll::Ready(out) => Poll::Ready(Ok(out)),
+            Poll::Pending => match mrtr.as_ref().and_then(|m| m.suspended()) {
+                Some(s) => Poll::Ready(Err(s)),
+                None => Poll::Pending,
+            },
+        });
         tokio::select! {
             biased;
-            () = cancel.cancelled() => {
-                jsonrpc::error_bytes(Some(&id), &McpError::new(ErrorCode::REQUEST_CANCELLED, "Request cancelled"))
-            }
-            out = guarded => match out {
-                Ok(Ok(v)) => jsonrpc::result_bytes(&id, &v),
-                Ok(Err(e)) => jsonrpc::error_bytes(Some(&id), &e),
-                Err(panic) => jsonrpc::error_bytes(Some(&id), &panicked(&label, &*panic)),
+            () = cancel.cancelled() => Output::ok(writer.error(&id, &McpError::new(ErrorCode::REQUEST_CANCELLED, "Request cancelled"))),
+            out = outcome => match out {
+                Ok(Ok(Ok(v))) => Output::ok(writer.write(&id, v)),
+                Ok(Ok(Err(e))) => Output::ok(writer.error(&id, &e)),
+                Ok(Err(panic)) => Output::ok(writer.error(&id, &panicked(&label, &*panic))),
+                Err(Ok(input_required)) => {
+                    // Interim results carry no cache hints.
+                    let w = match writer {
+                        Writer::Modern { router, .. } => Writer::Modern { router, cache: None },
+                        w => w,
+                    };
+                    Output::ok(w.write_as(&id, input_required, "input_required"))
+                }
+                Err(Err((status, e))) => Output { status, body: writer.error(&id, &e) },
             },
         }
     };
@@ -318,7 +530,9 @@ pub(crate) fn initialize(
     if !p.capabilities.is_object() && !p.capabilities.is_null() {
         return Err(McpError::invalid_params("Invalid params: capabilities must be an object"));
     }
-    let version = ProtocolVersion::parse(&p.protocol_version).unwrap_or(ProtocolVersion::LATEST_INITIALIZE);
+    let version = ProtocolVersion::parse(&p.protocol_version)
+        .filter(|v| !v.is_stateless())
+        .unwrap_or(ProtocolVersion::LATEST_INITIALIZE);
     let r = &*router.inner;
     let mut result = serde_json::Map::new();
     result.insert("protocolVersion".into(), Value::String(version.as_str().into()));

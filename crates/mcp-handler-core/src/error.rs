@@ -26,6 +26,12 @@ impl ErrorCode {
     pub const RESOURCE_NOT_FOUND: Self = Self(-32002);
     /// The request was cancelled before it completed.
     pub const REQUEST_CANCELLED: Self = Self(-32800);
+    /// 2026-07-28: HTTP headers do not match the body, or are missing.
+    pub const HEADER_MISMATCH: Self = Self(-32020);
+    /// 2026-07-28: the request needs a client capability the client did not declare.
+    pub const MISSING_REQUIRED_CLIENT_CAPABILITY: Self = Self(-32021);
+    /// 2026-07-28: the requested protocol version is not served here.
+    pub const UNSUPPORTED_PROTOCOL_VERSION: Self = Self(-32022);
 }
 
 /// A JSON-RPC error object, as sent on the wire.
@@ -84,6 +90,27 @@ impl McpError {
     /// -32002 with the URI in `data`.
     pub fn resource_not_found(uri: &str) -> Self {
         Self::new(ErrorCode::RESOURCE_NOT_FOUND, "Resource not found").with_data(serde_json::json!({ "uri": uri }))
+    }
+}
+
+impl McpError {
+    /// -32020: a routing header disagrees with the body.
+    pub fn header_mismatch(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorCode::HEADER_MISMATCH, message)
+    }
+    /// -32021 naming the missing capability (`{"requiredCapabilities": {name: {}}}`).
+    pub fn missing_client_capability(name: &str) -> Self {
+        Self::new(
+            ErrorCode::MISSING_REQUIRED_CLIENT_CAPABILITY,
+            format!("Server requires the {name} capability for this request"),
+        )
+        .with_data(serde_json::json!({ "requiredCapabilities": { name: {} } }))
+    }
+    /// -32022 listing what is supported and echoing what was asked.
+    pub fn unsupported_protocol_version(requested: &str) -> Self {
+        let supported: Vec<&str> = crate::ProtocolVersion::SUPPORTED.iter().map(|v| v.as_str()).collect();
+        Self::new(ErrorCode::UNSUPPORTED_PROTOCOL_VERSION, "Unsupported protocol version")
+            .with_data(serde_json::json!({ "supported": supported, "requested": requested }))
     }
 }
 

@@ -25,22 +25,26 @@ mod context;
 mod dispatch;
 mod error;
 mod http;
+mod hub;
 mod jsonrpc;
 pub mod model;
 mod outbox;
 mod router;
 mod session;
+mod stateless;
 mod util;
 mod version;
 
 pub use context::{ClientRequestError, RequestContext};
 pub use error::{ErrorCode, McpError};
+pub use hub::Notifier;
 pub use http::{EndpointConfig, HostPolicy, McpBody, McpService, OriginPolicy, ResponseMode, SseMode};
 pub use jsonrpc::RequestId;
 pub use model::{CallToolResult, Content, GetPromptResult, LogLevel, PromptMessage, ResourceContents, ToolAnnotations};
 pub use router::{
-    BuildError, Completer, IntoContents, IntoToolResult, Json, NoArgs, Prompt, PromptDef, Resource, ResourceDef,
+    BuildError, CacheHint, CacheScope, Completer, IntoContents, IntoToolResult, Json, NoArgs, Prompt, PromptDef, Resource, ResourceDef,
     ResourceRequest, ResourceTemplate, ResourceTemplateDef, Router, RouterBuilder, Tool, ToolDef,
 };
 pub use session::{InMemorySessionStore, SessionData, SessionStore, StoreError};
+pub use stateless::{Principal, RequestStateKey, RequestStateKeyError};
 pub use version::ProtocolVersion;

@@ -17,6 +17,8 @@ pub enum ProtocolVersion {
     V2025_06_18,
     /// 2025-11-25: SSE priming, icons, URL elicitation.
     V2025_11_25,
+    /// 2026-07-28: stateless; every request carries its version in `_meta`.
+    V2026_07_28,
 }
 
 impl ProtocolVersion {
@@ -26,6 +28,11 @@ impl ProtocolVersion {
 
     /// The newest revision of the `initialize` generation.
     pub const LATEST_INITIALIZE: Self = Self::V2025_11_25;
+
+    /// Every revision this crate serves, newest first (what `server/discover`
+    /// and `UnsupportedProtocolVersionError` list).
+    pub const SUPPORTED: &'static [Self] =
+        &[Self::V2026_07_28, Self::V2025_11_25, Self::V2025_06_18, Self::V2025_03_26, Self::V2024_11_05];
 
     /// Assumed when a client sends no `MCP-Protocol-Version` header.
     pub const HTTP_DEFAULT: Self = Self::V2025_03_26;
@@ -37,12 +44,19 @@ impl ProtocolVersion {
             Self::V2025_03_26 => "2025-03-26",
             Self::V2025_06_18 => "2025-06-18",
             Self::V2025_11_25 => "2025-11-25",
+            Self::V2026_07_28 => "2026-07-28",
         }
     }
 
     /// Parses a wire string; `None` for revisions this crate does not speak.
     pub fn parse(s: &str) -> Option<Self> {
-        Self::INITIALIZE_GENERATION.iter().copied().find(|v| v.as_str() == s)
+        Self::SUPPORTED.iter().copied().find(|v| v.as_str() == s)
+    }
+
+    /// Whether this is the stateless generation (no `initialize`, per-request
+    /// `_meta`, input-required results instead of server-to-client requests).
+    pub fn is_stateless(self) -> bool {
+        self >= Self::V2026_07_28
     }
 
     /// Whether JSON-RPC batches are allowed (2025-03-26 and older).
@@ -52,7 +66,7 @@ impl ProtocolVersion {
 
     /// Whether POST SSE streams open with a priming event (SEP-1699).
     pub fn sends_priming_event(self) -> bool {
-        self >= Self::V2025_11_25
+        self == Self::V2025_11_25
     }
 }
 

@@ -87,30 +87,39 @@ impl http_body::Body for McpBody {
     }
 }
 
-/// Numbers SSE events within one stream.
+/// Numbers SSE events within one stream (2025 generation; the 2026
+/// generation removed event ids and resumption).
 pub(crate) struct EventIds {
-    prefix: Arc<str>,
+    prefix: Option<Arc<str>>,
     next: u64,
 }
 
 impl EventIds {
     pub(crate) fn new(prefix: Arc<str>) -> Self {
-        Self { prefix, next: 0 }
+        Self { prefix: Some(prefix), next: 0 }
     }
-    fn next(&mut self) -> String {
-        let id = format!("{}-{}", self.prefix, self.next);
+    pub(crate) fn none() -> Self {
+        Self { prefix: None, next: 0 }
+    }
+    fn next(&mut self) -> Option<String> {
+        let prefix = self.prefix.as_ref()?;
+        let id = format!("{prefix}-{}", self.next);
         self.next += 1;
-        id
+        Some(id)
     }
 }
 
 /// One `message` event carrying a JSON-RPC message.
 pub(crate) fn sse_event(ids: &mut EventIds, data: &[u8]) -> Bytes {
     let id = ids.next();
-    let mut b = BytesMut::with_capacity(data.len() + id.len() + 32);
-    b.put_slice(b"event: message\nid: ");
-    b.put_slice(id.as_bytes());
-    b.put_slice(b"\ndata: ");
+    let mut b = BytesMut::with_capacity(data.len() + 48);
+    b.put_slice(b"event: message\n");
+    if let Some(id) = id {
+        b.put_slice(b"id: ");
+        b.put_slice(id.as_bytes());
+        b.put_slice(b"\n");
+    }
+    b.put_slice(b"data: ");
     b.put_slice(data);
     b.put_slice(b"\n\n");
     b.freeze()
@@ -118,7 +127,7 @@ pub(crate) fn sse_event(ids: &mut EventIds, data: &[u8]) -> Bytes {
 
 /// The priming event of SEP-1699: an id, empty data, and retry advice.
 pub(crate) fn priming_event(ids: &mut EventIds, retry: Option<Duration>) -> Bytes {
-    let id = ids.next();
+    let id = ids.next().unwrap_or_default();
     match retry {
         Some(r) => Bytes::from(format!("id: {id}\nretry: {}\ndata: \n\n", r.as_millis())),
         None => Bytes::from(format!("id: {id}\ndata: \n\n")),
@@ -142,7 +151,7 @@ pub(crate) fn sse_complete(ids: &mut EventIds, priming: Option<Bytes>, outbox: &
 /// then the response, then ends. Dropping it (client gone) drops the
 /// handler, which cancels it.
 pub(crate) struct PostStream {
-    pub(crate) fut: Option<BoxFuture<'static, Bytes>>,
+    pub(crate) fut: Option<BoxFuture<'static, crate::dispatch::Output>>,
     pub(crate) outbox: Arc<Outbox>,
     pub(crate) priming: Option<Bytes>,
     pub(crate) response: Option<Bytes>,
@@ -157,9 +166,9 @@ impl PostStream {
         }
         if let Some(fut) = &mut self.fut {
             self.outbox.register(cx.waker());
-            if let Poll::Ready(resp) = fut.as_mut().poll(cx) {
+            if let Poll::Ready(out) = fut.as_mut().poll(cx) {
                 self.fut = None;
-                self.response = Some(resp);
+                self.response = Some(out.body);
             }
         }
         if let Some(msg) = self.outbox.pop() {
@@ -176,11 +185,13 @@ impl PostStream {
     }
 }
 
-/// The standalone GET stream of a session: server notifications not tied to
-/// a request, keep-alive comments, closed on shutdown or session end.
+/// A long-lived notification stream: the GET stream of a 2025 session or
+/// a 2026 `subscriptions/listen` stream. Keep-alive comments while idle;
+/// on shutdown, what is queued, then `closing` (if any), then the end.
 pub(crate) struct GetStream {
     pub(crate) rx: mpsc::Receiver<Bytes>,
-    pub(crate) priming: Option<Bytes>,
+    pub(crate) first: Option<Bytes>,
+    pub(crate) closing: Option<Bytes>,
     pub(crate) keep_alive: Option<(Duration, Pin<Box<tokio::time::Sleep>>)>,
     pub(crate) shutdown: Pin<Box<WaitForCancellationFutureOwned>>,
     pub(crate) ids: EventIds,
@@ -189,12 +200,15 @@ pub(crate) struct GetStream {
 
 impl GetStream {
     fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Bytes>> {
-        if let Some(p) = self.priming.take() {
+        if let Some(p) = self.first.take() {
             return Poll::Ready(Some(p));
         }
         if self.shutdown.as_mut().poll(cx).is_ready() {
-            // Deliver what is already queued, then end the stream cleanly.
-            return Poll::Ready(self.rx.try_recv().ok().map(|msg| sse_event(&mut self.ids, &msg)));
+            // Deliver what is already queued, then the closing message.
+            if let Ok(msg) = self.rx.try_recv() {
+                return Poll::Ready(Some(sse_event(&mut self.ids, &msg)));
+            }
+            return Poll::Ready(self.closing.take().map(|c| sse_event(&mut self.ids, &c)));
         }
         match self.rx.poll_recv(cx) {
             Poll::Ready(Some(msg)) => {

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::session::SessionStore;
+use crate::stateless::RequestStateKey;
 
 /// Which `Host` headers the endpoint serves (DNS-rebinding defence).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +73,8 @@ pub struct EndpointConfig {
     pub(crate) sse_retry: Option<Duration>,
     pub(crate) keep_alive: Option<Duration>,
     pub(crate) client_request_timeout: Duration,
+    pub(crate) request_state_key: Option<RequestStateKey>,
+    pub(crate) request_state_ttl: Duration,
 }
 
 impl std::fmt::Debug for EndpointConfig {
@@ -86,6 +89,8 @@ impl std::fmt::Debug for EndpointConfig {
             .field("sse_retry", &self.sse_retry)
             .field("keep_alive", &self.keep_alive)
             .field("client_request_timeout", &self.client_request_timeout)
+            .field("request_state_key", &self.request_state_key.as_ref().map(|_| "<configured>"))
+            .field("request_state_ttl", &self.request_state_ttl)
             .finish()
     }
 }
@@ -103,6 +108,8 @@ impl Default for EndpointConfig {
             sse_retry: Some(Duration::from_secs(1)),
             keep_alive: Some(Duration::from_secs(15)),
             client_request_timeout: Duration::from_secs(60),
+            request_state_key: None,
+            request_state_ttl: Duration::from_secs(15 * 60),
         }
     }
 }
@@ -160,6 +167,23 @@ impl EndpointConfig {
     #[must_use]
     pub fn with_client_request_timeout(mut self, d: Duration) -> Self {
         self.client_request_timeout = d;
+        self
+    }
+    /// The key that seals 2026 `requestState` between rounds of an
+    /// input-required request. Without one, a random key is generated when
+    /// the service is built: fine for a single process, but a fleet (several
+    /// containers, Lambda sandboxes) must share one key or a retry landing
+    /// on another instance is refused.
+    #[must_use]
+    pub fn with_request_state_key(mut self, key: RequestStateKey) -> Self {
+        self.request_state_key = Some(key);
+        self
+    }
+    /// How long a `requestState` stays valid (default 15 minutes: long
+    /// enough for a person to answer an elicitation).
+    #[must_use]
+    pub fn with_request_state_ttl(mut self, ttl: Duration) -> Self {
+        self.request_state_ttl = ttl;
         self
     }
     /// Whether sessions are on.

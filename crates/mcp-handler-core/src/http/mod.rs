@@ -5,6 +5,7 @@ mod body;
 mod config;
 mod guard;
 mod service;
+mod stateless;
 
 pub use body::McpBody;
 pub use config::{EndpointConfig, HostPolicy, OriginPolicy, ResponseMode, SseMode};

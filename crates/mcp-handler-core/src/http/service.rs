@@ -29,18 +29,21 @@ use tokio_util::sync::CancellationToken;
 use super::body::{EventIds, GetStream, McpBody, PostStream, priming_event, sse_complete};
 use super::config::{EndpointConfig, ResponseMode, SseMode};
 use super::guard::{self, Accepts};
-use crate::dispatch::{self, CallEnv, Dispatched, HandlerCall};
+use crate::context::LogPolicy;
+use crate::dispatch::{self, CallEnv, Dispatched, HandlerCall, Output};
 use crate::error::McpError;
+use crate::hub::{Hub, Notifier, STREAM_QUEUE};
 use crate::jsonrpc::{self, Incoming, RequestId};
 use crate::model::LogLevel;
 use crate::outbox::{Outbox, PendingRequests, lock};
 use crate::router::Router;
 use crate::session::SessionData;
+use crate::stateless::RequestStateKey;
 use crate::util::random_token;
 use crate::version::ProtocolVersion;
 
 const SESSION_HEADER: &str = "mcp-session-id";
-const VERSION_HEADER: &str = "mcp-protocol-version";
+pub(super) const VERSION_HEADER: &str = "mcp-protocol-version";
 const LAST_EVENT_ID: &str = "last-event-id";
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -57,27 +60,31 @@ impl std::fmt::Debug for McpService {
     }
 }
 
-struct Shared {
-    router: Router,
-    config: EndpointConfig,
+pub(super) struct Shared {
+    pub(super) router: Router,
+    pub(super) config: EndpointConfig,
     pending: Arc<PendingRequests>,
     /// In-flight requests of sessions, for `notifications/cancelled`.
     inflight: Mutex<HashMap<(Arc<str>, RequestId), CancellationToken>>,
-    /// The open GET stream of each session.
-    streams: Mutex<HashMap<Arc<str>, mpsc::Sender<Bytes>>>,
-    shutdown: CancellationToken,
+    /// Listening clients of both generations.
+    pub(super) hub: Arc<Hub>,
+    /// Seals 2026 request state (configured, or generated at start).
+    pub(super) state_key: RequestStateKey,
+    pub(super) shutdown: CancellationToken,
 }
 
 impl McpService {
     /// Serves `router` with `config`.
     pub fn new(router: Router, config: EndpointConfig) -> Self {
+        let state_key = config.request_state_key.clone().unwrap_or_else(RequestStateKey::generate);
         Self {
             shared: Arc::new(Shared {
                 router,
+                hub: Arc::new(Hub::new(config.sessions.clone())),
                 config,
                 pending: Arc::new(PendingRequests::new()),
                 inflight: Mutex::new(HashMap::new()),
-                streams: Mutex::new(HashMap::new()),
+                state_key,
                 shutdown: CancellationToken::new(),
             }),
         }
@@ -99,23 +106,10 @@ impl McpService {
         self.shared.shutdown.cancel();
     }
 
-    /// Sends `notifications/resources/updated` to every session subscribed
-    /// to `uri` that has a GET stream open. Returns how many were reached.
-    pub async fn notify_resource_updated(&self, uri: &str) -> usize {
-        let Some(store) = &self.shared.config.sessions else { return 0 };
-        let targets: Vec<(Arc<str>, mpsc::Sender<Bytes>)> =
-            lock(&self.shared.streams).iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        let msg = jsonrpc::notification_bytes("notifications/resources/updated", &serde_json::json!({ "uri": uri }));
-        let mut reached = 0;
-        for (id, tx) in targets {
-            if let Ok(Some(data)) = store.get(&id).await
-                && data.subscriptions.contains(uri)
-                && tx.try_send(msg.clone()).is_ok()
-            {
-                reached += 1;
-            }
-        }
-        reached
+    /// Publishes list changes and resource updates to every listening
+    /// client (2026 `subscriptions/listen` streams, 2025 session GET streams).
+    pub fn notifier(&self) -> Notifier {
+        Notifier(self.shared.hub.clone())
     }
 }
 
@@ -140,7 +134,7 @@ where
 }
 
 /// A transport-level refusal: status plus a JSON-RPC error body.
-fn refuse(status: StatusCode, id: Option<&RequestId>, error: &McpError) -> Response<McpBody> {
+pub(super) fn refuse(status: StatusCode, id: Option<&RequestId>, error: &McpError) -> Response<McpBody> {
     let mut resp = Response::new(McpBody::full(jsonrpc::error_bytes(id, error)));
     *resp.status_mut() = status;
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -151,7 +145,7 @@ fn bad_request(msg: &'static str) -> Response<McpBody> {
     refuse(StatusCode::BAD_REQUEST, None, &McpError::invalid_request(msg))
 }
 
-fn json_response(bytes: Bytes) -> Response<McpBody> {
+pub(super) fn json_response(bytes: Bytes) -> Response<McpBody> {
     let mut resp = Response::new(McpBody::full(bytes));
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     resp
@@ -159,7 +153,7 @@ fn json_response(bytes: Bytes) -> Response<McpBody> {
 
 /// A finished answer in the form the client accepts: JSON, or a one-event
 /// SSE body for a client that only takes `text/event-stream`.
-fn answer(bytes: Bytes, accepts: Accepts) -> Response<McpBody> {
+pub(super) fn answer(bytes: Bytes, accepts: Accepts) -> Response<McpBody> {
     if accepts.json {
         return json_response(bytes);
     }
@@ -167,13 +161,21 @@ fn answer(bytes: Bytes, accepts: Accepts) -> Response<McpBody> {
     sse_response(McpBody::full(sse_complete(&mut ids, None, &Outbox::new(false), &bytes)))
 }
 
-fn accepted() -> Response<McpBody> {
+/// [`answer`] with the handler's status (400 for a missing client
+/// capability in the 2026 generation, 200 otherwise).
+fn answer_output(out: Output, accepts: Accepts) -> Response<McpBody> {
+    let mut resp = answer(out.body, accepts);
+    *resp.status_mut() = out.status;
+    resp
+}
+
+pub(super) fn accepted() -> Response<McpBody> {
     let mut resp = Response::new(McpBody::empty());
     *resp.status_mut() = StatusCode::ACCEPTED;
     resp
 }
 
-fn sse_response(body: McpBody) -> Response<McpBody> {
+pub(super) fn sse_response(body: McpBody) -> Response<McpBody> {
     let mut resp = Response::new(body);
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
@@ -184,10 +186,19 @@ fn sse_response(body: McpBody) -> Response<McpBody> {
 
 /// What the endpoint knows about the caller once headers and session are
 /// checked.
-struct Caller {
-    version: ProtocolVersion,
-    session: Option<(Arc<str>, SessionData)>,
-    accepts: Accepts,
+pub(super) struct Caller {
+    pub(super) version: ProtocolVersion,
+    pub(super) session: Option<(Arc<str>, SessionData)>,
+    pub(super) accepts: Accepts,
+}
+
+/// The generation of a request, decided once from the version header (and,
+/// without one, from the body's `_meta`).
+enum Generation {
+    /// `initialize` generation; `None` when no header was sent.
+    Legacy(Option<ProtocolVersion>),
+    /// 2026-07-28.
+    Stateless,
 }
 
 impl Shared {
@@ -208,7 +219,7 @@ impl Shared {
         }
     }
 
-    fn method_not_allowed(&self) -> Response<McpBody> {
+    pub(super) fn method_not_allowed(&self) -> Response<McpBody> {
         let mut resp = refuse(
             StatusCode::METHOD_NOT_ALLOWED,
             None,
@@ -219,18 +230,49 @@ impl Shared {
         resp
     }
 
+    /// The version header: `Ok(None)` when absent, `-32022` (400) when it
+    /// names a revision this server does not serve.
     fn header_version(parts: &http::request::Parts) -> Result<Option<ProtocolVersion>, Response<McpBody>> {
         let Some(v) = parts.headers.get(VERSION_HEADER) else { return Ok(None) };
-        match v.to_str().ok().and_then(ProtocolVersion::parse) {
+        let text = v.to_str().unwrap_or("<non-ASCII>").trim();
+        match ProtocolVersion::parse(text) {
             Some(v) => Ok(Some(v)),
+            None => Err(refuse(StatusCode::BAD_REQUEST, None, &McpError::unsupported_protocol_version(text))),
+        }
+    }
+
+    /// GET and DELETE are 405 for 2026 clients (no streams, no sessions).
+    fn is_stateless_header(parts: &http::request::Parts) -> bool {
+        parts
+            .headers
+            .get(VERSION_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| ProtocolVersion::parse(v.trim()))
+            .is_some_and(ProtocolVersion::is_stateless)
+    }
+
+    /// Decides the generation of a POSTed message, once, before anything
+    /// else looks at it.
+    fn generation(header: Option<ProtocolVersion>, msg: &Incoming<'_>) -> Result<Generation, Response<McpBody>> {
+        match header {
+            Some(v) if v.is_stateless() => Ok(Generation::Stateless),
+            Some(v) => Ok(Generation::Legacy(Some(v))),
             None => {
-                let supported: Vec<&str> = ProtocolVersion::INITIALIZE_GENERATION.iter().map(|v| v.as_str()).collect();
-                let err = McpError::invalid_request(format!(
-                    "Bad Request: unsupported MCP-Protocol-Version {:?} (supported: {})",
-                    v.to_str().unwrap_or("<non-ASCII>"),
-                    supported.join(", ")
-                ));
-                Err(refuse(StatusCode::BAD_REQUEST, None, &err))
+                // A 2026 client must send the header; tell it so rather than
+                // treating it as a 2025-03-26 client.
+                let params = match msg {
+                    Incoming::Request { params, .. } | Incoming::Notification { params, .. } => *params,
+                    Incoming::Response { .. } => None,
+                };
+                if crate::stateless::meta::protocol_version(params).is_some() {
+                    let id = match msg {
+                        Incoming::Request { id, .. } => Some(id),
+                        _ => None,
+                    };
+                    let err = McpError::header_mismatch("Header mismatch: the MCP-Protocol-Version header is required");
+                    return Err(refuse(StatusCode::BAD_REQUEST, id, &err));
+                }
+                Ok(Generation::Legacy(None))
             }
         }
     }
@@ -290,6 +332,10 @@ impl Shared {
             }
         };
         match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'[') if header_version.is_some_and(ProtocolVersion::is_stateless) => {
+                let err = McpError::invalid_request("Invalid Request: JSON-RPC batches are not supported in protocol version 2026-07-28");
+                refuse(StatusCode::BAD_REQUEST, None, &err)
+            }
             Some(b'[') => self.batch(parts, &bytes, header_version, accepts).await,
             Some(b'{') => self.single(parts, &bytes, header_version, accepts).await,
             _ => {
@@ -312,6 +358,11 @@ impl Shared {
         let msg = match Incoming::parse(bytes) {
             Ok(m) => m,
             Err(bad) => return refuse(StatusCode::BAD_REQUEST, bad.id.as_ref(), &bad.error),
+        };
+        let header_version = match Self::generation(header_version, &msg) {
+            Ok(Generation::Stateless) => return self.stateless(parts, msg, accepts).await,
+            Ok(Generation::Legacy(v)) => v,
+            Err(resp) => return resp,
         };
         if let Incoming::Request { id, method, params } = &msg
             && method == "initialize"
@@ -431,15 +482,21 @@ impl Shared {
             }
             _ => {
                 let can_stream = self.config.response_mode == ResponseMode::Streaming && caller.accepts.sse;
+                let log = match caller.session.as_ref().and_then(|(_, d)| d.log_level) {
+                    Some(level) => LogPolicy::AtLeast(level),
+                    None => LogPolicy::All,
+                };
                 let env = CallEnv {
                     protocol_version: caller.version,
                     session_id: caller.session.as_ref().map(|(s, _)| s.clone()),
-                    log_level: caller.session.as_ref().and_then(|(_, d)| d.log_level),
+                    log,
                     client_capabilities: caller.session.as_ref().map(|(_, d)| d.client_capabilities.clone()),
                     http: http.map(Arc::new),
                     outbox: caller.accepts.sse.then(|| Arc::new(Outbox::new(can_stream))),
                     pending: Some(self.pending.clone()),
                     client_request_timeout: self.config.client_request_timeout,
+                    notifier: Some(Notifier(self.hub.clone())),
+                    stateless: None,
                 };
                 dispatch::dispatch(&self.router, id.clone(), method, params, env)
             }
@@ -499,30 +556,34 @@ impl Shared {
 
     /// Answers a running handler: JSON when it finishes without emitting,
     /// otherwise SSE (streamed, or complete when buffered).
-    async fn respond(self: &Arc<Self>, call: HandlerCall, caller: &Caller, id: &RequestId) -> Response<McpBody> {
+    pub(super) async fn respond(self: &Arc<Self>, call: HandlerCall, caller: &Caller, id: &RequestId) -> Response<McpBody> {
         let HandlerCall { mut fut, ctx } = call;
         let guard = self.track_inflight(caller, id, &ctx);
         let Some(outbox) = ctx.outbox().cloned() else {
-            return answer(fut.await, caller.accepts);
+            return answer_output(fut.await, caller.accepts);
         };
         drop(ctx);
         // Event ids and the priming event are built only once the answer
-        // is known to be SSE: the JSON path draws no random bytes.
+        // is known to be SSE: the JSON path draws no random bytes. The
+        // 2026 generation has no event ids at all.
         let sse_start = || {
+            if caller.version.is_stateless() {
+                return (EventIds::none(), None);
+            }
             let mut ids = EventIds::new(random_token(6).into());
             let priming = (caller.version.sends_priming_event() && self.config.sse_retry.is_some())
                 .then(|| priming_event(&mut ids, self.config.sse_retry));
             (ids, priming)
         };
-        if !outbox.back_channel {
-            // Buffered: run to completion, then one body.
-            let resp = fut.await;
+        if self.config.response_mode == ResponseMode::Buffered {
+            // Run to completion, then one body.
+            let out = fut.await;
             drop(guard);
             if outbox.is_empty() {
-                return answer(resp, caller.accepts);
+                return answer_output(out, caller.accepts);
             }
             let (mut ids, priming) = sse_start();
-            return sse_response(McpBody::full(sse_complete(&mut ids, priming, &outbox, &resp)));
+            return sse_response(McpBody::full(sse_complete(&mut ids, priming, &outbox, &out.body)));
         }
         if self.config.sse_mode == SseMode::OnDemand {
             let first = poll_fn(|cx| {
@@ -534,13 +595,13 @@ impl Shared {
                 }
             })
             .await;
-            if let Some(resp) = first {
+            if let Some(out) = first {
                 drop(guard);
                 if outbox.is_empty() {
-                    return answer(resp, caller.accepts);
+                    return answer_output(out, caller.accepts);
                 }
                 let (mut ids, priming) = sse_start();
-                return sse_response(McpBody::full(sse_complete(&mut ids, priming, &outbox, &resp)));
+                return sse_response(McpBody::full(sse_complete(&mut ids, priming, &outbox, &out.body)));
             }
         }
         let (ids, priming) = sse_start();
@@ -613,7 +674,7 @@ impl Shared {
                         Dispatched::Done(b) => out.push(b),
                         Dispatched::Call(call) => {
                             let _guard = self.track_inflight(&caller, &id, &call.ctx);
-                            out.push(call.fut.await);
+                            out.push(call.fut.await.body);
                         }
                     }
                 }
@@ -635,7 +696,7 @@ impl Shared {
     }
 
     async fn get(self: &Arc<Self>, parts: http::request::Parts) -> Response<McpBody> {
-        if self.config.sessions.is_none() {
+        if self.config.sessions.is_none() || Self::is_stateless_header(&parts) {
             return self.method_not_allowed();
         }
         if !guard::accepts(&parts).sse {
@@ -659,9 +720,9 @@ impl Shared {
             // client gets a fresh stream rather than an error.
             tracing::debug!(session = %sid, "Last-Event-ID given; no event store, opening a fresh stream");
         }
-        let (tx, rx) = mpsc::channel(64);
+        let (tx, rx) = mpsc::channel(STREAM_QUEUE);
         {
-            let mut streams = lock(&self.streams);
+            let mut streams = lock(&self.hub.session_streams);
             if streams.get(&sid).is_some_and(|s| !s.is_closed()) {
                 let err = McpError::invalid_request("Conflict: this session already has an open GET stream");
                 return refuse(StatusCode::CONFLICT, None, &err);
@@ -674,7 +735,8 @@ impl Shared {
         let keep_alive = self.config.keep_alive.map(|d| (d, Box::pin(tokio::time::sleep(d))));
         sse_response(McpBody::get_stream(GetStream {
             rx,
-            priming,
+            first: priming,
+            closing: None,
             keep_alive,
             shutdown: Box::pin(self.shutdown.clone().cancelled_owned()),
             ids,
@@ -684,6 +746,9 @@ impl Shared {
 
     async fn delete(&self, parts: http::request::Parts) -> Response<McpBody> {
         let Some(store) = &self.config.sessions else { return self.method_not_allowed() };
+        if Self::is_stateless_header(&parts) {
+            return self.method_not_allowed();
+        }
         let (sid, _) = match self.session(&parts, None).await {
             Ok(Some(s)) => s,
             Ok(None) => return self.method_not_allowed(),
@@ -693,7 +758,7 @@ impl Shared {
             tracing::error!(error = %e, "session store failed");
             return refuse(StatusCode::SERVICE_UNAVAILABLE, None, &McpError::internal("Session store unavailable"));
         }
-        lock(&self.streams).remove(&sid);
+        lock(&self.hub.session_streams).remove(&sid);
         for ((s, _), token) in lock(&self.inflight).iter() {
             if *s == sid {
                 token.cancel();
@@ -728,7 +793,7 @@ struct StreamGuard {
 
 impl Drop for StreamGuard {
     fn drop(&mut self) {
-        let mut streams = lock(&self.shared.streams);
+        let mut streams = lock(&self.shared.hub.session_streams);
         if streams.get(&self.sid).is_some_and(mpsc::Sender::is_closed) {
             streams.remove(&self.sid);
         }

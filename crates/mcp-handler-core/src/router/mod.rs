@@ -26,6 +26,46 @@ use resource::CompiledTemplate;
 
 use crate::error::McpError;
 use crate::model::Implementation;
+use crate::stateless::headers::{HeaderParam, header_params};
+use crate::stateless::meta::SERVER_INFO;
+use crate::version::ProtocolVersion;
+
+/// Who may cache a result (2026-07-28 `cacheScope`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CacheScope {
+    /// The same for every caller: shared caches may keep it.
+    Public,
+    /// Caller-specific: only that caller's cache may keep it.
+    Private,
+}
+
+/// Caching hints on cacheable results (`ttlMs`, `cacheScope`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheHint {
+    /// How long the result may be considered fresh.
+    pub ttl_ms: u64,
+    /// Who may cache it.
+    pub scope: CacheScope,
+}
+
+impl CacheHint {
+    /// Fresh for `ttl_ms` milliseconds for anyone.
+    pub const fn public(ttl_ms: u64) -> Self {
+        Self { ttl_ms, scope: CacheScope::Public }
+    }
+    /// Fresh for `ttl_ms` milliseconds for this caller only.
+    pub const fn private(ttl_ms: u64) -> Self {
+        Self { ttl_ms, scope: CacheScope::Private }
+    }
+    pub(crate) fn json_fields(self) -> String {
+        let scope = match self.scope {
+            CacheScope::Public => "public",
+            CacheScope::Private => "private",
+        };
+        format!(r#""ttlMs":{},"cacheScope":"{scope}""#, self.ttl_ms)
+    }
+}
 
 /// Why a router could not be built. Raised at start-up, never per request.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -56,6 +96,14 @@ pub enum BuildError {
     /// A page size of zero.
     #[error("page size must be at least 1")]
     InvalidPageSize,
+    /// An `x-mcp-header` annotation breaks SEP-2243's rules.
+    #[error("tool {tool:?}: {reason}")]
+    InvalidHeaderParam {
+        /// The tool.
+        tool: String,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 /// Collects tools, resources and prompts; `build` checks and freezes them.
@@ -82,6 +130,8 @@ pub struct RouterBuilder {
     templates: Vec<ResourceTemplateDef>,
     prompts: Vec<PromptDef>,
     page_size: usize,
+    list_cache: CacheHint,
+    list_changed: bool,
 }
 
 impl RouterBuilder {
@@ -120,11 +170,30 @@ impl RouterBuilder {
         self.page_size = n;
         self
     }
+    /// Caching hints on listings and `server/discover` for 2026 clients
+    /// (default: public, 5 minutes; the registry is fixed at start-up).
+    pub fn list_cache(mut self, hint: CacheHint) -> Self {
+        self.list_cache = hint;
+        self
+    }
+    /// Advertises `listChanged` for tools, prompts and resources: say so
+    /// when the application will publish changes through a
+    /// [`Notifier`](crate::Notifier).
+    pub fn notify_list_changes(mut self, on: bool) -> Self {
+        self.list_changed = on;
+        self
+    }
 
     /// Checks names, schemas and templates, then serializes the listings.
     pub fn build(self) -> Result<Router, BuildError> {
         if self.page_size == 0 {
             return Err(BuildError::InvalidPageSize);
+        }
+        let mut tool_headers = Vec::with_capacity(self.tools.len());
+        for t in &self.tools {
+            let params = header_params(&t.info.input_schema)
+                .map_err(|reason| BuildError::InvalidHeaderParam { tool: t.info.name.clone(), reason })?;
+            tool_headers.push(params);
         }
         let mut tool_index = HashMap::new();
         for (i, t) in self.tools.iter().enumerate() {
@@ -174,16 +243,42 @@ impl RouterBuilder {
             }
         }
         let n = self.page_size;
+        let server_info = serde_json::to_value(&self.info).unwrap_or(Value::Null);
+        let mut modern = serde_json::Map::new();
+        modern.insert("resultType".into(), Value::String("complete".into()));
+        modern.insert("_meta".into(), serde_json::json!({ SERVER_INFO: server_info }));
+        modern.insert("ttlMs".into(), Value::from(self.list_cache.ttl_ms));
+        modern.insert("cacheScope".into(), serde_json::to_value(self.list_cache.scope).unwrap_or(Value::Null));
+        let both = |key: &str, list: Vec<&dyn erased_serde_free::Item>| -> (Vec<Bytes>, Vec<Bytes>) {
+            (paginate(key, &list, n, None), paginate(key, &list, n, Some(&modern)))
+        };
+        let (tools, tools_modern) = both("tools", self.tools.iter().map(|t| &t.info as &dyn erased_serde_free::Item).collect());
+        let (resources, resources_modern) =
+            both("resources", self.resources.iter().map(|r| &r.info as &dyn erased_serde_free::Item).collect());
+        let (templates_pages, templates_modern) = both(
+            "resourceTemplates",
+            templates.iter().map(|t| &t.def.info as &dyn erased_serde_free::Item).collect(),
+        );
+        let (prompts, prompts_modern) =
+            both("prompts", self.prompts.iter().map(|p| &p.info as &dyn erased_serde_free::Item).collect());
         let pages = Pages {
-            tools: paginate("tools", self.tools.iter().map(|t| &t.info), n),
-            resources: paginate("resources", self.resources.iter().map(|r| &r.info), n),
-            templates: paginate("resourceTemplates", templates.iter().map(|t| &t.def.info), n),
-            prompts: paginate("prompts", self.prompts.iter().map(|p| &p.info), n),
+            tools,
+            resources,
+            templates: templates_pages,
+            prompts,
+            tools_modern,
+            resources_modern,
+            templates_modern,
+            prompts_modern,
         };
         let has_completions = self.prompts.iter().any(|p| !p.completers.is_empty())
             || templates.iter().any(|t| !t.def.completers.is_empty());
         Ok(Router {
             inner: Arc::new(RouterInner {
+                server_info,
+                tool_headers,
+                list_cache: self.list_cache,
+                list_changed: self.list_changed,
                 info: self.info,
                 instructions: self.instructions,
                 tools: self.tools,
@@ -223,6 +318,10 @@ impl std::fmt::Debug for Router {
 }
 
 pub(crate) struct RouterInner {
+    pub(crate) server_info: Value,
+    pub(crate) tool_headers: Vec<Vec<HeaderParam>>,
+    pub(crate) list_cache: CacheHint,
+    pub(crate) list_changed: bool,
     pub(crate) info: Implementation,
     pub(crate) instructions: Option<String>,
     pub(crate) tools: Vec<ToolDef>,
@@ -236,12 +335,17 @@ pub(crate) struct RouterInner {
     pub(crate) has_completions: bool,
 }
 
-/// Serialized list results, one entry per page.
+/// Serialized list results, one entry per page, for each generation (2026
+/// pages also carry `resultType`, server identity and cache hints).
 pub(crate) struct Pages {
     pub(crate) tools: Vec<Bytes>,
     pub(crate) resources: Vec<Bytes>,
     pub(crate) templates: Vec<Bytes>,
     pub(crate) prompts: Vec<Bytes>,
+    pub(crate) tools_modern: Vec<Bytes>,
+    pub(crate) resources_modern: Vec<Bytes>,
+    pub(crate) templates_modern: Vec<Bytes>,
+    pub(crate) prompts_modern: Vec<Bytes>,
 }
 
 impl Router {
@@ -255,6 +359,8 @@ impl Router {
             templates: Vec::new(),
             prompts: Vec::new(),
             page_size: 100,
+            list_cache: CacheHint::public(300_000),
+            list_changed: false,
         }
     }
 
@@ -269,24 +375,58 @@ impl Router {
     }
 
     /// The capabilities this registry implies; `subscribe` says whether
-    /// resource subscriptions can be honoured (they need sessions).
+    /// resource subscriptions can be honoured (2025: they need sessions).
     pub(crate) fn capabilities(&self, subscribe: bool) -> Value {
         let r = &*self.inner;
+        let changed = r.list_changed;
         let mut caps = serde_json::Map::new();
         caps.insert("logging".into(), Value::Object(Default::default()));
         if !r.tools.is_empty() {
-            caps.insert("tools".into(), serde_json::json!({ "listChanged": false }));
+            caps.insert("tools".into(), serde_json::json!({ "listChanged": changed }));
         }
         if !r.resources.is_empty() || !r.templates.is_empty() {
-            caps.insert("resources".into(), serde_json::json!({ "subscribe": subscribe, "listChanged": false }));
+            caps.insert("resources".into(), serde_json::json!({ "subscribe": subscribe, "listChanged": changed }));
         }
         if !r.prompts.is_empty() {
-            caps.insert("prompts".into(), serde_json::json!({ "listChanged": false }));
+            caps.insert("prompts".into(), serde_json::json!({ "listChanged": changed }));
         }
         if r.has_completions {
             caps.insert("completions".into(), Value::Object(Default::default()));
         }
         Value::Object(caps)
+    }
+
+    /// The `server/discover` result (2026-07-28).
+    pub(crate) fn discover_result(&self) -> Value {
+        let r = &*self.inner;
+        let versions: Vec<&str> = ProtocolVersion::SUPPORTED.iter().map(|v| v.as_str()).collect();
+        let mut result = serde_json::json!({
+            "resultType": "complete",
+            "supportedVersions": versions,
+            "capabilities": self.capabilities(true),
+            "_meta": { SERVER_INFO: r.server_info },
+            "ttlMs": r.list_cache.ttl_ms,
+            "cacheScope": r.list_cache.scope,
+        });
+        if let Some(text) = &r.instructions {
+            result["instructions"] = Value::String(text.clone());
+        }
+        result
+    }
+
+    /// Whether the registry offers what `method` serves (2026 answers
+    /// `-32601` for features it does not advertise).
+    pub(crate) fn offers(&self, method: &str) -> bool {
+        let r = &*self.inner;
+        match method {
+            "tools/list" | "tools/call" => !r.tools.is_empty(),
+            "resources/list" | "resources/read" | "resources/templates/list" => {
+                !r.resources.is_empty() || !r.templates.is_empty()
+            }
+            "prompts/list" | "prompts/get" => !r.prompts.is_empty(),
+            "completion/complete" => r.has_completions,
+            _ => true,
+        }
     }
 
     /// Whether `uri` names a direct resource or matches a template.
@@ -318,16 +458,33 @@ fn decode_cursor(key: &str, cursor: &str) -> Option<usize> {
     (k == key).then(|| i.parse().ok()).flatten()
 }
 
-fn paginate<'a, T: Serialize + 'a>(key: &str, items: impl Iterator<Item = &'a T>, page_size: usize) -> Vec<Bytes> {
-    let items: Vec<&T> = items.collect();
-    let chunks: Vec<&[&T]> = if items.is_empty() { vec![&[][..]] } else { items.chunks(page_size).collect() };
+/// Listing entries of any kind, serialized through `serde_json::Value`.
+mod erased_serde_free {
+    pub(crate) trait Item {
+        fn to_json(&self) -> serde_json::Value;
+    }
+    impl<T: serde::Serialize> Item for T {
+        fn to_json(&self) -> serde_json::Value {
+            serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+        }
+    }
+}
+
+fn paginate(
+    key: &str,
+    items: &[&dyn erased_serde_free::Item],
+    page_size: usize,
+    extra: Option<&serde_json::Map<String, Value>>,
+) -> Vec<Bytes> {
+    let chunks: Vec<&[&dyn erased_serde_free::Item]> =
+        if items.is_empty() { vec![&[][..]] } else { items.chunks(page_size).collect() };
     let count = chunks.len();
     chunks
         .into_iter()
         .enumerate()
         .map(|(i, chunk)| {
-            let mut page = serde_json::Map::new();
-            let list = chunk.iter().map(|item| serde_json::to_value(item).unwrap_or(Value::Null)).collect();
+            let mut page = extra.cloned().unwrap_or_default();
+            let list = chunk.iter().map(|item| item.to_json()).collect();
             page.insert(key.to_owned(), Value::Array(list));
             if i + 1 < count {
                 page.insert("nextCursor".into(), Value::String(encode_cursor(key, i + 1)));

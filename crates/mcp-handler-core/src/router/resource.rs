@@ -7,6 +7,7 @@ use std::sync::Arc;
 use futures_util::future::BoxFuture;
 use serde::Serialize;
 
+use super::CacheHint;
 use super::completion::{CompleteFn, Completer};
 use super::uri_template::UriTemplate;
 use crate::context::RequestContext;
@@ -93,13 +94,18 @@ pub(crate) struct ResourceInfo {
 #[must_use]
 pub struct Resource {
     info: ResourceInfo,
+    cache: CacheHint,
 }
+
+/// Reads are assumed caller-specific and immediately stale unless said otherwise.
+const DEFAULT_READ_CACHE: CacheHint = CacheHint::private(0);
 
 /// A resource with its reader.
 #[must_use]
 pub struct ResourceDef {
     pub(crate) info: ResourceInfo,
     pub(crate) read: Arc<ReadFn>,
+    pub(crate) cache: CacheHint,
 }
 
 impl std::fmt::Debug for ResourceDef {
@@ -158,9 +164,15 @@ impl Resource {
                 icons: Vec::new(),
                 meta: None,
             },
+            cache: DEFAULT_READ_CACHE,
         }
     }
     describe_setters!();
+    /// Caching hints on reads for 2026 clients (default: private, 0 ms).
+    pub fn cache(mut self, hint: CacheHint) -> Self {
+        self.cache = hint;
+        self
+    }
     /// Size in bytes, when known.
     pub fn size(mut self, size: u64) -> Self {
         self.info.size = Some(size);
@@ -174,7 +186,7 @@ impl Resource {
         R: IntoContents,
         E: Into<McpError>,
     {
-        ResourceDef { info: self.info, read: erase_read(f) }
+        ResourceDef { info: self.info, read: erase_read(f), cache: self.cache }
     }
 }
 
@@ -202,6 +214,7 @@ pub(crate) struct TemplateInfo {
 pub struct ResourceTemplate {
     info: TemplateInfo,
     completers: HashMap<String, Arc<CompleteFn>>,
+    cache: CacheHint,
 }
 
 impl std::fmt::Debug for ResourceTemplate {
@@ -216,6 +229,7 @@ pub struct ResourceTemplateDef {
     pub(crate) info: TemplateInfo,
     pub(crate) read: Arc<ReadFn>,
     pub(crate) completers: HashMap<String, Arc<CompleteFn>>,
+    pub(crate) cache: CacheHint,
 }
 
 impl std::fmt::Debug for ResourceTemplateDef {
@@ -239,9 +253,15 @@ impl ResourceTemplate {
                 meta: None,
             },
             completers: HashMap::new(),
+            cache: DEFAULT_READ_CACHE,
         }
     }
     describe_setters!();
+    /// Caching hints on reads for 2026 clients (default: private, 0 ms).
+    pub fn cache(mut self, hint: CacheHint) -> Self {
+        self.cache = hint;
+        self
+    }
     /// Completes values of the template variable `variable`.
     pub fn complete(mut self, variable: impl Into<String>, completer: impl Into<Completer>) -> Self {
         self.completers.insert(variable.into(), completer.into().0);
@@ -255,7 +275,7 @@ impl ResourceTemplate {
         R: IntoContents,
         E: Into<McpError>,
     {
-        ResourceTemplateDef { info: self.info, read: erase_read(f), completers: self.completers }
+        ResourceTemplateDef { info: self.info, read: erase_read(f), completers: self.completers, cache: self.cache }
     }
 }
 

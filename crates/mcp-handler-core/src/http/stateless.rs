@@ -1,0 +1,192 @@
+//! One 2026-07-28 request: routing headers, `_meta`, method, then the
+//! shared dispatch. Reached only when the endpoint decided the request is
+//! of the stateless generation (see `Shared::generation`).
+
+use std::sync::Arc;
+
+use http::request::Parts;
+use http::{Response, StatusCode};
+use serde::Deserialize;
+use serde_json::Value;
+use serde_json::value::RawValue;
+use tokio_util::sync::CancellationToken;
+
+use super::body::{EventIds, GetStream, McpBody, sse_event};
+use super::guard::Accepts;
+use super::service::{Caller, Shared, accepted, answer, refuse, sse_response};
+use crate::context::LogPolicy;
+use crate::dispatch::{self, CallEnv, Dispatched, StatelessEnv};
+use crate::error::McpError;
+use crate::hub::{Filter, Notifier};
+use crate::jsonrpc::{self, Incoming, RequestId};
+use crate::outbox::Outbox;
+use crate::stateless::headers;
+use crate::stateless::meta::{PROTOCOL_VERSION, RequestMeta, SUBSCRIPTION_ID};
+use crate::version::ProtocolVersion;
+
+/// Methods of the 2026-07-28 generation (`initialize`, `ping`,
+/// `logging/setLevel` and `resources/(un)subscribe` are gone).
+const METHODS: &[&str] = &[
+    "server/discover",
+    "tools/list",
+    "tools/call",
+    "resources/list",
+    "resources/read",
+    "resources/templates/list",
+    "prompts/list",
+    "prompts/get",
+    "completion/complete",
+    "subscriptions/listen",
+];
+
+impl Shared {
+    pub(super) async fn stateless(self: Arc<Self>, parts: Parts, msg: Incoming<'_>, accepts: Accepts) -> Response<McpBody> {
+        match msg {
+            // No client notification is defined over HTTP in this revision
+            // (closing a stream cancels); accepting them is harmless.
+            Incoming::Notification { .. } => accepted(),
+            Incoming::Response { id, .. } => refuse(
+                StatusCode::BAD_REQUEST,
+                Some(&id),
+                &McpError::invalid_request("Invalid Request: clients do not send responses in protocol version 2026-07-28"),
+            ),
+            Incoming::Request { id, method, params } => match self.stateless_request(parts, &id, &method, params, accepts).await {
+                Ok(resp) | Err(resp) => resp,
+            },
+        }
+    }
+
+    async fn stateless_request(
+        self: &Arc<Self>,
+        parts: Parts,
+        id: &RequestId,
+        method: &str,
+        params: Option<&RawValue>,
+        accepts: Accepts,
+    ) -> Result<Response<McpBody>, Response<McpBody>> {
+        let bad = |status: StatusCode, e: McpError| refuse(status, Some(id), &e);
+        headers::check_method(&parts, method).map_err(|e| bad(StatusCode::BAD_REQUEST, e))?;
+        let meta = RequestMeta::parse(params).map_err(|e| bad(StatusCode::BAD_REQUEST, e))?;
+        let version = meta.all.get(PROTOCOL_VERSION).and_then(Value::as_str).unwrap_or_default();
+        if version != ProtocolVersion::V2026_07_28.as_str() {
+            let e = McpError::header_mismatch(format!(
+                "Header mismatch: MCP-Protocol-Version header value '2026-07-28' does not match _meta protocolVersion '{version}'"
+            ));
+            return Err(bad(StatusCode::BAD_REQUEST, e));
+        }
+        if !METHODS.contains(&method) || !self.router.offers(method) {
+            return Err(bad(StatusCode::NOT_FOUND, McpError::method_not_found(method)));
+        }
+        self.check_routing_headers(&parts, method, params).map_err(|e| bad(StatusCode::BAD_REQUEST, e))?;
+        if method == "subscriptions/listen" {
+            return self.listen(id, params, accepts).map_err(|e| bad(StatusCode::OK, e));
+        }
+        let log = match meta.log_level {
+            Some(level) => LogPolicy::AtLeast(level),
+            None => LogPolicy::Off,
+        };
+        let env = CallEnv {
+            protocol_version: ProtocolVersion::V2026_07_28,
+            session_id: None,
+            log,
+            client_capabilities: Some(meta.client_capabilities),
+            http: Some(Arc::new(parts)),
+            // Streams carry progress and logs only; never client requests.
+            outbox: accepts.sse.then(|| Arc::new(Outbox::new(false))),
+            pending: None,
+            client_request_timeout: self.config.client_request_timeout,
+            notifier: Some(Notifier(self.hub.clone())),
+            stateless: Some(StatelessEnv { key: self.state_key.clone(), ttl: self.config.request_state_ttl }),
+        };
+        let caller = Caller { version: ProtocolVersion::V2026_07_28, session: None, accepts };
+        Ok(match dispatch::dispatch(&self.router, id.clone(), method, params, env) {
+            Dispatched::Done(bytes) => answer(bytes, accepts),
+            Dispatched::Call(call) => self.respond(call, &caller, id).await,
+        })
+    }
+
+    /// `Mcp-Name` for the named methods, `Mcp-Param-*` for tools.
+    fn check_routing_headers(&self, parts: &Parts, method: &str, params: Option<&RawValue>) -> Result<(), McpError> {
+        #[derive(Deserialize)]
+        struct Named<'a> {
+            #[serde(default)]
+            name: Option<String>,
+            #[serde(default)]
+            uri: Option<String>,
+            #[serde(borrow, default)]
+            arguments: Option<&'a RawValue>,
+        }
+        let field = match method {
+            "tools/call" | "prompts/get" => "name",
+            "resources/read" => "uri",
+            _ => return Ok(()),
+        };
+        let p: Named<'_> = serde_json::from_str(params.map_or("{}", RawValue::get))
+            .map_err(|e| McpError::invalid_params(format!("Invalid params: {e}")))?;
+        let Some(expected) = (if field == "name" { p.name.as_deref() } else { p.uri.as_deref() }) else {
+            return Err(McpError::invalid_params(format!("Invalid params: missing {field}")));
+        };
+        headers::check_name(parts, expected)?;
+        if method == "tools/call" {
+            let r = &*self.router.inner;
+            if let Some(&i) = r.tool_index.get(expected)
+                && !r.tool_headers[i].is_empty()
+            {
+                let args: Option<Value> = p.arguments.and_then(|a| serde_json::from_str(a.get()).ok());
+                headers::check_params(parts, &r.tool_headers[i], args.as_ref())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `subscriptions/listen`: acknowledge, then stream the notifications
+    /// the client asked for, until it disconnects or the server drains.
+    fn listen(self: &Arc<Self>, id: &RequestId, params: Option<&RawValue>, accepts: Accepts) -> Result<Response<McpBody>, McpError> {
+        #[derive(Deserialize)]
+        struct P {
+            #[serde(default)]
+            notifications: Filter,
+        }
+        if !accepts.sse {
+            return Err(McpError::invalid_request("subscriptions/listen answers with text/event-stream, which the Accept header refuses"));
+        }
+        let p: P = serde_json::from_str(params.map_or("{}", RawValue::get))
+            .map_err(|e| McpError::invalid_params(format!("Invalid params: {e}")))?;
+        // Acknowledge only what this server can deliver.
+        let r = &*self.router.inner;
+        let has_resources = !r.resources.is_empty() || !r.templates.is_empty();
+        let honored = Filter {
+            tools_list_changed: p.notifications.tools_list_changed && !r.tools.is_empty(),
+            prompts_list_changed: p.notifications.prompts_list_changed && !r.prompts.is_empty(),
+            resources_list_changed: p.notifications.resources_list_changed && has_resources,
+            resource_subscriptions: p
+                .notifications
+                .resource_subscriptions
+                .into_iter()
+                .filter(|uri| self.router.knows_resource(uri))
+                .collect(),
+        };
+        if self.shutdown.is_cancelled() {
+            return Err(McpError::internal("The server is shutting down"));
+        }
+        let meta = serde_json::json!({ SUBSCRIPTION_ID: id });
+        let ack = jsonrpc::notification_bytes(
+            "notifications/subscriptions/acknowledged",
+            &serde_json::json!({ "_meta": meta, "notifications": honored }),
+        );
+        let closing = jsonrpc::result_bytes(id, &serde_json::json!({ "resultType": "complete", "_meta": meta }));
+        let (guard, rx) = self.hub.listen(honored, id.clone());
+        let mut ids = EventIds::none();
+        let first = sse_event(&mut ids, &ack);
+        let keep_alive = self.config.keep_alive.map(|d| (d, Box::pin(tokio::time::sleep(d))));
+        Ok(sse_response(McpBody::get_stream(GetStream {
+            rx,
+            first: Some(first),
+            closing: Some(closing),
+            keep_alive,
+            shutdown: Box::pin(CancellationToken::clone(&self.shutdown).cancelled_owned()),
+            ids,
+            _guard: Box::new(guard),
+        })))
+    }
+}
