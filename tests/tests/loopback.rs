@@ -30,7 +30,10 @@ async fn serves_mcp_and_health_over_tcp() {
     let list = http(server.addr, "POST", "/mcp", &headers(&sid), r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#)
         .await
         .unwrap();
-    assert_eq!(list.json()["result"]["tools"].as_array().unwrap().len(), 14);
+    let tools = list.json()["result"]["tools"].as_array().unwrap().clone();
+    let expected = mcp_handler_examples::everything::router().unwrap().tool_names().count();
+    assert_eq!(tools.len(), expected, "every registered tool is listed");
+    assert!(tools.iter().all(|t| t["description"].is_string() && t["inputSchema"]["type"] == "object"));
     let read = json!({"jsonrpc":"2.0","id":2,"method":"resources/read","params":{"uri":"test://template/42/data"}});
     let r = http(server.addr, "POST", "/mcp", &headers(&sid), &read.to_string()).await.unwrap();
     assert!(r.json()["result"]["contents"][0]["text"].as_str().unwrap().contains("42"));

@@ -10,11 +10,11 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::McpError;
+use crate::hub::Notifier;
 use crate::jsonrpc::{self, RequestId};
 use crate::model::{
     CreateMessageRequest, CreateMessageResult, ElicitRequest, ElicitResult, ListRootsResult, LogLevel, Meta,
 };
-use crate::hub::Notifier;
 use crate::outbox::{Outbox, PendingRequests};
 use crate::stateless::mrtr::Mrtr;
 use crate::version::ProtocolVersion;

@@ -141,7 +141,9 @@ impl Writer {
         let has_meta = value.put_server_info(&r.server_info);
         let body = match serde_json::to_vec(&value) {
             Ok(b) if b.first() == Some(&b'{') => b,
-            _ => return jsonrpc::error_bytes(Some(id), &McpError::internal("Internal error: result did not serialize")),
+            _ => {
+                return jsonrpc::error_bytes(Some(id), &McpError::internal("Internal error: result did not serialize"));
+            }
         };
         let mut out = Vec::with_capacity(body.len() + 160);
         out.extend_from_slice(br#"{"resultType":""#);
@@ -268,7 +270,13 @@ struct CompleteContext {
 }
 
 /// Dispatches every method that does not touch session state.
-pub(crate) fn dispatch(router: &Router, id: RequestId, method: &str, params: Option<&RawValue>, env: CallEnv) -> Dispatched {
+pub(crate) fn dispatch(
+    router: &Router,
+    id: RequestId,
+    method: &str,
+    params: Option<&RawValue>,
+    env: CallEnv,
+) -> Dispatched {
     let writer = match env.stateless {
         Some(_) => Writer::Modern { router: router.clone(), cache: None },
         None => Writer::Legacy,
@@ -313,7 +321,15 @@ fn dispatch_inner(
                 .map(|&i| &r.tools[i])
                 .ok_or_else(|| McpError::invalid_params(format!("Unknown tool: {}", p.name)))?;
             let args = p.arguments.map(|a| a.get().to_owned());
-            let ctx = context(id, p.meta, env, "tools/call", &p.name, args, Retry { input_responses: p.input_responses, request_state: p.request_state })?;
+            let ctx = context(
+                id,
+                p.meta,
+                env,
+                "tools/call",
+                &p.name,
+                args,
+                Retry { input_responses: p.input_responses, request_state: p.request_state },
+            )?;
             let label = Label(tool.info.name.clone());
             let fut = guard_sync(&label, || (tool.call)(ctx.clone(), p.arguments))?;
             Ok(Dispatched::Call(run(id.clone(), ctx, label, writer, fut.map(Ok::<_, McpError>))))
@@ -332,7 +348,15 @@ fn dispatch_inner(
                 let e = McpError::resource_not_found(&p.uri);
                 return Err(if modern { McpError { code: ErrorCode::INVALID_PARAMS, ..e } } else { e });
             };
-            let ctx = context(id, p.meta, env, "resources/read", &p.uri, None, Retry { input_responses: p.input_responses, request_state: p.request_state })?;
+            let ctx = context(
+                id,
+                p.meta,
+                env,
+                "resources/read",
+                &p.uri,
+                None,
+                Retry { input_responses: p.input_responses, request_state: p.request_state },
+            )?;
             let label = Label(format!("resource {}", p.uri));
             let req = ResourceRequest { uri: p.uri, params: vars };
             let fut = guard_sync(&label, || read(ctx.clone(), req))?;
@@ -354,7 +378,15 @@ fn dispatch_inner(
                 return Err(McpError::invalid_params(format!("Missing required argument: {}", missing.name)));
             }
             let raw_args = serde_json::to_string(&args).ok();
-            let ctx = context(id, p.meta, env, "prompts/get", &p.name, raw_args, Retry { input_responses: p.input_responses, request_state: p.request_state })?;
+            let ctx = context(
+                id,
+                p.meta,
+                env,
+                "prompts/get",
+                &p.name,
+                raw_args,
+                Retry { input_responses: p.input_responses, request_state: p.request_state },
+            )?;
             let label = Label(format!("prompt {}", p.name));
             let fut = guard_sync(&label, || (prompt.get)(ctx.clone(), args))?;
             Ok(Dispatched::Call(run(id.clone(), ctx, label, writer, fut)))
@@ -385,7 +417,15 @@ fn dispatch_inner(
                 return Ok(Dispatched::Done(writer.write(id, empty)));
             };
             // Completion is not one of the methods that may ask for input.
-            let ctx = context(id, p.meta, CallEnv { stateless: None, ..env }, "completion/complete", "", None, Retry::default())?;
+            let ctx = context(
+                id,
+                p.meta,
+                CallEnv { stateless: None, ..env },
+                "completion/complete",
+                "",
+                None,
+                Retry::default(),
+            )?;
             let req = CompleteRequest {
                 reference: p.reference,
                 argument: p.argument.name,
@@ -394,7 +434,13 @@ fn dispatch_inner(
             };
             let label = Label("completion".into());
             let fut = guard_sync(&label, || completer(ctx.clone(), req))?;
-            Ok(Dispatched::Call(run(id.clone(), ctx, label, writer, fut.map(|r| r.map(|completion| Complete { completion })))))
+            Ok(Dispatched::Call(run(
+                id.clone(),
+                ctx,
+                label,
+                writer,
+                fut.map(|r| r.map(|completion| Complete { completion })),
+            )))
         }
         _ => Err(McpError::method_not_found(method)),
     }

@@ -90,7 +90,11 @@ impl Hub {
     }
 
     /// Registers a listen stream; the guard unregisters it.
-    pub(crate) fn listen(self: &Arc<Self>, filter: Filter, subscription: RequestId) -> (ListenGuard, mpsc::Receiver<Bytes>) {
+    pub(crate) fn listen(
+        self: &Arc<Self>,
+        filter: Filter,
+        subscription: RequestId,
+    ) -> (ListenGuard, mpsc::Receiver<Bytes>) {
         let (tx, rx) = mpsc::channel(STREAM_QUEUE);
         let key = self.next.fetch_add(1, Ordering::Relaxed);
         lock(&self.listeners).insert(key, Listener { filter, subscription, tx });

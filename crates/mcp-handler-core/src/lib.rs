@@ -37,13 +37,14 @@ mod version;
 
 pub use context::{ClientRequestError, RequestContext};
 pub use error::{ErrorCode, McpError};
-pub use hub::Notifier;
 pub use http::{EndpointConfig, HostPolicy, McpBody, McpService, OriginPolicy, ResponseMode, SseMode};
+pub use hub::Notifier;
 pub use jsonrpc::RequestId;
 pub use model::{CallToolResult, Content, GetPromptResult, LogLevel, PromptMessage, ResourceContents, ToolAnnotations};
 pub use router::{
-    BuildError, CacheHint, CacheScope, Completer, IntoContents, IntoToolResult, Json, NoArgs, Prompt, PromptDef, Resource, ResourceDef,
-    ResourceRequest, ResourceTemplate, ResourceTemplateDef, Router, RouterBuilder, Tool, ToolDef,
+    BuildError, CacheHint, CacheScope, Completer, IntoContents, IntoToolResult, Json, NoArgs, Prompt, PromptDef,
+    Resource, ResourceDef, ResourceRequest, ResourceTemplate, ResourceTemplateDef, Router, RouterBuilder, Tool,
+    ToolDef,
 };
 pub use session::{InMemorySessionStore, SessionData, SessionStore, StoreError};
 pub use stateless::{Principal, RequestStateKey, RequestStateKeyError};

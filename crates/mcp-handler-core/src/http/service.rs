@@ -230,15 +230,17 @@ impl Shared {
         resp
     }
 
-    /// The version header: `Ok(None)` when absent, `-32022` (400) when it
-    /// names a revision this server does not serve.
-    fn header_version(parts: &http::request::Parts) -> Result<Option<ProtocolVersion>, Response<McpBody>> {
+    /// The version header: `Ok(None)` when absent, `Err(text)` when it names
+    /// a revision this server does not serve.
+    fn header_version(parts: &http::request::Parts) -> Result<Option<ProtocolVersion>, String> {
         let Some(v) = parts.headers.get(VERSION_HEADER) else { return Ok(None) };
         let text = v.to_str().unwrap_or("<non-ASCII>").trim();
-        match ProtocolVersion::parse(text) {
-            Some(v) => Ok(Some(v)),
-            None => Err(refuse(StatusCode::BAD_REQUEST, None, &McpError::unsupported_protocol_version(text))),
-        }
+        ProtocolVersion::parse(text).map(Some).ok_or_else(|| text.to_owned())
+    }
+
+    /// `-32022` (400) for a version header this server does not serve.
+    fn unsupported(id: Option<&RequestId>, requested: &str) -> Response<McpBody> {
+        refuse(StatusCode::BAD_REQUEST, id, &McpError::unsupported_protocol_version(requested))
     }
 
     /// GET and DELETE are 405 for 2026 clients (no streams, no sessions).
@@ -314,10 +316,9 @@ impl Shared {
                 McpError::invalid_request("Not Acceptable: Accept must allow application/json or text/event-stream");
             return refuse(StatusCode::NOT_ACCEPTABLE, None, &err);
         }
-        let header_version = match Self::header_version(&parts) {
-            Ok(v) => v,
-            Err(resp) => return resp,
-        };
+        // An unsupported version is refused once the body is parsed, so the
+        // error can carry the request id.
+        let header_version = Self::header_version(&parts);
         let limit = self.config.max_body_bytes;
         let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
         if declared.is_some_and(|n| n > limit as u64) {
@@ -332,11 +333,16 @@ impl Shared {
             }
         };
         match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
-            Some(b'[') if header_version.is_some_and(ProtocolVersion::is_stateless) => {
-                let err = McpError::invalid_request("Invalid Request: JSON-RPC batches are not supported in protocol version 2026-07-28");
+            Some(b'[') if header_version.as_ref().is_ok_and(|v| v.is_some_and(ProtocolVersion::is_stateless)) => {
+                let err = McpError::invalid_request(
+                    "Invalid Request: JSON-RPC batches are not supported in protocol version 2026-07-28",
+                );
                 refuse(StatusCode::BAD_REQUEST, None, &err)
             }
-            Some(b'[') => self.batch(parts, &bytes, header_version, accepts).await,
+            Some(b'[') => match header_version {
+                Ok(v) => self.batch(parts, &bytes, v, accepts).await,
+                Err(text) => Self::unsupported(None, &text),
+            },
             Some(b'{') => self.single(parts, &bytes, header_version, accepts).await,
             _ => {
                 let error = match serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
@@ -352,12 +358,22 @@ impl Shared {
         self: Arc<Self>,
         parts: http::request::Parts,
         bytes: &Bytes,
-        header_version: Option<ProtocolVersion>,
+        header_version: Result<Option<ProtocolVersion>, String>,
         accepts: Accepts,
     ) -> Response<McpBody> {
         let msg = match Incoming::parse(bytes) {
             Ok(m) => m,
             Err(bad) => return refuse(StatusCode::BAD_REQUEST, bad.id.as_ref(), &bad.error),
+        };
+        let header_version = match header_version {
+            Ok(v) => v,
+            Err(text) => {
+                let id = match &msg {
+                    Incoming::Request { id, .. } => Some(id),
+                    _ => None,
+                };
+                return Self::unsupported(id, &text);
+            }
         };
         let header_version = match Self::generation(header_version, &msg) {
             Ok(Generation::Stateless) => return self.stateless(parts, msg, accepts).await,
@@ -556,7 +572,12 @@ impl Shared {
 
     /// Answers a running handler: JSON when it finishes without emitting,
     /// otherwise SSE (streamed, or complete when buffered).
-    pub(super) async fn respond(self: &Arc<Self>, call: HandlerCall, caller: &Caller, id: &RequestId) -> Response<McpBody> {
+    pub(super) async fn respond(
+        self: &Arc<Self>,
+        call: HandlerCall,
+        caller: &Caller,
+        id: &RequestId,
+    ) -> Response<McpBody> {
         let HandlerCall { mut fut, ctx } = call;
         let guard = self.track_inflight(caller, id, &ctx);
         let Some(outbox) = ctx.outbox().cloned() else {
@@ -703,8 +724,8 @@ impl Shared {
             let err = McpError::invalid_request("Not Acceptable: Accept must allow text/event-stream");
             return refuse(StatusCode::NOT_ACCEPTABLE, None, &err);
         }
-        if let Err(resp) = Self::header_version(&parts) {
-            return resp;
+        if let Err(text) = Self::header_version(&parts) {
+            return Self::unsupported(None, &text);
         }
         let (sid, data) = match self.session(&parts, None).await {
             Ok(Some(s)) => s,

@@ -40,7 +40,12 @@ const METHODS: &[&str] = &[
 ];
 
 impl Shared {
-    pub(super) async fn stateless(self: Arc<Self>, parts: Parts, msg: Incoming<'_>, accepts: Accepts) -> Response<McpBody> {
+    pub(super) async fn stateless(
+        self: Arc<Self>,
+        parts: Parts,
+        msg: Incoming<'_>,
+        accepts: Accepts,
+    ) -> Response<McpBody> {
         match msg {
             // No client notification is defined over HTTP in this revision
             // (closing a stream cancels); accepting them is harmless.
@@ -48,11 +53,15 @@ impl Shared {
             Incoming::Response { id, .. } => refuse(
                 StatusCode::BAD_REQUEST,
                 Some(&id),
-                &McpError::invalid_request("Invalid Request: clients do not send responses in protocol version 2026-07-28"),
+                &McpError::invalid_request(
+                    "Invalid Request: clients do not send responses in protocol version 2026-07-28",
+                ),
             ),
-            Incoming::Request { id, method, params } => match self.stateless_request(parts, &id, &method, params, accepts).await {
-                Ok(resp) | Err(resp) => resp,
-            },
+            Incoming::Request { id, method, params } => {
+                match self.stateless_request(parts, &id, &method, params, accepts).await {
+                    Ok(resp) | Err(resp) => resp,
+                }
+            }
         }
     }
 
@@ -141,14 +150,21 @@ impl Shared {
 
     /// `subscriptions/listen`: acknowledge, then stream the notifications
     /// the client asked for, until it disconnects or the server drains.
-    fn listen(self: &Arc<Self>, id: &RequestId, params: Option<&RawValue>, accepts: Accepts) -> Result<Response<McpBody>, McpError> {
+    fn listen(
+        self: &Arc<Self>,
+        id: &RequestId,
+        params: Option<&RawValue>,
+        accepts: Accepts,
+    ) -> Result<Response<McpBody>, McpError> {
         #[derive(Deserialize)]
         struct P {
             #[serde(default)]
             notifications: Filter,
         }
         if !accepts.sse {
-            return Err(McpError::invalid_request("subscriptions/listen answers with text/event-stream, which the Accept header refuses"));
+            return Err(McpError::invalid_request(
+                "subscriptions/listen answers with text/event-stream, which the Accept header refuses",
+            ));
         }
         let p: P = serde_json::from_str(params.map_or("{}", RawValue::get))
             .map_err(|e| McpError::invalid_params(format!("Invalid params: {e}")))?;

@@ -252,13 +252,12 @@ impl RouterBuilder {
         let both = |key: &str, list: Vec<&dyn erased_serde_free::Item>| -> (Vec<Bytes>, Vec<Bytes>) {
             (paginate(key, &list, n, None), paginate(key, &list, n, Some(&modern)))
         };
-        let (tools, tools_modern) = both("tools", self.tools.iter().map(|t| &t.info as &dyn erased_serde_free::Item).collect());
+        let (tools, tools_modern) =
+            both("tools", self.tools.iter().map(|t| &t.info as &dyn erased_serde_free::Item).collect());
         let (resources, resources_modern) =
             both("resources", self.resources.iter().map(|r| &r.info as &dyn erased_serde_free::Item).collect());
-        let (templates_pages, templates_modern) = both(
-            "resourceTemplates",
-            templates.iter().map(|t| &t.def.info as &dyn erased_serde_free::Item).collect(),
-        );
+        let (templates_pages, templates_modern) =
+            both("resourceTemplates", templates.iter().map(|t| &t.def.info as &dyn erased_serde_free::Item).collect());
         let (prompts, prompts_modern) =
             both("prompts", self.prompts.iter().map(|p| &p.info as &dyn erased_serde_free::Item).collect());
         let pages = Pages {

@@ -65,7 +65,11 @@ fn collect(node: &Value, path: &mut Vec<String>, out: &mut Vec<HeaderParam>) -> 
                 Some("string") => ParamKind::String,
                 Some("integer") => ParamKind::Integer,
                 Some("boolean") => ParamKind::Boolean,
-                other => return Err(format!("x-mcp-header {h:?} marks a parameter of type {other:?}; only string, integer and boolean are allowed")),
+                other => {
+                    return Err(format!(
+                        "x-mcp-header {h:?} marks a parameter of type {other:?}; only string, integer and boolean are allowed"
+                    ));
+                }
             };
             out.push(HeaderParam { header: h.to_owned(), path: path.clone(), kind });
         }
@@ -217,7 +221,8 @@ mod tests {
 
     #[test]
     fn misplaced_or_bad_annotations_are_refused() {
-        let in_items = json!({"type":"object","properties":{"xs":{"type":"array","items":{"type":"string","x-mcp-header":"X"}}}});
+        let in_items =
+            json!({"type":"object","properties":{"xs":{"type":"array","items":{"type":"string","x-mcp-header":"X"}}}});
         assert!(header_params(&in_items).is_err());
         let number = json!({"type":"object","properties":{"x":{"type":"number","x-mcp-header":"X"}}});
         assert!(header_params(&number).is_err());

@@ -249,10 +249,7 @@ mod tests {
         let (body, tag) = token.split_once('.').unwrap();
         let mut forged = URL_SAFE_NO_PAD.decode(body).unwrap();
         forged[5] ^= 1;
-        assert_eq!(
-            open(&key, &b, &format!("{}.{tag}", URL_SAFE_NO_PAD.encode(forged))),
-            Err(StateError::BadSignature)
-        );
+        assert_eq!(open(&key, &b, &format!("{}.{tag}", URL_SAFE_NO_PAD.encode(forged))), Err(StateError::BadSignature));
         assert_eq!(open(&RequestStateKey::generate(), &b, &token), Err(StateError::BadSignature), "another key");
         assert_eq!(open(&key, &binding(json!({"x": 1})), &token), Err(StateError::WrongRequest));
         let bob = Binding::new("tools/call", &json!({"name": "t", "arguments": {}}), Some("bob".into()));

@@ -1,6 +1,9 @@
 //! The conformance fixtures. Names and contents are fixed by the official
 //! suite (`@modelcontextprotocol/conformance`); this is a test target, not
-//! an example of style.
+//! an example of style. The 2026-07-28 scenarios' extra fixtures are in
+//! `stateless.rs`.
+
+mod stateless;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,8 +43,9 @@ struct ElicitationArgs {
 
 /// Every fixture the suite reads.
 pub fn router() -> Result<Router, BuildError> {
-    Router::builder("mcp-handler-everything", env!("CARGO_PKG_VERSION"))
+    let builder = Router::builder("mcp-handler-everything", env!("CARGO_PKG_VERSION"))
         .instructions("Conformance fixtures for the official MCP test suite.")
+        .notify_list_changes(true)
         .tool(
             Tool::new("test_simple_text")
                 .description("Returns simple text content")
@@ -208,14 +212,22 @@ pub fn router() -> Result<Router, BuildError> {
                 "type": "object",
                 "$defs": {
                     "address": {
+                        "$anchor": "addressDef",
                         "type": "object",
                         "properties": { "street": { "type": "string" }, "city": { "type": "string" } }
                     }
                 },
                 "properties": {
                     "name": { "type": "string" },
-                    "address": { "$ref": "#/$defs/address" }
+                    "address": { "$ref": "#/$defs/address" },
+                    "contactMethod": { "type": "string", "enum": ["phone", "email"] },
+                    "phone": { "type": "string" },
+                    "email": { "type": "string" }
                 },
+                "allOf": [{ "anyOf": [{ "required": ["phone"] }, { "required": ["email"] }] }],
+                "if": { "properties": { "contactMethod": { "const": "phone" } }, "required": ["contactMethod"] },
+                "then": { "required": ["phone"] },
+                "else": { "required": ["email"] },
                 "additionalProperties": false
             }),
             |_c, args| async move { format!("Received: {}", serde_json::Value::Object(args)) },
@@ -295,8 +307,8 @@ pub fn router() -> Result<Router, BuildError> {
                 PromptMessage::user(Content::image(PNG_1X1, "image/png")),
                 PromptMessage::user(Content::text("Please analyze the image above.")),
             ])
-        }))
-        .build()
+        }));
+    stateless::register(builder).build()
 }
 
 async fn elicitation_summary(ctx: &RequestContext, message: &str, schema: serde_json::Value) -> Result<String, String> {
