@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 
-use crate::tools::{CONFORMANCE_VERSION, Node};
+use crate::tools::{CONFORMANCE_ALPHA_VERSION, CONFORMANCE_VERSION, Node};
 
 /// Every conformance run the project requires.
 pub(crate) fn run_all(node: &Node) -> anyhow::Result<()> {
@@ -22,18 +22,29 @@ pub(crate) fn run_all(node: &Node) -> anyhow::Result<()> {
     }
     let server = Server::start(&bin)?;
     let url = format!("http://{}/mcp", server.addr);
-    let result = suite(node, &url, &format!("conformance {CONFORMANCE_VERSION} (active suite)"), &[]);
+    let result = suite(&node.node, &node.conformance, &url, CONFORMANCE_VERSION, "active suite", &[]).and_then(|()| {
+        suite(
+            &node.node,
+            &node.conformance_alpha,
+            &url,
+            CONFORMANCE_ALPHA_VERSION,
+            "--requirements 2026-07-28",
+            &["--requirements", "2026-07-28"],
+        )
+    });
     let stopped = server.stop();
     result?;
     stopped
 }
 
-fn suite(node: &Node, url: &str, label: &str, extra: &[&str]) -> anyhow::Result<()> {
-    let out_dir = crate::target_dir().join("conformance").join(CONFORMANCE_VERSION);
+fn suite(node: &Path, entry: &Path, url: &str, version: &str, what: &str, extra: &[&str]) -> anyhow::Result<()> {
+    let label = format!("conformance {version} ({what})");
+    let label = label.as_str();
+    let out_dir = crate::target_dir().join("conformance").join(version);
     std::fs::create_dir_all(&out_dir)?;
     println!("\n==> {label}: against {url}");
-    let mut cmd = Command::new(&node.node);
-    cmd.arg(&node.conformance).args(["server", "--url", url, "-o"]).arg(&out_dir).args(extra);
+    let mut cmd = Command::new(node);
+    cmd.arg(entry).args(["server", "--url", url, "-o"]).arg(&out_dir).args(extra);
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().with_context(|| format!("starting {}", crate::run::describe(&cmd)))?;
     let mut stderr = child.stderr.take().context("stderr")?;

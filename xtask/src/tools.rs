@@ -1,6 +1,8 @@
 //! Installs the test tools into `.tools/` (ignored by git), idempotently:
-//! Node 22 (the suite crashes on Node 20) and the official MCP conformance
-//! suite, both from the npm registry with exact versions.
+//! Node 22 (the suite crashes on Node 20), the official MCP conformance
+//! suite (stable and the alpha that tests 2026-07-28) and the TypeScript
+//! SDK from npm; a Python virtualenv with the Python SDK from PyPI. Exact
+//! versions throughout.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -10,6 +12,9 @@ use anyhow::{Context as _, bail};
 /// Versions the tests run against. Changing one reinstalls.
 pub(crate) const NODE_VERSION: &str = "22.23.3";
 pub(crate) const CONFORMANCE_VERSION: &str = "0.1.16";
+pub(crate) const CONFORMANCE_ALPHA_VERSION: &str = "0.2.0-alpha.12";
+const TS_SDK_VERSION: &str = "1.32.2";
+const PY_SDK_VERSION: &str = "2.3.0";
 
 /// What the installed tools are.
 pub(crate) struct Node {
@@ -17,6 +22,8 @@ pub(crate) struct Node {
     pub(crate) node: PathBuf,
     /// The conformance suite's entry point.
     pub(crate) conformance: PathBuf,
+    /// The alpha suite's entry point (2026-07-28 requirements).
+    pub(crate) conformance_alpha: PathBuf,
 }
 
 fn package_json() -> String {
@@ -27,7 +34,9 @@ fn package_json() -> String {
   "description": "Installed by cargo xtask; do not edit",
   "dependencies": {{
     "node": "{NODE_VERSION}",
-    "@modelcontextprotocol/conformance": "{CONFORMANCE_VERSION}"
+    "@modelcontextprotocol/conformance": "{CONFORMANCE_VERSION}",
+    "conformance-alpha": "npm:@modelcontextprotocol/conformance@{CONFORMANCE_ALPHA_VERSION}",
+    "@modelcontextprotocol/sdk": "{TS_SDK_VERSION}"
   }}
 }}
 "#
@@ -40,15 +49,22 @@ pub(crate) fn ensure_node() -> anyhow::Result<Node> {
     let tools = Node {
         node: dir.join("node_modules/node/bin/node"),
         conformance: dir.join("node_modules/@modelcontextprotocol/conformance/dist/index.js"),
+        conformance_alpha: dir.join("node_modules/conformance-alpha/dist/index.js"),
     };
+    ensure_python()?;
     let manifest = package_json();
     let stamp = dir.join(".installed");
     let current = std::fs::read_to_string(&stamp).unwrap_or_default();
-    if current == manifest && tools.node.exists() && tools.conformance.exists() && node_version(&tools.node).is_ok() {
-        println!("==> tools: Node {NODE_VERSION} and conformance {CONFORMANCE_VERSION} already in .tools/node");
+    let present = [&tools.node, &tools.conformance, &tools.conformance_alpha].iter().all(|p| p.exists());
+    if current == manifest && present && node_version(&tools.node).is_ok() {
+        println!(
+            "==> tools: Node {NODE_VERSION}, conformance {CONFORMANCE_VERSION} + {CONFORMANCE_ALPHA_VERSION}, TS SDK {TS_SDK_VERSION} already in .tools/node"
+        );
         return Ok(tools);
     }
-    println!("==> tools: installing Node {NODE_VERSION} and @modelcontextprotocol/conformance@{CONFORMANCE_VERSION}");
+    println!(
+        "==> tools: installing Node {NODE_VERSION}, conformance {CONFORMANCE_VERSION} + {CONFORMANCE_ALPHA_VERSION}, TS SDK {TS_SDK_VERSION}"
+    );
     std::fs::create_dir_all(&dir).context("creating .tools/node")?;
     std::fs::write(dir.join("package.json"), &manifest).context("writing .tools/node/package.json")?;
     let cache = crate::root().join(".cache").join("npm");
@@ -61,8 +77,10 @@ pub(crate) fn ensure_node() -> anyhow::Result<Node> {
     if !version.starts_with("v22.") {
         bail!("expected Node 22 in {}, found {version}", tools.node.display());
     }
-    if !tools.conformance.exists() {
-        bail!("the conformance suite is missing after install: {}", tools.conformance.display());
+    for p in [&tools.conformance, &tools.conformance_alpha] {
+        if !p.exists() {
+            bail!("the conformance suite is missing after install: {}", p.display());
+        }
     }
     std::fs::write(&stamp, &manifest).context("writing the install stamp")?;
     Ok(tools)
@@ -74,4 +92,29 @@ fn node_version(node: &Path) -> anyhow::Result<String> {
         bail!("{} --version failed", node.display());
     }
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// A virtualenv in `.tools/py` with the official Python SDK.
+fn ensure_python() -> anyhow::Result<()> {
+    let dir = crate::root().join(".tools").join("py");
+    let python = dir.join("bin/python");
+    let stamp = dir.join(".installed");
+    let want = format!("mcp=={PY_SDK_VERSION}\n");
+    if python.exists() && std::fs::read_to_string(&stamp).is_ok_and(|s| s == want) {
+        println!("==> tools: Python SDK mcp {PY_SDK_VERSION} already in .tools/py");
+        return Ok(());
+    }
+    println!("==> tools: installing the Python SDK mcp {PY_SDK_VERSION} into .tools/py");
+    let mut venv = Command::new("python3");
+    venv.args(["-m", "venv"]).arg(&dir);
+    crate::run::step("python venv", venv).context("python3 with the venv module is required")?;
+    let mut pip = Command::new(dir.join("bin/pip"));
+    pip.args(["install", "--quiet", "--disable-pip-version-check"]).arg(format!("mcp=={PY_SDK_VERSION}"));
+    pip.env("PIP_CACHE_DIR", crate::root().join(".cache").join("pip"));
+    crate::run::step("pip install mcp", pip)?;
+    let mut probe = Command::new(&python);
+    probe.args(["-c", "import mcp; from mcp import Client"]);
+    crate::run::step("python sdk import", probe)?;
+    std::fs::write(&stamp, want).context("writing the install stamp")?;
+    Ok(())
 }
