@@ -24,6 +24,38 @@ const SEEDS: &[&str] = &[
     r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1}}"#,
 ];
 
+const META: &str = r#""_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{"elicitation":{}}}"#;
+
+static SEEDS_2026: std::sync::LazyLock<Vec<(&'static str, &'static str)>> = std::sync::LazyLock::new(|| {
+    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    vec![
+        (
+            "tools/call",
+            leak(format!(
+                r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"test_input_required_result_multi_round","arguments":{{}},{META}}}}}"#
+            )),
+        ),
+        (
+            "tools/call",
+            leak(format!(
+                r#"{{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{{"name":"test_input_required_result_multi_round","arguments":{{}},"inputResponses":{{"step1":{{"action":"accept","content":{{"name":"x"}}}}}},"requestState":"e30.AAAA",{META}}}}}"#
+            )),
+        ),
+        (
+            "server/discover",
+            leak(format!(r#"{{"jsonrpc":"2.0","id":3,"method":"server/discover","params":{{{META}}}}}"#)),
+        ),
+        (
+            "prompts/get",
+            leak(format!(
+                r#"{{"jsonrpc":"2.0","id":4,"method":"prompts/get","params":{{"name":"test_input_required_result_prompt",{META}}}}}"#
+            )),
+        ),
+    ]
+});
+
+// No subscriptions/listen seed: a valid one rightly opens a stream that
+// never ends, which this harness reads to the end.
 fn mutate(seed: &[u8], edits: &[(usize, u8, u8)]) -> Vec<u8> {
     let mut out = seed.to_vec();
     for &(pos, op, byte) in edits {
@@ -45,7 +77,22 @@ fn mutate(seed: &[u8], edits: &[(usize, u8, u8)]) -> Vec<u8> {
 }
 
 fn check(svc: &McpService, rt: &tokio::runtime::Runtime, body: Vec<u8>) -> Result<(), TestCaseError> {
-    let req = post().header("mcp-protocol-version", "2025-03-26").body(Full::new(Bytes::from(body))).unwrap();
+    check_as(svc, rt, body, "2025-03-26", "tools/call")
+}
+
+fn check_as(
+    svc: &McpService,
+    rt: &tokio::runtime::Runtime,
+    body: Vec<u8>,
+    version: &str,
+    method: &str,
+) -> Result<(), TestCaseError> {
+    let req = post()
+        .header("mcp-protocol-version", version)
+        .header("mcp-method", method)
+        .header("mcp-name", "test_input_required_result_multi_round")
+        .body(Full::new(Bytes::from(body)))
+        .unwrap();
     let r = rt.block_on(async {
         tokio::time::timeout(std::time::Duration::from_secs(5), call(svc, req)).await.expect("answered, no hang")
     });
@@ -93,6 +140,16 @@ proptest! {
         let body = mutate(SEEDS[seed].as_bytes(), &edits);
         check(&a, &rt, body.clone())?;
         check(&b, &rt, body)?;
+    }
+
+    #[test]
+    fn mutated_2026_requests_never_panic(
+        seed in 0..SEEDS_2026.len(),
+        edits in proptest::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 1..6),
+    ) {
+        let (a, _, rt) = services();
+        let (method, seed) = SEEDS_2026[seed];
+        check_as(&a, &rt, mutate(seed.as_bytes(), &edits), "2026-07-28", method)?;
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use mcp_handler_core::{EndpointConfig, HostPolicy, OriginPolicy};
+use mcp_handler_core::{EndpointConfig, HostPolicy, OriginPolicy, RequestStateKey};
 
 /// Why the command line or environment could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -25,6 +25,14 @@ pub enum ConfigError {
     /// A flag without its value.
     #[error("{0} needs a value")]
     MissingValue(&'static str),
+    /// A secret that cannot be used; the value itself is never shown.
+    #[error("{name}: {reason}")]
+    BadSecret {
+        /// The variable.
+        name: &'static str,
+        /// Why (without the value).
+        reason: String,
+    },
 }
 
 /// How the container server listens and drains.
@@ -97,6 +105,8 @@ ENVIRONMENT:
     MCP_ALLOWED_HOSTS        comma-separated Host names, or * (default: localhost names
                              on a loopback bind, any host otherwise)
     MCP_ALLOWED_ORIGINS      comma-separated origins, or * (default: localhost and same-host)
+    MCP_REQUEST_STATE_KEY    base64 key (>= 32 bytes) sealing 2026 input-required state; every
+                             instance of a fleet needs the same one (default: random per process)
     MCP_LOG_FORMAT           json or text (default text)
     RUST_LOG                 log filter (default info)
 ";
@@ -158,14 +168,20 @@ fn parse_secs(name: &'static str, v: &str) -> Result<Duration, ConfigError> {
     })
 }
 
-/// Applies `MCP_ALLOWED_HOSTS` / `MCP_ALLOWED_ORIGINS`, and opens the Host
-/// check when bound beyond loopback without an explicit list (behind a load
-/// balancer the platform fixes the host; the Origin check still applies).
+/// Applies `MCP_ALLOWED_HOSTS` / `MCP_ALLOWED_ORIGINS` /
+/// `MCP_REQUEST_STATE_KEY`, and opens the Host check when bound beyond
+/// loopback without an explicit list (behind a load balancer the platform
+/// fixes the host; the Origin check still applies).
 pub fn apply_endpoint_env(
     mut endpoint: EndpointConfig,
     bind: SocketAddr,
     env: impl Fn(&str) -> Option<String>,
-) -> EndpointConfig {
+) -> Result<EndpointConfig, ConfigError> {
+    if let Some(v) = env("MCP_REQUEST_STATE_KEY") {
+        let key = RequestStateKey::from_base64(&v)
+            .map_err(|e| ConfigError::BadSecret { name: "MCP_REQUEST_STATE_KEY", reason: e.to_string() })?;
+        endpoint = endpoint.with_request_state_key(key);
+    }
     let list =
         |v: String| -> Vec<String> { v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect() };
     match env("MCP_ALLOWED_HOSTS") {
@@ -179,7 +195,7 @@ pub fn apply_endpoint_env(
         Some(v) => endpoint = endpoint.with_origin_policy(OriginPolicy::List(list(v))),
         None => {}
     }
-    endpoint
+    Ok(endpoint)
 }
 
 #[cfg(test)]
@@ -209,5 +225,15 @@ mod tests {
         assert!(matches!(parse_command(args(&["--frob"]), |_| None), Err(ConfigError::UnknownArgument(_))));
         let env = |k: &str| (k == "MCP_DRAIN_TIMEOUT_SECS").then(|| "soon".to_owned());
         assert!(parse_command(args(&[]), env).is_err());
+    }
+
+    #[test]
+    fn a_bad_state_key_fails_without_showing_it() {
+        let bind = "127.0.0.1:1".parse().unwrap();
+        let env = |k: &str| (k == "MCP_REQUEST_STATE_KEY").then(|| "c2hvcnQtc2VjcmV0".to_owned());
+        let err = apply_endpoint_env(EndpointConfig::default(), bind, env).unwrap_err();
+        assert!(err.to_string().contains("MCP_REQUEST_STATE_KEY") && !err.to_string().contains("c2hvcnQtc2VjcmV0"));
+        let good = |k: &str| (k == "MCP_REQUEST_STATE_KEY").then(|| "A".repeat(44));
+        assert!(apply_endpoint_env(EndpointConfig::default(), bind, good).is_ok());
     }
 }

@@ -118,6 +118,18 @@ impl Server {
             }
         };
         init_logging();
+        let endpoint = match apply_endpoint_env(self.endpoint.clone(), config.bind, |k| std::env::var(k).ok()) {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::error!(error = %e, "invalid configuration");
+                return ExitCode::from(2);
+            }
+        };
+        if std::env::var_os("MCP_REQUEST_STATE_KEY").is_none() {
+            tracing::info!(
+                "MCP_REQUEST_STATE_KEY not set: a random key seals input-required state, so a retry must reach this process"
+            );
+        }
         let listener = match TcpListener::bind(config.bind).await {
             Ok(l) => l,
             Err(e) => {
@@ -125,7 +137,6 @@ impl Server {
                 return ExitCode::FAILURE;
             }
         };
-        let endpoint = apply_endpoint_env(self.endpoint.clone(), config.bind, |k| std::env::var(k).ok());
         let local = listener.local_addr().map_or_else(|_| config.bind.to_string(), |a| a.to_string());
         tracing::info!(
             server = %self.router.server_info().name,
