@@ -150,6 +150,22 @@ impl RequestContext {
         self.client_capabilities().is_none_or(|caps| caps.get(name).is_some_and(|v| !v.is_null()))
     }
 
+    /// What the hosting platform knows about this invocation (Lambda: the
+    /// request id, the deadline, the authorizer context).
+    pub fn invocation(&self) -> Option<&crate::Invocation> {
+        self.extensions().and_then(|e| e.get::<crate::Invocation>())
+    }
+
+    /// When the platform will stop this invocation, if it has a deadline.
+    pub fn deadline(&self) -> Option<std::time::SystemTime> {
+        self.invocation().and_then(|i| i.deadline)
+    }
+
+    /// Time left before the deadline, if there is one.
+    pub fn time_remaining(&self) -> Option<Duration> {
+        self.invocation().and_then(crate::Invocation::time_remaining)
+    }
+
     /// Publishes list changes and resource updates to listening clients.
     pub fn notifier(&self) -> Option<&Notifier> {
         self.inner.notifier.as_ref()

@@ -26,6 +26,7 @@ mod dispatch;
 mod error;
 mod http;
 mod hub;
+mod invocation;
 mod jsonrpc;
 pub mod model;
 mod outbox;
@@ -37,8 +38,9 @@ mod version;
 
 pub use context::{ClientRequestError, RequestContext};
 pub use error::{ErrorCode, McpError};
-pub use http::{EndpointConfig, HostPolicy, McpBody, McpService, OriginPolicy, ResponseMode, SseMode};
+pub use http::{EndpointConfig, EnvConfigError, HostPolicy, McpBody, McpService, OriginPolicy, ResponseMode, SseMode};
 pub use hub::Notifier;
+pub use invocation::Invocation;
 pub use jsonrpc::RequestId;
 pub use model::{CallToolResult, Content, GetPromptResult, LogLevel, PromptMessage, ResourceContents, ToolAnnotations};
 pub use router::{

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use mcp_handler_core::{EndpointConfig, HostPolicy, OriginPolicy, RequestStateKey};
+use mcp_handler_core::{EndpointConfig, HostPolicy};
 
 /// Why the command line or environment could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -168,32 +168,22 @@ fn parse_secs(name: &'static str, v: &str) -> Result<Duration, ConfigError> {
     })
 }
 
-/// Applies `MCP_ALLOWED_HOSTS` / `MCP_ALLOWED_ORIGINS` /
-/// `MCP_REQUEST_STATE_KEY`, and opens the Host check when bound beyond
-/// loopback without an explicit list (behind a load balancer the platform
-/// fixes the host; the Origin check still applies).
+/// Applies the endpoint's environment settings (`EndpointConfig::with_env`:
+/// `MCP_ALLOWED_HOSTS`, `MCP_ALLOWED_ORIGINS`, `MCP_REQUEST_STATE_KEY`), and
+/// opens the Host check when bound beyond loopback without an explicit list
+/// (behind a load balancer the platform fixes the host; the Origin check
+/// still applies).
 pub fn apply_endpoint_env(
-    mut endpoint: EndpointConfig,
+    endpoint: EndpointConfig,
     bind: SocketAddr,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<EndpointConfig, ConfigError> {
-    if let Some(v) = env("MCP_REQUEST_STATE_KEY") {
-        let key = RequestStateKey::from_base64(&v)
-            .map_err(|e| ConfigError::BadSecret { name: "MCP_REQUEST_STATE_KEY", reason: e.to_string() })?;
-        endpoint = endpoint.with_request_state_key(key);
-    }
-    let list =
-        |v: String| -> Vec<String> { v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect() };
-    match env("MCP_ALLOWED_HOSTS") {
-        Some(v) if v.trim() == "*" => endpoint = endpoint.with_host_policy(HostPolicy::Any),
-        Some(v) => endpoint = endpoint.with_host_policy(HostPolicy::List(list(v))),
-        None if !bind.ip().is_loopback() => endpoint = endpoint.with_host_policy(HostPolicy::Any),
-        None => {}
-    }
-    match env("MCP_ALLOWED_ORIGINS") {
-        Some(v) if v.trim() == "*" => endpoint = endpoint.with_origin_policy(OriginPolicy::Any),
-        Some(v) => endpoint = endpoint.with_origin_policy(OriginPolicy::List(list(v))),
-        None => {}
+    let explicit_hosts = env("MCP_ALLOWED_HOSTS").is_some();
+    let mut endpoint = endpoint
+        .with_env(&env)
+        .map_err(|e| ConfigError::BadSecret { name: "MCP_REQUEST_STATE_KEY", reason: e.to_string() })?;
+    if !explicit_hosts && !bind.ip().is_loopback() {
+        endpoint = endpoint.with_host_policy(HostPolicy::Any);
     }
     Ok(endpoint)
 }

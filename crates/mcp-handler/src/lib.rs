@@ -31,6 +31,10 @@
 //! | feature  | default | what it adds |
 //! |----------|---------|--------------|
 //! | `server` | yes     | [`run`] and [`server`]: the hyper container shell with health, readiness and graceful drain |
+//! | `lambda` | yes     | [`lambda`]: the AWS Lambda shell; [`run`] starts it when `AWS_LAMBDA_RUNTIME_API` is set |
+//!
+//! With both features one binary is a Lambda function (deployed with
+//! `cargo lambda deploy`) and a container service, chosen at start.
 //!
 //! The core (protocol, router, the streamable-HTTP endpoint as a
 //! `tower::Service`) is always present and re-exported at the crate root.
@@ -40,19 +44,23 @@ pub use mcp_handler_core::*;
 /// to your own manifest too: the derive refers to `::schemars`).
 pub use schemars;
 
+#[cfg(feature = "lambda")]
+pub use mcp_handler_lambda as lambda;
 #[cfg(feature = "server")]
 pub use mcp_handler_server as server;
 
 /// Runs `router` as a complete program with the default endpoint
 /// configuration: see [`run_with`].
-#[cfg(feature = "server")]
+#[cfg(any(feature = "server", feature = "lambda"))]
 pub fn run(router: Router) -> std::process::ExitCode {
     run_with(router, EndpointConfig::default())
 }
 
-/// Runs `router` as a complete program: builds the Tokio runtime, reads
-/// flags and environment, serves until SIGTERM/SIGINT and drains.
-#[cfg(feature = "server")]
+/// Runs `router` as a complete program. Inside AWS Lambda
+/// (`AWS_LAMBDA_RUNTIME_API` set, feature `lambda`) it serves invocations
+/// (see `mcp_handler_lambda`); elsewhere (feature `server`) it reads flags
+/// and environment, listens, serves until SIGTERM/SIGINT and drains.
+#[cfg(any(feature = "server", feature = "lambda"))]
 pub fn run_with(router: Router, endpoint: EndpointConfig) -> std::process::ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -61,7 +69,27 @@ pub fn run_with(router: Router, endpoint: EndpointConfig) -> std::process::ExitC
             return std::process::ExitCode::FAILURE;
         }
     };
-    runtime.block_on(server::Server::new(router).with_endpoint_config(endpoint).run())
+    #[cfg(feature = "lambda")]
+    if lambda::in_lambda() {
+        let app = lambda::LambdaApp::new(router).with_endpoint_config(endpoint);
+        return match runtime.block_on(app.run()) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
+    #[cfg(feature = "server")]
+    {
+        runtime.block_on(server::Server::new(router).with_endpoint_config(endpoint).run())
+    }
+    #[cfg(not(feature = "server"))]
+    {
+        drop((router, endpoint));
+        eprintln!("error: not inside AWS Lambda (AWS_LAMBDA_RUNTIME_API is unset) and the `server` feature is off");
+        std::process::ExitCode::FAILURE
+    }
 }
 
 /// The README's code blocks, compiled as doctests so the front page

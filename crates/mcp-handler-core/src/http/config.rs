@@ -4,7 +4,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::session::SessionStore;
-use crate::stateless::RequestStateKey;
+use crate::stateless::{RequestStateKey, RequestStateKeyError};
+
+/// A deployment setting that cannot be used. The message names the
+/// variable, never a secret value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EnvConfigError {
+    /// `MCP_REQUEST_STATE_KEY` is not a usable key.
+    #[error("MCP_REQUEST_STATE_KEY: {0}")]
+    RequestStateKey(RequestStateKeyError),
+}
 
 /// Which `Host` headers the endpoint serves (DNS-rebinding defence).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +85,7 @@ pub struct EndpointConfig {
     pub(crate) client_request_timeout: Duration,
     pub(crate) request_state_key: Option<RequestStateKey>,
     pub(crate) request_state_ttl: Duration,
+    pub(crate) back_channel: bool,
 }
 
 impl std::fmt::Debug for EndpointConfig {
@@ -91,6 +102,7 @@ impl std::fmt::Debug for EndpointConfig {
             .field("client_request_timeout", &self.client_request_timeout)
             .field("request_state_key", &self.request_state_key.as_ref().map(|_| "<configured>"))
             .field("request_state_ttl", &self.request_state_ttl)
+            .field("back_channel", &self.back_channel)
             .finish()
     }
 }
@@ -110,6 +122,7 @@ impl Default for EndpointConfig {
             client_request_timeout: Duration::from_secs(60),
             request_state_key: None,
             request_state_ttl: Duration::from_secs(15 * 60),
+            back_channel: true,
         }
     }
 }
@@ -184,6 +197,52 @@ impl EndpointConfig {
     #[must_use]
     pub fn with_request_state_ttl(mut self, ttl: Duration) -> Self {
         self.request_state_ttl = ttl;
+        self
+    }
+    /// No server-to-client requests for 2025 clients (`ctx.elicit(..)` and
+    /// friends answer `NoBackChannel`): right where the client's answer, a
+    /// separate POST, may reach another instance, as on Lambda. 2026
+    /// input-required results are unaffected: they need no memory.
+    #[must_use]
+    pub fn without_back_channel(mut self) -> Self {
+        self.back_channel = false;
+        self
+    }
+    /// Applies deployment settings read through `env` (injected, so tests
+    /// need not touch the process environment):
+    ///
+    /// | variable | effect |
+    /// |---|---|
+    /// | `MCP_ALLOWED_HOSTS` | comma-separated `Host` allow-list, or `*` |
+    /// | `MCP_ALLOWED_ORIGINS` | comma-separated `Origin` allow-list, or `*` |
+    /// | `MCP_REQUEST_STATE_KEY` | base64 key (>= 32 bytes) sealing 2026 request state |
+    pub fn with_env(mut self, env: impl Fn(&str) -> Option<String>) -> Result<Self, EnvConfigError> {
+        let list = |v: String| -> Vec<String> {
+            v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()
+        };
+        match env("MCP_ALLOWED_HOSTS") {
+            Some(v) if v.trim() == "*" => self.hosts = HostPolicy::Any,
+            Some(v) => self.hosts = HostPolicy::List(list(v)),
+            None => {}
+        }
+        match env("MCP_ALLOWED_ORIGINS") {
+            Some(v) if v.trim() == "*" => self.origins = OriginPolicy::Any,
+            Some(v) => self.origins = OriginPolicy::List(list(v)),
+            None => {}
+        }
+        if let Some(v) = env("MCP_REQUEST_STATE_KEY") {
+            self.request_state_key = Some(RequestStateKey::from_base64(&v).map_err(EnvConfigError::RequestStateKey)?);
+        }
+        Ok(self)
+    }
+    /// Whether a request-state key was configured (rather than generated).
+    pub fn has_request_state_key(&self) -> bool {
+        self.request_state_key.is_some()
+    }
+    /// Turns sessions off (the default).
+    #[must_use]
+    pub fn without_sessions(mut self) -> Self {
+        self.sessions = None;
         self
     }
     /// Whether sessions are on.

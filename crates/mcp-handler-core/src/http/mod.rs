@@ -8,5 +8,5 @@ mod service;
 mod stateless;
 
 pub use body::McpBody;
-pub use config::{EndpointConfig, HostPolicy, OriginPolicy, ResponseMode, SseMode};
+pub use config::{EndpointConfig, EnvConfigError, HostPolicy, OriginPolicy, ResponseMode, SseMode};
 pub use service::McpService;

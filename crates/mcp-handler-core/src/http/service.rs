@@ -418,7 +418,9 @@ impl Shared {
     }
 
     async fn initialize(&self, id: &RequestId, params: Option<&RawValue>) -> Response<McpBody> {
-        let subscribe = self.config.sessions.is_some();
+        // Subscriptions are acknowledged with or without sessions; updates
+        // reach a 2025 client on its session's GET stream.
+        let subscribe = true;
         let (version, result, caps, client_info) = match dispatch::initialize(&self.router, params, subscribe) {
             Ok(v) => v,
             Err(e) => return json_response(jsonrpc::error_bytes(Some(id), &e)),
@@ -478,9 +480,6 @@ impl Shared {
                     Ok(p) => p,
                     Err(e) => return done(Err(e)),
                 };
-                if caller.session.is_none() {
-                    return done(Err(McpError::method_not_found(method)));
-                }
                 if method == "resources/subscribe" && !self.router.knows_resource(&p.uri) {
                     return done(Err(McpError::resource_not_found(&p.uri)));
                 }
@@ -497,7 +496,9 @@ impl Shared {
                 )
             }
             _ => {
-                let can_stream = self.config.response_mode == ResponseMode::Streaming && caller.accepts.sse;
+                let can_stream = self.config.response_mode == ResponseMode::Streaming
+                    && caller.accepts.sse
+                    && self.config.back_channel;
                 let log = match caller.session.as_ref().and_then(|(_, d)| d.log_level) {
                     Some(level) => LogPolicy::AtLeast(level),
                     None => LogPolicy::All,

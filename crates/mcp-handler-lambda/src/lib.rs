@@ -1,0 +1,150 @@
+//! # mcp-handler-lambda
+//!
+//! The AWS Lambda shell: hands the core's [`McpService`] to `lambda_http`,
+//! buffered (API Gateway REST and HTTP APIs, ALB, Function URLs in
+//! `BUFFERED` mode) or response-streamed (Function URLs in
+//! `RESPONSE_STREAM` mode, API Gateway REST streaming). The only crate of
+//! the workspace that knows Lambda.
+//!
+//! On Lambda the endpoint is stateless: no sessions (a sandbox's memory is
+//! not shared with the next invocation's sandbox), no 2025 server-to-client
+//! requests (the client's answer may reach another sandbox), while 2026
+//! input-required results work unchanged (their state travels with the
+//! client). Handlers see the invocation's request id, deadline and
+//! authorizer context through `ctx.invocation()` / `ctx.deadline()`.
+//!
+//! ```no_run
+//! use mcp_handler_core::{EndpointConfig, NoArgs, RequestContext, Router, Tool};
+//!
+//! # async fn main_() -> Result<(), mcp_handler_lambda::Error> {
+//! let router = Router::builder("hello", "1.0.0")
+//!     .tool(Tool::new("hi").description("Says hi").handler(|_c: RequestContext, _: NoArgs| async { "hi" }))
+//!     .build()
+//!     .expect("router");
+//! mcp_handler_lambda::LambdaApp::new(router).run().await
+//! # }
+//! ```
+
+mod config;
+mod service;
+
+use std::future::Future;
+
+use futures_util::future::BoxFuture;
+use mcp_handler_core::{EndpointConfig, McpService, ResponseMode, Router};
+
+pub use config::{ConfigError, LambdaConfig};
+pub use lambda_http::Error;
+pub use mcp_handler_core::EnvConfigError;
+pub use service::LambdaService;
+
+type Prefetch = BoxFuture<'static, Result<(), Error>>;
+
+/// A Lambda function serving one router.
+#[must_use]
+pub struct LambdaApp {
+    router: Router,
+    endpoint: EndpointConfig,
+    config: Option<LambdaConfig>,
+    prefetch: Vec<(String, Prefetch)>,
+}
+
+impl std::fmt::Debug for LambdaApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LambdaApp")
+            .field("router", &self.router)
+            .field("config", &self.config)
+            .field("prefetch", &self.prefetch.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl LambdaApp {
+    /// A function for `router`, configured from the environment at `run`.
+    pub fn new(router: Router) -> Self {
+        Self { router, endpoint: EndpointConfig::default(), config: None, prefetch: Vec::new() }
+    }
+
+    /// Endpoint settings to start from (limits, origins, the request-state
+    /// key); Lambda's own rules are applied on top (see [`lambda_endpoint`]).
+    pub fn with_endpoint_config(mut self, endpoint: EndpointConfig) -> Self {
+        self.endpoint = endpoint;
+        self
+    }
+
+    /// Lambda settings instead of reading `MCP_LAMBDA_RESPONSE_MODE`.
+    pub fn with_config(mut self, config: LambdaConfig) -> Self {
+        self.config = Some(config);
+        self
+    }
+
+    /// Work done during the init phase, before the first invocation: load
+    /// secrets, build clients, warm caches. A failure stops the function
+    /// with an init error naming `name`.
+    pub fn with_prefetch<F>(mut self, name: impl Into<String>, work: F) -> Self
+    where
+        F: Future<Output = Result<(), Error>> + Send + 'static,
+    {
+        self.prefetch.push((name.into(), Box::pin(work)));
+        self
+    }
+
+    /// The service the runtime will call (for tests and custom runtimes).
+    pub fn into_service(self) -> Result<LambdaService, ConfigError> {
+        let config = match self.config {
+            Some(c) => c,
+            None => LambdaConfig::from_env(|k| std::env::var(k).ok())?,
+        };
+        let endpoint = lambda_endpoint(self.endpoint, &config);
+        Ok(LambdaService::new(McpService::new(self.router, endpoint)))
+    }
+
+    /// Runs the prefetch work, then serves invocations until the runtime
+    /// stops the sandbox. Must run inside Lambda (`AWS_LAMBDA_RUNTIME_API`).
+    pub async fn run(mut self) -> Result<(), Error> {
+        lambda_http::tracing::init_default_subscriber();
+        for (name, work) in std::mem::take(&mut self.prefetch) {
+            work.await.map_err(|e| format!("init: prefetch {name:?} failed: {e}"))?;
+        }
+        let config = match self.config.clone() {
+            Some(c) => c,
+            None => LambdaConfig::from_env(|k| std::env::var(k).ok())?,
+        };
+        self.endpoint = self.endpoint.with_env(|k| std::env::var(k).ok())?;
+        if !self.endpoint.has_request_state_key() {
+            tracing::warn!(
+                "MCP_REQUEST_STATE_KEY is not set: each sandbox generates its own key, so a 2026 input-required \
+                 retry that reaches another sandbox is refused; configure one key for the function"
+            );
+        }
+        let streaming = config.response_mode == ResponseMode::Streaming;
+        let service = self.with_config(config).into_service()?;
+        tracing::info!(streaming, "MCP server ready for invocations");
+        if streaming {
+            lambda_http::run_with_streaming_response(service).await
+        } else {
+            lambda_http::run(service).await
+        }
+    }
+}
+
+/// Lambda's rules on top of `base`: no sessions, no 2025 back channel, the
+/// configured response mode, and any `Host` (the platform fixes it; the
+/// Origin check stays).
+pub fn lambda_endpoint(base: EndpointConfig, config: &LambdaConfig) -> EndpointConfig {
+    let mut e = base
+        .with_response_mode(config.response_mode)
+        .with_host_policy(mcp_handler_core::HostPolicy::Any)
+        .without_back_channel()
+        .without_sessions();
+    if config.response_mode == ResponseMode::Buffered {
+        // A buffered response cannot keep a stream open.
+        e = e.with_keep_alive(None);
+    }
+    e
+}
+
+/// Whether this process runs inside Lambda.
+pub fn in_lambda() -> bool {
+    std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some()
+}

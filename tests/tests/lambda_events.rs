@@ -1,0 +1,171 @@
+//! Real event shapes of each Lambda front door (API Gateway REST v1, HTTP
+//! API v2, Function URL, ALB), parsed by `lambda_http` exactly as the
+//! runtime does and served by the Lambda shell in-process.
+
+// Helpers outside #[test] fns are test code too.
+#![allow(clippy::unwrap_used)]
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use http_body_util::BodyExt as _;
+use lambda_http::RequestExt as _;
+use mcp_handler::lambda::{LambdaApp, LambdaConfig, LambdaService};
+use mcp_handler::{NoArgs, RequestContext, Router, Tool};
+use serde_json::{Value, json};
+use tower::ServiceExt as _;
+
+const FRONT_DOORS: [&str; 4] = ["apigw_rest_v1", "apigw_http_v2", "function_url", "alb"];
+
+fn event(door: &str, body: &Value, extra_headers: &[(&str, &str)]) -> lambda_http::Request {
+    let path = format!("{}/data/lambda/{door}.json", env!("CARGO_MANIFEST_DIR"));
+    let mut ev: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    ev["body"] = Value::String(body.to_string());
+    for (k, v) in extra_headers {
+        ev["headers"][*k] = json!(v);
+        if ev.get("multiValueHeaders").is_some() {
+            ev["multiValueHeaders"][*k] = json!([v]);
+        }
+    }
+    let req = lambda_http::request::from_str(&ev.to_string()).unwrap_or_else(|e| panic!("{door}: {e}"));
+    let mut ctx = lambda_http::Context::default();
+    ctx.request_id = format!("req-{door}");
+    ctx.invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:mcp".into();
+    let in_a_minute = SystemTime::now() + Duration::from_secs(60);
+    ctx.deadline = in_a_minute.duration_since(UNIX_EPOCH).unwrap().as_millis() as u64;
+    req.with_lambda_context(ctx)
+}
+
+fn router() -> Router {
+    Router::builder("lambda-fixture", "1.0.0")
+        .tool(Tool::new("whoami").description("Reports what the shell passed on").handler(
+            |ctx: RequestContext, _: NoArgs| async move {
+                let inv = ctx.invocation().cloned().unwrap_or_default();
+                let remaining = ctx.time_remaining().map_or(0, |d| d.as_secs());
+                json!({
+                    "requestId": inv.request_id,
+                    "secondsLeft": remaining,
+                    "authorizer": inv.authorizer,
+                })
+                .to_string()
+            },
+        ))
+        .build()
+        .unwrap()
+}
+
+fn shell(config: LambdaConfig) -> LambdaService {
+    LambdaApp::new(router()).with_config(config).into_service().unwrap()
+}
+
+struct Out {
+    status: u16,
+    headers: http::HeaderMap,
+    body: String,
+}
+
+async fn serve(svc: &LambdaService, req: lambda_http::Request) -> Out {
+    let resp = svc.clone().oneshot(req).await.unwrap();
+    let (parts, body) = resp.into_parts();
+    let body = body.collect().await.unwrap().to_bytes();
+    Out { status: parts.status.as_u16(), headers: parts.headers, body: String::from_utf8_lossy(&body).into_owned() }
+}
+
+fn json_of(o: &Out) -> Value {
+    if o.headers.get("content-type").is_some_and(|v| v == "text/event-stream") {
+        mcp_handler_tests::sse_messages(&o.body).pop().unwrap()
+    } else {
+        serde_json::from_str(&o.body).unwrap_or_else(|e| panic!("{e}: {}", o.body))
+    }
+}
+
+fn stateless_meta() -> Value {
+    json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+    })
+}
+
+#[tokio::test]
+async fn every_front_door_serves_both_generations() {
+    for config in [LambdaConfig::buffered(), LambdaConfig::streaming()] {
+        let svc = shell(config.clone());
+        for door in FRONT_DOORS {
+            let init = json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{
+                "protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}});
+            let r = serve(&svc, event(door, &init, &[])).await;
+            assert_eq!(r.status, 200, "{door}: {}", r.body);
+            assert_eq!(json_of(&r)["result"]["protocolVersion"], "2025-11-25", "{door}");
+            assert!(r.headers.get("mcp-session-id").is_none(), "{door}: no sessions on Lambda");
+
+            let discover =
+                json!({"jsonrpc":"2.0","id":2,"method":"server/discover","params":{"_meta": stateless_meta()}});
+            let headers = [("mcp-protocol-version", "2026-07-28"), ("mcp-method", "server/discover")];
+            let r = serve(&svc, event(door, &discover, &headers)).await;
+            assert_eq!(r.status, 200, "{door}: {}", r.body);
+            assert_eq!(json_of(&r)["result"]["supportedVersions"][0], "2026-07-28", "{door}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn tool_calls_see_the_invocation_and_the_authorizer() {
+    let svc = shell(LambdaConfig::buffered());
+    let call = json!({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"whoami","arguments":{}}});
+    let mut seen = Vec::new();
+    for door in FRONT_DOORS {
+        let r = serve(&svc, event(door, &call, &[])).await;
+        assert_eq!(r.status, 200, "{door}: {}", r.body);
+        let text = json_of(&r)["result"]["content"][0]["text"].as_str().unwrap().to_owned();
+        let facts: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(facts["requestId"], format!("req-{door}"), "{door}");
+        assert!(facts["secondsLeft"].as_u64().unwrap() >= 55, "{door}: the deadline reaches handlers");
+        seen.push((door, facts["authorizer"].clone()));
+    }
+    assert_eq!(seen[0].1["principalId"], "user-42", "REST API authorizer context");
+    assert_eq!(seen[0].1["tenant"], "acme");
+    assert_eq!(seen[1].1["jwt"]["claims"]["sub"], "user-42", "HTTP API JWT claims");
+    assert!(seen[3].1.is_null(), "ALB has no authorizer");
+}
+
+#[tokio::test]
+async fn notifications_bad_requests_and_foreign_origins() {
+    let svc = shell(LambdaConfig::buffered());
+    for door in FRONT_DOORS {
+        let note = json!({"jsonrpc":"2.0","method":"notifications/initialized"});
+        let r = serve(&svc, event(door, &note, &[])).await;
+        assert_eq!((r.status, r.body.as_str()), (202, ""), "{door}");
+
+        let mut req = event(door, &json!({}), &[]);
+        *req.body_mut() = lambda_http::Body::from("{not json");
+        let r = serve(&svc, req).await;
+        assert_eq!(r.status, 400, "{door}");
+        assert_eq!(json_of(&r)["error"]["code"], -32700, "{door}");
+
+        let ping = json!({"jsonrpc":"2.0","id":4,"method":"ping"});
+        let r = serve(&svc, event(door, &ping, &[("origin", "https://evil.example.com")])).await;
+        assert_eq!(r.status, 403, "{door}: a foreign Origin is refused");
+        assert_eq!(json_of(&r)["error"]["code"], -32600);
+        // The platform's own Host passes: the front door fixes it.
+        assert_eq!(serve(&svc, event(door, &ping, &[])).await.status, 200, "{door}");
+    }
+}
+
+#[tokio::test]
+async fn back_channel_requests_fail_clearly_and_health_answers() {
+    let router = mcp_handler_examples::everything::router().unwrap();
+    let svc = LambdaApp::new(router)
+        .with_endpoint_config(mcp_handler_examples::everything::endpoint_config())
+        .with_config(LambdaConfig::streaming())
+        .into_service()
+        .unwrap();
+    let call = json!({"jsonrpc":"2.0","id":5,"method":"tools/call",
+        "params":{"name":"test_elicitation","arguments":{"message":"hi"}}});
+    let r = serve(&svc, event("function_url", &call, &[])).await;
+    let result = &json_of(&r)["result"];
+    assert_eq!(result["isError"], true, "2025 elicitation has no back channel on Lambda");
+    assert!(result["content"][0]["text"].as_str().unwrap().contains("no back channel"));
+    let mut health = event("alb", &json!({}), &[]);
+    *health.method_mut() = http::Method::GET;
+    *health.uri_mut() = "/healthz".parse().unwrap();
+    assert_eq!(serve(&svc, health).await.status, 200);
+}
