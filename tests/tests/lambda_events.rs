@@ -147,6 +147,12 @@ async fn notifications_bad_requests_and_foreign_origins() {
         assert_eq!(json_of(&r)["error"]["code"], -32600);
         // The platform's own Host passes: the front door fixes it.
         assert_eq!(serve(&svc, event(door, &ping, &[])).await.status, 200, "{door}");
+        // A rebound Host that is not the domain the front door was invoked
+        // on is refused where the event names that domain (not on ALB).
+        let rebound =
+            serve(&svc, event(door, &ping, &[("host", "evil.example.com"), ("Host", "evil.example.com")])).await;
+        let expected = if door == "alb" { 200 } else { 403 };
+        assert_eq!(rebound.status, expected, "{door}: {}", rebound.body);
     }
 }
 

@@ -22,25 +22,38 @@ pub(crate) fn run_all(node: &Node) -> anyhow::Result<()> {
     }
     let server = Server::start(&bin)?;
     let url = format!("http://{}/mcp", server.addr);
-    let result = suite(&node.node, &node.conformance, &url, CONFORMANCE_VERSION, "active suite", &[]).and_then(|()| {
-        suite(
-            &node.node,
-            &node.conformance_alpha,
-            &url,
-            CONFORMANCE_ALPHA_VERSION,
-            "--requirements 2026-07-28",
-            &["--requirements", "2026-07-28"],
-        )
-    });
+    let result =
+        suite(&node.node, &node.conformance, &url, CONFORMANCE_VERSION, "active suite", &[], None).and_then(|()| {
+            suite(
+                &node.node,
+                &node.conformance_alpha,
+                &url,
+                CONFORMANCE_ALPHA_VERSION,
+                "--requirements 2026-07-28",
+                &["--requirements", "2026-07-28"],
+                None,
+            )
+        });
     let stopped = server.stop();
     result?;
     stopped
 }
 
-fn suite(node: &Path, entry: &Path, url: &str, version: &str, what: &str, extra: &[&str]) -> anyhow::Result<()> {
+/// Runs one suite. `expected` lists the scenarios that must fail (and only
+/// they); `None` means every scored scenario must pass.
+pub(crate) fn suite(
+    node: &Path,
+    entry: &Path,
+    url: &str,
+    version: &str,
+    what: &str,
+    extra: &[&str],
+    expected: Option<&[String]>,
+) -> anyhow::Result<()> {
     let label = format!("conformance {version} ({what})");
     let label = label.as_str();
-    let out_dir = crate::target_dir().join("conformance").join(version);
+    let slug: String = what.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    let out_dir = crate::target_dir().join("conformance").join(version).join(slug.trim_matches('-'));
     std::fs::create_dir_all(&out_dir)?;
     println!("\n==> {label}: against {url}");
     let mut cmd = Command::new(node);
@@ -84,6 +97,26 @@ fn suite(node: &Path, entry: &Path, url: &str, version: &str, what: &str, extra:
     let status = child.wait()?;
     let stderr = err_thread.join().unwrap_or_default();
     writeln!(log, "{stderr}")?;
+    if let Some(expected) = expected {
+        // Judged by the suite's own pass/fail counts (warnings are not
+        // failures); the failing set must be exactly the expected one.
+        let mut got: Vec<&String> = failing.iter().collect();
+        let mut want: Vec<&String> = expected.iter().collect();
+        got.sort();
+        want.sort();
+        if got != want {
+            bail!(
+                "{label}: failing scenarios {got:?} differ from the expected {want:?}; full log in {}",
+                log_path.display()
+            );
+        }
+        println!(
+            "==> {label}: only the expected scenarios failed: {} (log: {})",
+            expected.join(", "),
+            log_path.display()
+        );
+        return Ok(());
+    }
     if !status.success() {
         let tail: Vec<&str> = stderr.lines().filter(|l| !l.starts_with("npm warn")).take(40).collect();
         bail!(

@@ -3,10 +3,12 @@
 //! - `test`: installs what the tests need into `.tools/` (idempotent), then
 //!   runs format and lint checks, every Rust test, the doctests and the
 //!   official MCP conformance suite against the `everything` server.
-//! - `conformance`: only the conformance suite.
+//! - `conformance`: only the conformance suites (container server).
+//! - `lambda`: the suites on the Lambda emulator, and the arm64 zip.
 //! - `tools`: only the installation.
 
 mod conformance;
+mod lambda;
 mod run;
 mod tools;
 
@@ -18,9 +20,12 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test(),
         Some("conformance") => tools::ensure_node().and_then(|node| conformance::run_all(&node)),
+        Some("lambda") => {
+            tools::ensure_node().and_then(|node| lambda::conformance(&node)).and_then(|()| lambda::artifact())
+        }
         Some("tools") => tools::ensure_node().map(|_| ()),
         _ => {
-            eprintln!("usage: cargo xtask <test|conformance|tools>");
+            eprintln!("usage: cargo xtask <test|conformance|lambda|tools>");
             return ExitCode::from(2);
         }
     };
@@ -58,6 +63,8 @@ fn test() -> anyhow::Result<()> {
     }
     run::step("doctests", run::cargo(&["test", "--workspace", "--doc"]))?;
     conformance::run_all(&node)?;
+    lambda::conformance(&node)?;
+    lambda::artifact()?;
     println!("\nxtask: all checks passed in {:.0?}", started.elapsed());
     Ok(())
 }

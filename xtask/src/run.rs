@@ -4,9 +4,14 @@ use std::process::Command;
 
 use anyhow::{Context as _, bail};
 
+/// The cargo running us (or `cargo` from `PATH`).
+pub(crate) fn cargo_bin() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
 /// `cargo` with `args`, in the workspace root.
 pub(crate) fn cargo(args: &[&str]) -> Command {
-    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    let mut c = Command::new(cargo_bin());
     c.args(args).current_dir(crate::root());
     c
 }

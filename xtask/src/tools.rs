@@ -15,6 +15,9 @@ pub(crate) const CONFORMANCE_VERSION: &str = "0.1.16";
 pub(crate) const CONFORMANCE_ALPHA_VERSION: &str = "0.2.0-alpha.12";
 const TS_SDK_VERSION: &str = "1.32.2";
 const PY_SDK_VERSION: &str = "2.3.0";
+/// The local Lambda runtime emulator and builder (a prebuilt wheel; the
+/// crates.io build takes ~15 minutes).
+const CARGO_LAMBDA_VERSION: &str = "1.9.2";
 
 /// What the installed tools are.
 pub(crate) struct Node {
@@ -94,24 +97,36 @@ fn node_version(node: &Path) -> anyhow::Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
-/// A virtualenv in `.tools/py` with the official Python SDK.
+/// A virtualenv in `.tools/py` with the official Python SDK and cargo-lambda.
 fn ensure_python() -> anyhow::Result<()> {
     let dir = crate::root().join(".tools").join("py");
     let python = dir.join("bin/python");
     let stamp = dir.join(".installed");
-    let want = format!("mcp=={PY_SDK_VERSION}\n");
-    if python.exists() && std::fs::read_to_string(&stamp).is_ok_and(|s| s == want) {
-        println!("==> tools: Python SDK mcp {PY_SDK_VERSION} already in .tools/py");
+    let want = format!("mcp=={PY_SDK_VERSION}\ncargo-lambda=={CARGO_LAMBDA_VERSION}\n");
+    if python.exists()
+        && dir.join("bin/cargo-lambda").exists()
+        && std::fs::read_to_string(&stamp).is_ok_and(|s| s == want)
+    {
+        println!(
+            "==> tools: Python SDK mcp {PY_SDK_VERSION} and cargo-lambda {CARGO_LAMBDA_VERSION} already in .tools/py"
+        );
         return Ok(());
     }
-    println!("==> tools: installing the Python SDK mcp {PY_SDK_VERSION} into .tools/py");
+    println!(
+        "==> tools: installing the Python SDK mcp {PY_SDK_VERSION} and cargo-lambda {CARGO_LAMBDA_VERSION} into .tools/py"
+    );
     let mut venv = Command::new("python3");
     venv.args(["-m", "venv"]).arg(&dir);
     crate::run::step("python venv", venv).context("python3 with the venv module is required")?;
     let mut pip = Command::new(dir.join("bin/pip"));
-    pip.args(["install", "--quiet", "--disable-pip-version-check"]).arg(format!("mcp=={PY_SDK_VERSION}"));
+    pip.args(["install", "--quiet", "--disable-pip-version-check"])
+        .arg(format!("mcp=={PY_SDK_VERSION}"))
+        .arg(format!("cargo-lambda=={CARGO_LAMBDA_VERSION}"));
     pip.env("PIP_CACHE_DIR", crate::root().join(".cache").join("pip"));
-    crate::run::step("pip install mcp", pip)?;
+    crate::run::step("pip install mcp cargo-lambda", pip)?;
+    let mut probe = Command::new(dir.join("bin/cargo-lambda"));
+    probe.args(["lambda", "--version"]);
+    crate::run::step("cargo-lambda version", probe)?;
     let mut probe = Command::new(&python);
     probe.args(["-c", "import mcp; from mcp import Client"]);
     crate::run::step("python sdk import", probe)?;

@@ -305,7 +305,6 @@ fn dispatch_inner(
     };
     match method {
         "ping" => Ok(Dispatched::Done(jsonrpc::raw_result_bytes(id, b"{}"))),
-        "server/discover" => Ok(Dispatched::Done(jsonrpc::result_bytes(id, &router.discover_result()))),
         "tools/list" => list(&r.pages.tools, &r.pages.tools_modern, "tools"),
         "resources/list" => list(&r.pages.resources, &r.pages.resources_modern, "resources"),
         "resources/templates/list" => list(&r.pages.templates, &r.pages.templates_modern, "resourceTemplates"),
@@ -561,7 +560,7 @@ where
 pub(crate) fn initialize(
     router: &Router,
     params: Option<&RawValue>,
-    subscribe: bool,
+    notifications: bool,
 ) -> Result<(ProtocolVersion, Value, Value, Value), McpError> {
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
@@ -582,7 +581,7 @@ pub(crate) fn initialize(
     let r = &*router.inner;
     let mut result = serde_json::Map::new();
     result.insert("protocolVersion".into(), Value::String(version.as_str().into()));
-    result.insert("capabilities".into(), router.capabilities(subscribe));
+    result.insert("capabilities".into(), router.capabilities(notifications));
     result.insert("serverInfo".into(), serde_json::to_value(&r.info)?);
     if let Some(text) = &r.instructions {
         result.insert("instructions".into(), Value::String(text.clone()));

@@ -120,10 +120,25 @@ impl LambdaApp {
         let streaming = config.response_mode == ResponseMode::Streaming;
         let service = self.with_config(config).into_service()?;
         tracing::info!(streaming, "MCP server ready for invocations");
-        if streaming {
-            lambda_http::run_with_streaming_response(service).await
-        } else {
-            lambda_http::run(service).await
+        // The runtime loop ends only on an error talking to the Runtime API
+        // (a dropped connection, say). Restarting it keeps the sandbox
+        // serving; failing repeatedly and at once means the API is gone.
+        let mut quick_failures = 0;
+        loop {
+            let started = std::time::Instant::now();
+            let result = if streaming {
+                lambda_http::run_with_streaming_response(service.clone()).await
+            } else {
+                lambda_http::run(service.clone()).await
+            };
+            let Err(e) = result else { return Ok(()) };
+            quick_failures = if started.elapsed() < std::time::Duration::from_secs(1) { quick_failures + 1 } else { 1 };
+            if quick_failures >= 5 {
+                tracing::error!(error = %e, "the Lambda Runtime API keeps failing; giving up");
+                return Err(e);
+            }
+            tracing::warn!(error = %e, attempt = quick_failures, "Lambda runtime loop ended; restarting it");
+            tokio::time::sleep(std::time::Duration::from_millis(100 * quick_failures)).await;
         }
     }
 }

@@ -51,6 +51,50 @@ fn invocation(req: &Request) -> Option<Invocation> {
     Some(inv)
 }
 
+/// The domain the front door was invoked on (API Gateway, Function URL),
+/// when it says; ALB events do not.
+fn front_door_domain(req: &Request) -> Option<&str> {
+    match req.request_context_ref()? {
+        RequestContext::ApiGatewayV1(ctx) => ctx.domain_name.as_deref(),
+        RequestContext::ApiGatewayV2(ctx) => ctx.domain_name.as_deref(),
+        _ => None,
+    }
+}
+
+/// DNS-rebinding defence that works on Lambda: the `Host` a browser sent
+/// must be the domain the front door was invoked on. (The core's own Host
+/// check is opened on Lambda, where the platform routes by host.)
+fn host_matches_front_door(req: &Request) -> bool {
+    let Some(domain) = front_door_domain(req).filter(|d| !d.is_empty()) else { return true };
+    let Some(host) = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()) else { return true };
+    let strip = |h: &str| -> String {
+        let h = h.trim();
+        let without_port = match h.rsplit_once(':') {
+            Some((name, port))
+                if !name.ends_with(']') && port.bytes().all(|b| b.is_ascii_digit()) && !name.contains(':') =>
+            {
+                name
+            }
+            _ => h,
+        };
+        without_port.to_ascii_lowercase()
+    };
+    let (host, domain) = (strip(host), strip(domain));
+    // Loopback names are one machine (a local emulator says "localhost"
+    // while the client dialled 127.0.0.1).
+    let local = |h: &str| matches!(h, "localhost" | "127.0.0.1" | "[::1]");
+    host == domain || (local(&host) && local(&domain))
+}
+
+fn forbidden_host() -> Response<McpBody> {
+    let body =
+        r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Forbidden: Host header is not allowed"}}"#;
+    let mut r = Response::new(McpBody::full(body));
+    *r.status_mut() = StatusCode::FORBIDDEN;
+    r.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
+    r
+}
+
 fn plain(status: StatusCode, text: &'static str) -> Response<McpBody> {
     let mut r = Response::new(McpBody::full(text));
     *r.status_mut() = status;
@@ -71,6 +115,10 @@ impl Service<Request> for LambdaService {
         // ALB and uptime checks probe these without MCP headers.
         if req.method() == http::Method::GET && matches!(req.uri().path(), "/healthz" | "/readyz") {
             return Box::pin(std::future::ready(Ok(plain(StatusCode::OK, "ok\n"))));
+        }
+        if !host_matches_front_door(&req) {
+            tracing::debug!(domain = ?front_door_domain(&req), "Host does not match the front door's domain");
+            return Box::pin(std::future::ready(Ok(forbidden_host())));
         }
         if let Some(inv) = invocation(&req) {
             tracing::debug!(request_id = %inv.request_id, "invocation");

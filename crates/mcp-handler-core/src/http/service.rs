@@ -219,6 +219,12 @@ impl Shared {
         }
     }
 
+    /// Whether responses can stay open (false when buffered), which change
+    /// notifications need.
+    pub(super) fn streams(&self) -> bool {
+        self.config.response_mode == ResponseMode::Streaming
+    }
+
     pub(super) fn method_not_allowed(&self) -> Response<McpBody> {
         let mut resp = refuse(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -420,8 +426,7 @@ impl Shared {
     async fn initialize(&self, id: &RequestId, params: Option<&RawValue>) -> Response<McpBody> {
         // Subscriptions are acknowledged with or without sessions; updates
         // reach a 2025 client on its session's GET stream.
-        let subscribe = true;
-        let (version, result, caps, client_info) = match dispatch::initialize(&self.router, params, subscribe) {
+        let (version, result, caps, client_info) = match dispatch::initialize(&self.router, params, self.streams()) {
             Ok(v) => v,
             Err(e) => return json_response(jsonrpc::error_bytes(Some(id), &e)),
         };

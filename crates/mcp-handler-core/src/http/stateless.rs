@@ -83,12 +83,16 @@ impl Shared {
             ));
             return Err(bad(StatusCode::BAD_REQUEST, e));
         }
-        if !METHODS.contains(&method) || !self.router.offers(method) {
+        let offered = self.router.offers(method) && (method != "subscriptions/listen" || self.streams());
+        if !METHODS.contains(&method) || !offered {
             return Err(bad(StatusCode::NOT_FOUND, McpError::method_not_found(method)));
         }
         self.check_routing_headers(&parts, method, params).map_err(|e| bad(StatusCode::BAD_REQUEST, e))?;
         if method == "subscriptions/listen" {
             return self.listen(id, params, accepts).map_err(|e| bad(StatusCode::OK, e));
+        }
+        if method == "server/discover" {
+            return Ok(answer(jsonrpc::result_bytes(id, &self.router.discover_result(self.streams())), accepts));
         }
         let log = match meta.log_level {
             Some(level) => LogPolicy::AtLeast(level),

@@ -373,11 +373,13 @@ impl Router {
         self.inner.tools.iter().map(|t| t.info.name.as_str())
     }
 
-    /// The capabilities this registry implies; `subscribe` says whether
-    /// resource subscriptions can be honoured (2025: they need sessions).
-    pub(crate) fn capabilities(&self, subscribe: bool) -> Value {
+    /// The capabilities this registry implies. `notifications` says
+    /// whether change notifications can be delivered at all (not by a
+    /// buffered endpoint, whose responses cannot stay open).
+    pub(crate) fn capabilities(&self, notifications: bool) -> Value {
         let r = &*self.inner;
-        let changed = r.list_changed;
+        let changed = r.list_changed && notifications;
+        let subscribe = notifications;
         let mut caps = serde_json::Map::new();
         caps.insert("logging".into(), Value::Object(Default::default()));
         if !r.tools.is_empty() {
@@ -396,13 +398,13 @@ impl Router {
     }
 
     /// The `server/discover` result (2026-07-28).
-    pub(crate) fn discover_result(&self) -> Value {
+    pub(crate) fn discover_result(&self, notifications: bool) -> Value {
         let r = &*self.inner;
         let versions: Vec<&str> = ProtocolVersion::SUPPORTED.iter().map(|v| v.as_str()).collect();
         let mut result = serde_json::json!({
             "resultType": "complete",
             "supportedVersions": versions,
-            "capabilities": self.capabilities(true),
+            "capabilities": self.capabilities(notifications),
             "_meta": { SERVER_INFO: r.server_info },
             "ttlMs": r.list_cache.ttl_ms,
             "cacheScope": r.list_cache.scope,

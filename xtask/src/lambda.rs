@@ -1,0 +1,161 @@
+//! The Lambda side of the test command: the conformance suites against
+//! `everything` under `cargo lambda watch` (the local Lambda runtime
+//! emulator, with an emulated Function URL) in streaming and buffered
+//! mode, and the arm64 deployment zip of `demo`.
+
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt as _;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+
+use crate::conformance::suite;
+use crate::tools::{CONFORMANCE_ALPHA_VERSION, CONFORMANCE_VERSION, Node};
+
+fn cargo_lambda_path() -> PathBuf {
+    crate::root().join(".tools/py/bin")
+}
+
+/// `PATH` with the venv's bin first (cargo-lambda, zig).
+fn path_env() -> std::ffi::OsString {
+    let mut paths = vec![cargo_lambda_path()];
+    paths.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+    std::env::join_paths(paths).unwrap_or_default()
+}
+
+/// `cargo lambda watch` serving `everything` on a loopback port.
+struct Emulator {
+    child: Child,
+    url: String,
+}
+
+impl Emulator {
+    fn start(mode: &str) -> anyhow::Result<Self> {
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let log_path = crate::target_dir().join(format!("lambda-emulator-{mode}.log"));
+        let log = std::fs::File::create(&log_path).with_context(|| format!("creating {}", log_path.display()))?;
+        println!("==> emulator log: {}", log_path.display());
+        let mut cmd = Command::new(crate::run::cargo_bin());
+        cmd.current_dir(crate::root())
+            .env("PATH", path_env())
+            .args(["lambda", "watch", "-A", "127.0.0.1", "-P", &port.to_string()])
+            .args(["-p", "mcp-handler-examples", "--bin", "everything", "--ignore-changes"])
+            .args(["--env-var", &format!("MCP_LAMBDA_RESPONSE_MODE={mode}")])
+            // One key for every emulated sandbox, as a deployment would set.
+            .args(["--env-var", "MCP_REQUEST_STATE_KEY=bWNwLWhhbmRsZXItZW11bGF0b3Itc3RhdGUta2V5LTMyYnl0ZXMh"])
+            .stdout(Stdio::from(log.try_clone()?))
+            .stderr(Stdio::from(log))
+            // Its own process group, so that stopping it stops the function too.
+            .process_group(0);
+        let child = cmd.spawn().context("starting cargo lambda watch")?;
+        let url = format!("http://127.0.0.1:{port}/lambda-url/everything/mcp");
+        let mut emulator = Self { child, url };
+        let deadline = Instant::now() + Duration::from_secs(600);
+        while Instant::now() < deadline {
+            if ping(&emulator.url) {
+                return Ok(emulator);
+            }
+            if let Some(status) = emulator.child.try_wait()? {
+                bail!("cargo lambda watch exited ({status})");
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        emulator.stop();
+        bail!("the emulated Function URL {} never answered", emulator.url)
+    }
+
+    fn stop(&mut self) {
+        let pgid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", "--", &format!("-{pgid}")]).status();
+        std::thread::sleep(Duration::from_millis(300));
+        let _ = Command::new("kill").args(["-KILL", "--", &format!("-{pgid}")]).stderr(Stdio::null()).status();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A `ping` through the emulated Function URL.
+fn ping(url: &str) -> bool {
+    use std::io::{Read as _, Write as _};
+    let Some(rest) = url.strip_prefix("http://") else { return false };
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let Ok(mut s) = std::net::TcpStream::connect(authority) else { return false };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(30)));
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
+    let req = format!(
+        "POST /{path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    if s.write_all(req.as_bytes()).is_err() {
+        return false;
+    }
+    let mut buf = [0u8; 16];
+    s.read(&mut buf).is_ok_and(|n| buf[..n].starts_with(b"HTTP/1.1 200"))
+}
+
+/// Both suites against the emulator, in streaming then buffered mode.
+pub(crate) fn conformance(node: &Node) -> anyhow::Result<()> {
+    let expected = expected_failures(&crate::root().join("tests/lambda-expected-failures.yml"))?;
+    for mode in ["streaming", "buffered"] {
+        println!("\n==> lambda emulator ({mode}): cargo lambda watch");
+        let emulator = Emulator::start(mode)?;
+        let what = format!("Lambda {mode}, active suite, exactly the back-channel scenarios failing");
+        suite(&node.node, &node.conformance, &emulator.url, CONFORMANCE_VERSION, &what, &[], Some(&expected))?;
+        let what = format!("Lambda {mode}, --requirements 2026-07-28");
+        suite(
+            &node.node,
+            &node.conformance_alpha,
+            &emulator.url,
+            CONFORMANCE_ALPHA_VERSION,
+            &what,
+            &["--requirements", "2026-07-28"],
+            None,
+        )?;
+        drop(emulator);
+    }
+    Ok(())
+}
+
+/// The `server:` list of an expected-failures file (the suite's format).
+fn expected_failures(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let names: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("- "))
+        .map(|l| l.split('#').next().unwrap_or_default().trim().to_owned())
+        .filter(|n| !n.is_empty())
+        .collect();
+    if names.is_empty() {
+        bail!("{} lists no scenarios", path.display());
+    }
+    Ok(names)
+}
+
+/// Builds the arm64 deployment zip of `demo` and prints its size.
+pub(crate) fn artifact() -> anyhow::Result<()> {
+    let mut rustup = Command::new("rustup");
+    rustup.args(["target", "add", "aarch64-unknown-linux-gnu"]);
+    crate::run::step("rustup target aarch64", rustup)?;
+    let mut build = Command::new(crate::run::cargo_bin());
+    build
+        .current_dir(crate::root())
+        .env("PATH", path_env())
+        .args(["lambda", "build", "--profile", "lambda", "--arm64", "--output-format", "zip"])
+        .args(["-p", "mcp-handler-examples", "--bin", "demo"]);
+    crate::run::step("cargo lambda build (arm64 zip of demo, profile lambda)", build)?;
+    let zip = crate::target_dir().join("lambda/demo/bootstrap.zip");
+    let size = std::fs::metadata(&zip).with_context(|| format!("{} was not built", zip.display()))?.len();
+    let mib = size as f64 / (1024.0 * 1024.0);
+    println!("==> demo arm64 bootstrap.zip: {size} bytes ({mib:.2} MiB; target < 2 MiB) at {}", zip.display());
+    if size > 2 * 1024 * 1024 {
+        println!("==> warning: the zip is over the 2 MiB target");
+    }
+    Ok(())
+}
