@@ -55,6 +55,8 @@ pub(crate) struct CallEnv {
     pub(crate) notifier: Option<Notifier>,
     /// Present for 2026-07-28 requests.
     pub(crate) stateless: Option<StatelessEnv>,
+    /// The request's `_meta`, when the endpoint already parsed it.
+    pub(crate) meta: Option<Meta>,
 }
 
 /// A finished answer: HTTP status and the JSON-RPC message.
@@ -97,9 +99,16 @@ trait ResultBody: Serialize {
     }
 }
 
+/// Puts the server's identity into a result's own `_meta`, when it has
+/// one; otherwise the writer splices the cached bytes (no map, no clone).
 fn put_info(meta: &mut Option<Meta>, info: &Value) -> bool {
-    meta.get_or_insert_with(Meta::new).insert(SERVER_INFO.into(), info.clone());
-    true
+    match meta {
+        Some(m) => {
+            m.insert(SERVER_INFO.into(), info.clone());
+            true
+        }
+        None => false,
+    }
 }
 
 impl ResultBody for CallToolResult {
@@ -150,11 +159,8 @@ impl Writer {
         out.extend_from_slice(result_type.as_bytes());
         out.push(b'"');
         if !has_meta {
-            out.extend_from_slice(br#","_meta":{""#);
-            out.extend_from_slice(SERVER_INFO.as_bytes());
-            out.extend_from_slice(br#"":"#);
-            let _ = serde_json::to_writer(&mut out, &r.server_info);
-            out.push(b'}');
+            out.push(b',');
+            out.extend_from_slice(&r.server_info_meta);
         }
         if let Some(c) = cache {
             out.push(b',');
@@ -212,8 +218,10 @@ struct CallToolParams<'a> {
     name: Cow<'a, str>,
     #[serde(borrow, default)]
     arguments: Option<&'a RawValue>,
-    #[serde(rename = "_meta", default)]
-    meta: Option<Meta>,
+    /// Left unparsed: a 2026 request's `_meta` was already parsed (and
+    /// arrives in `CallEnv::meta`); a 2025 one is parsed only here.
+    #[serde(rename = "_meta", borrow, default)]
+    meta: Option<&'a RawValue>,
     #[serde(default)]
     input_responses: Present<Value>,
     #[serde(default)]
@@ -320,15 +328,16 @@ fn dispatch_inner(
                 .map(|&i| &r.tools[i])
                 .ok_or_else(|| McpError::invalid_params(format!("Unknown tool: {}", p.name)))?;
             let args = p.arguments.map(|a| a.get().to_owned());
-            let ctx = context(
-                id,
-                p.meta,
-                env,
-                "tools/call",
-                &p.name,
-                args,
-                Retry { input_responses: p.input_responses, request_state: p.request_state },
-            )?;
+            let meta = match (&env.meta, p.meta) {
+                (Some(_), _) | (None, None) => None,
+                (None, Some(raw)) if raw.get() == "null" => None,
+                (None, Some(raw)) => Some(
+                    serde_json::from_str::<Meta>(raw.get())
+                        .map_err(|e| McpError::invalid_params(format!("Invalid params: _meta: {e}")))?,
+                ),
+            };
+            let retry = Retry { input_responses: p.input_responses, request_state: p.request_state };
+            let ctx = context(id, meta, env, "tools/call", &p.name, args, retry)?;
             let label = Label(tool.info.name.clone());
             let fut = guard_sync(&label, || (tool.call)(ctx.clone(), p.arguments))?;
             Ok(Dispatched::Call(run(id.clone(), ctx, label, writer, fut.map(Ok::<_, McpError>))))
@@ -478,7 +487,7 @@ fn context(
     };
     Ok(RequestContext::new(ContextInner {
         id: id.clone(),
-        meta,
+        meta: env.meta.or(meta),
         protocol_version: env.protocol_version,
         log: env.log,
         session_id: env.session_id,

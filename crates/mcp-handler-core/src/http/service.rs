@@ -519,6 +519,7 @@ impl Shared {
                     client_request_timeout: self.config.client_request_timeout,
                     notifier: Some(Notifier(self.hub.clone())),
                     stateless: None,
+                    meta: None,
                 };
                 dispatch::dispatch(&self.router, id.clone(), method, params, env)
             }

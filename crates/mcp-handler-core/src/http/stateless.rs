@@ -103,6 +103,7 @@ impl Shared {
             session_id: None,
             log,
             client_capabilities: Some(meta.client_capabilities),
+            meta: Some(meta.all),
             http: Some(Arc::new(parts)),
             // Streams carry progress and logs only; never client requests.
             outbox: accepts.sse.then(|| Arc::new(Outbox::new(false))),
@@ -122,10 +123,10 @@ impl Shared {
     fn check_routing_headers(&self, parts: &Parts, method: &str, params: Option<&RawValue>) -> Result<(), McpError> {
         #[derive(Deserialize)]
         struct Named<'a> {
-            #[serde(default)]
-            name: Option<String>,
-            #[serde(default)]
-            uri: Option<String>,
+            #[serde(borrow, default)]
+            name: Option<std::borrow::Cow<'a, str>>,
+            #[serde(borrow, default)]
+            uri: Option<std::borrow::Cow<'a, str>>,
             #[serde(borrow, default)]
             arguments: Option<&'a RawValue>,
         }

@@ -274,6 +274,10 @@ impl RouterBuilder {
             || templates.iter().any(|t| !t.def.completers.is_empty());
         Ok(Router {
             inner: Arc::new(RouterInner {
+                server_info_meta: Bytes::from(format!(
+                    r#""_meta":{{"{SERVER_INFO}":{}}}"#,
+                    serde_json::to_string(&server_info).unwrap_or_else(|_| "null".into())
+                )),
                 server_info,
                 tool_headers,
                 list_cache: self.list_cache,
@@ -318,6 +322,8 @@ impl std::fmt::Debug for Router {
 
 pub(crate) struct RouterInner {
     pub(crate) server_info: Value,
+    /// `"_meta":{"io.modelcontextprotocol/serverInfo":{...}}`, serialized once.
+    pub(crate) server_info_meta: Bytes,
     pub(crate) tool_headers: Vec<Vec<HeaderParam>>,
     pub(crate) list_cache: CacheHint,
     pub(crate) list_changed: bool,
