@@ -183,6 +183,18 @@ fn parse_params<'a, T: Deserialize<'a>>(params: Option<&'a RawValue>) -> Result<
     serde_json::from_str(raw).map_err(|e| McpError::invalid_params(format!("Invalid params: {e}")))
 }
 
+/// The request's `_meta`: the map the endpoint already parsed (2026), or
+/// the raw member parsed here (2025); `null` counts as absent.
+fn request_meta(env: &CallEnv, raw: Option<&RawValue>) -> Result<Option<Meta>, McpError> {
+    match (&env.meta, raw) {
+        (Some(_), _) | (None, None) => Ok(None),
+        (None, Some(raw)) if raw.get() == "null" => Ok(None),
+        (None, Some(raw)) => serde_json::from_str::<Meta>(raw.get())
+            .map(Some)
+            .map_err(|e| McpError::invalid_params(format!("Invalid params: _meta: {e}"))),
+    }
+}
+
 /// A member that may be absent, `null`, or a value.
 #[derive(Default)]
 enum Present<T> {
@@ -230,10 +242,10 @@ struct CallToolParams<'a> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ReadParams {
+struct ReadParams<'a> {
     uri: String,
-    #[serde(rename = "_meta", default)]
-    meta: Option<Meta>,
+    #[serde(rename = "_meta", borrow, default)]
+    meta: Option<&'a RawValue>,
     #[serde(default)]
     input_responses: Present<Value>,
     #[serde(default)]
@@ -242,12 +254,12 @@ struct ReadParams {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct GetPromptParams {
+struct GetPromptParams<'a> {
     name: String,
     #[serde(default)]
     arguments: Option<HashMap<String, String>>,
-    #[serde(rename = "_meta", default)]
-    meta: Option<Meta>,
+    #[serde(rename = "_meta", borrow, default)]
+    meta: Option<&'a RawValue>,
     #[serde(default)]
     input_responses: Present<Value>,
     #[serde(default)]
@@ -255,14 +267,14 @@ struct GetPromptParams {
 }
 
 #[derive(Deserialize)]
-struct CompleteParams {
+struct CompleteParams<'a> {
     #[serde(rename = "ref")]
     reference: CompletionReference,
     argument: CompleteArgument,
     #[serde(default)]
     context: Option<CompleteContext>,
-    #[serde(rename = "_meta", default)]
-    meta: Option<Meta>,
+    #[serde(rename = "_meta", borrow, default)]
+    meta: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
@@ -328,14 +340,7 @@ fn dispatch_inner(
                 .map(|&i| &r.tools[i])
                 .ok_or_else(|| McpError::invalid_params(format!("Unknown tool: {}", p.name)))?;
             let args = p.arguments.map(|a| a.get().to_owned());
-            let meta = match (&env.meta, p.meta) {
-                (Some(_), _) | (None, None) => None,
-                (None, Some(raw)) if raw.get() == "null" => None,
-                (None, Some(raw)) => Some(
-                    serde_json::from_str::<Meta>(raw.get())
-                        .map_err(|e| McpError::invalid_params(format!("Invalid params: _meta: {e}")))?,
-                ),
-            };
+            let meta = request_meta(&env, p.meta)?;
             let retry = Retry { input_responses: p.input_responses, request_state: p.request_state };
             let ctx = context(id, meta, env, "tools/call", &p.name, args, retry)?;
             let label = Label(tool.info.name.clone());
@@ -343,7 +348,7 @@ fn dispatch_inner(
             Ok(Dispatched::Call(run(id.clone(), ctx, label, writer, fut.map(Ok::<_, McpError>))))
         }
         "resources/read" => {
-            let p: ReadParams = parse_params(params)?;
+            let p: ReadParams<'_> = parse_params(params)?;
             let found = if let Some(&i) = r.resource_index.get(&p.uri) {
                 Some((r.resources[i].read.clone(), HashMap::new(), r.resources[i].cache))
             } else {
@@ -356,9 +361,10 @@ fn dispatch_inner(
                 let e = McpError::resource_not_found(&p.uri);
                 return Err(if modern { McpError { code: ErrorCode::INVALID_PARAMS, ..e } } else { e });
             };
+            let meta = request_meta(&env, p.meta)?;
             let ctx = context(
                 id,
-                p.meta,
+                meta,
                 env,
                 "resources/read",
                 &p.uri,
@@ -375,7 +381,7 @@ fn dispatch_inner(
             Ok(Dispatched::Call(run(id.clone(), ctx, label, writer, fut.map(|r| r.map(|contents| Read { contents })))))
         }
         "prompts/get" => {
-            let p: GetPromptParams = parse_params(params)?;
+            let p: GetPromptParams<'_> = parse_params(params)?;
             let prompt = r
                 .prompt_index
                 .get(&p.name)
@@ -386,9 +392,10 @@ fn dispatch_inner(
                 return Err(McpError::invalid_params(format!("Missing required argument: {}", missing.name)));
             }
             let raw_args = serde_json::to_string(&args).ok();
+            let meta = request_meta(&env, p.meta)?;
             let ctx = context(
                 id,
-                p.meta,
+                meta,
                 env,
                 "prompts/get",
                 &p.name,
@@ -400,7 +407,7 @@ fn dispatch_inner(
             Ok(Dispatched::Call(run(id.clone(), ctx, label, writer, fut)))
         }
         "completion/complete" => {
-            let p: CompleteParams = parse_params(params)?;
+            let p: CompleteParams<'_> = parse_params(params)?;
             let completer = match &p.reference {
                 CompletionReference::Prompt { name } => {
                     let prompt = r
@@ -425,9 +432,10 @@ fn dispatch_inner(
                 return Ok(Dispatched::Done(writer.write(id, empty)));
             };
             // Completion is not one of the methods that may ask for input.
+            let meta = request_meta(&env, p.meta)?;
             let ctx = context(
                 id,
-                p.meta,
+                meta,
                 CallEnv { stateless: None, ..env },
                 "completion/complete",
                 "",
