@@ -44,3 +44,17 @@ pub(crate) fn has_nextest() -> bool {
         .status()
         .is_ok_and(|s| s.success())
 }
+
+/// Sends one raw HTTP/1.1 request to `addr` and reports whether the answer
+/// is `200` (enough to wait for a server without an HTTP client crate).
+pub(crate) fn answers_200(addr: std::net::SocketAddr, request: &str, read_timeout: std::time::Duration) -> bool {
+    use std::io::{Read as _, Write as _};
+    let connect = std::time::Duration::from_millis(500);
+    let Ok(mut s) = std::net::TcpStream::connect_timeout(&addr, connect) else { return false };
+    let _ = s.set_read_timeout(Some(read_timeout));
+    if s.write_all(request.as_bytes()).is_err() {
+        return false;
+    }
+    let mut buf = [0u8; 16];
+    s.read(&mut buf).is_ok_and(|n| buf[..n].starts_with(b"HTTP/1.1 200"))
+}
