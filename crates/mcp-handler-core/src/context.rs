@@ -85,6 +85,7 @@ pub(crate) struct ContextInner {
     pub(crate) client_request_timeout: Duration,
     pub(crate) mrtr: Option<Arc<Mrtr>>,
     pub(crate) notifier: Option<Notifier>,
+    pub(crate) state: Arc<http::Extensions>,
 }
 
 impl RequestContext {
@@ -109,6 +110,7 @@ impl RequestContext {
             client_request_timeout: Duration::from_secs(60),
             mrtr: None,
             notifier: None,
+            state: Arc::default(),
         })
     }
 
@@ -164,6 +166,12 @@ impl RequestContext {
     /// Time left before the deadline, if there is one.
     pub fn time_remaining(&self) -> Option<Duration> {
         self.invocation().and_then(crate::Invocation::time_remaining)
+    }
+
+    /// The value of type `T` the router shares with its handlers (see
+    /// `RouterBuilder::state`): clients, pools, `Secrets`.
+    pub fn state<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.inner.state.get::<T>()
     }
 
     /// Publishes list changes and resource updates to listening clients.

@@ -57,6 +57,8 @@ pub(crate) struct CallEnv {
     pub(crate) stateless: Option<StatelessEnv>,
     /// The request's `_meta`, when the endpoint already parsed it.
     pub(crate) meta: Option<Meta>,
+    /// The router's shared state (`RouterBuilder::state`).
+    pub(crate) state: Arc<http::Extensions>,
 }
 
 /// A finished answer: HTTP status and the JSON-RPC message.
@@ -507,6 +509,7 @@ fn context(
         client_request_timeout: env.client_request_timeout,
         mrtr,
         notifier: env.notifier,
+        state: env.state,
     }))
 }
 

@@ -38,7 +38,10 @@ mod version;
 
 pub use context::{ClientRequestError, RequestContext};
 pub use error::{ErrorCode, McpError};
-pub use http::{EndpointConfig, EnvConfigError, HostPolicy, McpBody, McpService, OriginPolicy, ResponseMode, SseMode};
+pub use http::{
+    EndpointAuth, EndpointConfig, EnvConfigError, HostPolicy, McpBody, McpService, OriginPolicy, ResponseMode, SseMode,
+    TokenVerdict, TokenVerifier,
+};
 pub use hub::Notifier;
 pub use invocation::Invocation;
 pub use jsonrpc::RequestId;

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::auth::EndpointAuth;
 use crate::session::SessionStore;
 use crate::stateless::{RequestStateKey, RequestStateKeyError};
 
@@ -86,6 +87,7 @@ pub struct EndpointConfig {
     pub(crate) request_state_key: Option<RequestStateKey>,
     pub(crate) request_state_ttl: Duration,
     pub(crate) back_channel: bool,
+    pub(crate) auth: Option<EndpointAuth>,
 }
 
 impl std::fmt::Debug for EndpointConfig {
@@ -103,6 +105,7 @@ impl std::fmt::Debug for EndpointConfig {
             .field("request_state_key", &self.request_state_key.as_ref().map(|_| "<configured>"))
             .field("request_state_ttl", &self.request_state_ttl)
             .field("back_channel", &self.back_channel)
+            .field("auth", &self.auth)
             .finish()
     }
 }
@@ -123,6 +126,7 @@ impl Default for EndpointConfig {
             request_state_key: None,
             request_state_ttl: Duration::from_secs(15 * 60),
             back_channel: true,
+            auth: None,
         }
     }
 }
@@ -238,6 +242,17 @@ impl EndpointConfig {
     /// Whether a request-state key was configured (rather than generated).
     pub fn has_request_state_key(&self) -> bool {
         self.request_state_key.is_some()
+    }
+    /// Requires a credential on every endpoint request (401 without one).
+    /// Health endpoints stay open: the shells answer them first.
+    #[must_use]
+    pub fn with_auth(mut self, auth: EndpointAuth) -> Self {
+        self.auth = Some(auth);
+        self
+    }
+    /// Whether the endpoint requires a credential.
+    pub fn auth_enabled(&self) -> bool {
+        self.auth.is_some()
     }
     /// Turns sessions off (the default).
     #[must_use]

@@ -1,12 +1,14 @@
 //! The streamable-HTTP endpoint, written once as a `tower::Service` over
 //! `http` types so every shell (hyper, Lambda, tests) runs the same code.
 
+mod auth;
 mod body;
 mod config;
 mod guard;
 mod service;
 mod stateless;
 
+pub use auth::{EndpointAuth, TokenVerdict, TokenVerifier};
 pub use body::McpBody;
 pub use config::{EndpointConfig, EnvConfigError, HostPolicy, OriginPolicy, ResponseMode, SseMode};
 pub use service::McpService;

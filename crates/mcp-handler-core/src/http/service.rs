@@ -211,6 +211,13 @@ impl Shared {
         if let Err(why) = guard::check_host_and_origin(&parts, &self.config) {
             return refuse(StatusCode::FORBIDDEN, None, &McpError::invalid_request(why));
         }
+        // After the Host/Origin check (a rebound page is refused whatever it
+        // presents), before anything reads the body or touches a session.
+        if let Some(auth) = &self.config.auth
+            && let Some(resp) = auth.check(&parts.headers)
+        {
+            return resp;
+        }
         match parts.method {
             Method::POST => self.post(parts, body).await,
             Method::GET => self.get(parts).await,
@@ -520,6 +527,7 @@ impl Shared {
                     notifier: Some(Notifier(self.hub.clone())),
                     stateless: None,
                     meta: None,
+                    state: self.router.inner.state.clone(),
                 };
                 dispatch::dispatch(&self.router, id.clone(), method, params, env)
             }

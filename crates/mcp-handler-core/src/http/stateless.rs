@@ -104,6 +104,7 @@ impl Shared {
             log,
             client_capabilities: Some(meta.client_capabilities),
             meta: Some(meta.all),
+            state: self.router.inner.state.clone(),
             http: Some(Arc::new(parts)),
             // Streams carry progress and logs only; never client requests.
             outbox: accepts.sse.then(|| Arc::new(Outbox::new(false))),

@@ -132,9 +132,19 @@ pub struct RouterBuilder {
     page_size: usize,
     list_cache: CacheHint,
     list_changed: bool,
+    state: http::Extensions,
 }
 
 impl RouterBuilder {
+    /// Shares `value` with every handler: `ctx.state::<T>()` returns it
+    /// (one value per type; a second call with the same type replaces it).
+    /// For clients, pools and configuration built once at start, and for
+    /// `mcp-handler-secrets`' `Secrets`, which `mcp_handler::run` also finds
+    /// here to load, refresh and report readiness.
+    pub fn state<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.state.insert(value);
+        self
+    }
     /// Registers a tool.
     pub fn tool(mut self, tool: ToolDef) -> Self {
         self.tools.push(tool);
@@ -293,6 +303,7 @@ impl RouterBuilder {
                 prompt_index,
                 pages,
                 has_completions,
+                state: Arc::new(self.state),
             }),
         })
     }
@@ -338,6 +349,8 @@ pub(crate) struct RouterInner {
     pub(crate) prompt_index: HashMap<String, usize>,
     pub(crate) pages: Pages,
     pub(crate) has_completions: bool,
+    /// What `RouterBuilder::state` shared with handlers.
+    pub(crate) state: Arc<http::Extensions>,
 }
 
 /// Serialized list results, one entry per page, for each generation (2026
@@ -366,7 +379,13 @@ impl Router {
             page_size: 100,
             list_cache: CacheHint::public(300_000),
             list_changed: false,
+            state: http::Extensions::new(),
         }
+    }
+
+    /// The value of type `T` shared with [`RouterBuilder::state`].
+    pub fn state<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.inner.state.get::<T>()
     }
 
     /// The server's name and version.
