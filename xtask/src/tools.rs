@@ -18,6 +18,8 @@ const PY_SDK_VERSION: &str = "2.3.0";
 /// The local Lambda runtime emulator and builder (a prebuilt wheel; the
 /// crates.io build takes ~15 minutes).
 const CARGO_LAMBDA_VERSION: &str = "1.9.2";
+/// The local Secrets Manager endpoint (`moto_server`) the secrets tests run against.
+const MOTO_VERSION: &str = "5.2.5";
 
 /// What the installed tools are.
 pub(crate) struct Node {
@@ -97,23 +99,25 @@ fn node_version(node: &Path) -> anyhow::Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
-/// A virtualenv in `.tools/py` with the official Python SDK and cargo-lambda.
+/// A virtualenv in `.tools/py` with the official Python SDK, cargo-lambda
+/// and moto (a local Secrets Manager endpoint).
 fn ensure_python() -> anyhow::Result<()> {
     let dir = crate::root().join(".tools").join("py");
     let python = dir.join("bin/python");
     let stamp = dir.join(".installed");
-    let want = format!("mcp=={PY_SDK_VERSION}\ncargo-lambda=={CARGO_LAMBDA_VERSION}\n");
+    let want = format!("mcp=={PY_SDK_VERSION}\ncargo-lambda=={CARGO_LAMBDA_VERSION}\nmoto=={MOTO_VERSION}\n");
     if python.exists()
         && dir.join("bin/cargo-lambda").exists()
+        && dir.join("bin/moto_server").exists()
         && std::fs::read_to_string(&stamp).is_ok_and(|s| s == want)
     {
         println!(
-            "==> tools: Python SDK mcp {PY_SDK_VERSION} and cargo-lambda {CARGO_LAMBDA_VERSION} already in .tools/py"
+            "==> tools: Python SDK mcp {PY_SDK_VERSION}, cargo-lambda {CARGO_LAMBDA_VERSION} and moto {MOTO_VERSION} already in .tools/py"
         );
         return Ok(());
     }
     println!(
-        "==> tools: installing the Python SDK mcp {PY_SDK_VERSION} and cargo-lambda {CARGO_LAMBDA_VERSION} into .tools/py"
+        "==> tools: installing the Python SDK mcp {PY_SDK_VERSION}, cargo-lambda {CARGO_LAMBDA_VERSION} and moto {MOTO_VERSION} into .tools/py"
     );
     let mut venv = Command::new("python3");
     venv.args(["-m", "venv"]).arg(&dir);
@@ -121,15 +125,19 @@ fn ensure_python() -> anyhow::Result<()> {
     let mut pip = Command::new(dir.join("bin/pip"));
     pip.args(["install", "--quiet", "--disable-pip-version-check"])
         .arg(format!("mcp=={PY_SDK_VERSION}"))
-        .arg(format!("cargo-lambda=={CARGO_LAMBDA_VERSION}"));
+        .arg(format!("cargo-lambda=={CARGO_LAMBDA_VERSION}"))
+        .arg(format!("moto[server]=={MOTO_VERSION}"));
     pip.env("PIP_CACHE_DIR", crate::root().join(".cache").join("pip"));
-    crate::run::step("pip install mcp cargo-lambda", pip)?;
+    crate::run::step("pip install mcp cargo-lambda moto", pip)?;
     let mut probe = Command::new(dir.join("bin/cargo-lambda"));
     probe.args(["lambda", "--version"]);
     crate::run::step("cargo-lambda version", probe)?;
     let mut probe = Command::new(&python);
     probe.args(["-c", "import mcp; from mcp import Client"]);
     crate::run::step("python sdk import", probe)?;
+    let mut probe = Command::new(dir.join("bin/moto_server"));
+    probe.arg("--help");
+    crate::run::step("moto_server", probe)?;
     std::fs::write(&stamp, want).context("writing the install stamp")?;
     Ok(())
 }

@@ -1,0 +1,156 @@
+//! `aws-ext:<name-or-arn>` — the AWS Parameters and Secrets Lambda
+//! Extension: `GET http://localhost:<port>/secretsmanager/get?secretId=..`
+//! with the function's session token in `X-Aws-Parameters-Secrets-Token`.
+//! The extension caches on its own and needs no SDK in the function; it
+//! answers only during invocations, so these secrets load on the first
+//! invocation. Port from `PARAMETERS_SECRETS_EXTENSION_HTTP_PORT` (2773).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use http_body_util::{BodyExt as _, Empty};
+use hyper::body::Bytes;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use zeroize::Zeroizing;
+
+use crate::reference::Location;
+use crate::secret::Secret;
+use crate::source::{SecretSource, SourceError};
+
+use crate::Lookup;
+
+/// Reads secrets through the Lambda extension's localhost HTTP API.
+#[derive(Clone)]
+pub struct LambdaExtensionSource {
+    client: Client<HttpConnector, Empty<Bytes>>,
+    env: Lookup,
+}
+
+impl std::fmt::Debug for LambdaExtensionSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LambdaExtensionSource")
+    }
+}
+
+impl Default for LambdaExtensionSource {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LambdaExtensionSource {
+    /// Reads the port and token from the process environment.
+    pub fn new() -> Self {
+        Self::with_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads `PARAMETERS_SECRETS_EXTENSION_HTTP_PORT` and
+    /// `AWS_SESSION_TOKEN` through `lookup`.
+    pub fn with_lookup(lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
+        let mut connector = HttpConnector::new();
+        connector.set_connect_timeout(Some(Duration::from_secs(1)));
+        connector.set_nodelay(true);
+        Self { client: Client::builder(TokioExecutor::new()).build(connector), env: Arc::new(lookup) }
+    }
+}
+
+/// Percent-encodes a query value (everything but RFC 3986 unreserved).
+fn encode(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[derive(serde::Deserialize)]
+struct Answer {
+    #[serde(rename = "SecretString")]
+    secret_string: Option<String>,
+    #[serde(rename = "SecretBinary")]
+    secret_binary: Option<String>,
+}
+
+impl SecretSource for LambdaExtensionSource {
+    async fn fetch(&self, location: &Location) -> Result<Secret, SourceError> {
+        let port = (self.env)("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT").unwrap_or_else(|| "2773".into());
+        let port: u16 = port
+            .trim()
+            .parse()
+            .map_err(|_| SourceError::Unavailable("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT is not a port".into()))?;
+        let token = (self.env)("AWS_SESSION_TOKEN")
+            .ok_or_else(|| SourceError::Unavailable("AWS_SESSION_TOKEN is not set (not inside Lambda?)".into()))?;
+        let mut uri = format!("http://localhost:{port}/secretsmanager/get?secretId={}", encode(&location.id));
+        if let Some(stage) = location.option("version-stage") {
+            uri.push_str(&format!("&versionStage={}", encode(stage)));
+        }
+        if let Some(id) = location.option("version-id") {
+            uri.push_str(&format!("&versionId={}", encode(id)));
+        }
+        let req = http::Request::get(uri)
+            .header("X-Aws-Parameters-Secrets-Token", token)
+            .body(Empty::new())
+            .map_err(|_| SourceError::Unavailable("cannot build the extension request".into()))?;
+        let id = &location.id;
+        let exchange = async {
+            let resp = self.client.request(req).await.map_err(|e| {
+                SourceError::Unavailable(format!("the secrets extension on port {port} did not answer: {e}"))
+            })?;
+            let status = resp.status();
+            let body = resp
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| SourceError::Unavailable(format!("reading the extension's answer: {e}")))?;
+            Ok::<_, SourceError>((status, Zeroizing::new(Vec::from(body.to_bytes()))))
+        };
+        let (status, body) = tokio::time::timeout(Duration::from_secs(5), exchange)
+            .await
+            .map_err(|_| SourceError::Unavailable(format!("the secrets extension on port {port} timed out")))??;
+        if !status.is_success() {
+            // The extension relays Secrets Manager's error text, which names
+            // the error type but holds no value.
+            let text = String::from_utf8_lossy(&body);
+            return Err(if text.contains("ResourceNotFoundException") {
+                SourceError::NotFound(format!("secret {id} (ResourceNotFoundException)"))
+            } else {
+                SourceError::Unavailable(format!("the secrets extension answered {status} for {id}"))
+            });
+        }
+        let answer: Answer = serde_json::from_slice(&body)
+            .map_err(|_| SourceError::Unavailable(format!("the secrets extension's answer for {id} is not JSON")))?;
+        match (answer.secret_string, answer.secret_binary) {
+            (Some(s), _) | (None, Some(s)) => Ok(Secret::new(s)),
+            (None, None) => Err(SourceError::Invalid(format!("secret {id} has neither SecretString nor SecretBinary"))),
+        }
+    }
+
+    fn default_ttl(&self) -> Option<Duration> {
+        Some(Duration::from_secs(300))
+    }
+
+    fn available_at_init(&self) -> bool {
+        false
+    }
+
+    fn options(&self) -> &'static [&'static str] {
+        &["version-stage", "version-id"]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(
+            super::encode("arn:aws:secretsmanager:eu-west-1:1:secret:prod/mcp-Ab"),
+            "arn%3Aaws%3Asecretsmanager%3Aeu-west-1%3A1%3Asecret%3Aprod%2Fmcp-Ab"
+        );
+    }
+}

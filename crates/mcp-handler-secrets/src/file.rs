@@ -1,0 +1,75 @@
+//! `file:/path` — a mounted file (Docker/Compose secrets under
+//! `/run/secrets`, Kubernetes secret volumes, a local `.secrets/` folder).
+//! Read again every TTL (default 5 s), so a rotated mount is picked up
+//! without a restart; one trailing newline is dropped.
+
+use std::time::Duration;
+
+use zeroize::Zeroizing;
+
+use crate::reference::Location;
+use crate::secret::Secret;
+use crate::source::{SecretSource, SourceError};
+
+/// Reads files.
+#[derive(Debug, Clone, Default)]
+pub struct FileSource {
+    _private: (),
+}
+
+impl FileSource {
+    /// The file source.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+/// Drops one trailing `\n` or `\r\n` (editors and `echo` add one).
+fn trim_newline(v: &mut Vec<u8>) {
+    if v.last() == Some(&b'\n') {
+        v.pop();
+        if v.last() == Some(&b'\r') {
+            v.pop();
+        }
+    }
+}
+
+impl SecretSource for FileSource {
+    async fn fetch(&self, location: &Location) -> Result<Secret, SourceError> {
+        let path = &location.id;
+        let mut bytes = match tokio::fs::read(path).await {
+            Ok(b) => Zeroizing::new(b),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(SourceError::NotFound(format!("no file {path}")));
+            }
+            Err(e) => return Err(SourceError::Unavailable(format!("cannot read {path}: {}", e.kind()))),
+        };
+        trim_newline(&mut bytes);
+        // Moving the buffer into the String keeps one copy to wipe.
+        match String::from_utf8(std::mem::take(&mut *bytes)) {
+            Ok(s) => Ok(Secret::new(s)),
+            Err(e) => {
+                drop(Zeroizing::new(e.into_bytes()));
+                Err(SourceError::Invalid(format!("{path} is not UTF-8 text")))
+            }
+        }
+    }
+
+    fn default_ttl(&self) -> Option<Duration> {
+        Some(Duration::from_secs(5))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_trailing_newline_goes() {
+        for (input, want) in [("a\n", "a"), ("a\r\n", "a"), ("a\n\n", "a\n"), ("a", "a"), ("", "")] {
+            let mut v = input.as_bytes().to_vec();
+            trim_newline(&mut v);
+            assert_eq!(v, want.as_bytes(), "{input:?}");
+        }
+    }
+}
