@@ -122,17 +122,141 @@ pub fn target_dir() -> PathBuf {
 /// Builds (once per test process) and returns the `everything` binary.
 pub fn everything_bin() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = std::process::Command::new(cargo)
-            .args(["build", "--quiet", "-p", "mcp-handler-examples", "--bin", "everything"])
-            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building the everything binary failed");
-        target_dir().join("debug").join("everything")
-    })
-    .clone()
+    BIN.get_or_init(|| example_bin("everything")).clone()
+}
+
+/// Builds (once per test process) and returns the `demo` binary.
+pub fn demo_bin() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| example_bin("demo")).clone()
+}
+
+fn example_bin(name: &str) -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .args(["build", "--quiet", "-p", "mcp-handler-examples", "--bin", name])
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "building the {name} binary failed");
+    target_dir().join("debug").join(name)
+}
+
+/// A directory removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    /// A fresh directory under the system's temp dir.
+    pub fn new(label: &str) -> Self {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("mcp-handler-{label}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        Self(dir)
+    }
+
+    /// A path inside.
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Writes `content` to `path` by renaming a sibling over it, the way
+/// Kubernetes and careful scripts rotate secrets (readers never see half).
+pub fn replace_file(path: &std::path::Path, content: &str) {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, content).expect("write");
+    std::fs::rename(&tmp, path).expect("rename");
+}
+
+/// A `moto_server` on a loopback port: the local Secrets Manager endpoint.
+/// Installed by `cargo xtask tools` (and `cargo xtask test`) into
+/// `.tools/py`; `MCP_TEST_MOTO_SERVER` names another binary.
+pub struct Moto {
+    child: Option<std::process::Child>,
+    /// `http://127.0.0.1:<port>`.
+    pub url: String,
+}
+
+impl Moto {
+    /// Starts moto and waits until it answers HTTP.
+    pub async fn start() -> Self {
+        let bin = std::env::var_os("MCP_TEST_MOTO_SERVER").map(PathBuf::from).unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join(".tools")
+                .join("py")
+                .join("bin")
+                .join("moto_server")
+        });
+        assert!(
+            bin.exists(),
+            "moto_server not found at {}: run `cargo xtask tools` (cargo xtask test installs it)",
+            bin.display()
+        );
+        let port = free_port();
+        let child = std::process::Command::new(&bin)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto_server starts");
+        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+        let moto = Self { child: Some(child), url: format!("http://{addr}") };
+        for _ in 0..600 {
+            if http(addr, "GET", "/moto-api/", &[], "").await.is_ok() {
+                return moto;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("moto_server did not answer on {addr} within 30 s");
+    }
+
+    /// Stops moto (the endpoint goes away mid-run).
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Environment for a process that should use this endpoint with dummy
+    /// credentials and no metadata probing.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ENDPOINT_URL_SECRETS_MANAGER", self.url.clone()),
+            ("AWS_REGION", "us-east-1".into()),
+            ("AWS_ACCESS_KEY_ID", "testing".into()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+            ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ]
+    }
+
+    /// An SDK client for this endpoint, built explicitly (tests do not
+    /// touch their own process environment).
+    pub fn client(&self) -> mcp_handler::secrets::aws_sdk_secretsmanager::Client {
+        use mcp_handler::secrets::aws_sdk_secretsmanager::{Client, Config, config};
+        let conf = Config::builder()
+            .behavior_version(config::BehaviorVersion::latest())
+            .region(config::Region::new("us-east-1"))
+            .endpoint_url(&self.url)
+            .credentials_provider(config::Credentials::new("testing", "testing", None, None, "test"))
+            .build();
+        Client::from_conf(conf)
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
 
 /// A free loopback port (bound, then released).
@@ -151,18 +275,25 @@ pub struct Running {
 impl Running {
     /// Starts `everything` with `args` and waits until `/healthz` answers.
     pub async fn start(args: &[&str]) -> Self {
+        Self::start_with(everything_bin(), args, &[]).await
+    }
+
+    /// Starts `bin` with `args` and extra environment, and waits until
+    /// `/healthz` answers.
+    pub async fn start_with(bin: PathBuf, args: &[&str], env: &[(&str, &str)]) -> Self {
         let port = free_port();
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-        let child = tokio::process::Command::new(everything_bin())
+        let child = tokio::process::Command::new(bin)
             .arg("--bind")
             .arg(addr.to_string())
             .args(args)
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
             .spawn()
-            .expect("everything starts");
+            .expect("the server starts");
         for _ in 0..200 {
             if let Ok(r) = http(addr, "GET", "/healthz", &[], "").await
                 && r.status == StatusCode::OK

@@ -38,7 +38,10 @@ pub use lambda_http::Error;
 pub use mcp_handler_core::EnvConfigError;
 pub use service::LambdaService;
 
-type Prefetch = BoxFuture<'static, Result<(), Error>>;
+/// Init-phase work that may adjust the endpoint configuration.
+type Init = Box<dyn FnOnce(EndpointConfig) -> BoxFuture<'static, Result<EndpointConfig, Error>> + Send>;
+
+pub use service::BeforeInvocation;
 
 /// A Lambda function serving one router.
 #[must_use]
@@ -46,7 +49,8 @@ pub struct LambdaApp {
     router: Router,
     endpoint: EndpointConfig,
     config: Option<LambdaConfig>,
-    prefetch: Vec<(String, Prefetch)>,
+    prefetch: Vec<(String, Init)>,
+    before: Vec<BeforeInvocation>,
 }
 
 impl std::fmt::Debug for LambdaApp {
@@ -55,6 +59,7 @@ impl std::fmt::Debug for LambdaApp {
             .field("router", &self.router)
             .field("config", &self.config)
             .field("prefetch", &self.prefetch.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>())
+            .field("before_invocation", &self.before.len())
             .finish()
     }
 }
@@ -62,7 +67,7 @@ impl std::fmt::Debug for LambdaApp {
 impl LambdaApp {
     /// A function for `router`, configured from the environment at `run`.
     pub fn new(router: Router) -> Self {
-        Self { router, endpoint: EndpointConfig::default(), config: None, prefetch: Vec::new() }
+        Self { router, endpoint: EndpointConfig::default(), config: None, prefetch: Vec::new(), before: Vec::new() }
     }
 
     /// Endpoint settings to start from (limits, origins, the request-state
@@ -85,7 +90,36 @@ impl LambdaApp {
     where
         F: Future<Output = Result<(), Error>> + Send + 'static,
     {
-        self.prefetch.push((name.into(), Box::pin(work)));
+        self.prefetch.push((name.into(), Box::new(move |e| Box::pin(async move { work.await.map(|()| e) }))));
+        self
+    }
+
+    /// Init-phase work that receives the endpoint configuration and returns
+    /// it, possibly adjusted (a request-state key loaded from a secret). Runs
+    /// after the environment is applied, in the order added with
+    /// [`with_prefetch`](Self::with_prefetch).
+    pub fn with_init<F, Fut>(mut self, name: impl Into<String>, work: F) -> Self
+    where
+        F: FnOnce(EndpointConfig) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<EndpointConfig, Error>> + Send + 'static,
+    {
+        self.prefetch.push((name.into(), Box::new(move |e| Box::pin(work(e)))));
+        self
+    }
+
+    /// Work before an invocation reaches the endpoint, for what can only
+    /// happen during invocations (the Parameters and Secrets extension
+    /// answers only then) or must be refreshed in a sandbox whose
+    /// background tasks are frozen between invocations. `check` runs on
+    /// every invocation and must be cheap: it returns `None` when there is
+    /// nothing to do, or the work. If the work fails the invocation is
+    /// answered 503 with its message (which must not contain secrets), and
+    /// the next invocation tries again.
+    pub fn with_before_invocation<F>(mut self, check: F) -> Self
+    where
+        F: Fn() -> Option<BoxFuture<'static, Result<(), String>>> + Send + Sync + 'static,
+    {
+        self.before.push(std::sync::Arc::new(check));
         self
     }
 
@@ -96,21 +130,21 @@ impl LambdaApp {
             None => LambdaConfig::from_env(|k| std::env::var(k).ok())?,
         };
         let endpoint = lambda_endpoint(self.endpoint, &config);
-        Ok(LambdaService::new(McpService::new(self.router, endpoint)))
+        Ok(LambdaService::new(McpService::new(self.router, endpoint), self.before))
     }
 
     /// Runs the prefetch work, then serves invocations until the runtime
     /// stops the sandbox. Must run inside Lambda (`AWS_LAMBDA_RUNTIME_API`).
     pub async fn run(mut self) -> Result<(), Error> {
         lambda_http::tracing::init_default_subscriber();
-        for (name, work) in std::mem::take(&mut self.prefetch) {
-            work.await.map_err(|e| format!("init: prefetch {name:?} failed: {e}"))?;
-        }
         let config = match self.config.clone() {
             Some(c) => c,
             None => LambdaConfig::from_env(|k| std::env::var(k).ok())?,
         };
         self.endpoint = self.endpoint.with_env(|k| std::env::var(k).ok())?;
+        for (name, work) in std::mem::take(&mut self.prefetch) {
+            self.endpoint = work(self.endpoint).await.map_err(|e| format!("init: {name} failed: {e}"))?;
+        }
         if !self.endpoint.has_request_state_key() {
             tracing::warn!(
                 "MCP_REQUEST_STATE_KEY is not set: each sandbox generates its own key, so a 2026 input-required \

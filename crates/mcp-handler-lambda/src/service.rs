@@ -4,25 +4,38 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, UNIX_EPOCH};
 
+use futures_util::future::BoxFuture;
 use http::{Response, StatusCode, header};
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt as _};
 use mcp_handler_core::{Invocation, McpBody, McpService};
 use tower_service::Service;
 
+/// A check run before each invocation: `None` when there is nothing to
+/// do, else work whose failure answers the invocation 503.
+pub type BeforeInvocation = Arc<dyn Fn() -> Option<BoxFuture<'static, Result<(), String>>> + Send + Sync>;
+
 /// `McpService` behind `lambda_http`, unchanged but for what the shell
 /// adds to each request.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct LambdaService {
     mcp: McpService,
+    before: Arc<[BeforeInvocation]>,
+}
+
+impl std::fmt::Debug for LambdaService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LambdaService").field("mcp", &self.mcp).field("before", &self.before.len()).finish()
+    }
 }
 
 impl LambdaService {
-    pub(crate) fn new(mcp: McpService) -> Self {
-        Self { mcp }
+    pub(crate) fn new(mcp: McpService, before: Vec<BeforeInvocation>) -> Self {
+        Self { mcp, before: before.into() }
     }
 
     /// The endpoint service inside.
@@ -95,6 +108,19 @@ fn forbidden_host() -> Response<McpBody> {
     r
 }
 
+fn unavailable(why: &str) -> Response<McpBody> {
+    let body = serde_json::json!({
+        "jsonrpc": "2.0",
+        "id": null,
+        "error": {"code": -32603, "message": format!("Service Unavailable: {why}")},
+    });
+    let mut r = Response::new(McpBody::full(body.to_string()));
+    *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    r.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
+    r.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+    r
+}
+
 fn plain(status: StatusCode, text: &'static str) -> Response<McpBody> {
     let mut r = Response::new(McpBody::full(text));
     *r.status_mut() = status;
@@ -125,6 +151,15 @@ impl Service<Request> for LambdaService {
             req.extensions_mut().insert(inv);
         }
         let mut mcp = self.mcp.clone();
-        Box::pin(async move { mcp.call(req).await })
+        let work: Vec<_> = self.before.iter().filter_map(|check| check()).collect();
+        Box::pin(async move {
+            for w in work {
+                if let Err(why) = w.await {
+                    tracing::error!(error = %why, "before-invocation work failed");
+                    return Ok(unavailable(&why));
+                }
+            }
+            mcp.call(req).await
+        })
     }
 }

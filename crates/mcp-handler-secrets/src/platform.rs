@@ -30,13 +30,13 @@ pub fn platform_secrets(
     if set(AUTH_TOKEN_PREVIOUS) && !set(AUTH_TOKEN) {
         return Err(ConfigError::Missing { name: AUTH_TOKEN.into(), var: reference_var(AUTH_TOKEN) });
     }
-    Secrets::builder()
-        .optional(AUTH_TOKEN)
-        .optional(AUTH_TOKEN_PREVIOUS)
-        .optional(REQUEST_STATE_KEY)
-        .with_env(env)
-        .build()
-        .map(Some)
+    // What the deployment configures, it needs: a guard token that cannot
+    // load must stop the start, not open (or close) the endpoint silently.
+    let mut b = Secrets::builder();
+    for name in [AUTH_TOKEN, AUTH_TOKEN_PREVIOUS, REQUEST_STATE_KEY] {
+        b = if set(name) { b.required(name) } else { b.optional(name) };
+    }
+    b.with_env(env).build().map(Some)
 }
 
 /// The endpoint guard, when `AUTH_TOKEN` is configured: bearer token or

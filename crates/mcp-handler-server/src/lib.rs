@@ -30,6 +30,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
 use mcp_handler_core::{EndpointConfig, McpService, Router};
 use tokio::net::TcpListener;
 
@@ -39,19 +40,51 @@ pub use probe::probe;
 pub use readiness::Readiness;
 pub use serve::DrainOutcome;
 
+/// Start-up work that may adjust the endpoint (load secrets, set the
+/// request-state key from one).
+type Init = Box<
+    dyn FnOnce(EndpointConfig) -> BoxFuture<'static, Result<EndpointConfig, Box<dyn std::error::Error + Send + Sync>>>
+        + Send,
+>;
+
 /// A container server for one router.
-#[derive(Debug)]
 #[must_use]
 pub struct Server {
     router: Router,
     endpoint: EndpointConfig,
     readiness: Readiness,
+    init: Vec<(String, Init)>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("router", &self.router)
+            .field("endpoint", &self.endpoint)
+            .field("readiness", &self.readiness)
+            .field("init", &self.init.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 impl Server {
     /// A server for `router` with the default endpoint configuration.
     pub fn new(router: Router) -> Self {
-        Self { router, endpoint: EndpointConfig::default(), readiness: Readiness::default() }
+        Self { router, endpoint: EndpointConfig::default(), readiness: Readiness::default(), init: Vec::new() }
+    }
+
+    /// Work done by [`run`](Self::run) before it listens (after flags,
+    /// environment and logging): load secrets, warm clients. It receives
+    /// the endpoint configuration and returns it, possibly adjusted. A
+    /// failure is logged naming `name` and the process exits 1 without
+    /// listening. (`serve` does not run it: its caller did the start-up.)
+    pub fn with_init<F, Fut>(mut self, name: impl Into<String>, work: F) -> Self
+    where
+        F: FnOnce(EndpointConfig) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<EndpointConfig, Box<dyn std::error::Error + Send + Sync>>> + Send + 'static,
+    {
+        self.init.push((name.into(), Box::new(move |e| Box::pin(work(e)))));
+        self
     }
 
     /// Sets the endpoint configuration (sessions, limits, host policy...).
@@ -118,14 +151,24 @@ impl Server {
             }
         };
         init_logging();
-        let endpoint = match apply_endpoint_env(self.endpoint.clone(), config.bind, |k| std::env::var(k).ok()) {
+        let mut endpoint = match apply_endpoint_env(self.endpoint.clone(), config.bind, |k| std::env::var(k).ok()) {
             Ok(e) => e,
             Err(e) => {
                 tracing::error!(error = %e, "invalid configuration");
                 return ExitCode::from(2);
             }
         };
-        if std::env::var_os("MCP_REQUEST_STATE_KEY").is_none() {
+        let mut this = self;
+        for (name, work) in std::mem::take(&mut this.init) {
+            endpoint = match work(endpoint).await {
+                Ok(e) => e,
+                Err(e) => {
+                    tracing::error!(step = %name, error = %e, "start-up failed");
+                    return ExitCode::FAILURE;
+                }
+            };
+        }
+        if !endpoint.has_request_state_key() {
             tracing::info!(
                 "MCP_REQUEST_STATE_KEY not set: a random key seals input-required state, so a retry must reach this process"
             );
@@ -139,14 +182,15 @@ impl Server {
         };
         let local = listener.local_addr().map_or_else(|_| config.bind.to_string(), |a| a.to_string());
         tracing::info!(
-            server = %self.router.server_info().name,
+            server = %this.router.server_info().name,
+            auth = endpoint.auth_enabled(),
             url = %format!("http://{local}{}", config.path),
             "MCP server listening"
         );
         // A drain that hit its deadline was still an orderly, requested
         // stop (it is logged as a warning); exit 0 so orchestrators do not
         // count it as a crash.
-        let _outcome = Self { endpoint, ..self }.serve(listener, &config, serve::shutdown_signal()).await;
+        let _outcome = Self { endpoint, ..this }.serve(listener, &config, serve::shutdown_signal()).await;
         ExitCode::SUCCESS
     }
 }

@@ -32,6 +32,8 @@
 //! |----------|---------|--------------|
 //! | `server` | yes     | [`run`] and [`server`]: the hyper container shell with health, readiness and graceful drain |
 //! | `lambda` | yes     | [`lambda`]: the AWS Lambda shell; [`run`] starts it when `AWS_LAMBDA_RUNTIME_API` is set |
+//! | `secrets` | yes    | [`secrets`]: env and file secrets; [`run`] loads, refreshes and reports them, and guards the endpoint with `MCP_SECRET_AUTH_TOKEN` |
+//! | `aws-secrets` | no | `aws-sm:` (AWS Secrets Manager, via `aws-sdk-secretsmanager`) and `aws-ext:` (the Lambda extension) references |
 //!
 //! With both features one binary is a Lambda function (deployed with
 //! `cargo lambda deploy`) and a container service, chosen at start.
@@ -46,6 +48,10 @@ pub use schemars;
 
 #[cfg(feature = "lambda")]
 pub use mcp_handler_lambda as lambda;
+/// Secrets from env vars, files, AWS Secrets Manager and the Lambda
+/// extension (`mcp-handler-secrets`).
+#[cfg(feature = "secrets")]
+pub mod secrets;
 #[cfg(feature = "server")]
 pub use mcp_handler_server as server;
 
@@ -69,9 +75,24 @@ pub fn run_with(router: Router, endpoint: EndpointConfig) -> std::process::ExitC
             return std::process::ExitCode::FAILURE;
         }
     };
+    #[cfg(feature = "secrets")]
+    let wiring = match secrets::Wiring::new(&router) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
     #[cfg(feature = "lambda")]
     if lambda::in_lambda() {
-        let app = lambda::LambdaApp::new(router).with_endpoint_config(endpoint);
+        #[allow(unused_mut)]
+        let mut app = lambda::LambdaApp::new(router).with_endpoint_config(endpoint);
+        #[cfg(feature = "secrets")]
+        if !wiring.is_empty() {
+            let w = wiring.clone();
+            app =
+                app.with_init("secrets", move |e| w.init(e)).with_before_invocation(move || wiring.before_invocation());
+        }
         return match runtime.block_on(app.run()) {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(e) => {
@@ -82,10 +103,25 @@ pub fn run_with(router: Router, endpoint: EndpointConfig) -> std::process::ExitC
     }
     #[cfg(feature = "server")]
     {
-        runtime.block_on(server::Server::new(router).with_endpoint_config(endpoint).run())
+        #[allow(unused_mut)]
+        let mut server = server::Server::new(router).with_endpoint_config(endpoint);
+        #[cfg(feature = "secrets")]
+        if !wiring.is_empty() {
+            let w = wiring.clone();
+            server = server
+                .with_init("secrets", move |e| async move {
+                    let endpoint = w.clone().init(e).await?;
+                    w.spawn_refreshers();
+                    Ok(endpoint)
+                })
+                .with_readiness_check("secrets", move || std::future::ready(wiring.ready()));
+        }
+        runtime.block_on(server.run())
     }
     #[cfg(not(feature = "server"))]
     {
+        #[cfg(feature = "secrets")]
+        drop(wiring);
         drop((router, endpoint));
         eprintln!("error: not inside AWS Lambda (AWS_LAMBDA_RUNTIME_API is unset) and the `server` feature is off");
         std::process::ExitCode::FAILURE
