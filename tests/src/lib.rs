@@ -351,3 +351,72 @@ pub async fn http_start(
 /// Standard MCP POST headers for loopback requests.
 pub const MCP_HEADERS: [(&str, &str); 2] =
     [("content-type", "application/json"), ("accept", "application/json, text/event-stream")];
+
+/// A STAND-IN for the AWS Parameters and Secrets Lambda Extension (the
+/// real one runs only inside Lambda): its `GET /secretsmanager/get` API on
+/// loopback, checking the session-token header like the real one.
+pub struct ExtensionStandIn {
+    /// Its loopback port (`PARAMETERS_SECRETS_EXTENSION_HTTP_PORT`).
+    pub port: u16,
+    /// Secret id to `SecretString`.
+    pub values: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>,
+    /// The query string of every request it got.
+    pub hits: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl ExtensionStandIn {
+    /// Starts it; requests must carry `token`.
+    pub async fn start(token: &'static str) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let values: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, String>>> = Default::default();
+        let hits: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+        let (v, h) = (values.clone(), hits.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else { return };
+                let (v, h) = (v.clone(), h.clone());
+                let svc = hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
+                    let (v, h) = (v.clone(), h.clone());
+                    async move {
+                        let query = req.uri().query().unwrap_or("").to_owned();
+                        h.lock().unwrap().push(query.clone());
+                        let reply = |status: http::StatusCode, body: String| {
+                            let mut r = http::Response::new(http_body_util::Full::new(Bytes::from(body)));
+                            *r.status_mut() = status;
+                            Ok::<_, std::convert::Infallible>(r)
+                        };
+                        if req.headers().get("x-aws-parameters-secrets-token").and_then(|t| t.to_str().ok())
+                            != Some(token)
+                        {
+                            return reply(http::StatusCode::UNAUTHORIZED, "missing or wrong token".into());
+                        }
+                        let id = query
+                            .split('&')
+                            .find_map(|p| p.strip_prefix("secretId="))
+                            .map(|s| s.replace("%2F", "/").replace("%3A", ":"))
+                            .unwrap_or_default();
+                        match v.lock().unwrap().get(&id) {
+                            Some(value) => reply(
+                                http::StatusCode::OK,
+                                serde_json::json!({"ARN": format!("arn:aws:secretsmanager:us-east-1:1:secret:{id}"),
+                                    "Name": id, "SecretString": value, "VersionId": "v1",
+                                    "VersionStages": ["AWSCURRENT"]})
+                                .to_string(),
+                            ),
+                            None => reply(
+                                http::StatusCode::BAD_REQUEST,
+                                "ResourceNotFoundException: Secrets Manager can't find the specified secret.".into(),
+                            ),
+                        }
+                    }
+                });
+                tokio::spawn(
+                    hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), svc),
+                );
+            }
+        });
+        Self { port, values, hits }
+    }
+}

@@ -175,3 +175,75 @@ async fn back_channel_requests_fail_clearly_and_health_answers() {
     *health.uri_mut() = "/healthz".parse().unwrap();
     assert_eq!(serve(&svc, health).await.status, 200);
 }
+
+/// The facade's secrets wiring on Lambda, with the guard token behind the
+/// Parameters and Secrets extension (a loopback STAND-IN of its API): not
+/// asked during init, loaded by the first invocation, then guarding every
+/// front door; health stays open.
+#[tokio::test]
+async fn extension_secrets_load_on_the_first_invocation_and_guard_the_endpoint() {
+    use mcp_handler::secrets::SecretsSetup;
+    let ext = mcp_handler_tests::ExtensionStandIn::start("lambda-session").await;
+    ext.values.lock().unwrap().insert("prod/mcp".into(), r#"{"token":"lambda-tok-1"}"#.into());
+    let port = ext.port.to_string();
+    let env = move |k: &str| match k {
+        "MCP_SECRET_AUTH_TOKEN" => Some("aws-ext:prod/mcp#token".to_owned()),
+        "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT" => Some(port.clone()),
+        "AWS_SESSION_TOKEN" => Some("lambda-session".to_owned()),
+        _ => None,
+    };
+    let router = router();
+    let setup = SecretsSetup::with_env(&router, env).unwrap();
+    let app = setup.lambda(LambdaApp::new(router).with_config(LambdaConfig::buffered()));
+    let (svc, _) = app.into_ready_service().await.unwrap();
+    assert!(ext.hits.lock().unwrap().is_empty(), "init does not call the extension");
+
+    let list = json!({"jsonrpc":"2.0","id":1,"method":"tools/list"});
+    for door in FRONT_DOORS {
+        let r = serve(&svc, event(door, &list, &[])).await;
+        assert_eq!(r.status, 401, "{door}: {}", r.body);
+        assert!(r.headers["www-authenticate"].to_str().unwrap().starts_with("Bearer"), "{door}");
+        let r = serve(&svc, event(door, &list, &[("authorization", "Bearer lambda-tok-1")])).await;
+        assert_eq!(r.status, 200, "{door}: {}", r.body);
+        let mut health = event(door, &json!({}), &[]);
+        *health.method_mut() = http::Method::GET;
+        *health.uri_mut() = "/healthz".parse().unwrap();
+        assert_eq!(serve(&svc, health).await.status, 200, "{door}: health needs no token");
+    }
+    assert_eq!(ext.hits.lock().unwrap().len(), 1, "loaded once, then cached");
+}
+
+/// A required extension secret that does not exist: the invocation is
+/// answered 503 naming the secret, and the next one tries again.
+#[tokio::test]
+async fn a_missing_extension_secret_fails_the_invocation_clearly() {
+    use mcp_handler::secrets::SecretsSetup;
+    let ext = mcp_handler_tests::ExtensionStandIn::start("lambda-session").await;
+    let port = ext.port.to_string();
+    let env = move |k: &str| match k {
+        "MCP_SECRET_AUTH_TOKEN" => Some("aws-ext:prod/absent#token".to_owned()),
+        "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT" => Some(port.clone()),
+        "AWS_SESSION_TOKEN" => Some("lambda-session".to_owned()),
+        _ => None,
+    };
+    let router = router();
+    let setup = SecretsSetup::with_env(&router, env).unwrap();
+    let (svc, _) =
+        setup.lambda(LambdaApp::new(router).with_config(LambdaConfig::buffered())).into_ready_service().await.unwrap();
+    let list = json!({"jsonrpc":"2.0","id":1,"method":"tools/list"});
+    let r = serve(&svc, event("function_url", &list, &[("authorization", "Bearer anything")])).await;
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert!(r.body.contains("AUTH_TOKEN") && r.body.contains("aws-ext:prod/absent"), "{}", r.body);
+    // The secret appears: a later invocation (after the retry back-off) loads it.
+    ext.values.lock().unwrap().insert("prod/absent".into(), r#"{"token":"late-tok"}"#.into());
+    let mut status = 0;
+    for _ in 0..100 {
+        let r = serve(&svc, event("function_url", &list, &[("authorization", "Bearer late-tok")])).await;
+        status = r.status;
+        if status == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, 200);
+}

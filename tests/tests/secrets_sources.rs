@@ -3,18 +3,13 @@
 //! loopback stand-in of its HTTP API.
 
 use std::collections::HashMap;
-use std::convert::Infallible;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::StatusCode;
-use http_body_util::Full;
 use mcp_handler::secrets::{
     ConfigError, ContextSecrets as _, EnvSource, LambdaExtensionSource, SecretError, Secrets, SourceError,
 };
 use mcp_handler::{EndpointConfig, McpService, NoArgs, RequestContext, Router, Tool};
-use mcp_handler_tests::{TempDir, post_json, replace_file};
+use mcp_handler_tests::{ExtensionStandIn, TempDir, post_json, replace_file};
 
 fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + Send + Sync + 'static {
     let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
@@ -225,71 +220,6 @@ async fn handlers_reach_secrets_through_their_context() {
     let svc = McpService::new(bare, EndpointConfig::default());
     let r = post_json(&svc, r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t"}}"#, &[]).await;
     assert_eq!(r.json()["result"]["content"][0]["text"], "no resolver");
-}
-
-/// A STAND-IN for the AWS Parameters and Secrets Lambda Extension (the
-/// real one runs only inside Lambda): its `GET /secretsmanager/get` API on
-/// loopback, checking the session-token header like the real one.
-struct ExtensionStandIn {
-    port: u16,
-    values: Arc<Mutex<HashMap<String, String>>>,
-    hits: Arc<Mutex<Vec<String>>>,
-}
-
-impl ExtensionStandIn {
-    async fn start(token: &'static str) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let values: Arc<Mutex<HashMap<String, String>>> = Arc::default();
-        let hits: Arc<Mutex<Vec<String>>> = Arc::default();
-        let (v, h) = (values.clone(), hits.clone());
-        tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else { return };
-                let (v, h) = (v.clone(), h.clone());
-                let svc = hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
-                    let (v, h) = (v.clone(), h.clone());
-                    async move {
-                        let query = req.uri().query().unwrap_or("").to_owned();
-                        h.lock().unwrap().push(query.clone());
-                        let reply = |status: StatusCode, body: String| {
-                            let mut r = http::Response::new(Full::new(Bytes::from(body)));
-                            *r.status_mut() = status;
-                            Ok::<_, Infallible>(r)
-                        };
-                        if req.headers().get("x-aws-parameters-secrets-token").and_then(|t| t.to_str().ok())
-                            != Some(token)
-                        {
-                            return reply(StatusCode::UNAUTHORIZED, "missing or wrong token".into());
-                        }
-                        let id = query
-                            .split('&')
-                            .find_map(|p| p.strip_prefix("secretId="))
-                            .map(|s| s.replace("%2F", "/").replace("%3A", ":"))
-                            .unwrap_or_default();
-                        match v.lock().unwrap().get(&id) {
-                            Some(value) => reply(
-                                StatusCode::OK,
-                                serde_json::json!({"ARN": format!("arn:aws:secretsmanager:us-east-1:1:secret:{id}"),
-                                    "Name": id, "SecretString": value, "VersionId": "v1",
-                                    "VersionStages": ["AWSCURRENT"]})
-                                .to_string(),
-                            ),
-                            None => reply(
-                                StatusCode::BAD_REQUEST,
-                                "ResourceNotFoundException: Secrets Manager can't find the specified secret.".into(),
-                            ),
-                        }
-                    }
-                });
-                tokio::spawn(
-                    hyper::server::conn::http1::Builder::new()
-                        .serve_connection(hyper_util::rt::TokioIo::new(stream), svc),
-                );
-            }
-        });
-        Self { port, values, hits }
-    }
 }
 
 #[tokio::test]

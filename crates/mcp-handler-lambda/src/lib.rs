@@ -133,10 +133,10 @@ impl LambdaApp {
         Ok(LambdaService::new(McpService::new(self.router, endpoint), self.before))
     }
 
-    /// Runs the prefetch work, then serves invocations until the runtime
-    /// stops the sandbox. Must run inside Lambda (`AWS_LAMBDA_RUNTIME_API`).
-    pub async fn run(mut self) -> Result<(), Error> {
-        lambda_http::tracing::init_default_subscriber();
+    /// Everything [`run`](Self::run) does before serving: reads the
+    /// environment, runs the init work, and returns the service with the
+    /// response mode it was configured for (for custom runtimes and tests).
+    pub async fn into_ready_service(mut self) -> Result<(LambdaService, ResponseMode), Error> {
         let config = match self.config.clone() {
             Some(c) => c,
             None => LambdaConfig::from_env(|k| std::env::var(k).ok())?,
@@ -151,9 +151,17 @@ impl LambdaApp {
                  retry that reaches another sandbox is refused; configure one key for the function"
             );
         }
-        let streaming = config.response_mode == ResponseMode::Streaming;
-        let service = self.with_config(config).into_service()?;
-        tracing::info!(streaming, "MCP server ready for invocations");
+        let mode = config.response_mode;
+        Ok((self.with_config(config).into_service()?, mode))
+    }
+
+    /// Runs the init work, then serves invocations until the runtime
+    /// stops the sandbox. Must run inside Lambda (`AWS_LAMBDA_RUNTIME_API`).
+    pub async fn run(self) -> Result<(), Error> {
+        lambda_http::tracing::init_default_subscriber();
+        let (service, mode) = self.into_ready_service().await?;
+        let streaming = mode == ResponseMode::Streaming;
+        tracing::info!(streaming, auth = service.mcp().config().auth_enabled(), "MCP server ready for invocations");
         // The runtime loop ends only on an error talking to the Runtime API
         // (a dropped connection, say). Restarting it keeps the sandbox
         // serving; failing repeatedly and at once means the API is gone.

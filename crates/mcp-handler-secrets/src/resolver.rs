@@ -58,6 +58,8 @@ struct State {
     error: Option<SourceError>,
     /// Bumped when the value changes (rotation).
     version: u64,
+    /// Failed refreshes in a row (for the back-off).
+    failures: u32,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -94,14 +96,7 @@ impl Secrets {
     /// the process environment.
     pub fn builder() -> SecretsBuilder {
         let env: Lookup = Arc::new(|k: &str| std::env::var(k).ok());
-        let mut b = SecretsBuilder { specs: Vec::new(), sources: HashMap::new(), env, max_stale: DEFAULT_MAX_STALE };
-        b.sources.insert("env".into(), Arc::new(crate::EnvSource::new()));
-        b.sources.insert("file".into(), Arc::new(crate::FileSource::new()));
-        #[cfg(feature = "aws-sm")]
-        b.sources.insert("aws-sm".into(), Arc::new(crate::SecretsManagerSource::new()));
-        #[cfg(feature = "aws-extension")]
-        b.sources.insert("aws-ext".into(), Arc::new(crate::LambdaExtensionSource::new()));
-        b
+        SecretsBuilder { specs: Vec::new(), sources: HashMap::new(), env, max_stale: DEFAULT_MAX_STALE }
     }
 
     fn slot(&self, name: &str) -> Result<&Slot, SecretError> {
@@ -296,16 +291,15 @@ impl Slot {
                     tracing::debug!(secret = %self.name, source = %bound.shown, "secret refreshed, unchanged");
                 }
                 st.value = Some(value);
+                st.failures = 0;
                 st.expires = bound.ttl.map(|t| now + t);
                 st.due = st.expires;
             }
             Err(cause) => {
                 // Retry soon, but not in a tight loop against a failing
-                // service: a tenth of the TTL, between 1 and 30 seconds.
-                let backoff = bound
-                    .ttl
-                    .map_or(Duration::from_secs(5), |t| t / 10)
-                    .clamp(Duration::from_secs(1), Duration::from_secs(30));
+                // service: 1 s, doubling, at most 30 s.
+                let backoff = Duration::from_secs(1 << st.failures.min(5)).min(Duration::from_secs(30));
+                st.failures = st.failures.saturating_add(1);
                 st.due = Some(now + backoff);
                 match (&st.value, st.expires) {
                     (Some(_), Some(exp)) if now <= exp + bound.max_stale => tracing::warn!(
@@ -395,9 +389,10 @@ impl SecretsBuilder {
         self
     }
 
-    /// Reads `MCP_SECRET_*`, `MCP_SECRETS_DIR` and
-    /// `MCP_SECRETS_MAX_STALENESS` through `env` instead of the process
-    /// environment (the sources keep their own).
+    /// Reads the environment through `env` instead of the process's:
+    /// `MCP_SECRET_*`, `MCP_SECRETS_DIR`, `MCP_SECRETS_MAX_STALENESS`, and
+    /// what the built-in `env:` and `aws-ext:` sources read (the AWS SDK
+    /// keeps its own chain).
     pub fn with_env(mut self, env: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
         self.env = Arc::new(env);
         self
@@ -414,7 +409,20 @@ impl SecretsBuilder {
     /// Binds each declared secret to its reference: `MCP_SECRET_<NAME>`,
     /// else the declared default, else (with `MCP_SECRETS_DIR`) the file
     /// named like the secret in lower case there. No I/O yet.
-    pub fn build(self) -> Result<Secrets, ConfigError> {
+    pub fn build(mut self) -> Result<Secrets, ConfigError> {
+        // Built-in sources, unless replaced, read the builder's environment.
+        let env = self.env.clone();
+        self.sources.entry("env".into()).or_insert_with(|| Arc::new(crate::EnvSource::with_lookup(move |k| env(k))));
+        self.sources.entry("file".into()).or_insert_with(|| Arc::new(crate::FileSource::new()));
+        #[cfg(feature = "aws-sm")]
+        self.sources.entry("aws-sm".into()).or_insert_with(|| Arc::new(crate::SecretsManagerSource::new()));
+        #[cfg(feature = "aws-extension")]
+        {
+            let env = self.env.clone();
+            self.sources
+                .entry("aws-ext".into())
+                .or_insert_with(|| Arc::new(crate::LambdaExtensionSource::with_lookup(move |k| env(k))));
+        }
         let known = {
             let mut k: Vec<&str> = self.sources.keys().map(String::as_str).collect();
             k.sort_unstable();

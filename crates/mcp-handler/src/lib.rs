@@ -76,7 +76,7 @@ pub fn run_with(router: Router, endpoint: EndpointConfig) -> std::process::ExitC
         }
     };
     #[cfg(feature = "secrets")]
-    let wiring = match secrets::Wiring::new(&router) {
+    let setup = match secrets::SecretsSetup::new(&router) {
         Ok(w) => w,
         Err(e) => {
             eprintln!("error: {e}");
@@ -88,10 +88,8 @@ pub fn run_with(router: Router, endpoint: EndpointConfig) -> std::process::ExitC
         #[allow(unused_mut)]
         let mut app = lambda::LambdaApp::new(router).with_endpoint_config(endpoint);
         #[cfg(feature = "secrets")]
-        if !wiring.is_empty() {
-            let w = wiring.clone();
-            app =
-                app.with_init("secrets", move |e| w.init(e)).with_before_invocation(move || wiring.before_invocation());
+        {
+            app = setup.clone().lambda(app);
         }
         return match runtime.block_on(app.run()) {
             Ok(()) => std::process::ExitCode::SUCCESS,
@@ -106,22 +104,15 @@ pub fn run_with(router: Router, endpoint: EndpointConfig) -> std::process::ExitC
         #[allow(unused_mut)]
         let mut server = server::Server::new(router).with_endpoint_config(endpoint);
         #[cfg(feature = "secrets")]
-        if !wiring.is_empty() {
-            let w = wiring.clone();
-            server = server
-                .with_init("secrets", move |e| async move {
-                    let endpoint = w.clone().init(e).await?;
-                    w.spawn_refreshers();
-                    Ok(endpoint)
-                })
-                .with_readiness_check("secrets", move || std::future::ready(wiring.ready()));
+        {
+            server = setup.server(server);
         }
         runtime.block_on(server.run())
     }
     #[cfg(not(feature = "server"))]
     {
         #[cfg(feature = "secrets")]
-        drop(wiring);
+        drop(setup);
         drop((router, endpoint));
         eprintln!("error: not inside AWS Lambda (AWS_LAMBDA_RUNTIME_API is unset) and the `server` feature is off");
         std::process::ExitCode::FAILURE

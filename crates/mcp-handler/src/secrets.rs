@@ -1,33 +1,87 @@
-//! How [`run`](crate::run) wires secrets into either shell: the app's
-//! `Secrets` (found in the router's state) and the platform's own
-//! (`AUTH_TOKEN`, `REQUEST_STATE_KEY`), loaded at start, kept fresh,
-//! reported by readiness.
+//! Secrets (`mcp-handler-secrets`, re-exported here), and how
+//! [`run`](crate::run) wires them into either shell: the app's `Secrets`
+//! (found in the router's state) and the platform's own (`AUTH_TOKEN`,
+//! `AUTH_TOKEN_PREVIOUS`, `REQUEST_STATE_KEY`), loaded at start, kept
+//! fresh, reported by readiness. [`SecretsSetup`] does the same for a
+//! `Server` or `LambdaApp` you configure yourself.
 
 use std::sync::Arc;
 
-use futures_util::future::BoxFuture;
-use mcp_handler_core::{EndpointConfig, Router};
+use mcp_handler_core::Router;
 pub use mcp_handler_secrets::*;
 
+#[cfg(any(feature = "server", feature = "lambda"))]
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Every `Secrets` of a program.
+/// Every `Secrets` of a program, and how each shell handles them.
 #[derive(Clone, Default)]
-pub(crate) struct Wiring {
+#[cfg_attr(not(any(feature = "server", feature = "lambda")), allow(dead_code))]
+pub struct SecretsSetup {
     all: Arc<Vec<Secrets>>,
     platform: Option<Secrets>,
 }
 
-impl Wiring {
-    pub(crate) fn new(router: &Router) -> Result<Self, ConfigError> {
-        let platform = platform::platform_secrets(|k| std::env::var(k).ok())?;
+impl std::fmt::Debug for SecretsSetup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretsSetup").field("secrets", &self.all).finish()
+    }
+}
+
+impl SecretsSetup {
+    /// The router's `Secrets` and the platform secrets the process
+    /// environment configures.
+    pub fn new(router: &Router) -> Result<Self, ConfigError> {
+        Self::with_env(router, |k| std::env::var(k).ok())
+    }
+
+    /// As [`new`](Self::new), reading the platform's references through `env`.
+    pub fn with_env(
+        router: &Router,
+        env: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Result<Self, ConfigError> {
+        let platform = platform::platform_secrets(env)?;
         let all: Vec<Secrets> = router.state::<Secrets>().cloned().into_iter().chain(platform.clone()).collect();
         Ok(Self { all: Arc::new(all), platform })
     }
 
+    /// Server: load at start-up (a required failure stops it, exit 1),
+    /// refresh in the background, `/readyz` false while a required secret
+    /// cannot be served, the guard and request-state key applied.
+    #[cfg(feature = "server")]
+    pub fn server(self, server: crate::server::Server) -> crate::server::Server {
+        if self.is_empty() {
+            return server;
+        }
+        let setup = self.clone();
+        server
+            .with_init("secrets", move |e| async move {
+                let endpoint = setup.clone().init(e).await?;
+                setup.spawn_refreshers();
+                Ok(endpoint)
+            })
+            .with_readiness_check("secrets", move || std::future::ready(self.ready()))
+    }
+
+    /// Lambda: load during init what answers then (a required failure is
+    /// an init error), the rest (the extension) on the first invocation;
+    /// refresh expired values before invocations; the guard and
+    /// request-state key applied.
+    #[cfg(feature = "lambda")]
+    pub fn lambda(self, app: crate::lambda::LambdaApp) -> crate::lambda::LambdaApp {
+        if self.is_empty() {
+            return app;
+        }
+        let setup = self.clone();
+        app.with_init("secrets", move |e| setup.init(e)).with_before_invocation(move || self.before_invocation())
+    }
+
     /// Loads what answers at start-up (required failures stop it), and
     /// applies the platform secrets to the endpoint.
-    pub(crate) async fn init(self, mut endpoint: EndpointConfig) -> Result<EndpointConfig, BoxError> {
+    #[cfg(any(feature = "server", feature = "lambda"))]
+    async fn init(
+        self,
+        mut endpoint: mcp_handler_core::EndpointConfig,
+    ) -> Result<mcp_handler_core::EndpointConfig, BoxError> {
         for s in self.all.iter() {
             s.load().await?;
         }
@@ -42,24 +96,28 @@ impl Wiring {
         Ok(endpoint)
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
+    /// Whether there are no secrets at all (nothing to wire).
+    pub fn is_empty(&self) -> bool {
         self.all.is_empty()
     }
 
     /// Servers: a background refresher per `Secrets`.
-    pub(crate) fn spawn_refreshers(&self) {
+    #[cfg(feature = "server")]
+    fn spawn_refreshers(&self) {
         for s in self.all.iter() {
             drop(s.spawn_refresher());
         }
     }
 
-    pub(crate) fn ready(&self) -> bool {
+    #[cfg(feature = "server")]
+    fn ready(&self) -> bool {
         self.all.iter().all(Secrets::is_ready)
     }
 
     /// Lambda: before an invocation, load what only loads then and refresh
     /// what expired; a required secret that cannot be served fails it.
-    pub(crate) fn before_invocation(&self) -> Option<BoxFuture<'static, Result<(), String>>> {
+    #[cfg(feature = "lambda")]
+    fn before_invocation(&self) -> Option<futures_util::future::BoxFuture<'static, Result<(), String>>> {
         if !self.all.iter().any(Secrets::any_due) {
             return None;
         }
