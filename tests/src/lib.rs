@@ -367,8 +367,8 @@ pub struct ExtensionStandIn {
 impl ExtensionStandIn {
     /// Starts it; requests must carry `token`.
     pub async fn start(token: &'static str) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+        let port = listener.local_addr().expect("bound").port();
         let values: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, String>>> = Default::default();
         let hits: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
         let (v, h) = (values.clone(), hits.clone());
@@ -380,7 +380,7 @@ impl ExtensionStandIn {
                     let (v, h) = (v.clone(), h.clone());
                     async move {
                         let query = req.uri().query().unwrap_or("").to_owned();
-                        h.lock().unwrap().push(query.clone());
+                        h.lock().expect("lock").push(query.clone());
                         let reply = |status: http::StatusCode, body: String| {
                             let mut r = http::Response::new(http_body_util::Full::new(Bytes::from(body)));
                             *r.status_mut() = status;
@@ -396,7 +396,7 @@ impl ExtensionStandIn {
                             .find_map(|p| p.strip_prefix("secretId="))
                             .map(|s| s.replace("%2F", "/").replace("%3A", ":"))
                             .unwrap_or_default();
-                        match v.lock().unwrap().get(&id) {
+                        match v.lock().expect("lock").get(&id) {
                             Some(value) => reply(
                                 http::StatusCode::OK,
                                 serde_json::json!({"ARN": format!("arn:aws:secretsmanager:us-east-1:1:secret:{id}"),

@@ -5,6 +5,9 @@
 //! that name the secret but never show a value, and the official Python
 //! SDK client with and without the token.
 
+// Helpers outside #[test] fns are test code too.
+#![allow(clippy::unwrap_used)]
+
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;

@@ -3,6 +3,9 @@
 //! secrets, a missing one, a rotation seen after the TTL, moto stopped
 //! mid-run, and no value in any log line or error along the way.
 
+// Helpers outside #[test] fns are test code too.
+#![allow(clippy::unwrap_used)]
+
 use std::io::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -2,6 +2,9 @@
 //! secrets in handlers, and the Lambda extension source against a
 //! loopback stand-in of its HTTP API.
 
+// Helpers outside #[test] fns are test code too.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::HashMap;
 use std::time::Duration;
 

@@ -36,7 +36,9 @@ pub enum ConfigError {
     #[error("secret {0} is declared twice")]
     Duplicate(String),
     /// A reference to a source the crate was built without.
-    #[error("{var}: source {scheme}: needs the `{feature}` feature of mcp-handler-secrets")]
+    #[error(
+        "{var}: source {scheme}: is not built in: enable feature `aws-secrets` of mcp-handler (`{feature}` of mcp-handler-secrets)"
+    )]
     FeatureOff {
         /// The variable holding the reference.
         var: String,
