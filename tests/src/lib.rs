@@ -248,6 +248,7 @@ impl Moto {
             .region(config::Region::new("us-east-1"))
             .endpoint_url(&self.url)
             .credentials_provider(config::Credentials::new("testing", "testing", None, None, "test"))
+            .http_client(mcp_handler::secrets::https_client())
             .build();
         Client::from_conf(conf)
     }

@@ -186,3 +186,56 @@ async fn session_errors_have_their_own_statuses() {
         .unwrap();
     assert_eq!(call(&svc, weird).await.status, StatusCode::BAD_REQUEST, "a non-ASCII session id is no session id");
 }
+
+/// The guard's refusals (docs/errors.md): missing, malformed and wrong
+/// credentials get 401 with a challenge; an expected token that cannot be
+/// loaded gets 503; none of them echoes what was presented.
+#[tokio::test]
+async fn the_guard_refuses_with_401_or_503() {
+    use mcp_handler::EndpointAuth;
+    use mcp_handler::secrets::{SecretToken, Secrets};
+    let dir = mcp_handler_tests::TempDir::new("bad-input-guard");
+    std::fs::write(dir.join("t"), "right-token").unwrap();
+    let reference = format!("file:{}?ttl=1h", dir.join("t").display());
+    let secrets = Secrets::builder()
+        .required("AUTH_TOKEN")
+        .optional("MISSING")
+        .with_env(move |k| match k {
+            "MCP_SECRET_AUTH_TOKEN" => Some(reference.clone()),
+            "MCP_SECRET_MISSING" => Some("file:/nonexistent/token".into()),
+            _ => None,
+        })
+        .build()
+        .unwrap();
+    secrets.load().await.unwrap();
+    let guarded = |name: &str| {
+        let auth = EndpointAuth::bearer(SecretToken::new(secrets.clone(), name))
+            .with_api_key_header(http::HeaderName::from_static("x-api-key"));
+        McpService::new(mcp_handler_examples::demo::router().unwrap(), EndpointConfig::default().with_auth(auth))
+    };
+    let svc = guarded("AUTH_TOKEN");
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
+    for (headers, status, challenge) in [
+        (vec![], StatusCode::UNAUTHORIZED, "Bearer realm=\"mcp\""),
+        (vec![("authorization", "Basic cmlnaHQtdG9rZW4=")], StatusCode::UNAUTHORIZED, "Bearer realm=\"mcp\""),
+        (vec![("authorization", "Bearer")], StatusCode::UNAUTHORIZED, "Bearer realm=\"mcp\""),
+        (
+            vec![("authorization", "Bearer wrong-token")],
+            StatusCode::UNAUTHORIZED,
+            "Bearer realm=\"mcp\", error=\"invalid_token\"",
+        ),
+        (vec![("x-api-key", "wrong-token")], StatusCode::UNAUTHORIZED, "Bearer realm=\"mcp\", error=\"invalid_token\""),
+    ] {
+        let r = mcp_handler_tests::post_json(&svc, body, &headers).await;
+        assert_eq!(r.status, status, "{headers:?}");
+        assert_eq!(r.header("www-authenticate"), Some(challenge), "{headers:?}");
+        assert_eq!(r.error_code(), -32600, "{headers:?}");
+        assert!(!r.text().contains("wrong-token") && !r.text().contains("right-token"));
+    }
+    let ok = mcp_handler_tests::post_json(&svc, body, &[("authorization", "Bearer right-token")]).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
+    let down = guarded("MISSING");
+    let r = mcp_handler_tests::post_json(&down, body, &[("authorization", "Bearer right-token")]).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(r.error_code(), -32603);
+}

@@ -30,6 +30,8 @@ impl SecretsManagerSource {
     }
 
     /// A source using `client` (your own credentials, endpoint, retries).
+    /// Give its config an HTTP client, e.g. [`https_client`]: this crate
+    /// builds the SDK without its default one.
     pub fn with_client(client: Client) -> Self {
         Self { client: OnceCell::new_with(Some(client)) }
     }
@@ -42,8 +44,11 @@ impl SecretsManagerSource {
                     .operation_attempt_timeout(Duration::from_secs(5))
                     .operation_timeout(Duration::from_secs(10))
                     .build();
-                let config =
-                    aws_config::defaults(aws_config::BehaviorVersion::latest()).timeout_config(timeouts).load().await;
+                let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                    .http_client(https_client())
+                    .timeout_config(timeouts)
+                    .load()
+                    .await;
                 Client::new(&config)
             })
             .await
@@ -81,6 +86,15 @@ impl SecretSource for SecretsManagerSource {
     fn options(&self) -> &'static [&'static str] {
         &["version-stage", "version-id"]
     }
+}
+
+/// The HTTP client the source gives the AWS SDK: hyper with rustls and
+/// ring, the platform's root certificates.
+pub fn https_client() -> aws_sdk_secretsmanager::config::SharedHttpClient {
+    use aws_smithy_http_client::tls;
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
+        .build_https()
 }
 
 fn classify(id: &str, e: SdkError<GetSecretValueError>) -> SourceError {

@@ -64,7 +64,7 @@ mod source;
 #[cfg(feature = "aws-sm")]
 pub use aws_sdk_secretsmanager;
 #[cfg(feature = "aws-sm")]
-pub use aws_sm::SecretsManagerSource;
+pub use aws_sm::{SecretsManagerSource, https_client};
 pub use context::ContextSecrets;
 pub use env::EnvSource;
 pub use error::{ConfigError, LoadError, SecretError};
