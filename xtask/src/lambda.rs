@@ -148,9 +148,14 @@ pub(crate) fn artifact() -> anyhow::Result<()> {
     let zip = crate::target_dir().join("lambda/demo/bootstrap.zip");
     let size = std::fs::metadata(&zip).with_context(|| format!("{} was not built", zip.display()))?.len();
     let mib = size as f64 / (1024.0 * 1024.0);
-    println!("==> demo arm64 bootstrap.zip: {size} bytes ({mib:.2} MiB; target < 2 MiB) at {}", zip.display());
-    if size > 2 * 1024 * 1024 {
-        println!("==> warning: the zip is over the 2 MiB target");
+    // demo carries the AWS SDK (`aws-sm:` secrets), about 1.6 MiB of it;
+    // without it (`--no-default-features`) about 1.6 MiB.
+    println!(
+        "==> demo arm64 bootstrap.zip: {size} bytes ({mib:.2} MiB; target < 4 MiB with the AWS SDK) at {}",
+        zip.display()
+    );
+    if size > 4 * 1024 * 1024 {
+        println!("==> warning: the zip is over the 4 MiB target");
     }
     Ok(())
 }
