@@ -282,6 +282,17 @@ impl Running {
     /// Starts `bin` with `args` and extra environment, and waits until
     /// `/healthz` answers.
     pub async fn start_with(bin: PathBuf, args: &[&str], env: &[(&str, &str)]) -> Self {
+        Self::spawn(bin, args, env, Stdio::inherit()).await
+    }
+
+    /// As [`start_with`](Self::start_with), with stderr (the logs) written
+    /// to `log`.
+    pub async fn start_logged(bin: PathBuf, args: &[&str], env: &[(&str, &str)], log: &std::path::Path) -> Self {
+        let file = std::fs::File::create(log).expect("log file");
+        Self::spawn(bin, args, env, Stdio::from(file)).await
+    }
+
+    async fn spawn(bin: PathBuf, args: &[&str], env: &[(&str, &str)], stderr: Stdio) -> Self {
         let port = free_port();
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
         let child = tokio::process::Command::new(bin)
@@ -291,7 +302,7 @@ impl Running {
             .env("RUST_LOG", "warn")
             .envs(env.iter().copied())
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .kill_on_drop(true)
             .spawn()
             .expect("the server starts");

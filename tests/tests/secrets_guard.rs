@@ -39,7 +39,9 @@ async fn a_file_token_guards_the_endpoint_and_rotates_without_a_restart() {
     let token = dir.join("token");
     std::fs::write(&token, "tok-first-0123456789\n").unwrap();
     let reference = format!("file:{}?ttl=200ms", token.display());
-    let server = Running::start_with(demo_bin(), &[], &[("MCP_SECRET_AUTH_TOKEN", &reference)]).await;
+    let log = dir.join("server.log");
+    let env = [("MCP_SECRET_AUTH_TOKEN", reference.as_str()), ("RUST_LOG", "trace")];
+    let server = Running::start_logged(demo_bin(), &[], &env, &log).await;
 
     let none = list(&server, &[]).await;
     assert_eq!(none.status, StatusCode::UNAUTHORIZED);
@@ -63,6 +65,14 @@ async fn a_file_token_guards_the_endpoint_and_rotates_without_a_restart() {
     replace_file(&token, "tok-second-9876543210");
     eventually(async || list(&server, &[("authorization", "Bearer tok-second-9876543210")]).await.status == 200).await;
     assert_eq!(list(&server, &[("authorization", "Bearer tok-first-0123456789")]).await.status, 401);
+
+    // The server logged at TRACE throughout, and never a token.
+    server.sigterm();
+    let logs = std::fs::read_to_string(&log).unwrap();
+    assert!(logs.contains("secret rotated"), "{logs}");
+    for t in ["tok-first-0123456789", "tok-second-9876543210", "tok-wrong"] {
+        assert!(!logs.contains(t), "{t} appeared in the server's logs");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -46,7 +46,7 @@ pub trait SecretSource: Send + Sync + 'static {
     }
 
     /// The options (`?name=value`) this source takes besides `ttl` and
-    /// `max-stale`, as `", a, b"` for error messages; `None` takes none.
+    /// `max-stale` (others are refused when the resolver is built).
     fn options(&self) -> &'static [&'static str] {
         &[]
     }
