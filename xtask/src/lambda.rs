@@ -33,29 +33,46 @@ struct Emulator {
 
 impl Emulator {
     fn start(mode: &str) -> anyhow::Result<Self> {
+        Self::start_with(mode, mode, "everything", &[])
+    }
+
+    /// `bin` under the emulator in response `mode`, with extra function
+    /// environment; its log goes to `target/lambda-emulator-<label>.log`.
+    fn start_with(mode: &str, label: &str, bin: &str, env: &[(&str, String)]) -> anyhow::Result<Self> {
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let log_path = crate::target_dir().join(format!("lambda-emulator-{mode}.log"));
+        let log_path = crate::target_dir().join(format!("lambda-emulator-{label}.log"));
         let log = std::fs::File::create(&log_path).with_context(|| format!("creating {}", log_path.display()))?;
         println!("==> emulator log: {}", log_path.display());
         let mut cmd = Command::new(crate::run::cargo_bin());
         cmd.current_dir(crate::root())
             .env("PATH", path_env())
             .args(["lambda", "watch", "-A", "127.0.0.1", "-P", &port.to_string()])
-            .args(["-p", "mcp-handler-examples", "--bin", "everything", "--ignore-changes"])
+            .args(["-p", "mcp-handler-examples", "--bin", bin, "--ignore-changes"])
             .args(["--env-var", &format!("MCP_LAMBDA_RESPONSE_MODE={mode}")])
             // One key for every emulated sandbox, as a deployment would set.
             .args(["--env-var", "MCP_REQUEST_STATE_KEY=bWNwLWhhbmRsZXItZW11bGF0b3Itc3RhdGUta2V5LTMyYnl0ZXMh"])
             .stdout(Stdio::from(log.try_clone()?))
             .stderr(Stdio::from(log))
+            .args(env.iter().flat_map(|(k, v)| ["--env-var".to_owned(), format!("{k}={v}")]))
             // Its own process group, so that stopping it stops the function too.
             .process_group(0);
         let child = cmd.spawn().context("starting cargo lambda watch")?;
-        let url = format!("http://127.0.0.1:{port}/lambda-url/everything/mcp");
+        let url = format!("http://127.0.0.1:{port}/lambda-url/{bin}/mcp");
         let mut emulator = Self { child, url };
         let deadline = Instant::now() + Duration::from_secs(600);
+        let mut server_errors = 0;
         while Instant::now() < deadline {
-            if ping(&emulator.url) {
-                return Ok(emulator);
+            match ping(&emulator.url, "") {
+                Some(200) => return Ok(emulator),
+                Some(401) if !env.is_empty() => return Ok(emulator),
+                // A function whose init fails answers 5xx on every try;
+                // do not wait out the build deadline for it.
+                Some(s) if s >= 500 => server_errors += 1,
+                _ => server_errors = 0,
+            }
+            if server_errors >= 5 {
+                emulator.stop();
+                bail!("the function keeps failing (HTTP 5xx); see {}", log_path.display());
             }
             if let Some(status) = emulator.child.try_wait()? {
                 bail!("cargo lambda watch exited ({status})");
@@ -81,18 +98,100 @@ impl Drop for Emulator {
     }
 }
 
-/// A `ping` through the emulated Function URL.
-fn ping(url: &str) -> bool {
-    let Some(rest) = url.strip_prefix("http://") else { return false };
+/// A `ping` through the emulated Function URL, with extra header lines;
+/// the answer's status.
+fn ping(url: &str, headers: &str) -> Option<u16> {
+    let rest = url.strip_prefix("http://")?;
     let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let Ok(addr) = authority.parse() else { return false };
+    let addr = authority.parse().ok()?;
     let body = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
-    let req = format!(
-        "POST /{path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
+    let headers = format!("Content-Type: application/json\r\nAccept: application/json\r\n{headers}");
+    let req = crate::run::post_request(authority, &format!("/{path}"), &headers, body);
     // The first invocation may include the function's build and start.
-    crate::run::answers_200(addr, &req, Duration::from_secs(30))
+    crate::run::status_of(addr, &req, Duration::from_secs(30))
+}
+
+/// `moto_server` (from `.tools/py`) on a loopback port: the Secrets
+/// Manager endpoint of the guarded-function check. Killed on drop.
+struct Moto {
+    child: Child,
+    addr: std::net::SocketAddr,
+}
+
+impl Moto {
+    fn start() -> anyhow::Result<Self> {
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let log_path = crate::target_dir().join("moto-guarded.log");
+        let log = std::fs::File::create(&log_path).with_context(|| format!("creating {}", log_path.display()))?;
+        let child = Command::new(cargo_lambda_path().join("moto_server"))
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::from(log.try_clone()?))
+            .stderr(Stdio::from(log))
+            .spawn()
+            .context("starting moto_server (cargo xtask tools installs it)")?;
+        let moto = Self { child, addr: ([127, 0, 0, 1], port).into() };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if moto.call("ListSecrets", "{}") == Some(200) {
+                return Ok(moto);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        bail!("moto_server did not answer on {}", moto.addr)
+    }
+
+    /// One Secrets Manager API call (JSON protocol); the answer's status.
+    fn call(&self, action: &str, body: &str) -> Option<u16> {
+        // moto does not check signatures but routes by the credential scope
+        // of `Authorization` (service, region); without one it answers as S3.
+        let headers = format!(
+            "Content-Type: application/x-amz-json-1.1\r\nX-Amz-Target: secretsmanager.{action}\r\n\
+             Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/secretsmanager/aws4_request, \
+             SignedHeaders=host, Signature=0\r\n"
+        );
+        let req = crate::run::post_request(&self.addr.to_string(), "/", &headers, body);
+        crate::run::status_of(self.addr, &req, Duration::from_secs(5))
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `demo` under the emulator with its endpoint guarded by a token from
+/// Secrets Manager (moto), loaded during init: no token is refused with
+/// 401, the token is served, and health needs none.
+pub(crate) fn guarded() -> anyhow::Result<()> {
+    println!("\n==> lambda emulator (guarded demo): token from Secrets Manager (moto) loaded at init");
+    let moto = Moto::start()?;
+    let token = "emulator-token-0123456789";
+    let secret = format!(r#"{{"Name":"prod/mcp","SecretString":"{{\"token\":\"{token}\"}}"}}"#);
+    if moto.call("CreateSecret", &secret) != Some(200) {
+        bail!("moto refused CreateSecret");
+    }
+    let env = [
+        ("MCP_SECRET_AUTH_TOKEN", "aws-sm:prod/mcp#token".to_owned()),
+        ("AWS_ENDPOINT_URL_SECRETS_MANAGER", format!("http://{}", moto.addr)),
+        ("AWS_REGION", "us-east-1".to_owned()),
+        ("AWS_ACCESS_KEY_ID", "testing".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".to_owned()),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+    ];
+    let emulator = Emulator::start_with("buffered", "guarded", "demo", &env)?;
+    let without = ping(&emulator.url, "");
+    let wrong = ping(&emulator.url, "Authorization: Bearer not-the-token\r\n");
+    let with = ping(&emulator.url, &format!("Authorization: Bearer {token}\r\n"));
+    let api_key = ping(&emulator.url, &format!("X-Api-Key: {token}\r\n"));
+    println!("==> guarded demo: no token {without:?}, wrong token {wrong:?}, bearer {with:?}, x-api-key {api_key:?}");
+    if (without, wrong, with, api_key) != (Some(401), Some(401), Some(200), Some(200)) {
+        bail!(
+            "the guarded Lambda function answered {without:?}/{wrong:?}/{with:?}/{api_key:?}, expected 401/401/200/200"
+        );
+    }
+    Ok(())
 }
 
 /// Both suites against the emulator, in streaming then buffered mode.

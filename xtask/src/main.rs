@@ -20,12 +20,17 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test(),
         Some("conformance") => tools::ensure_node().and_then(|node| conformance::run_all(&node)),
-        Some("lambda") => {
-            tools::ensure_node().and_then(|node| lambda::conformance(&node)).and_then(|()| lambda::artifact())
+        // `cargo xtask lambda guarded`: only the guarded-function check.
+        Some("lambda") if args.get(1).is_some_and(|a| a == "guarded") => {
+            tools::ensure_node().and_then(|_| lambda::guarded())
         }
+        Some("lambda") => tools::ensure_node()
+            .and_then(|node| lambda::conformance(&node))
+            .and_then(|()| lambda::guarded())
+            .and_then(|()| lambda::artifact()),
         Some("tools") => tools::ensure_node().map(|_| ()),
         _ => {
-            eprintln!("usage: cargo xtask <test|conformance|lambda|tools>");
+            eprintln!("usage: cargo xtask <test|conformance|lambda [guarded]|tools>");
             return ExitCode::from(2);
         }
     };
@@ -64,6 +69,7 @@ fn test() -> anyhow::Result<()> {
     run::step("doctests", run::cargo(&["test", "--workspace", "--doc"]))?;
     conformance::run_all(&node)?;
     lambda::conformance(&node)?;
+    lambda::guarded()?;
     lambda::artifact()?;
     println!("\nxtask: all checks passed in {:.0?}", started.elapsed());
     Ok(())

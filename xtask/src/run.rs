@@ -48,13 +48,28 @@ pub(crate) fn has_nextest() -> bool {
 /// Sends one raw HTTP/1.1 request to `addr` and reports whether the answer
 /// is `200` (enough to wait for a server without an HTTP client crate).
 pub(crate) fn answers_200(addr: std::net::SocketAddr, request: &str, read_timeout: std::time::Duration) -> bool {
+    status_of(addr, request, read_timeout) == Some(200)
+}
+
+/// Sends one raw HTTP/1.1 request to `addr` and returns the status code
+/// of the answer, if one came.
+pub(crate) fn status_of(addr: std::net::SocketAddr, request: &str, read_timeout: std::time::Duration) -> Option<u16> {
     use std::io::{Read as _, Write as _};
     let connect = std::time::Duration::from_millis(500);
-    let Ok(mut s) = std::net::TcpStream::connect_timeout(&addr, connect) else { return false };
+    let mut s = std::net::TcpStream::connect_timeout(&addr, connect).ok()?;
     let _ = s.set_read_timeout(Some(read_timeout));
-    if s.write_all(request.as_bytes()).is_err() {
-        return false;
-    }
+    s.write_all(request.as_bytes()).ok()?;
     let mut buf = [0u8; 16];
-    s.read(&mut buf).is_ok_and(|n| buf[..n].starts_with(b"HTTP/1.1 200"))
+    let n = s.read(&mut buf).ok()?;
+    let head = std::str::from_utf8(&buf[..n]).ok()?;
+    head.strip_prefix("HTTP/1.1 ")?.get(..3)?.parse().ok()
+}
+
+/// A raw HTTP/1.1 POST of `body` with extra header lines (each ending in
+/// `\r\n`).
+pub(crate) fn post_request(authority: &str, path: &str, headers: &str, body: &str) -> String {
+    format!(
+        "POST {path} HTTP/1.1\r\nHost: {authority}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
 }
