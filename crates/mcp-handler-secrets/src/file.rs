@@ -24,6 +24,22 @@ impl FileSource {
     }
 }
 
+/// The largest secret file read (Secrets Manager's own limit is 64 KiB);
+/// a mistaken path to a log or a device must not fill memory.
+const MAX_LEN: usize = 1024 * 1024;
+
+/// Reads at most `MAX_LEN + 1` bytes (one more tells "too large").
+async fn read_capped(path: &str) -> std::io::Result<Zeroizing<Vec<u8>>> {
+    use tokio::io::AsyncReadExt as _;
+    let file = tokio::fs::File::open(path).await?;
+    // Sized up front so the buffer is not reallocated (each move would
+    // leave an unwiped copy behind).
+    let hint = file.metadata().await.map_or(0, |m| m.len()).min(MAX_LEN as u64) as usize;
+    let mut buf = Zeroizing::new(Vec::with_capacity(hint + 1));
+    file.take(MAX_LEN as u64 + 1).read_to_end(&mut buf).await?;
+    Ok(buf)
+}
+
 /// Drops one trailing `\n` or `\r\n` (editors and `echo` add one).
 fn trim_newline(v: &mut Vec<u8>) {
     if v.last() == Some(&b'\n') {
@@ -37,13 +53,16 @@ fn trim_newline(v: &mut Vec<u8>) {
 impl SecretSource for FileSource {
     async fn fetch(&self, location: &Location) -> Result<Secret, SourceError> {
         let path = &location.id;
-        let mut bytes = match tokio::fs::read(path).await {
-            Ok(b) => Zeroizing::new(b),
+        let mut bytes = match read_capped(path).await {
+            Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(SourceError::NotFound(format!("no file {path}")));
             }
             Err(e) => return Err(SourceError::Unavailable(format!("cannot read {path}: {}", e.kind()))),
         };
+        if bytes.len() > MAX_LEN {
+            return Err(SourceError::Invalid(format!("{path} is larger than {} KiB", MAX_LEN / 1024)));
+        }
         trim_newline(&mut bytes);
         // Moving the buffer into the String keeps one copy to wipe.
         match String::from_utf8(std::mem::take(&mut *bytes)) {
@@ -63,6 +82,12 @@ impl SecretSource for FileSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_device_or_huge_file_is_refused_not_read_whole() {
+        let err = FileSource::new().fetch(&Location { id: "/dev/zero".into(), options: Vec::new() }).await.unwrap_err();
+        assert!(matches!(err, SourceError::Invalid(ref m) if m.contains("larger than")), "{err:?}");
+    }
 
     #[test]
     fn one_trailing_newline_goes() {
