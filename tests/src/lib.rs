@@ -142,6 +142,19 @@ fn example_bin(name: &str) -> PathBuf {
     target_dir().join("debug").join(name)
 }
 
+/// Polls `f` until it returns `Some`, for at most 10 s: a liveness bound
+/// for what happens in the background (a rotation picked up, a bound
+/// passed), not a speed assertion.
+pub async fn eventually<T>(mut f: impl AsyncFnMut() -> Option<T>) -> T {
+    for _ in 0..200 {
+        if let Some(v) = f().await {
+            return v;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("condition not reached within 10 s");
+}
+
 /// A directory removed when dropped.
 pub struct TempDir(pub PathBuf);
 

@@ -236,14 +236,9 @@ async fn a_missing_extension_secret_fails_the_invocation_clearly() {
     assert!(r.body.contains("AUTH_TOKEN") && r.body.contains("aws-ext:prod/absent"), "{}", r.body);
     // The secret appears: a later invocation (after the retry back-off) loads it.
     ext.values.lock().unwrap().insert("prod/absent".into(), r#"{"token":"late-tok"}"#.into());
-    let mut status = 0;
-    for _ in 0..100 {
-        let r = serve(&svc, event("function_url", &list, &[("authorization", "Bearer late-tok")])).await;
-        status = r.status;
-        if status == 200 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(status, 200);
+    let late = [("authorization", "Bearer late-tok")];
+    mcp_handler_tests::eventually(async || {
+        (serve(&svc, event("function_url", &list, &late)).await.status == 200).then_some(())
+    })
+    .await;
 }

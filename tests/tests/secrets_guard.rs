@@ -10,10 +10,9 @@
 
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::time::Duration;
 
 use http::StatusCode;
-use mcp_handler_tests::{MCP_HEADERS, Moto, Running, TempDir, demo_bin, http, replace_file};
+use mcp_handler_tests::{MCP_HEADERS, Moto, Running, TempDir, demo_bin, eventually, http, replace_file};
 
 const LIST: &str = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
 
@@ -21,16 +20,6 @@ async fn list(server: &Running, auth: &[(&str, &str)]) -> mcp_handler_tests::Rep
     let mut h = MCP_HEADERS.to_vec();
     h.extend_from_slice(auth);
     http(server.addr, "POST", "/mcp", &h, LIST).await.unwrap()
-}
-
-async fn eventually(mut f: impl AsyncFnMut() -> bool) {
-    for _ in 0..200 {
-        if f().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("condition not reached within 10 s");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -63,7 +52,10 @@ async fn a_file_token_guards_the_endpoint_and_rotates_without_a_restart() {
 
     // Rotation: the new token works and the old one stops, no restart.
     replace_file(&token, "tok-second-9876543210");
-    eventually(async || list(&server, &[("authorization", "Bearer tok-second-9876543210")]).await.status == 200).await;
+    eventually(async || {
+        (list(&server, &[("authorization", "Bearer tok-second-9876543210")]).await.status == 200).then_some(())
+    })
+    .await;
     assert_eq!(list(&server, &[("authorization", "Bearer tok-first-0123456789")]).await.status, 401);
 
     // The server logged at TRACE throughout, and never a token.
@@ -97,14 +89,16 @@ async fn a_secrets_manager_token_fails_closed_when_aws_is_gone() {
         .send()
         .await
         .unwrap();
-    eventually(async || list(&server, &[("authorization", "Bearer sm-tok-2")]).await.status == 200).await;
+    eventually(async || (list(&server, &[("authorization", "Bearer sm-tok-2")]).await.status == 200).then_some(()))
+        .await;
 
     // AWS goes away: the last good token keeps working for the bound...
     moto.stop();
     assert_eq!(list(&server, &[("authorization", "Bearer sm-tok-2")]).await.status, StatusCode::OK);
     // ...then the endpoint refuses with 503 (never lets requests through)
     // and readiness turns false, while liveness stays true.
-    eventually(async || list(&server, &[("authorization", "Bearer sm-tok-2")]).await.status == 503).await;
+    eventually(async || (list(&server, &[("authorization", "Bearer sm-tok-2")]).await.status == 503).then_some(()))
+        .await;
     assert_eq!(http(server.addr, "GET", "/readyz", &[], "").await.unwrap().status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(http(server.addr, "GET", "/healthz", &[], "").await.unwrap().status, StatusCode::OK);
 }

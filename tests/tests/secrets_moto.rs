@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mcp_handler::secrets::{SecretError, Secrets, SecretsManagerSource, SourceError};
-use mcp_handler_tests::Moto;
+use mcp_handler_tests::{Moto, eventually};
 
 async fn create(moto: &Moto, name: &str, value: &str) {
     moto.client().create_secret().name(name).secret_string(value).send().await.expect("create_secret");
@@ -31,16 +31,6 @@ fn secrets_for(moto: &Moto, refs: &[(&'static str, bool, String)]) -> Secrets {
         .with_env(move |k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
         .build()
         .expect("valid declarations")
-}
-
-async fn eventually<T>(mut f: impl AsyncFnMut() -> Option<T>) -> T {
-    for _ in 0..200 {
-        if let Some(v) = f().await {
-            return v;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("condition not reached within 10 s");
 }
 
 #[tokio::test]

@@ -12,23 +12,11 @@ use mcp_handler::secrets::{
     ConfigError, ContextSecrets as _, EnvSource, LambdaExtensionSource, SecretError, Secrets, SourceError,
 };
 use mcp_handler::{EndpointConfig, McpService, NoArgs, RequestContext, Router, Tool};
-use mcp_handler_tests::{ExtensionStandIn, TempDir, post_json, replace_file};
+use mcp_handler_tests::{ExtensionStandIn, TempDir, eventually, post_json, replace_file};
 
 fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + Send + Sync + 'static {
     let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
     move |k| map.get(k).cloned()
-}
-
-/// Polls `f` until it returns `Some`, for at most 10 s (a liveness bound,
-/// not a speed assertion).
-async fn eventually<T>(mut f: impl AsyncFnMut() -> Option<T>) -> T {
-    for _ in 0..200 {
-        if let Some(v) = f().await {
-            return v;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("condition not reached within 10 s");
 }
 
 #[tokio::test]
