@@ -231,6 +231,10 @@ async fn a_missing_extension_secret_fails_the_invocation_clearly() {
     let (svc, _) =
         setup.lambda(LambdaApp::new(router).with_config(LambdaConfig::buffered())).into_ready_service().await.unwrap();
     let list = json!({"jsonrpc":"2.0","id":1,"method":"tools/list"});
+    let mut ready = event("function_url", &json!({}), &[]);
+    *ready.method_mut() = http::Method::GET;
+    *ready.uri_mut() = "/readyz".parse().unwrap();
+    assert_eq!(serve(&svc, ready).await.status, 503, "not ready while a required secret cannot load");
     let r = serve(&svc, event("function_url", &list, &[("authorization", "Bearer anything")])).await;
     assert_eq!(r.status, 503, "{}", r.body);
     assert!(r.body.contains("AUTH_TOKEN") && r.body.contains("aws-ext:prod/absent"), "{}", r.body);

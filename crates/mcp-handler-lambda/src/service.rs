@@ -139,8 +139,22 @@ impl Service<Request> for LambdaService {
 
     fn call(&mut self, mut req: Request) -> Self::Future {
         // ALB and uptime checks probe these without MCP headers.
-        if req.method() == http::Method::GET && matches!(req.uri().path(), "/healthz" | "/readyz") {
+        if req.method() == http::Method::GET && req.uri().path() == "/healthz" {
             return Box::pin(std::future::ready(Ok(plain(StatusCode::OK, "ok\n"))));
+        }
+        // Ready once the before-invocation work (secrets the extension
+        // serves only now) succeeds; running it here also warms them.
+        if req.method() == http::Method::GET && req.uri().path() == "/readyz" {
+            let work: Vec<_> = self.before.iter().filter_map(|check| check()).collect();
+            return Box::pin(async move {
+                for w in work {
+                    if let Err(why) = w.await {
+                        tracing::debug!(reason = %why, "not ready");
+                        return Ok(plain(StatusCode::SERVICE_UNAVAILABLE, "not ready\n"));
+                    }
+                }
+                Ok(plain(StatusCode::OK, "ok\n"))
+            });
         }
         if !host_matches_front_door(&req) {
             tracing::debug!(domain = ?front_door_domain(&req), "Host does not match the front door's domain");

@@ -119,7 +119,10 @@ impl SecretsSetup {
     #[cfg(feature = "lambda")]
     fn before_invocation(&self) -> Option<futures_util::future::BoxFuture<'static, Result<(), String>>> {
         if !self.all.iter().any(Secrets::any_due) {
-            return None;
+            // Nothing to load now (a failed load waits out its back-off):
+            // say why a required secret is missing, or let it through.
+            let unready = self.all.iter().find_map(|s| s.readiness().err())?;
+            return Some(Box::pin(std::future::ready(Err(unready.to_string()))));
         }
         let all = self.all.clone();
         Some(Box::pin(async move {
