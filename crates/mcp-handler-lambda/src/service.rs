@@ -38,6 +38,18 @@ impl LambdaService {
         Self { mcp, before: before.into() }
     }
 
+    /// The before-invocation work due now, run in order; the first
+    /// failure ends it. (Collecting allocates nothing when none is due.)
+    fn before_invocation(&self) -> impl Future<Output = Result<(), String>> + Send + 'static {
+        let work: Vec<_> = self.before.iter().filter_map(|check| check()).collect();
+        async move {
+            for w in work {
+                w.await?;
+            }
+            Ok(())
+        }
+    }
+
     /// The endpoint service inside.
     pub fn mcp(&self) -> &McpService {
         &self.mcp
@@ -145,15 +157,15 @@ impl Service<Request> for LambdaService {
         // Ready once the before-invocation work (secrets the extension
         // serves only now) succeeds; running it here also warms them.
         if req.method() == http::Method::GET && req.uri().path() == "/readyz" {
-            let work: Vec<_> = self.before.iter().filter_map(|check| check()).collect();
+            let before = self.before_invocation();
             return Box::pin(async move {
-                for w in work {
-                    if let Err(why) = w.await {
+                Ok(match before.await {
+                    Ok(()) => plain(StatusCode::OK, "ok\n"),
+                    Err(why) => {
                         tracing::debug!(reason = %why, "not ready");
-                        return Ok(plain(StatusCode::SERVICE_UNAVAILABLE, "not ready\n"));
+                        plain(StatusCode::SERVICE_UNAVAILABLE, "not ready\n")
                     }
-                }
-                Ok(plain(StatusCode::OK, "ok\n"))
+                })
             });
         }
         if !host_matches_front_door(&req) {
@@ -165,13 +177,11 @@ impl Service<Request> for LambdaService {
             req.extensions_mut().insert(inv);
         }
         let mut mcp = self.mcp.clone();
-        let work: Vec<_> = self.before.iter().filter_map(|check| check()).collect();
+        let before = self.before_invocation();
         Box::pin(async move {
-            for w in work {
-                if let Err(why) = w.await {
-                    tracing::error!(error = %why, "before-invocation work failed");
-                    return Ok(unavailable(&why));
-                }
+            if let Err(why) = before.await {
+                tracing::error!(error = %why, "before-invocation work failed");
+                return Ok(unavailable(&why));
             }
             mcp.call(req).await
         })
