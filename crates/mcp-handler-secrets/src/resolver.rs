@@ -224,14 +224,13 @@ impl Secrets {
 }
 
 impl Slot {
+    /// `due` is `None` only before the first attempt or after loading from
+    /// a source that never expires (a failure always sets a retry time).
     fn is_due(&self, now: Instant) -> bool {
-        self.bound.is_some() && read(&self.state).due.is_none_or(|d| d <= now) && !self.loaded_for_good()
-    }
-
-    /// Loaded from a source that never expires.
-    fn loaded_for_good(&self) -> bool {
-        let st = read(&self.state);
-        st.value.is_some() && st.due.is_none() && st.error.is_none()
+        self.bound.is_some() && {
+            let st = read(&self.state);
+            st.due.map_or(st.value.is_none(), |d| d <= now)
+        }
     }
 
     fn next_due(&self) -> Option<Instant> {
