@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use mcp_handler_core::{EndpointConfig, HostPolicy};
 
+use crate::probe::Probe;
+
 /// Why the command line or environment could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -86,8 +88,9 @@ impl ServerConfig {
 pub enum Command {
     /// Serve.
     Serve(ServerConfig),
-    /// Probe `/healthz` of a running server and exit 0 or 1.
-    Healthcheck(ServerConfig),
+    /// Probe a running server (`/healthz`, or with `--deep` an MCP round
+    /// trip) and exit 0 or 1.
+    Healthcheck(ServerConfig, Probe),
     /// Print usage.
     Help,
 }
@@ -96,7 +99,11 @@ pub enum Command {
 pub const USAGE: &str = "\
 USAGE:
     <binary> [--bind ADDR] [--path PATH] [--drain-timeout SECS]
-    <binary> healthcheck [--bind ADDR]      probe /healthz, exit 0 when healthy
+    <binary> healthcheck [--bind ADDR]      liveness: GET /healthz, exit 0 when it answers 200
+    <binary> healthcheck --deep [--bind ADDR] [--path PATH]
+                                            serving: an MCP server/discover round trip through the
+                                            endpoint, with the configured auth token and an allowed
+                                            Host; exit 1 with a one-line reason otherwise
 
 ENVIRONMENT:
     MCP_BIND                 listen address (default 127.0.0.1:8080)
@@ -127,7 +134,7 @@ pub fn parse_command(
     if let Some(v) = env("MCP_DRAIN_TIMEOUT_SECS") {
         config.drain_timeout = parse_secs("MCP_DRAIN_TIMEOUT_SECS", &v)?;
     }
-    let mut healthcheck = false;
+    let mut healthcheck = None;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -137,7 +144,8 @@ pub fn parse_command(
         let mut value =
             |name: &'static str| inline.clone().or_else(|| args.next()).ok_or(ConfigError::MissingValue(name));
         match flag.as_str() {
-            "healthcheck" if !healthcheck => healthcheck = true,
+            "healthcheck" if healthcheck.is_none() => healthcheck = Some(Probe::Liveness),
+            "--deep" if healthcheck.is_some() => healthcheck = Some(Probe::Deep),
             "-h" | "--help" => return Ok(Command::Help),
             "--bind" => config.bind = parse_addr("--bind", &value("--bind")?)?,
             "--path" => config.path = parse_path("--path", &value("--path")?)?,
@@ -145,7 +153,10 @@ pub fn parse_command(
             _ => return Err(ConfigError::UnknownArgument(arg)),
         }
     }
-    Ok(if healthcheck { Command::Healthcheck(config) } else { Command::Serve(config) })
+    Ok(match healthcheck {
+        Some(probe) => Command::Healthcheck(config, probe),
+        None => Command::Serve(config),
+    })
 }
 
 fn parse_addr(name: &'static str, v: &str) -> Result<SocketAddr, ConfigError> {
@@ -205,7 +216,14 @@ mod tests {
             panic!()
         };
         assert_eq!((c.bind.port(), c.path.as_str()), (1, "/x"));
-        assert!(matches!(parse_command(args(&["healthcheck"]), |_| None), Ok(Command::Healthcheck(_))));
+        assert!(matches!(
+            parse_command(args(&["healthcheck"]), |_| None),
+            Ok(Command::Healthcheck(_, Probe::Liveness))
+        ));
+        let deep = parse_command(args(&["healthcheck", "--deep", "--path", "/x"]), |_| None);
+        assert!(matches!(deep, Ok(Command::Healthcheck(c, Probe::Deep)) if c.path == "/x"));
+        // `--deep` only qualifies `healthcheck`.
+        assert!(matches!(parse_command(args(&["--deep"]), |_| None), Err(ConfigError::UnknownArgument(_))));
     }
 
     #[test]

@@ -31,12 +31,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
-use mcp_handler_core::{EndpointConfig, McpService, Router};
+use mcp_handler_core::{EndpointConfig, HostPolicy, McpService, Router};
 use tokio::net::TcpListener;
 
 pub use config::{Command, ConfigError, ServerConfig, USAGE, apply_endpoint_env, parse_command};
 pub use logging::init_logging;
-pub use probe::probe;
+pub use probe::{DeepProbe, Probe, deep_probe, probe};
 pub use readiness::Readiness;
 pub use serve::DrainOutcome;
 
@@ -47,6 +47,12 @@ type Init = Box<
         + Send,
 >;
 
+/// Finds the `Authorization` value `healthcheck --deep` sends.
+type ProbeCredential = Box<
+    dyn FnOnce() -> BoxFuture<'static, Result<Option<http::HeaderValue>, Box<dyn std::error::Error + Send + Sync>>>
+        + Send,
+>;
+
 /// A container server for one router.
 #[must_use]
 pub struct Server {
@@ -54,6 +60,7 @@ pub struct Server {
     endpoint: EndpointConfig,
     readiness: Readiness,
     init: Vec<(String, Init)>,
+    probe_credential: Option<ProbeCredential>,
 }
 
 impl std::fmt::Debug for Server {
@@ -63,6 +70,7 @@ impl std::fmt::Debug for Server {
             .field("endpoint", &self.endpoint)
             .field("readiness", &self.readiness)
             .field("init", &self.init.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>())
+            .field("probe_credential", &self.probe_credential.is_some())
             .finish()
     }
 }
@@ -70,7 +78,28 @@ impl std::fmt::Debug for Server {
 impl Server {
     /// A server for `router` with the default endpoint configuration.
     pub fn new(router: Router) -> Self {
-        Self { router, endpoint: EndpointConfig::default(), readiness: Readiness::default(), init: Vec::new() }
+        Self {
+            router,
+            endpoint: EndpointConfig::default(),
+            readiness: Readiness::default(),
+            init: Vec::new(),
+            probe_credential: None,
+        }
+    }
+
+    /// How `healthcheck --deep` (run as a separate process, beside the
+    /// server, with the same environment) finds the credential the endpoint
+    /// requires: an `Authorization` header value, or `None` when it needs
+    /// none. Without it the probe sends no credential.
+    pub fn with_healthcheck_credential<F, Fut>(mut self, find: F) -> Self
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<Option<http::HeaderValue>, Box<dyn std::error::Error + Send + Sync>>>
+            + Send
+            + 'static,
+    {
+        self.probe_credential = Some(Box::new(move || Box::pin(find())));
+        self
     }
 
     /// Work done by [`run`](Self::run) before it listens (after flags,
@@ -136,8 +165,12 @@ impl Server {
                 print!("{USAGE}");
                 return ExitCode::SUCCESS;
             }
-            Ok(Command::Healthcheck(c)) => {
-                return match probe(c.bind, Duration::from_secs(3)).await {
+            Ok(Command::Healthcheck(c, kind)) => {
+                let outcome = match kind {
+                    Probe::Deep => self.deep_healthcheck(&c).await,
+                    _ => probe(c.bind, Duration::from_secs(3)).await,
+                };
+                return match outcome {
                     Ok(()) => ExitCode::SUCCESS,
                     Err(e) => {
                         eprintln!("healthcheck failed: {e}");
@@ -192,5 +225,29 @@ impl Server {
         // count it as a crash.
         let _outcome = Self { endpoint, ..this }.serve(listener, &config, serve::shutdown_signal()).await;
         ExitCode::SUCCESS
+    }
+
+    /// `healthcheck --deep`: the probe a client would send, to the address,
+    /// path and an allowed `Host` of the configured server, with its
+    /// credential. Within 4 s, under the 5 s that ECS, Docker and
+    /// Kubernetes give a health command by default.
+    async fn deep_healthcheck(self, config: &ServerConfig) -> Result<(), String> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(4);
+        let endpoint = apply_endpoint_env(self.endpoint, config.bind, |k| std::env::var(k).ok())
+            .map_err(|e| format!("invalid configuration: {e}"))?;
+        let host = match endpoint.host_policy() {
+            HostPolicy::List(hosts) if !hosts.is_empty() => hosts[0].clone(),
+            _ => probe::loopback_authority(config.bind),
+        };
+        let authorization = match self.probe_credential {
+            Some(find) => tokio::time::timeout_at(deadline, find())
+                .await
+                .map_err(|_| "the auth token did not load within the probe's time".to_owned())?
+                .map_err(|e| format!("cannot load the auth token: {e}"))?,
+            None => None,
+        };
+        let p = DeepProbe { addr: config.bind, path: config.path.clone(), host, authorization };
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        deep_probe(&p, left).await
     }
 }

@@ -53,6 +53,10 @@ impl SecretsSetup {
             return server;
         }
         let setup = self.clone();
+        let server = match self.platform.clone().filter(|p| p.is_configured(platform::AUTH_TOKEN)) {
+            Some(p) => server.with_healthcheck_credential(move || probe_credential(p)),
+            None => server,
+        };
         server
             .with_init("secrets", move |e| async move {
                 let endpoint = setup.clone().init(e).await?;
@@ -133,4 +137,17 @@ impl SecretsSetup {
             Ok(())
         }))
     }
+}
+
+/// The `Authorization` value `healthcheck --deep` presents: the guard's
+/// current token, loaded by the probe process from the same reference the
+/// server uses, marked sensitive.
+#[cfg(feature = "server")]
+async fn probe_credential(platform: Secrets) -> Result<Option<http::HeaderValue>, BoxError> {
+    let token = platform.get(platform::AUTH_TOKEN).await?;
+    let bearer = zeroize::Zeroizing::new(format!("Bearer {}", token.expose()));
+    let mut value = http::HeaderValue::from_str(&bearer)
+        .map_err(|_| format!("secret {} is not usable in an HTTP header", platform::AUTH_TOKEN))?;
+    value.set_sensitive(true);
+    Ok(Some(value))
 }

@@ -250,6 +250,10 @@ impl EndpointConfig {
         self.auth = Some(auth);
         self
     }
+    /// Which `Host` headers the endpoint serves.
+    pub fn host_policy(&self) -> &HostPolicy {
+        &self.hosts
+    }
     /// Whether the endpoint requires a credential.
     pub fn auth_enabled(&self) -> bool {
         self.auth.is_some()
