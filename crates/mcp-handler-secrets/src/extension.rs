@@ -1,9 +1,14 @@
-//! `aws-ext:<name-or-arn>` — the AWS Parameters and Secrets Lambda
-//! Extension: `GET http://localhost:<port>/secretsmanager/get?secretId=..`
-//! with the function's session token in `X-Aws-Parameters-Secrets-Token`.
-//! The extension caches on its own and needs no SDK in the function; it
-//! answers only during invocations, so these secrets load on the first
-//! invocation. Port from `PARAMETERS_SECRETS_EXTENSION_HTTP_PORT` (2773).
+//! `aws-ext:<name-or-arn>` — a local caching proxy of Secrets Manager with
+//! the same API: the AWS Parameters and Secrets Lambda Extension, or the AWS
+//! Secrets Manager Agent as a sidecar of a container (ECS, Kubernetes):
+//! `GET http://localhost:<port>/secretsmanager/get?secretId=..` with the
+//! SSRF token in `X-Aws-Parameters-Secrets-Token` — the agent's `AWS_TOKEN`
+//! (a value or `file://<path>`), else the function's `AWS_SESSION_TOKEN`.
+//! The proxy caches on its own and needs no SDK in the app. The Lambda
+//! extension answers only during invocations, so these secrets load on the
+//! first invocation (on servers: in the background right after start,
+//! `/readyz` waiting for them). Port from
+//! `PARAMETERS_SECRETS_EXTENSION_HTTP_PORT` (2773).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,6 +61,35 @@ impl LambdaExtensionSource {
     }
 }
 
+/// The variables holding the SSRF token, in the order the AWS Secrets
+/// Manager Agent reads them (its `ssrf_env_variables` default); inside
+/// Lambda the extension expects the function's `AWS_SESSION_TOKEN`.
+const TOKEN_VARS: [&str; 3] = ["AWS_TOKEN", "AWS_SESSION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN"];
+
+/// The token the extension or agent requires: the first of [`TOKEN_VARS`]
+/// that is set, whose value is the token or, as the agent accepts it,
+/// `file://<path>` naming a file that holds it. Errors name the variable
+/// or the path, never the token.
+fn ssrf_token(env: &Lookup) -> Result<Zeroizing<String>, SourceError> {
+    let (var, value) = TOKEN_VARS
+        .iter()
+        .find_map(|v| env(v).filter(|x| !x.trim().is_empty()).map(|x| (*v, Zeroizing::new(x))))
+        .ok_or_else(|| {
+            SourceError::Unavailable(format!(
+                "none of {} is set: the secrets extension (Lambda) or agent (containers) needs its token",
+                TOKEN_VARS.join(", ")
+            ))
+        })?;
+    let Some(path) = value.strip_prefix("file://") else { return Ok(value) };
+    let mut text = Zeroizing::new(String::new());
+    std::fs::File::open(path)
+        .and_then(|f| std::io::Read::read_to_string(&mut std::io::Read::take(f, 64 * 1024), &mut text))
+        .map_err(|e| {
+            SourceError::Unavailable(format!("{var} names the token file {path}, which cannot be read: {e}"))
+        })?;
+    Ok(Zeroizing::new(text.trim().to_owned()))
+}
+
 /// Percent-encodes a query value (everything but RFC 3986 unreserved).
 fn encode(v: &str) -> String {
     let mut out = String::with_capacity(v.len());
@@ -84,8 +118,7 @@ impl SecretSource for LambdaExtensionSource {
             .trim()
             .parse()
             .map_err(|_| SourceError::Unavailable("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT is not a port".into()))?;
-        let token = (self.env)("AWS_SESSION_TOKEN")
-            .ok_or_else(|| SourceError::Unavailable("AWS_SESSION_TOKEN is not set (not inside Lambda?)".into()))?;
+        let token = ssrf_token(&self.env)?;
         let mut uri = format!("http://localhost:{port}/secretsmanager/get?secretId={}", encode(&location.id));
         if let Some(stage) = location.option("version-stage") {
             uri.push_str(&format!("&versionStage={}", encode(stage)));
@@ -94,7 +127,7 @@ impl SecretSource for LambdaExtensionSource {
             uri.push_str(&format!("&versionId={}", encode(id)));
         }
         let req = http::Request::get(uri)
-            .header("X-Aws-Parameters-Secrets-Token", token)
+            .header("X-Aws-Parameters-Secrets-Token", token.as_str())
             .body(Empty::new())
             .map_err(|_| SourceError::Unavailable("cannot build the extension request".into()))?;
         let id = &location.id;
@@ -146,6 +179,28 @@ impl SecretSource for LambdaExtensionSource {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    fn lookup(pairs: &[(&'static str, String)]) -> crate::Lookup {
+        let pairs = pairs.to_vec();
+        Arc::new(move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn the_token_comes_from_the_agents_variables_in_order() {
+        let t = |pairs: &[(&'static str, String)]| super::ssrf_token(&lookup(pairs)).map(|t| t.to_string());
+        assert_eq!(t(&[("AWS_SESSION_TOKEN", "lambda".into())]).unwrap(), "lambda");
+        assert_eq!(t(&[("AWS_SESSION_TOKEN", "lambda".into()), ("AWS_TOKEN", "agent".into())]).unwrap(), "agent");
+        let file = std::env::temp_dir().join(format!("mcp-ssrf-token-{}", std::process::id()));
+        std::fs::write(&file, "from-file\n").unwrap();
+        assert_eq!(t(&[("AWS_TOKEN", format!("file://{}", file.display()))]).unwrap(), "from-file");
+        std::fs::remove_file(&file).unwrap();
+        let err = t(&[("AWS_TOKEN", "file:///nonexistent/token".into())]).unwrap_err().to_string();
+        assert!(err.contains("AWS_TOKEN") && err.contains("/nonexistent/token"), "{err}");
+        let err = t(&[]).unwrap_err().to_string();
+        assert!(err.contains("AWS_TOKEN") && err.contains("AWS_SESSION_TOKEN"), "{err}");
+    }
+
     #[test]
     fn query_values_are_encoded() {
         assert_eq!(
