@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 
 use crate::conformance::suite;
+use crate::moto::Moto;
 use crate::tools::{CONFORMANCE_ALPHA_VERSION, CONFORMANCE_VERSION, Node};
 
 fn cargo_lambda_path() -> PathBuf {
@@ -111,62 +112,12 @@ fn ping(url: &str, headers: &str) -> Option<u16> {
     crate::run::status_of(addr, &req, Duration::from_secs(30))
 }
 
-/// `moto_server` (from `.tools/py`) on a loopback port: the Secrets
-/// Manager endpoint of the guarded-function check. Killed on drop.
-struct Moto {
-    child: Child,
-    addr: std::net::SocketAddr,
-}
-
-impl Moto {
-    fn start() -> anyhow::Result<Self> {
-        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let log_path = crate::target_dir().join("moto-guarded.log");
-        let log = std::fs::File::create(&log_path).with_context(|| format!("creating {}", log_path.display()))?;
-        let child = Command::new(cargo_lambda_path().join("moto_server"))
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::from(log.try_clone()?))
-            .stderr(Stdio::from(log))
-            .spawn()
-            .context("starting moto_server (cargo xtask tools installs it)")?;
-        let moto = Self { child, addr: ([127, 0, 0, 1], port).into() };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if moto.call("ListSecrets", "{}") == Some(200) {
-                return Ok(moto);
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        bail!("moto_server did not answer on {}", moto.addr)
-    }
-
-    /// One Secrets Manager API call (JSON protocol); the answer's status.
-    fn call(&self, action: &str, body: &str) -> Option<u16> {
-        // moto does not check signatures but routes by the credential scope
-        // of `Authorization` (service, region); without one it answers as S3.
-        let headers = format!(
-            "Content-Type: application/x-amz-json-1.1\r\nX-Amz-Target: secretsmanager.{action}\r\n\
-             Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/secretsmanager/aws4_request, \
-             SignedHeaders=host, Signature=0\r\n"
-        );
-        let req = crate::run::post_request(&self.addr.to_string(), "/", &headers, body);
-        crate::run::status_of(self.addr, &req, Duration::from_secs(5))
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// `demo` under the emulator with its endpoint guarded by a token from
 /// Secrets Manager (moto), loaded during init: no token is refused with
 /// 401, the token is served, and health needs none.
 pub(crate) fn guarded() -> anyhow::Result<()> {
     println!("\n==> lambda emulator (guarded demo): token from Secrets Manager (moto) loaded at init");
-    let moto = Moto::start()?;
+    let moto = Moto::start("guarded")?;
     let token = "emulator-token-0123456789";
     let secret = format!(r#"{{"Name":"prod/mcp","SecretString":"{{\"token\":\"{token}\"}}"}}"#);
     if moto.call("CreateSecret", &secret) != Some(200) {

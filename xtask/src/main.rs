@@ -1,16 +1,35 @@
 //! `cargo xtask <command>`: the project's one orchestration command.
 //!
 //! - `test`: installs what the tests need into `.tools/` (idempotent), then
-//!   runs format and lint checks, every Rust test, the doctests and the
-//!   official MCP conformance suite against the `everything` server.
+//!   runs format and lint checks, the deployment files' linters, every Rust
+//!   test, the doctests, `cargo package`, the official MCP conformance suite
+//!   against the `everything` server and the Lambda emulator, the SAM build,
+//!   and the container image built and run (with the ECS and Compose files).
 //! - `conformance`: only the conformance suites (container server).
 //! - `lambda`: the suites on the Lambda emulator, and the arm64 zip.
+//! - `infra`: lint and validate the Dockerfile, the SAM, ECS and Kubernetes
+//!   templates and the GitHub workflows (`infra k8s|ecs|sam|workflows`).
+//! - `image`: build the container image for amd64 and arm64 with buildah and
+//!   run it with podman, as production would (see `image.rs`).
+//! - `package`: `cargo package` of the library crates.
 //! - `tools`: only the installation.
 
+mod compose;
 mod conformance;
+mod containers;
+mod ecs;
+mod ecs_run;
+mod elf;
+mod image;
+mod k8s;
 mod lambda;
+mod moto;
+mod pytools;
 mod run;
+mod sam;
+mod standin;
 mod tools;
+mod workflows;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,9 +47,14 @@ fn main() -> ExitCode {
             .and_then(|node| lambda::conformance(&node))
             .and_then(|()| lambda::guarded())
             .and_then(|()| lambda::artifact()),
+        Some("infra") => infra(args.get(1).map(String::as_str)),
+        Some("image") => tools::ensure_node().and_then(|node| image(&node)),
+        Some("package") => package(),
         Some("tools") => tools::ensure_node().map(|_| ()),
         _ => {
-            eprintln!("usage: cargo xtask <test|conformance|lambda [guarded]|tools>");
+            eprintln!(
+                "usage: cargo xtask <test|conformance|lambda [guarded]|infra [k8s|ecs|sam|workflows]|image|package|tools>"
+            );
             return ExitCode::from(2);
         }
     };
@@ -54,11 +78,46 @@ pub(crate) fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
 }
 
+/// The deployment files' linters and validators, or one group of them.
+fn infra(which: Option<&str>) -> anyhow::Result<()> {
+    match which {
+        Some("k8s") => k8s::check(),
+        Some("ecs") => ecs::check(),
+        Some("sam") => sam::check(),
+        Some("workflows") => workflows::check(),
+        Some(other) => anyhow::bail!("unknown infra group {other:?}: k8s, ecs, sam or workflows"),
+        None => k8s::check().and_then(|()| ecs::check()).and_then(|()| sam::check()).and_then(|()| workflows::check()),
+    }
+}
+
+/// The library crates as `cargo package` makes them for crates.io: the
+/// metadata a registry needs, and a package that builds on its own.
+fn package() -> anyhow::Result<()> {
+    let mut args = vec!["package", "--allow-dirty"];
+    for c in ["mcp-handler-core", "mcp-handler-secrets", "mcp-handler-server", "mcp-handler-lambda", "mcp-handler"] {
+        args.extend(["-p", c]);
+    }
+    run::step("cargo package (library crates)", run::cargo(&args))
+}
+
+/// The container image built and run, then the ECS task's container and
+/// the Compose service run from it.
+fn image(node: &tools::Node) -> anyhow::Result<()> {
+    image::run_all(node)?;
+    ecs_run::check()?;
+    compose::check()
+}
+
 fn test() -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let node = tools::ensure_node()?;
     run::step("format check", run::cargo(&["fmt", "--all", "--check"]))?;
     run::step("clippy", run::cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    // The deployment files' linters first: cheap, and they fail fast.
+    image::hadolint()?;
+    k8s::check()?;
+    ecs::check()?;
+    workflows::check()?;
     run::step("release build", run::cargo(&["build", "--release", "-p", "mcp-handler-examples", "--bins"]))?;
     if run::has_nextest() {
         run::step("tests (nextest)", run::cargo(&["nextest", "run", "--workspace", "--no-fail-fast"]))?;
@@ -67,10 +126,13 @@ fn test() -> anyhow::Result<()> {
         run::step("tests", run::cargo(&["test", "--workspace", "--no-fail-fast"]))?;
     }
     run::step("doctests", run::cargo(&["test", "--workspace", "--doc"]))?;
+    package()?;
     conformance::run_all(&node)?;
     lambda::conformance(&node)?;
     lambda::guarded()?;
     lambda::artifact()?;
+    sam::check()?;
+    image(&node)?;
     println!("\nxtask: all checks passed in {:.0?}", started.elapsed());
     Ok(())
 }

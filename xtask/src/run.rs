@@ -73,3 +73,55 @@ pub(crate) fn post_request(authority: &str, path: &str, headers: &str, body: &st
         body.len()
     )
 }
+
+/// Sends one raw HTTP/1.1 request (with `Connection: close`) and returns
+/// the status and the whole answer (head and body) as text.
+pub(crate) fn exchange(
+    addr: std::net::SocketAddr,
+    request: &str,
+    read_timeout: std::time::Duration,
+) -> Option<(u16, String)> {
+    use std::io::{Read as _, Write as _};
+    let mut s = std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_millis(500)).ok()?;
+    let _ = s.set_read_timeout(Some(read_timeout));
+    s.write_all(request.as_bytes()).ok()?;
+    let mut buf = Vec::new();
+    let _ = s.read_to_end(&mut buf);
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let status = text.strip_prefix("HTTP/1.1 ")?.get(..3)?.parse().ok()?;
+    Some((status, text))
+}
+
+/// A `tools/call` of the demo's `base64` tool (2025 shape), encoding
+/// `input`, with extra header lines; what a client would send.
+pub(crate) fn demo_call(authority: &str, path: &str, headers: &str, input: &str) -> String {
+    let body = format!(
+        r#"{{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{{"name":"base64","arguments":{{"direction":"encode","input":"{input}"}}}}}}"#
+    );
+    let headers = format!("Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n{headers}");
+    post_request(authority, path, &headers, &body)
+}
+
+/// A free loopback port (bound and released).
+pub(crate) fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// Polls `f` every 250 ms until it returns `Some`, or fails after `limit`
+/// naming `what`.
+pub(crate) fn wait_for<T>(
+    what: &str,
+    limit: std::time::Duration,
+    mut f: impl FnMut() -> Option<T>,
+) -> anyhow::Result<T> {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if let Some(v) = f() {
+            return Ok(v);
+        }
+        if std::time::Instant::now() > deadline {
+            anyhow::bail!("{what}: not within {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+}

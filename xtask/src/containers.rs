@@ -1,0 +1,179 @@
+//! buildah and podman as this project runs them: Debian's packages,
+//! installed with apt when missing; image storage (overlay, else vfs) and
+//! the build cache mounts under `.cache/containers/` (ignored by git); runc
+//! with cgroupfs and
+//! explicit rlimits, the configuration that works without systemd or a
+//! Docker engine (see `shared/PROTOCOL.md`).
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use anyhow::{Context as _, bail};
+
+/// The Debian packages the container steps need, with a binary of each.
+const PACKAGES: [(&str, &str); 7] = [
+    ("buildah", "buildah"),
+    ("podman", "podman"),
+    ("runc", "runc"),
+    ("slirp4netns", "slirp4netns"),
+    ("qemu-user-static", "qemu-aarch64-static"),
+    ("mmdebstrap", "mmdebstrap"),
+    ("uidmap", "newuidmap"),
+];
+
+/// Where image storage, configuration and the build caches live.
+pub(crate) fn dir() -> PathBuf {
+    crate::root().join(".cache").join("containers")
+}
+
+fn on_path(bin: &str) -> bool {
+    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).any(|d| d.join(bin).is_file())
+        || PathBuf::from("/usr/sbin").join(bin).is_file()
+}
+
+/// Installs the missing Debian packages (as root, or through `sudo -n`),
+/// then writes the storage and engine configuration.
+pub(crate) fn ensure() -> anyhow::Result<()> {
+    let missing: Vec<&str> = PACKAGES.iter().filter(|(_, bin)| !on_path(bin)).map(|(p, _)| *p).collect();
+    if missing.is_empty() {
+        println!("==> tools: buildah, podman, runc, slirp4netns, qemu-user-static, mmdebstrap already installed");
+    } else {
+        println!("==> tools: installing {} from Debian", missing.join(", "));
+        let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+        let apt = |args: &[&str]| {
+            let mut c = if root { Command::new("apt-get") } else { Command::new("sudo") };
+            if !root {
+                c.args(["-n", "apt-get"]);
+            }
+            c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+            c
+        };
+        crate::run::step("apt-get update", apt(&["update", "-q"]))
+            .context("installing Debian packages needs root or password-less sudo")?;
+        let mut install = apt(&["install", "-y", "-q", "--no-install-recommends"]);
+        install.args(&missing);
+        crate::run::step("apt-get install", install)?;
+    }
+    let d = dir();
+    std::fs::create_dir_all(d.join("tmp")).context("creating .cache/containers")?;
+    // runc: crun fails on this kind of host (hybrid cgroups); without
+    // explicit rlimits runc cannot set them (and zig, linking in the
+    // build, needs thousands of open files); no systemd for cgroups or
+    // events.
+    let engine = "[containers]\ndefault_ulimits = [\"nofile=16384:16384\", \"nproc=4096:4096\"]\n\
+                  [engine]\nruntime = \"runc\"\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\n";
+    std::fs::write(d.join("containers.conf"), engine)?;
+    // overlay shares unchanged layers; vfs copies the whole root filesystem
+    // at every build step (minutes for a Rust toolchain image). vfs where
+    // the kernel refuses overlay mounts.
+    let driver = if storage_works("overlay") { "overlay" } else { "vfs" };
+    write_storage_conf(driver)?;
+    println!("==> containers: {driver} storage in {}", d.join(format!("storage-{driver}")).display());
+    Ok(())
+}
+
+fn write_storage_conf(driver: &str) -> anyhow::Result<()> {
+    let d = dir();
+    let storage = format!(
+        "[storage]\ndriver = \"{driver}\"\ngraphroot = \"{}\"\nrunroot = \"/run/mcp-handler-containers-{driver}\"\n",
+        d.join(format!("storage-{driver}")).display()
+    );
+    std::fs::write(d.join("storage.conf"), storage).context("writing .cache/containers/storage.conf")
+}
+
+/// Whether `driver` can mount a container's root filesystem here.
+fn storage_works(driver: &str) -> bool {
+    if write_storage_conf(driver).is_err() {
+        return false;
+    }
+    let Ok(ctr) = output(buildah(&["from", "scratch"])) else { return false };
+    let mounted = output(buildah(&["mount", &ctr])).is_ok();
+    let _ = output(buildah(&["umount", &ctr]));
+    let _ = output(buildah(&["rm", &ctr]));
+    mounted
+}
+
+/// Sets the environment every buildah/podman/podman-compose call needs.
+pub(crate) fn configure(cmd: &mut Command) -> &mut Command {
+    let d = dir();
+    cmd.env("CONTAINERS_CONF", d.join("containers.conf"))
+        .env("CONTAINERS_STORAGE_CONF", d.join("storage.conf"))
+        // buildah keeps `RUN --mount=type=cache` directories under TMPDIR:
+        // here they survive between runs, in an ignored folder.
+        .env("TMPDIR", d.join("tmp"))
+        .current_dir(crate::root())
+}
+
+/// `buildah <args>`, configured.
+pub(crate) fn buildah(args: &[&str]) -> Command {
+    let mut c = Command::new("buildah");
+    configure(&mut c).args(args);
+    c
+}
+
+/// `podman <args>`, configured.
+pub(crate) fn podman(args: &[&str]) -> Command {
+    let mut c = Command::new("podman");
+    configure(&mut c).args(args);
+    c
+}
+
+/// Runs `cmd` quietly and returns its trimmed stdout; fails with its stderr.
+pub(crate) fn output(mut cmd: impl std::borrow::BorrowMut<Command>) -> anyhow::Result<String> {
+    let cmd = cmd.borrow_mut();
+    let what = crate::run::describe(cmd);
+    let out: Output = cmd.stdin(Stdio::null()).output().with_context(|| format!("cannot start {what}"))?;
+    if !out.status.success() {
+        bail!("{what} failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr).trim());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// The image's configuration (`podman image inspect`), as JSON.
+pub(crate) fn inspect_image(name: &str) -> anyhow::Result<serde_json::Value> {
+    let text = output(podman(&["image", "inspect", name]))?;
+    let v: serde_json::Value = serde_json::from_str(&text).context("podman image inspect printed no JSON")?;
+    v.get(0).cloned().context("podman image inspect printed no image")
+}
+
+/// A container started by a test: removed (forcibly) on drop.
+pub(crate) struct Container {
+    pub(crate) name: String,
+}
+
+impl Container {
+    /// `podman run -d --name <name> <args>`.
+    pub(crate) fn run(name: &str, args: &[String]) -> anyhow::Result<Self> {
+        let _ = podman(&["rm", "-f", "-i", name]).stdout(Stdio::null()).stderr(Stdio::null()).status();
+        let mut cmd = podman(&["run", "-d", "--name", name]);
+        cmd.args(args);
+        println!("==> {}", crate::run::describe(&cmd));
+        output(cmd)?;
+        Ok(Self { name: name.to_owned() })
+    }
+
+    /// `podman healthcheck run`: the image's (or the run's) health command.
+    pub(crate) fn healthcheck(&self) -> anyhow::Result<String> {
+        output(podman(&["healthcheck", "run", &self.name]))
+    }
+
+    /// A field of `podman inspect` (a Go template such as `{{.State.ExitCode}}`).
+    pub(crate) fn inspect(&self, format: &str) -> anyhow::Result<String> {
+        output(podman(&["inspect", "--format", format, &self.name]))
+    }
+
+    /// The container's log (stdout and stderr).
+    pub(crate) fn logs(&self) -> String {
+        let mut c = podman(&["logs", &self.name]);
+        c.stdin(Stdio::null());
+        c.output()
+            .map(|o| format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)))
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        let _ = podman(&["rm", "-f", "-t", "0", &self.name]).stdout(Stdio::null()).stderr(Stdio::null()).status();
+    }
+}
