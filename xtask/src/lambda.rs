@@ -20,7 +20,7 @@ fn cargo_lambda_path() -> PathBuf {
 }
 
 /// `PATH` with the venv's bin first (cargo-lambda, zig).
-fn path_env() -> std::ffi::OsString {
+pub(crate) fn path_env() -> std::ffi::OsString {
     let mut paths = vec![cargo_lambda_path()];
     paths.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
     std::env::join_paths(paths).unwrap_or_default()
@@ -45,6 +45,7 @@ impl Emulator {
         let log = std::fs::File::create(&log_path).with_context(|| format!("creating {}", log_path.display()))?;
         println!("==> emulator log: {}", log_path.display());
         let mut cmd = Command::new(crate::run::cargo_bin());
+        crate::run::without_xtask_env(&mut cmd);
         cmd.current_dir(crate::root())
             .env("PATH", path_env())
             .args(["lambda", "watch", "-A", "127.0.0.1", "-P", &port.to_string()])
@@ -189,7 +190,7 @@ pub(crate) fn artifact() -> anyhow::Result<()> {
     rustup.args(["target", "add", "aarch64-unknown-linux-gnu"]);
     crate::run::step("rustup target aarch64", rustup)?;
     let mut build = Command::new(crate::run::cargo_bin());
-    build
+    crate::run::without_xtask_env(&mut build)
         .current_dir(crate::root())
         .env("PATH", path_env())
         .args(["lambda", "build", "--profile", "lambda", "--arm64", "--output-format", "zip"])

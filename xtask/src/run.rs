@@ -13,6 +13,28 @@ pub(crate) fn cargo_bin() -> String {
 pub(crate) fn cargo(args: &[&str]) -> Command {
     let mut c = Command::new(cargo_bin());
     c.args(args).current_dir(crate::root());
+    without_xtask_env(&mut c);
+    c
+}
+
+/// Removes what `cargo run` set for the xtask itself (`CARGO_PKG_*`,
+/// `CARGO_MANIFEST_DIR`, ...) from a child's environment: build scripts that
+/// read such variables (ring's) would otherwise see the xtask's values and
+/// be rebuilt, with all that depends on them, between a build made here and
+/// the same build made by hand.
+pub(crate) fn without_xtask_env(c: &mut Command) -> &mut Command {
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy();
+        if k.starts_with("CARGO_PKG_")
+            || k.starts_with("CARGO_MANIFEST_")
+            || matches!(
+                &*k,
+                "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE" | "CARGO_RUSTC_CURRENT_DIR"
+            )
+        {
+            c.env_remove(&*k);
+        }
+    }
     c
 }
 

@@ -21,15 +21,18 @@ use anyhow::{Context as _, ensure};
 
 use crate::pytools::Venv;
 
-/// SAM CLI and cargo-lambda in one venv: `sam build` finds `cargo-lambda`
-/// (and the zig its wheel brings) on the venv's `PATH`.
-const PACKAGES: &[&str] = &["aws-sam-cli==1.170.0", "cargo-lambda==1.9.2"];
+/// SAM CLI. `sam build` finds `cargo-lambda` on `PATH`: the very install
+/// `lambda.rs` builds the zip with (`.tools/py`), because another install
+/// of it (another zig path for ring's C compiler) would make cargo rebuild
+/// every crate that depends on ring instead of finding the zip's build.
+const PACKAGES: &[&str] = &["aws-sam-cli==1.170.0"];
 
 /// The function's logical id in the template (SAM's artifact folder).
 const FUNCTION: &str = "McpFunction";
 
 pub(crate) fn check() -> anyhow::Result<()> {
-    let venv = crate::pytools::ensure("sam", PACKAGES, &["sam", "cargo-lambda"])?;
+    crate::tools::ensure_python()?;
+    let venv = crate::pytools::ensure("sam", PACKAGES, &["sam"])?;
     let dir = crate::root().join("infra").join("lambda");
     let template = dir.join("template.yaml");
 
@@ -40,11 +43,21 @@ pub(crate) fn check() -> anyhow::Result<()> {
     build(&venv, &dir, &template)
 }
 
+/// `.tools/py` first, exactly as `lambda.rs` runs cargo-lambda (which finds
+/// zig through that venv's `python3 -m ziglang`), then the SAM venv (whose
+/// `sam` is started by its full path anyway), then the system.
+fn path_env(venv: &Venv) -> std::ffi::OsString {
+    let mut paths: Vec<_> = std::env::split_paths(&crate::lambda::path_env()).collect();
+    paths.insert(1, venv.bin.clone());
+    std::env::join_paths(paths).unwrap_or_default()
+}
+
 /// `sam` of the venv, run in `dir`, offline and without telemetry.
 fn sam(venv: &Venv, dir: &Path) -> Command {
     let mut cmd = venv.command("sam");
-    cmd.current_dir(dir)
-        .env("PATH", venv.path_env())
+    crate::run::without_xtask_env(&mut cmd)
+        .current_dir(dir)
+        .env("PATH", path_env(venv))
         .env("SAM_CLI_TELEMETRY", "0")
         // The SAM transform needs a Region to resolve `AWS::Region`; no call is made.
         .env("AWS_DEFAULT_REGION", "us-east-1");

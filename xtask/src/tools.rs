@@ -101,7 +101,7 @@ fn node_version(node: &Path) -> anyhow::Result<String> {
 
 /// A virtualenv in `.tools/py` with the official Python SDK, cargo-lambda
 /// and moto (a local Secrets Manager endpoint).
-fn ensure_python() -> anyhow::Result<()> {
+pub(crate) fn ensure_python() -> anyhow::Result<()> {
     let dir = crate::root().join(".tools").join("py");
     let python = dir.join("bin/python");
     let stamp = dir.join(".installed");
