@@ -50,7 +50,10 @@ pub(crate) fn ensure() -> anyhow::Result<()> {
         };
         crate::run::step("apt-get update", apt(&["update", "-q"]))
             .context("installing Debian packages needs root or password-less sudo")?;
-        let mut install = apt(&["install", "-y", "-q", "--no-install-recommends"]);
+        // With recommends: podman's network stack (netavark, aardvark-dns),
+        // catatonit and fuse-overlayfs come that way, as on the machines
+        // this was proved on.
+        let mut install = apt(&["install", "-y", "-q"]);
         install.args(&missing);
         crate::run::step("apt-get install", install)?;
     }
