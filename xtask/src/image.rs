@@ -161,7 +161,12 @@ fn image_files(image: &str) -> anyhow::Result<(Vec<String>, Vec<u8>)> {
 
 /// The `tools/call` check against `addr`: HTTP 200 and the encoded text.
 pub(crate) fn call_demo(addr: std::net::SocketAddr, headers: &str) -> anyhow::Result<u16> {
-    let req = crate::run::demo_call(&addr.to_string(), "/mcp", headers, "hello container");
+    call_demo_as(addr, &addr.to_string(), headers)
+}
+
+/// [`call_demo`] with the `Host` a front door (a load balancer) would send.
+pub(crate) fn call_demo_as(addr: std::net::SocketAddr, host: &str, headers: &str) -> anyhow::Result<u16> {
+    let req = crate::run::demo_call(host, "/mcp", headers, "hello container");
     let (status, text) = crate::run::exchange(addr, &req, Duration::from_secs(10))
         .with_context(|| format!("no HTTP answer from {addr}"))?;
     // base64("hello container")

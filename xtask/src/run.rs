@@ -76,15 +76,7 @@ pub(crate) fn answers_200(addr: std::net::SocketAddr, request: &str, read_timeou
 /// Sends one raw HTTP/1.1 request to `addr` and returns the status code
 /// of the answer, if one came.
 pub(crate) fn status_of(addr: std::net::SocketAddr, request: &str, read_timeout: std::time::Duration) -> Option<u16> {
-    use std::io::{Read as _, Write as _};
-    let connect = std::time::Duration::from_millis(500);
-    let mut s = std::net::TcpStream::connect_timeout(&addr, connect).ok()?;
-    let _ = s.set_read_timeout(Some(read_timeout));
-    s.write_all(request.as_bytes()).ok()?;
-    let mut buf = [0u8; 16];
-    let n = s.read(&mut buf).ok()?;
-    let head = std::str::from_utf8(&buf[..n]).ok()?;
-    head.strip_prefix("HTTP/1.1 ")?.get(..3)?.parse().ok()
+    exchange(addr, request, read_timeout).map(|(status, _)| status)
 }
 
 /// A raw HTTP/1.1 POST of `body` with extra header lines (each ending in
