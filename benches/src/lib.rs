@@ -11,4 +11,5 @@
 //!
 //! `cargo xtask bench` runs them all; [`results`] is the schema they share.
 
+pub mod payload;
 pub mod results;
