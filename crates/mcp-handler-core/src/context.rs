@@ -78,8 +78,10 @@ pub(crate) struct ContextInner {
     pub(crate) log: LogPolicy,
     pub(crate) session_id: Option<Arc<str>>,
     pub(crate) client_capabilities: Option<Arc<Value>>,
-    pub(crate) http: Option<Arc<http::request::Parts>>,
-    pub(crate) outbox: Option<Arc<Outbox>>,
+    pub(crate) http: Option<http::request::Parts>,
+    /// Inline rather than its own allocation: the response that polls the
+    /// handler holds a clone of this context to drain it.
+    pub(crate) outbox: Option<Outbox>,
     pub(crate) pending: Option<Arc<PendingRequests>>,
     pub(crate) cancel: CancellationToken,
     pub(crate) client_request_timeout: Duration,
@@ -362,7 +364,7 @@ impl RequestContext {
         serde_json::from_value(value).map_err(|e| ClientRequestError::InvalidResponse(e.to_string()))
     }
 
-    pub(crate) fn outbox(&self) -> Option<&Arc<Outbox>> {
+    pub(crate) fn outbox(&self) -> Option<&Outbox> {
         self.inner.outbox.as_ref()
     }
 

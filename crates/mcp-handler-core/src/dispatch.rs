@@ -48,8 +48,8 @@ pub(crate) struct CallEnv {
     pub(crate) session_id: Option<Arc<str>>,
     pub(crate) log: LogPolicy,
     pub(crate) client_capabilities: Option<Arc<Value>>,
-    pub(crate) http: Option<Arc<http::request::Parts>>,
-    pub(crate) outbox: Option<Arc<Outbox>>,
+    pub(crate) http: Option<http::request::Parts>,
+    pub(crate) outbox: Option<Outbox>,
     pub(crate) pending: Option<Arc<PendingRequests>>,
     pub(crate) client_request_timeout: Duration,
     pub(crate) notifier: Option<Notifier>,
@@ -221,7 +221,7 @@ struct Retry {
 
 #[derive(Deserialize)]
 struct CursorParams<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "jsonrpc::opt_cow")]
     cursor: Option<Cow<'a, str>>,
 }
 
@@ -341,11 +341,13 @@ fn dispatch_inner(
                 .get(p.name.as_ref())
                 .map(|&i| &r.tools[i])
                 .ok_or_else(|| McpError::invalid_params(format!("Unknown tool: {}", p.name)))?;
-            let args = p.arguments.map(|a| a.get().to_owned());
+            // Only a 2026 request can be suspended for input, and only then are
+            // the arguments sealed into the request state.
+            let args = if modern { p.arguments.map(|a| a.get().to_owned()) } else { None };
             let meta = request_meta(&env, p.meta)?;
             let retry = Retry { input_responses: p.input_responses, request_state: p.request_state };
             let ctx = context(id, meta, env, "tools/call", &p.name, args, retry)?;
-            let label = Label(tool.info.name.clone());
+            let label = Label::Shared(tool.label.clone());
             let fut = guard_sync(&label, || (tool.call)(ctx.clone(), p.arguments))?;
             Ok(Dispatched::Call(run(id.clone(), ctx, label, writer, fut.map(Ok::<_, McpError>))))
         }
@@ -373,7 +375,7 @@ fn dispatch_inner(
                 None,
                 Retry { input_responses: p.input_responses, request_state: p.request_state },
             )?;
-            let label = Label(format!("resource {}", p.uri));
+            let label = Label::Owned(format!("resource {}", p.uri));
             let req = ResourceRequest { uri: p.uri, params: vars };
             let fut = guard_sync(&label, || read(ctx.clone(), req))?;
             let writer = match writer {
@@ -393,7 +395,7 @@ fn dispatch_inner(
             if let Some(missing) = prompt.info.arguments.iter().find(|a| a.required && !args.contains_key(&a.name)) {
                 return Err(McpError::invalid_params(format!("Missing required argument: {}", missing.name)));
             }
-            let raw_args = serde_json::to_string(&args).ok();
+            let raw_args = if modern { serde_json::to_string(&args).ok() } else { None };
             let meta = request_meta(&env, p.meta)?;
             let ctx = context(
                 id,
@@ -404,7 +406,7 @@ fn dispatch_inner(
                 raw_args,
                 Retry { input_responses: p.input_responses, request_state: p.request_state },
             )?;
-            let label = Label(format!("prompt {}", p.name));
+            let label = Label::Owned(format!("prompt {}", p.name));
             let fut = guard_sync(&label, || (prompt.get)(ctx.clone(), args))?;
             Ok(Dispatched::Call(run(id.clone(), ctx, label, writer, fut)))
         }
@@ -450,7 +452,7 @@ fn dispatch_inner(
                 value: p.argument.value,
                 context: p.context.and_then(|c| c.arguments).unwrap_or_default(),
             };
-            let label = Label("completion".into());
+            let label = Label::Owned("completion".into());
             let fut = guard_sync(&label, || completer(ctx.clone(), req))?;
             Ok(Dispatched::Call(run(
                 id.clone(),
@@ -514,7 +516,20 @@ fn context(
 }
 
 /// Names the handler in logs when it panics.
-struct Label(String);
+enum Label {
+    /// A tool's name, shared with the router (no copy per call).
+    Shared(Arc<str>),
+    Owned(String),
+}
+
+impl Label {
+    fn as_str(&self) -> &str {
+        match self {
+            Self::Shared(s) => s,
+            Self::Owned(s) => s,
+        }
+    }
+}
 
 /// Runs the synchronous part of a handler (argument parsing, the closure
 /// body before its first `.await`) with panics caught.
@@ -528,9 +543,9 @@ fn panicked(label: &Label, panic: &(dyn std::any::Any + Send)) -> McpError {
         .map(|s| (*s).to_owned())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "non-string panic payload".into());
-    tracing::error!(handler = %label.0, panic = %what, "handler panicked");
+    tracing::error!(handler = %label.as_str(), panic = %what, "handler panicked");
     // The payload stays in the server log: it may hold anything.
-    McpError::internal(format!("Internal error: {} panicked", label.0))
+    McpError::internal(format!("Internal error: {} panicked", label.as_str()))
 }
 
 /// Wraps a handler future: catches panics, honours cancellation, ends a

@@ -152,7 +152,8 @@ pub(crate) fn sse_complete(ids: &mut EventIds, priming: Option<Bytes>, outbox: &
 /// handler, which cancels it.
 pub(crate) struct PostStream {
     pub(crate) fut: Option<BoxFuture<'static, crate::dispatch::Output>>,
-    pub(crate) outbox: Arc<Outbox>,
+    /// The handler's context, which holds its outbox.
+    pub(crate) ctx: crate::RequestContext,
     pub(crate) priming: Option<Bytes>,
     pub(crate) response: Option<Bytes>,
     pub(crate) ids: EventIds,
@@ -165,13 +166,15 @@ impl PostStream {
             return Poll::Ready(Some(p));
         }
         if let Some(fut) = &mut self.fut {
-            self.outbox.register(cx.waker());
+            if let Some(outbox) = self.ctx.outbox() {
+                outbox.register(cx.waker());
+            }
             if let Poll::Ready(out) = fut.as_mut().poll(cx) {
                 self.fut = None;
                 self.response = Some(out.body);
             }
         }
-        if let Some(msg) = self.outbox.pop() {
+        if let Some(msg) = self.ctx.outbox().and_then(Outbox::pop) {
             return Poll::Ready(Some(sse_event(&mut self.ids, &msg)));
         }
         if self.fut.is_some() {

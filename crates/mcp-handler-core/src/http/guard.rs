@@ -93,14 +93,15 @@ pub(crate) fn accepts(parts: &Parts) -> Accepts {
             if refused {
                 continue;
             }
-            match media.to_ascii_lowercase().as_str() {
-                "*/*" => {
-                    out.json = true;
-                    out.sse = true;
-                }
-                "application/json" | "application/*" => out.json = true,
-                "text/event-stream" | "text/*" => out.sse = true,
-                _ => {}
+            // Compared without lowercasing a copy: this runs on every POST.
+            let is = |name: &str| media.eq_ignore_ascii_case(name);
+            if is("*/*") {
+                out.json = true;
+                out.sse = true;
+            } else if is("application/json") || is("application/*") {
+                out.json = true;
+            } else if is("text/event-stream") || is("text/*") {
+                out.sse = true;
             }
         }
     }
@@ -150,6 +151,8 @@ mod tests {
         assert!(a.json && a.sse);
         let a = accepts(&parts(&[("accept", "text/event-stream;q=0, application/json")]));
         assert!(a.json && !a.sse);
+        let a = accepts(&parts(&[("accept", "Application/JSON, TEXT/Event-Stream")]));
+        assert!(a.json && a.sse);
         let a = accepts(&parts(&[("accept", "text/html")]));
         assert!(!a.json && !a.sse);
         let a = accepts(&parts(&[]));

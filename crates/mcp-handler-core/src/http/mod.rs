@@ -5,6 +5,7 @@ mod auth;
 mod body;
 mod config;
 mod guard;
+mod read;
 mod service;
 mod stateless;
 

@@ -19,7 +19,6 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
-use http_body_util::BodyExt as _;
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -337,10 +336,10 @@ impl Shared {
         if declared.is_some_and(|n| n > limit as u64) {
             return too_large(limit);
         }
-        let bytes = match http_body_util::Limited::new(body, limit).collect().await {
-            Ok(c) => c.to_bytes(),
-            Err(e) if e.is::<http_body_util::LengthLimitError>() => return too_large(limit),
-            Err(e) => {
+        let bytes = match super::read::read_body(body, limit).await {
+            Ok(b) => b,
+            Err(super::read::ReadError::TooLarge) => return too_large(limit),
+            Err(super::read::ReadError::Failed(e)) => {
                 tracing::debug!(error = %e, "request body could not be read");
                 return bad_request("Bad Request: the request body could not be read");
             }
@@ -520,8 +519,8 @@ impl Shared {
                     session_id: caller.session.as_ref().map(|(s, _)| s.clone()),
                     log,
                     client_capabilities: caller.session.as_ref().map(|(_, d)| d.client_capabilities.clone()),
-                    http: http.map(Arc::new),
-                    outbox: caller.accepts.sse.then(|| Arc::new(Outbox::new(can_stream))),
+                    http,
+                    outbox: caller.accepts.sse.then(|| Outbox::new(can_stream)),
                     pending: Some(self.pending.clone()),
                     client_request_timeout: self.config.client_request_timeout,
                     notifier: Some(Notifier(self.hub.clone())),
@@ -595,10 +594,9 @@ impl Shared {
     ) -> Response<McpBody> {
         let HandlerCall { mut fut, ctx } = call;
         let guard = self.track_inflight(caller, id, &ctx);
-        let Some(outbox) = ctx.outbox().cloned() else {
+        let Some(outbox) = ctx.outbox() else {
             return answer_output(fut.await, caller.accepts);
         };
-        drop(ctx);
         // Event ids and the priming event are built only once the answer
         // is known to be SSE: the JSON path draws no random bytes. The
         // 2026 generation has no event ids at all.
@@ -619,7 +617,7 @@ impl Shared {
                 return answer_output(out, caller.accepts);
             }
             let (mut ids, priming) = sse_start();
-            return sse_response(McpBody::full(sse_complete(&mut ids, priming, &outbox, &out.body)));
+            return sse_response(McpBody::full(sse_complete(&mut ids, priming, outbox, &out.body)));
         }
         if self.config.sse_mode == SseMode::OnDemand {
             let first = poll_fn(|cx| {
@@ -637,13 +635,13 @@ impl Shared {
                     return answer_output(out, caller.accepts);
                 }
                 let (mut ids, priming) = sse_start();
-                return sse_response(McpBody::full(sse_complete(&mut ids, priming, &outbox, &out.body)));
+                return sse_response(McpBody::full(sse_complete(&mut ids, priming, outbox, &out.body)));
             }
         }
         let (ids, priming) = sse_start();
         sse_response(McpBody::post_stream(PostStream {
             fut: Some(fut),
-            outbox,
+            ctx,
             priming,
             response: None,
             ids,

@@ -105,9 +105,9 @@ impl Shared {
             client_capabilities: Some(meta.client_capabilities),
             meta: Some(meta.all),
             state: self.router.inner.state.clone(),
-            http: Some(Arc::new(parts)),
+            http: Some(parts),
             // Streams carry progress and logs only; never client requests.
-            outbox: accepts.sse.then(|| Arc::new(Outbox::new(false))),
+            outbox: accepts.sse.then(|| Outbox::new(false)),
             pending: None,
             client_request_timeout: self.config.client_request_timeout,
             notifier: Some(Notifier(self.hub.clone())),

@@ -57,6 +57,9 @@ pub struct Tool {
 pub struct ToolDef {
     pub(crate) info: ToolInfo,
     pub(crate) call: Arc<ToolFn>,
+    /// The name again, shared: a call names its tool in panic logs without
+    /// copying the string on every request.
+    pub(crate) label: Arc<str>,
 }
 
 impl std::fmt::Debug for ToolDef {
@@ -144,7 +147,7 @@ impl Tool {
                 }
             }
         };
-        ToolDef { info: self.info, call: Arc::new(call) }
+        ToolDef { label: self.info.name.as_str().into(), info: self.info, call: Arc::new(call) }
     }
 
     /// A handler over raw JSON arguments with a hand-written `inputSchema`
@@ -173,7 +176,7 @@ impl Tool {
                 }
             }
         };
-        ToolDef { info: self.info, call: Arc::new(call) }
+        ToolDef { label: self.info.name.as_str().into(), info: self.info, call: Arc::new(call) }
     }
 }
 
