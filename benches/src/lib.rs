@@ -12,4 +12,5 @@
 //! `cargo xtask bench` runs them all; [`results`] is the schema they share.
 
 pub mod payload;
+pub mod report;
 pub mod results;

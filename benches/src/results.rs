@@ -28,7 +28,7 @@ pub struct Latency {
 }
 
 /// How `mcp-bench` offered its load.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LoadMode {
     /// Fixed connections, each sending its next request when the last answered.
@@ -152,4 +152,12 @@ pub struct Results {
     pub lambda_watch: Option<LoadRun>,
     /// Anything a step could not measure, and why (shown in the report).
     pub notes: Vec<String>,
+    /// The cost model `bench-report` computed from these figures (absent
+    /// until the report ran; older documents have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<serde_json::Value>,
+    /// The target lines with their measured ratios, as `bench-report`
+    /// evaluated them (absent until the report ran).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratios: Option<serde_json::Value>,
 }

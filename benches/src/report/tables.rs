@@ -1,0 +1,307 @@
+//! The measurement sections of `report.md`: machine, versions, throughput and
+//! latency, one connection, scaling, memory, open loop, micro-benchmarks,
+//! Lambda. Each returns its Markdown and adds to the notes why a cell is empty.
+
+use crate::results::Results;
+
+use super::aggregate::{Aggregated, MAIN_CONNECTIONS, ONE_CONNECTION, RSS_CONNECTIONS};
+use super::format::{self, Table};
+
+/// Machine and date header, with the quick-run warning.
+pub(crate) fn machine(results: &Results) -> String {
+    let mut out = String::new();
+    if results.quick {
+        out.push_str(
+            "> **Quick run (`--quick`)**: a smoke run with short loads; its figures only show the \
+             suite works and are not comparable with a full run's.\n\n",
+        );
+    }
+    let m = &results.machine;
+    let mut t = Table::new(&["machine", ""]).text(&[1]);
+    t.row(vec!["date".to_owned(), results.date.clone()]);
+    t.row(vec!["CPU".to_owned(), m.cpu.clone()]);
+    t.row(vec!["cores".to_owned(), m.cores.to_string()]);
+    t.row(vec!["memory".to_owned(), format!("{:.1} GiB", m.memory_gib)]);
+    t.row(vec!["OS".to_owned(), m.os.clone()]);
+    t.row(vec!["pinning".to_owned(), m.pinning.clone()]);
+    out.push_str("## Machine\n\n");
+    out.push_str(&t.render());
+    out.push_str("## Versions\n\n");
+    let mut v = Table::new(&["component", "version"]).text(&[1]);
+    for (name, version) in &results.versions {
+        v.row(vec![name.clone(), version.clone()]);
+    }
+    if v.is_empty() {
+        out.push_str("No versions recorded.\n\n");
+    } else {
+        out.push_str(&v.render());
+    }
+    out
+}
+
+/// Requests/s per system × scenario, then rps and percentiles per cell.
+pub(crate) fn throughput(agg: &Aggregated, notes: &mut Vec<String>) -> String {
+    let cores = agg.main_cores();
+    let (systems, scenarios) = (agg.systems(), agg.scenarios());
+    let mut out = format!(
+        "## Throughput and latency\n\nClosed loop, {MAIN_CONNECTIONS} connections, the server pinned to \
+         {cores} core(s). Every figure is the **median of the rounds** (requests/s and each percentile \
+         taken separately); requests/s counts correct answers only.\n\n"
+    );
+    let mut header = vec!["requests/s".to_owned()];
+    header.extend(scenarios.iter().cloned());
+    let mut matrix = Table::new(&header);
+    let mut detail =
+        Table::new(&["system", "scenario", "requests/s", "p50", "p99", "p99.9", "errors", "rounds"]).text(&[1]);
+    let (mut missing, mut absent) = (Vec::new(), Vec::new());
+    for system in &systems {
+        let mut row = vec![format!("`{system}`")];
+        let ran = scenarios.iter().any(|s| agg.closed(system, s, cores, MAIN_CONNECTIONS).is_some());
+        if !ran {
+            absent.push(format!("`{system}`"));
+        }
+        for scenario in &scenarios {
+            let cell = agg.closed(system, scenario, cores, MAIN_CONNECTIONS);
+            row.push(format::rps(cell.map(|c| c.rps)));
+            let mut d = vec![format!("`{system}`"), scenario.clone()];
+            match cell {
+                Some(c) => {
+                    d.push(format::rps(Some(c.rps)));
+                    d.push(format::micros(Some(c.latency_us.p50)));
+                    d.push(format::micros(Some(c.latency_us.p99)));
+                    d.push(format::micros(Some(c.latency_us.p999)));
+                    d.push(c.errors.to_string());
+                    d.push(c.rounds.to_string());
+                    if c.errors > 0 {
+                        notes.push(format!(
+                            "`{system}` `{scenario}`: {} failed requests over {} round(s) (not counted in requests/s).",
+                            c.errors, c.rounds
+                        ));
+                    }
+                }
+                None if ran => missing.push(format!("`{system}` × `{scenario}`")),
+                None => {}
+            }
+            detail.row(d);
+        }
+        matrix.row(row);
+    }
+    out.push_str(&matrix.render());
+    out.push_str(&detail.render());
+    if !absent.is_empty() {
+        notes.push(format!(
+            "No closed-loop run at {cores} core(s), {MAIN_CONNECTIONS} connections in results.json for {} \
+             (shown as —): the suite's notes say why a system did not run.",
+            absent.join(", ")
+        ));
+    }
+    if !missing.is_empty() {
+        notes.push(format!(
+            "Scenarios missing at {cores} core(s), {MAIN_CONNECTIONS} connections: {} (shown as —): the \
+             system does not serve that shape, or its run failed (see the suite's notes).",
+            missing.join(", ")
+        ));
+    }
+    out
+}
+
+/// One connection, sequential calls: the latency a single client sees.
+pub(crate) fn one_connection(agg: &Aggregated, notes: &mut Vec<String>) -> String {
+    let cores = agg.main_cores();
+    let mut t = Table::new(&["system", "scenario", "requests/s", "p50", "p90", "p99", "p99.9", "max"]).text(&[1]);
+    let mut missing = Vec::new();
+    for system in agg.systems() {
+        let mut any = false;
+        for scenario in agg.scenarios() {
+            let Some(c) = agg.closed(&system, &scenario, cores, ONE_CONNECTION) else { continue };
+            any = true;
+            let l = c.latency_us;
+            t.row(vec![
+                format!("`{system}`"),
+                scenario.clone(),
+                format::rps(Some(c.rps)),
+                format::micros(Some(l.p50)),
+                format::micros(Some(l.p90)),
+                format::micros(Some(l.p99)),
+                format::micros(Some(l.p999)),
+                format::micros(Some(l.max)),
+            ]);
+        }
+        if !any {
+            t.row(vec![format!("`{system}`"), "call".to_owned()]);
+            missing.push(format!("`{system}`"));
+        }
+    }
+    if !missing.is_empty() {
+        notes.push(format!("No one-connection run for {} (shown as —).", missing.join(", ")));
+    }
+    format!(
+        "## Latency at one connection\n\nOne connection sending each call after the last answer, \
+         {cores} core(s); medians of the rounds.\n\n{}",
+        t.render()
+    )
+}
+
+/// Requests/s of `call` per core count, when more than one was measured.
+pub(crate) fn scaling(agg: &Aggregated) -> String {
+    let cores = agg.core_counts();
+    if cores.len() < 2 {
+        return String::new();
+    }
+    let mut header = vec!["call requests/s".to_owned()];
+    header.extend(cores.iter().map(|c| format!("{c} core(s)")));
+    let mut t = Table::new(&header);
+    for system in agg.systems() {
+        let mut row = vec![format!("`{system}`")];
+        row.extend(cores.iter().map(|&c| format::rps(agg.closed(&system, "call", c, MAIN_CONNECTIONS).map(|x| x.rps))));
+        t.row(row);
+    }
+    format!("## Scaling with cores\n\n`call`, {MAIN_CONNECTIONS} connections, medians of the rounds.\n\n{}", t.render())
+}
+
+/// Server RSS before the load and its high-water mark under it.
+pub(crate) fn memory(agg: &Aggregated, notes: &mut Vec<String>) -> String {
+    let cores = agg.main_cores();
+    let mut t = Table::new(&["system", "idle", "peak, call at 50 conns", "peak at 256 conns (heaviest scenario)"]);
+    let mut none = Vec::new();
+    for system in agg.systems() {
+        let cells: Vec<_> = agg.load.iter().filter(|(k, _)| k.system == system).collect();
+        let idle = super::aggregate::median(cells.iter().filter_map(|(_, c)| c.rss_idle_kb).collect());
+        let at50 = agg.closed(&system, "call", cores, MAIN_CONNECTIONS).and_then(|c| c.rss_peak_kb);
+        let at256 = cells
+            .iter()
+            .filter(|(k, _)| k.connections == RSS_CONNECTIONS)
+            .filter_map(|(k, c)| c.rss_peak_kb.map(|v| (k.scenario.clone(), v)))
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        if idle.is_none() && at50.is_none() && at256.is_none() {
+            none.push(format!("`{system}`"));
+        }
+        let peak = at256.map_or_else(|| format::MISSING.to_owned(), |(s, v)| format!("{} ({s})", format::mib(Some(v))));
+        t.row(vec![format!("`{system}`"), format::mib(idle), format::mib(at50), peak]);
+    }
+    if !none.is_empty() {
+        notes.push(format!("No RSS figure for {} (no run, or the process could not be read).", none.join(", ")));
+    }
+    format!(
+        "## Memory (RSS)\n\nResident set of the server process: idle is read before the load \
+         (median over the system's runs); peak is the high-water mark after it.\n\n{}",
+        t.render()
+    )
+}
+
+/// Open-loop runs, if any: fixed arrival rate, latency from the intended send time.
+pub(crate) fn open_loop(agg: &Aggregated) -> String {
+    let mut t = Table::new(&[
+        "system",
+        "scenario",
+        "cores",
+        "connections",
+        "offered/s",
+        "answered/s",
+        "p50",
+        "p99",
+        "p99.9",
+        "errors",
+    ])
+    .text(&[1]);
+    for (k, c) in agg.open_loop() {
+        t.row(vec![
+            format!("`{}`", k.system),
+            k.scenario.clone(),
+            k.cores.to_string(),
+            k.connections.to_string(),
+            format::rps(c.rate),
+            format::rps(Some(c.rps)),
+            format::micros(Some(c.latency_us.p50)),
+            format::micros(Some(c.latency_us.p99)),
+            format::micros(Some(c.latency_us.p999)),
+            c.errors.to_string(),
+        ]);
+    }
+    if t.is_empty() {
+        return String::new();
+    }
+    format!(
+        "## Open loop\n\nA fixed arrival rate; latency counts from each request's intended send \
+         time, so queueing behind a slow answer shows (no coordinated omission).\n\n{}",
+        t.render()
+    )
+}
+
+/// Criterion figures, as recorded.
+pub(crate) fn micro(results: &Results, notes: &mut Vec<String>) -> String {
+    let mut t = Table::new(&["benchmark", "mean", "median"]);
+    for m in &results.micro {
+        t.row(vec![format!("`{}`", m.name), format::nanos(m.mean_ns), format::nanos(m.median_ns)]);
+    }
+    if t.is_empty() {
+        notes.push("No micro-benchmark figures in results.json.".to_owned());
+        return "## Micro-benchmarks\n\n—\n\n".to_owned();
+    }
+    format!("## Micro-benchmarks\n\nCriterion, parse → dispatch → serialize, per call.\n\n{}", t.render())
+}
+
+/// Lambda functions against the Runtime API stand-in, and the `cargo lambda watch` pass.
+pub(crate) fn lambda(agg: &Aggregated, results: &Results, notes: &mut Vec<String>) -> String {
+    let mut out = String::from(
+        "## Lambda (Runtime API stand-in)\n\nMeasured against a local **stand-in** of the Lambda \
+         Runtime API, not AWS: init is process start → first `GET /next`; first invocation is the \
+         first event handed out → its response complete; warm invocations likewise; VmHWM is the \
+         process's peak RSS. Medians of the runs.\n\n",
+    );
+    let mut t = Table::new(&[
+        "function",
+        "mode",
+        "init",
+        "first invocation",
+        "warm p50",
+        "warm p99",
+        "warm mean",
+        "VmHWM",
+        "invocations",
+    ])
+    .text(&[1]);
+    let mut missing = Vec::new();
+    for system in agg.lambda_systems() {
+        for mode in agg.lambda_modes() {
+            let mut row = vec![format!("`{system}`"), mode.clone()];
+            match agg.lambda(&system, &mode) {
+                Some(c) => row.extend([
+                    format::millis(Some(c.init_ms)),
+                    format::millis(Some(c.first_invoke_ms)),
+                    format::micros(Some(c.warm_us.p50)),
+                    format::micros(Some(c.warm_us.p99)),
+                    format::micros(Some(c.warm_us.mean)),
+                    format::mib(c.rss_hwm_kb),
+                    c.invocations.to_string(),
+                ]),
+                None => missing.push(format!("`{system}` {mode}")),
+            }
+            t.row(row);
+        }
+    }
+    out.push_str(&t.render());
+    if !missing.is_empty() {
+        notes.push(format!("No Lambda run for {} (shown as —).", missing.join(", ")));
+    }
+    out.push_str("### `cargo lambda watch` (Function URL emulation, end to end)\n\n");
+    match &results.lambda_watch {
+        Some(w) => {
+            let mut t = Table::new(&["scenario", "connections", "requests/s", "p50", "p99", "errors"]);
+            t.row(vec![
+                w.scenario.clone(),
+                w.connections.to_string(),
+                format::rps(Some(w.rps)),
+                format::micros(Some(w.latency_us.p50)),
+                format::micros(Some(w.latency_us.p99)),
+                w.error_count().to_string(),
+            ]);
+            out.push_str(&t.render());
+        }
+        None => {
+            out.push_str("—\n\n");
+            notes.push("No `cargo lambda watch` pass in results.json.".to_owned());
+        }
+    }
+    out
+}

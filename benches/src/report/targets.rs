@@ -1,0 +1,341 @@
+//! The issue's speed targets, read from the measured figures: each line says
+//! what was measured, the target, met or missed, and by how much. They are
+//! reported, never asserted: a machine's speed is not a test result.
+
+use serde::Serialize;
+
+use super::aggregate::{Aggregated, MAIN_CONNECTIONS, ONE_CONNECTION, OURS, RSS_CONNECTIONS};
+use super::format;
+
+const FLOOR: &str = "floor";
+const AXUM: &str = "axum";
+const RMCP: &str = "rmcp";
+const LAMBDA_FLOOR: &str = "lambda-runtime-floor";
+
+/// Which side of the limit meets the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum Goal {
+    AtLeast,
+    AtMost,
+    Below,
+}
+
+/// What the measured value and the limit count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum Unit {
+    Ratio,
+    Micros,
+    Mib,
+    Millis,
+}
+
+impl Unit {
+    fn show(self, value: f64) -> String {
+        match self {
+            Unit::Ratio => format!("{value:.2}×"),
+            Unit::Micros => format::micros(Some(value)),
+            Unit::Mib => format!("{value:.1} MiB"),
+            Unit::Millis => format!("{value:.3} ms"),
+        }
+    }
+}
+
+/// One target line of the report (and of `results.json`'s `ratios`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct TargetLine {
+    /// The target as the issue states it.
+    pub(crate) target: String,
+    pub(crate) goal: Goal,
+    pub(crate) unit: Unit,
+    /// The measured value (a ratio, or an absolute figure).
+    pub(crate) measured: Option<f64>,
+    /// The limit it is held to.
+    pub(crate) limit: Option<f64>,
+    /// `None` when an input was not measured.
+    pub(crate) met: Option<bool>,
+    /// The figures the value was computed from, or why it is missing.
+    pub(crate) inputs: String,
+    /// `met: …` / `missed: …` / `not measured`, with the margin.
+    pub(crate) verdict: String,
+}
+
+fn line(
+    target: String,
+    goal: Goal,
+    unit: Unit,
+    measured: Option<f64>,
+    limit: Option<f64>,
+    inputs: String,
+) -> TargetLine {
+    let (met, verdict) = match (measured, limit) {
+        (Some(m), Some(l)) if l > 0.0 => {
+            let met = match goal {
+                Goal::AtLeast => m >= l,
+                Goal::AtMost => m <= l,
+                Goal::Below => m < l,
+            };
+            let (sign, margin) = match (goal, met) {
+                (Goal::AtLeast, true) => ("≥", "to spare"),
+                (Goal::AtLeast, false) => ("<", "short by"),
+                (_, true) => (if goal == Goal::Below { "<" } else { "≤" }, "to spare"),
+                (_, false) => (if goal == Goal::Below { "≥" } else { ">" }, "over by"),
+            };
+            let percent = ((m - l) / l * 100.0).abs();
+            let amount = if unit == Unit::Ratio {
+                format!("{percent:.1}%")
+            } else {
+                format!("{}, {percent:.1}%", unit.show((m - l).abs()))
+            };
+            let text = if met { format!("{amount} {margin}") } else { format!("{margin} {amount}") };
+            let word = if met { "met" } else { "missed" };
+            (Some(met), format!("{word}: {} {sign} {} ({text})", unit.show(m), unit.show(l)))
+        }
+        _ => (None, "not measured".to_owned()),
+    };
+    TargetLine { target, goal, unit, measured, limit, met, inputs, verdict }
+}
+
+/// A ratio `numerator / denominator` held to `limit`; each side is
+/// `(label, value)` or the reason it is missing.
+fn ratio(
+    target: String,
+    goal: Goal,
+    limit: f64,
+    num: Result<(String, f64), String>,
+    den: Result<(String, f64), String>,
+) -> TargetLine {
+    match (num, den) {
+        (Ok((nl, n)), Ok((dl, d))) if d > 0.0 => {
+            line(target, goal, Unit::Ratio, Some(n / d), Some(limit), format!("{nl} / {dl}"))
+        }
+        (Ok(_), Ok((dl, _))) => line(target, goal, Unit::Ratio, None, Some(limit), format!("{dl} is zero")),
+        (Err(why), _) | (_, Err(why)) => line(target, goal, Unit::Ratio, None, Some(limit), why),
+    }
+}
+
+/// Every target line, in the issue's order.
+pub(crate) fn evaluate(agg: &Aggregated) -> Vec<TargetLine> {
+    let cores = agg.main_cores();
+    let rps = |system: &str, scenario: &str| -> Result<(String, f64), String> {
+        match agg.closed(system, scenario, cores, MAIN_CONNECTIONS) {
+            Some(c) if c.rps > 0.0 => Ok((format!("{system} {scenario} {}", format::rps(Some(c.rps))), c.rps)),
+            _ => Err(format!("no {system} `{scenario}` run at {cores} core(s), {MAIN_CONNECTIONS} connections")),
+        }
+    };
+    let p50_one = |system: &str| -> Result<(String, f64), String> {
+        match agg.closed(system, "call", cores, ONE_CONNECTION) {
+            Some(c) if c.latency_us.p50 > 0.0 => {
+                Ok((format!("{system} p50 {}", format::micros(Some(c.latency_us.p50))), c.latency_us.p50))
+            }
+            _ => Err(format!("no {system} `call` run at one connection, {cores} core(s)")),
+        }
+    };
+    let mut lines = vec![
+        ratio(
+            format!("server shell ≥ 0.85× HTTP floor (call, {cores} core)"),
+            Goal::AtLeast,
+            0.85,
+            rps(OURS, "call"),
+            rps(FLOOR, "call"),
+        ),
+        ratio(
+            "2026-07-28 shape ≥ 0.85× 2025 shape (mcp-handler)".to_owned(),
+            Goal::AtLeast,
+            0.85,
+            rps(OURS, "call-2026"),
+            rps(OURS, "call"),
+        ),
+        ratio("10 KB echo ≥ 1.0× raw axum (big)".to_owned(), Goal::AtLeast, 1.0, rps(OURS, "big"), rps(AXUM, "big")),
+        ratio("one connection p50 ≤ 1.1× floor's (call)".to_owned(), Goal::AtMost, 1.1, p50_one(OURS), p50_one(FLOOR)),
+    ];
+    let scenarios = agg.scenarios();
+    let both: Vec<&String> = scenarios.iter().filter(|s| rps(OURS, s).is_ok() && rps(RMCP, s).is_ok()).collect();
+    if both.is_empty() {
+        lines.push(ratio(
+            "≥ 4× rmcp on every shape".to_owned(),
+            Goal::AtLeast,
+            4.0,
+            rps(OURS, "call"),
+            rps(RMCP, "call"),
+        ));
+    }
+    for scenario in both {
+        lines.push(ratio(
+            format!("≥ 4× rmcp ({scenario})"),
+            Goal::AtLeast,
+            4.0,
+            rps(OURS, scenario),
+            rps(RMCP, scenario),
+        ));
+    }
+    lines.extend(p99_lines(agg, cores, &scenarios));
+    lines.extend(rss_lines(agg));
+    lines.extend(lambda_lines(agg));
+    lines
+}
+
+/// mcp-handler's p99 against the lowest p99 of every other system, per scenario.
+fn p99_lines(agg: &Aggregated, cores: u32, scenarios: &[String]) -> Vec<TargetLine> {
+    let mut lines = Vec::new();
+    for scenario in scenarios {
+        let Some(ours) = agg.closed(OURS, scenario, cores, MAIN_CONNECTIONS) else { continue };
+        let lowest = agg
+            .systems()
+            .into_iter()
+            .filter(|s| s != OURS)
+            .filter_map(|s| agg.closed(&s, scenario, cores, MAIN_CONNECTIONS).map(|c| (s, c.latency_us.p99)))
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        let target = format!("p99 below every peer's ({scenario})");
+        lines.push(match lowest {
+            Some((peer, p99)) => {
+                let inputs = format!("lowest peer: {peer}");
+                line(target, Goal::Below, Unit::Micros, Some(ours.latency_us.p99), Some(p99), inputs)
+            }
+            None => line(target, Goal::Below, Unit::Micros, None, None, "no peer ran this scenario".to_owned()),
+        });
+    }
+    if lines.is_empty() {
+        let why = format!("no {OURS} run at {MAIN_CONNECTIONS} connections");
+        lines.push(line("p99 below every peer's".to_owned(), Goal::Below, Unit::Micros, None, None, why));
+    }
+    lines
+}
+
+/// RSS idle (median over mcp-handler's runs) and at 256 connections (the
+/// largest scenario median at that concurrency, so the heaviest shape counts).
+fn rss_lines(agg: &Aggregated) -> [TargetLine; 2] {
+    let ours = || agg.load.iter().filter(|(k, _)| k.system == OURS);
+    let idle = super::aggregate::median(ours().filter_map(|(_, c)| c.rss_idle_kb).collect());
+    let peak = ours()
+        .filter(|(k, _)| k.connections == RSS_CONNECTIONS)
+        .filter_map(|(k, c)| c.rss_peak_kb.map(|v| (k.scenario.clone(), v)))
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    [
+        line(
+            "RSS ≤ 6 MiB idle".to_owned(),
+            Goal::AtMost,
+            Unit::Mib,
+            idle.map(|kb| kb / 1024.0),
+            Some(6.0),
+            if idle.is_some() { "median over mcp-handler's runs".to_owned() } else { "no RSS read".to_owned() },
+        ),
+        line(
+            format!("RSS ≤ 16 MiB at {RSS_CONNECTIONS} connections"),
+            Goal::AtMost,
+            Unit::Mib,
+            peak.as_ref().map(|p| p.1 / 1024.0),
+            Some(16.0),
+            match &peak {
+                Some((scenario, _)) => format!("peak RSS, heaviest scenario: {scenario}"),
+                None => format!("no mcp-handler run at {RSS_CONNECTIONS} connections with RSS"),
+            },
+        ),
+    ]
+}
+
+/// Lambda init ≤ 1.2× the bare `lambda_runtime` function and warm overhead
+/// ≤ 0.2 ms, for each of this library's functions in each mode.
+fn lambda_lines(agg: &Aggregated) -> Vec<TargetLine> {
+    let mut lines = Vec::new();
+    for system in agg.lambda_systems().iter().filter(|s| s.starts_with(OURS)) {
+        for mode in agg.lambda_modes() {
+            let Some(ours) = agg.lambda(system, &mode) else { continue };
+            let floor = agg.lambda(LAMBDA_FLOOR, &mode);
+            let missing = || format!("no {LAMBDA_FLOOR} {mode} run");
+            let init = floor.map(|f| (format!("{LAMBDA_FLOOR} {}", format::millis(Some(f.init_ms))), f.init_ms));
+            lines.push(ratio(
+                format!("Lambda init ≤ 1.2× bare lambda_runtime ({system}, {mode})"),
+                Goal::AtMost,
+                1.2,
+                Ok((format!("{system} {}", format::millis(Some(ours.init_ms))), ours.init_ms)),
+                init.ok_or_else(missing),
+            ));
+            let overhead = floor.map(|f| (ours.warm_us.p50 - f.warm_us.p50) / 1000.0);
+            let inputs = match floor {
+                Some(f) => format!(
+                    "warm p50 {} − {}",
+                    format::micros(Some(ours.warm_us.p50)),
+                    format::micros(Some(f.warm_us.p50))
+                ),
+                None => missing(),
+            };
+            let target = format!("warm overhead ≤ 0.2 ms ({system}, {mode})");
+            lines.push(line(target, Goal::AtMost, Unit::Millis, overhead, Some(0.2), inputs));
+        }
+    }
+    if lines.is_empty() {
+        let why = "no mcp-handler Lambda run".to_owned();
+        lines.push(line(
+            "Lambda init ≤ 1.2× bare lambda_runtime".to_owned(),
+            Goal::AtMost,
+            Unit::Ratio,
+            None,
+            Some(1.2),
+            why.clone(),
+        ));
+        lines.push(line("warm overhead ≤ 0.2 ms".to_owned(), Goal::AtMost, Unit::Millis, None, Some(0.2), why));
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_met_ratio_says_how_much_to_spare() {
+        // 0.9 / 0.85 = 1.0588…: 5.9% above the target.
+        let l = line("t".to_owned(), Goal::AtLeast, Unit::Ratio, Some(0.9), Some(0.85), String::new());
+        assert_eq!(l.met, Some(true));
+        assert_eq!(l.verdict, "met: 0.90× ≥ 0.85× (5.9% to spare)");
+    }
+
+    #[test]
+    fn a_missed_ratio_says_how_far_short() {
+        // 0.70 / 0.85 = 0.8235…: 17.6% short.
+        let l = line("t".to_owned(), Goal::AtLeast, Unit::Ratio, Some(0.70), Some(0.85), String::new());
+        assert_eq!(l.met, Some(false));
+        assert_eq!(l.verdict, "missed: 0.70× < 0.85× (short by 17.6%)");
+    }
+
+    #[test]
+    fn an_absolute_limit_shows_the_difference_in_its_unit() {
+        // 7.5 MiB against 6 MiB: 1.5 MiB over, 25%.
+        let l = line("t".to_owned(), Goal::AtMost, Unit::Mib, Some(7.5), Some(6.0), String::new());
+        assert_eq!(l.verdict, "missed: 7.5 MiB > 6.0 MiB (over by 1.5 MiB, 25.0%)");
+        let l = line("t".to_owned(), Goal::AtMost, Unit::Millis, Some(0.15), Some(0.2), String::new());
+        assert_eq!(l.verdict, "met: 0.150 ms ≤ 0.200 ms (0.050 ms, 25.0% to spare)");
+    }
+
+    #[test]
+    fn below_is_strict() {
+        let l = line("t".to_owned(), Goal::Below, Unit::Micros, Some(500.0), Some(500.0), String::new());
+        assert_eq!(l.met, Some(false));
+        assert_eq!(l.verdict, "missed: 500 µs ≥ 500 µs (over by 0.0 µs, 0.0%)");
+    }
+
+    #[test]
+    fn a_missing_side_is_not_measured_and_says_why() {
+        let l = ratio("t".to_owned(), Goal::AtLeast, 0.85, Ok(("a".to_owned(), 1.0)), Err("no floor run".to_owned()));
+        assert_eq!(l.met, None);
+        assert_eq!(l.verdict, "not measured");
+        assert_eq!(l.inputs, "no floor run");
+    }
+
+    #[test]
+    fn ratio_divides_numerator_by_denominator() {
+        // 42 000 / 50 000 = 0.84: just short of 0.85 (1.2% short).
+        let l = ratio(
+            "t".to_owned(),
+            Goal::AtLeast,
+            0.85,
+            Ok(("ours".to_owned(), 42_000.0)),
+            Ok(("floor".to_owned(), 50_000.0)),
+        );
+        assert_eq!(l.measured, Some(0.84));
+        assert_eq!(l.verdict, "missed: 0.84× < 0.85× (short by 1.2%)");
+        assert_eq!(l.inputs, "ours / floor");
+    }
+}
