@@ -56,6 +56,24 @@ pub enum ClientRequestError {
     InvalidResponse(String),
 }
 
+/// A request's `_meta` (an object), kept as JSON text and parsed on first
+/// use: building the map costs an allocation per member, and most handlers
+/// never read it.
+pub(crate) struct MetaCell {
+    raw: Option<Box<serde_json::value::RawValue>>,
+    parsed: std::sync::OnceLock<Option<Meta>>,
+}
+
+impl MetaCell {
+    pub(crate) fn new(raw: Option<Box<serde_json::value::RawValue>>) -> Self {
+        Self { raw, parsed: std::sync::OnceLock::new() }
+    }
+
+    pub(crate) fn get(&self) -> Option<&Meta> {
+        self.parsed.get_or_init(|| self.raw.as_ref().and_then(|r| serde_json::from_str(r.get()).ok())).as_ref()
+    }
+}
+
 /// The per-request context handed to every handler. Cheap to clone.
 #[derive(Clone)]
 pub struct RequestContext {
@@ -73,7 +91,7 @@ impl std::fmt::Debug for RequestContext {
 
 pub(crate) struct ContextInner {
     pub(crate) id: RequestId,
-    pub(crate) meta: Option<Meta>,
+    pub(crate) meta: MetaCell,
     pub(crate) protocol_version: ProtocolVersion,
     pub(crate) log: LogPolicy,
     pub(crate) session_id: Option<Arc<str>>,
@@ -100,7 +118,7 @@ impl RequestContext {
     pub fn detached(id: RequestId) -> Self {
         Self::new(ContextInner {
             id,
-            meta: None,
+            meta: MetaCell::new(None),
             protocol_version: ProtocolVersion::LATEST_INITIALIZE,
             log: LogPolicy::All,
             session_id: None,
@@ -123,12 +141,12 @@ impl RequestContext {
 
     /// The request's `params._meta`, passed through untouched.
     pub fn meta(&self) -> Option<&Meta> {
-        self.inner.meta.as_ref()
+        self.inner.meta.get()
     }
 
     /// The client's progress token, if it asked for progress.
     pub fn progress_token(&self) -> Option<&Value> {
-        self.inner.meta.as_ref().and_then(|m| m.get("progressToken"))
+        self.inner.meta.get().and_then(|m| m.get("progressToken"))
     }
 
     /// The protocol revision of this request.

@@ -55,8 +55,8 @@ pub(crate) struct CallEnv {
     pub(crate) notifier: Option<Notifier>,
     /// Present for 2026-07-28 requests.
     pub(crate) stateless: Option<StatelessEnv>,
-    /// The request's `_meta`, when the endpoint already parsed it.
-    pub(crate) meta: Option<Meta>,
+    /// The request's `_meta` (an object), when the endpoint already read it.
+    pub(crate) meta: Option<Box<RawValue>>,
     /// The router's shared state (`RouterBuilder::state`).
     pub(crate) state: Arc<http::Extensions>,
 }
@@ -150,29 +150,22 @@ impl Writer {
         };
         let r = &*router.inner;
         let has_meta = value.put_server_info(&r.server_info);
-        let body = match serde_json::to_vec(&value) {
-            Ok(b) if b.first() == Some(&b'{') => b,
-            _ => {
-                return jsonrpc::error_bytes(Some(id), &McpError::internal("Internal error: result did not serialize"));
-            }
+        let kind = match result_type {
+            "complete" => &br#""resultType":"complete""#[..],
+            _ => br#""resultType":"input_required""#,
         };
-        let mut out = Vec::with_capacity(body.len() + 160);
-        out.extend_from_slice(br#"{"resultType":""#);
-        out.extend_from_slice(result_type.as_bytes());
-        out.push(b'"');
+        let cache_fields = cache.map(|c| c.json_fields());
+        let mut fields: [&[u8]; 3] = [kind, b"", b""];
+        let mut n = 1;
         if !has_meta {
-            out.push(b',');
-            out.extend_from_slice(&r.server_info_meta);
+            fields[n] = &r.server_info_meta;
+            n += 1;
         }
-        if let Some(c) = cache {
-            out.push(b',');
-            out.extend_from_slice(c.json_fields().as_bytes());
+        if let Some(c) = &cache_fields {
+            fields[n] = c.as_bytes();
+            n += 1;
         }
-        if body.len() > 2 {
-            out.push(b',');
-        }
-        out.extend_from_slice(&body[1..]);
-        jsonrpc::raw_result_bytes(id, &out)
+        jsonrpc::result_bytes_with(id, &fields[..n], &value)
     }
 
     fn error(&self, id: &RequestId, e: &McpError) -> Bytes {
@@ -185,15 +178,15 @@ fn parse_params<'a, T: Deserialize<'a>>(params: Option<&'a RawValue>) -> Result<
     serde_json::from_str(raw).map_err(|e| McpError::invalid_params(format!("Invalid params: {e}")))
 }
 
-/// The request's `_meta`: the map the endpoint already parsed (2026), or
-/// the raw member parsed here (2025); `null` counts as absent.
-fn request_meta(env: &CallEnv, raw: Option<&RawValue>) -> Result<Option<Meta>, McpError> {
+/// The request's `_meta`: what the endpoint already read (2026), or the
+/// raw member checked here (2025); `null` counts as absent. It stays JSON
+/// text until a handler looks at it (`MetaCell`).
+fn request_meta(env: &CallEnv, raw: Option<&RawValue>) -> Result<Option<Box<RawValue>>, McpError> {
     match (&env.meta, raw) {
         (Some(_), _) | (None, None) => Ok(None),
         (None, Some(raw)) if raw.get() == "null" => Ok(None),
-        (None, Some(raw)) => serde_json::from_str::<Meta>(raw.get())
-            .map(Some)
-            .map_err(|e| McpError::invalid_params(format!("Invalid params: _meta: {e}"))),
+        (None, Some(raw)) if raw.get().starts_with('{') => Ok(Some(raw.to_owned())),
+        (None, Some(_)) => Err(McpError::invalid_params("Invalid params: _meta must be an object")),
     }
 }
 
@@ -468,7 +461,7 @@ fn dispatch_inner(
 
 fn context(
     id: &RequestId,
-    meta: Option<Meta>,
+    meta: Option<Box<RawValue>>,
     env: CallEnv,
     method: &'static str,
     name: &str,
@@ -499,7 +492,7 @@ fn context(
     };
     Ok(RequestContext::new(ContextInner {
         id: id.clone(),
-        meta: env.meta.or(meta),
+        meta: crate::context::MetaCell::new(env.meta.or(meta)),
         protocol_version: env.protocol_version,
         log: env.log,
         session_id: env.session_id,

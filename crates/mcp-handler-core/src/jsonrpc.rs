@@ -272,6 +272,40 @@ pub(crate) fn result_bytes<T: Serialize + ?Sized>(id: &RequestId, result: &T) ->
     Bytes::from(buf)
 }
 
+/// Writes `{"jsonrpc":"2.0","id":..,"result":{FIELDS,MEMBERS}}` in one
+/// buffer, where `fields` are complete members written first (`"a":1,"b":2`,
+/// no braces) and MEMBERS are those of `result`, which must serialize as an
+/// object. The result's opening brace is overwritten in place, so nothing is
+/// serialized twice or copied. Any failure writes an internal error instead.
+pub(crate) fn result_bytes_with<T: Serialize + ?Sized>(id: &RequestId, fields: &[&[u8]], result: &T) -> Bytes {
+    let mut buf = Vec::with_capacity(256);
+    buf.extend_from_slice(RESULT_PREFIX);
+    write_id(&mut buf, Some(id));
+    buf.extend_from_slice(br#","result":{"#);
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        buf.extend_from_slice(f);
+    }
+    let mark = buf.len();
+    if serde_json::to_writer(&mut buf, result).is_err() || buf.get(mark) != Some(&b'{') {
+        tracing::error!("result did not serialize as an object");
+        return error_bytes(Some(id), &McpError::internal("Internal error: result did not serialize"));
+    }
+    if buf.len() - mark == 2 {
+        // `{}`: no members to add.
+        buf.truncate(mark);
+        buf.push(b'}');
+    } else if fields.is_empty() {
+        buf.remove(mark);
+    } else {
+        buf[mark] = b',';
+    }
+    buf.push(b'}');
+    Bytes::from(buf)
+}
+
 /// Writes a result whose JSON is already serialized (cached lists).
 pub(crate) fn raw_result_bytes(id: &RequestId, result_json: &[u8]) -> Bytes {
     let mut buf = Vec::with_capacity(RESULT_PREFIX.len() + result_json.len() + 32);
@@ -350,6 +384,32 @@ fn write_id(buf: &mut Vec<u8>, id: Option<&RequestId>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn result_members_follow_the_written_fields() {
+        let id = RequestId::Number(7);
+        let v = serde_json::json!({ "content": [1] });
+        let both = result_bytes_with(&id, &[br#""resultType":"complete""#, br#""x":1"#], &v);
+        assert_eq!(&both[..], br#"{"jsonrpc":"2.0","id":7,"result":{"resultType":"complete","x":1,"content":[1]}}"#);
+        let empty = result_bytes_with(&id, &[br#""resultType":"complete""#], &serde_json::json!({}));
+        assert_eq!(&empty[..], br#"{"jsonrpc":"2.0","id":7,"result":{"resultType":"complete"}}"#);
+        let none = result_bytes_with(&id, &[], &v);
+        assert_eq!(&none[..], br#"{"jsonrpc":"2.0","id":7,"result":{"content":[1]}}"#);
+        let not_object = result_bytes_with(&id, &[], &serde_json::json!([1]));
+        assert!(not_object.starts_with(br#"{"jsonrpc":"2.0","id":7,"error":"#));
+    }
+
+    #[test]
+    fn method_and_version_are_borrowed_unless_escaped() {
+        let plain = br#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
+        assert!(matches!(Incoming::parse(plain), Ok(Incoming::Request { method: Cow::Borrowed("tools/list"), .. })));
+        let escaped = br#"{"jsonrpc":"2.0","id":1,"method":"tools\/list"}"#;
+        assert!(
+            matches!(Incoming::parse(escaped), Ok(Incoming::Request { method: Cow::Owned(ref m), .. }) if m == "tools/list")
+        );
+        let null_method = br#"{"jsonrpc":"2.0","id":1,"method":null}"#;
+        assert!(Incoming::parse(null_method).is_err());
+    }
 
     #[test]
     fn request_notification_response_are_told_apart() {

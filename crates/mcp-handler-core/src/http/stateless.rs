@@ -21,7 +21,7 @@ use crate::hub::{Filter, Notifier};
 use crate::jsonrpc::{self, Incoming, RequestId};
 use crate::outbox::Outbox;
 use crate::stateless::headers;
-use crate::stateless::meta::{PROTOCOL_VERSION, RequestMeta, SUBSCRIPTION_ID};
+use crate::stateless::meta::{RequestMeta, SUBSCRIPTION_ID};
 use crate::version::ProtocolVersion;
 
 /// Methods of the 2026-07-28 generation (`initialize`, `ping`,
@@ -76,7 +76,7 @@ impl Shared {
         let bad = |status: StatusCode, e: McpError| refuse(status, Some(id), &e);
         headers::check_method(&parts, method).map_err(|e| bad(StatusCode::BAD_REQUEST, e))?;
         let meta = RequestMeta::parse(params).map_err(|e| bad(StatusCode::BAD_REQUEST, e))?;
-        let version = meta.all.get(PROTOCOL_VERSION).and_then(Value::as_str).unwrap_or_default();
+        let version = &*meta.version;
         if version != ProtocolVersion::V2026_07_28.as_str() {
             let e = McpError::header_mismatch(format!(
                 "Header mismatch: MCP-Protocol-Version header value '2026-07-28' does not match _meta protocolVersion '{version}'"
@@ -103,7 +103,7 @@ impl Shared {
             session_id: None,
             log,
             client_capabilities: Some(meta.client_capabilities),
-            meta: Some(meta.all),
+            meta: Some(meta.raw.to_owned()),
             state: self.router.inner.state.clone(),
             http: Some(parts),
             // Streams carry progress and logs only; never client requests.
@@ -124,9 +124,9 @@ impl Shared {
     fn check_routing_headers(&self, parts: &Parts, method: &str, params: Option<&RawValue>) -> Result<(), McpError> {
         #[derive(Deserialize)]
         struct Named<'a> {
-            #[serde(borrow, default)]
+            #[serde(borrow, default, deserialize_with = "jsonrpc::opt_cow")]
             name: Option<std::borrow::Cow<'a, str>>,
-            #[serde(borrow, default)]
+            #[serde(borrow, default, deserialize_with = "jsonrpc::opt_cow")]
             uri: Option<std::borrow::Cow<'a, str>>,
             #[serde(borrow, default)]
             arguments: Option<&'a RawValue>,

@@ -3,16 +3,12 @@
 use std::sync::Arc;
 
 use serde::Deserialize;
+use serde_json::Value;
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
 
 use crate::error::McpError;
 use crate::model::LogLevel;
 
-pub(crate) const PROTOCOL_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
-pub(crate) const CLIENT_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
-pub(crate) const CLIENT_INFO: &str = "io.modelcontextprotocol/clientInfo";
-pub(crate) const LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
 pub(crate) const SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
 pub(crate) const SUBSCRIPTION_ID: &str = "io.modelcontextprotocol/subscriptionId";
 
@@ -35,48 +31,73 @@ pub(crate) fn protocol_version(params: Option<&RawValue>) -> Option<String> {
     }
 }
 
-/// The validated `_meta` of a stateless request.
+/// The validated `_meta` of a stateless request, borrowed from the body.
+///
+/// Only the members the endpoint acts on are read; the whole object stays
+/// JSON text until a handler asks for it (`ctx.meta()`), since building a
+/// map of it costs a dozen allocations that most calls never use.
 #[derive(Debug, Clone)]
-pub(crate) struct RequestMeta {
-    /// The whole `_meta` object, handed to handlers as `ctx.meta()`.
-    pub(crate) all: Map<String, Value>,
+pub(crate) struct RequestMeta<'a> {
+    /// The whole `_meta` object, as sent.
+    pub(crate) raw: &'a RawValue,
+    /// `io.modelcontextprotocol/protocolVersion` (checked to be a string).
+    pub(crate) version: std::borrow::Cow<'a, str>,
     pub(crate) client_capabilities: Arc<Value>,
     pub(crate) log_level: Option<LogLevel>,
 }
 
-impl RequestMeta {
+impl<'a> RequestMeta<'a> {
     /// Requires `_meta` with a protocol version and a capabilities object
     /// (`-32602` otherwise); `clientInfo` is optional.
-    pub(crate) fn parse(params: Option<&RawValue>) -> Result<Self, McpError> {
+    pub(crate) fn parse(params: Option<&'a RawValue>) -> Result<Self, McpError> {
         #[derive(Deserialize)]
-        struct P {
-            #[serde(rename = "_meta", default)]
-            meta: Option<Map<String, Value>>,
+        struct P<'a> {
+            #[serde(rename = "_meta", borrow, default)]
+            meta: Option<&'a RawValue>,
+        }
+        #[derive(Deserialize)]
+        struct M<'a> {
+            #[serde(rename = "io.modelcontextprotocol/protocolVersion", borrow, default)]
+            version: Option<&'a RawValue>,
+            #[serde(rename = "io.modelcontextprotocol/clientCapabilities", borrow, default)]
+            capabilities: Option<&'a RawValue>,
+            #[serde(rename = "io.modelcontextprotocol/clientInfo", borrow, default)]
+            info: Option<&'a RawValue>,
+            #[serde(rename = "io.modelcontextprotocol/logLevel", borrow, default)]
+            log_level: Option<&'a RawValue>,
         }
         let invalid = |why: &str| McpError::invalid_params(format!("Invalid params: {why}"));
-        let p: P = match params {
+        let p: P<'a> = match params {
             Some(raw) => serde_json::from_str(raw.get()).map_err(|e| invalid(&e.to_string()))?,
             None => P { meta: None },
         };
-        let all = p.meta.ok_or_else(|| invalid("_meta is required in protocol version 2026-07-28"))?;
-        if !all.get(PROTOCOL_VERSION).is_some_and(Value::is_string) {
-            return Err(invalid("_meta[\"io.modelcontextprotocol/protocolVersion\"] is required"));
-        }
-        let caps = match all.get(CLIENT_CAPABILITIES) {
-            Some(v @ Value::Object(_)) => v.clone(),
+        let raw = p
+            .meta
+            .filter(|m| m.get().starts_with('{'))
+            .ok_or_else(|| invalid("_meta is required in protocol version 2026-07-28"))?;
+        let m: M<'a> = serde_json::from_str(raw.get()).map_err(|e| invalid(&format!("_meta: {e}")))?;
+        let version = m
+            .version
+            .filter(|v| v.get().starts_with('"'))
+            .and_then(|v| serde_json::from_str::<std::borrow::Cow<'a, str>>(v.get()).ok())
+            .ok_or_else(|| invalid("_meta[\"io.modelcontextprotocol/protocolVersion\"] is required"))?;
+        let caps = match m.capabilities {
+            Some(v) if v.get().starts_with('{') => {
+                serde_json::from_str::<Value>(v.get()).map_err(|e| invalid(&format!("_meta: {e}")))?
+            }
             Some(_) => return Err(invalid("_meta[\"io.modelcontextprotocol/clientCapabilities\"] must be an object")),
             None => return Err(invalid("_meta[\"io.modelcontextprotocol/clientCapabilities\"] is required")),
         };
-        if all.get(CLIENT_INFO).is_some_and(|v| !v.is_object()) {
+        if m.info.is_some_and(|v| !v.get().starts_with('{')) {
             return Err(invalid("_meta[\"io.modelcontextprotocol/clientInfo\"] must be an object"));
         }
-        let log_level = match all.get(LOG_LEVEL) {
+        let log_level = match m.log_level {
             None => None,
             Some(v) => Some(
-                serde_json::from_value(v.clone())
+                serde_json::from_str(v.get())
                     .map_err(|_| invalid("_meta[\"io.modelcontextprotocol/logLevel\"] is not a log level"))?,
             ),
         };
-        Ok(Self { all, client_capabilities: Arc::new(caps), log_level })
+        Ok(Self { raw, version, client_capabilities: Arc::new(caps), log_level })
     }
 }
