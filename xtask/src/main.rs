@@ -14,6 +14,7 @@
 //! - `package`: `cargo package` of the library crates.
 //! - `tools`: only the installation.
 
+mod bench_micro;
 mod compose;
 mod conformance;
 mod containers;

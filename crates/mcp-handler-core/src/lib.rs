@@ -21,6 +21,9 @@
 //! # Ok::<(), mcp_handler_core::BuildError>(())
 //! ```
 
+#[cfg(feature = "bench-internals")]
+#[doc(hidden)]
+pub mod bench_api;
 mod context;
 mod dispatch;
 mod error;

@@ -1,0 +1,136 @@
+//! Criterion micro-benchmarks of one request through the whole `McpService`,
+//! in process (issue 10, point 1): `tower_service::Service::call` on a ready
+//! service with an `http::Request` built in memory, the response body
+//! collected. This is the core's full per-request cost (Host/Origin checks,
+//! headers, body limit, generation, dispatch, response) without a socket.
+//!
+//! - `service/call/{2025,2026}`: `echo` of `payload::SMALL_TEXT`;
+//! - `service/big/{2025,2026}`: `echo` of `payload::big_text()` (10 KiB).
+//!
+//! The request is built outside the measured time (`iter_batched`); the
+//! service is the one `bench-server` runs (its router, default config). Async
+//! work runs with `to_async` on a current-thread runtime, as in `core.rs`:
+//! one runtime entry per sample instead of one per call.
+//!
+//! By hand: `cargo bench -p mcp-handler-benches --bench service -- --quick`.
+
+// Shared with `core.rs`; this target needs only the `tools/call` part.
+#[allow(dead_code)]
+mod fixtures;
+
+use std::future::Future;
+use std::process::ExitCode;
+use std::task::{Context, Poll, Waker};
+
+use anyhow::{Context as _, ensure};
+use bytes::Bytes;
+use criterion::{BatchSize, Criterion};
+use fixtures::Shape;
+use http::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HOST};
+use http::{HeaderValue, Method, Request, Response, StatusCode, Uri};
+use http_body_util::{BodyExt as _, Full};
+use mcp_handler_benches::payload;
+use mcp_handler_core::{EndpointConfig, McpBody, McpService};
+use tokio::runtime::Runtime;
+use tower_service::Service;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("service benchmark: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
+    let rt = fixtures::runtime()?;
+    let service = McpService::new(fixtures::router(1)?, EndpointConfig::default());
+    let big = payload::big_text();
+    let mut c = Criterion::default().without_plots().configure_from_args();
+    for (size, text) in [("call", payload::SMALL_TEXT), ("big", big.as_str())] {
+        for shape in Shape::BOTH {
+            let name = format!("service/{size}/{}", shape.label());
+            bench(&mut c, &rt, &name, service.clone(), shape, text)?;
+        }
+    }
+    c.final_summary();
+    Ok(())
+}
+
+/// The request a client of `shape` sends to a loopback server's `/mcp`.
+fn request(shape: Shape, body: &Bytes) -> Request<Full<Bytes>> {
+    let mut req = Request::new(Full::new(body.clone()));
+    *req.method_mut() = Method::POST;
+    *req.uri_mut() = Uri::from_static("/mcp");
+    let h = req.headers_mut();
+    h.insert(HOST, HeaderValue::from_static("127.0.0.1:8080"));
+    h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    h.insert(ACCEPT, HeaderValue::from_static("application/json, text/event-stream"));
+    h.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
+    h.insert("mcp-protocol-version", HeaderValue::from_static(shape.protocol().as_str()));
+    if shape == Shape::V2026 {
+        // The routing headers a 2026 `tools/call` must carry.
+        h.insert("mcp-method", HeaderValue::from_static("tools/call"));
+        h.insert("mcp-name", HeaderValue::from_static(payload::TOOL));
+    }
+    req
+}
+
+/// Polls readiness, then calls. `McpService` is always ready (it has no
+/// back-pressure of its own), so the poll never has to wait.
+fn call(
+    service: &mut McpService,
+    req: Request<Full<Bytes>>,
+) -> (bool, impl Future<Output = Response<McpBody>> + use<>) {
+    let mut cx = Context::from_waker(Waker::noop());
+    let ready = matches!(Service::<Request<Full<Bytes>>>::poll_ready(service, &mut cx), Poll::Ready(Ok(())));
+    let fut = service.call(req);
+    (ready, async move {
+        match fut.await {
+            Ok(resp) => resp,
+            Err(never) => match never {},
+        }
+    })
+}
+
+/// The response's status, `Content-Type` and whole body.
+async fn collect(resp: Response<McpBody>) -> (StatusCode, Option<HeaderValue>, Bytes) {
+    let (parts, body) = resp.into_parts();
+    let bytes = match body.collect().await {
+        Ok(c) => c.to_bytes(),
+        Err(never) => match never {},
+    };
+    (parts.status, parts.headers.get(CONTENT_TYPE).cloned(), bytes)
+}
+
+/// Checks the answer once, then times the call, body collected.
+fn bench(
+    c: &mut Criterion,
+    rt: &Runtime,
+    name: &str,
+    mut service: McpService,
+    shape: Shape,
+    text: &str,
+) -> anyhow::Result<()> {
+    let body = Bytes::from(fixtures::tools_call(shape, text));
+    let (ready, fut) = call(&mut service, request(shape, &body));
+    ensure!(ready, "{name}: the service was not ready");
+    let (status, content_type, answer) = rt.block_on(async { collect(fut.await).await });
+    let context = || format!("{name}: wrong answer ({status}): {}", fixtures::excerpt(&answer));
+    ensure!(status == StatusCode::OK, context());
+    ensure!(content_type.is_some_and(|v| v == "application/json"), "{}: not a JSON answer", context());
+    fixtures::expect_echo(shape, &answer, text).with_context(context)?;
+    c.bench_function(name, |b| {
+        b.to_async(rt).iter_batched(
+            || request(shape, &body),
+            |req| {
+                let (_, fut) = call(&mut service, req);
+                async move { collect(fut.await).await }
+            },
+            BatchSize::SmallInput,
+        );
+    });
+    Ok(())
+}
