@@ -53,7 +53,7 @@ impl Dispatcher {
                 Err(e) => return jsonrpc::error_bytes(Some(&id), &e),
             };
             if method == "server/discover" {
-                return jsonrpc::result_bytes(&id, &self.router.discover_result(streams));
+                return jsonrpc::raw_result_bytes(&id, self.router.discover_bytes(streams));
             }
             let log = meta.log_level.map_or(LogPolicy::Off, LogPolicy::AtLeast);
             CallEnv {

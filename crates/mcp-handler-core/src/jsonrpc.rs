@@ -141,6 +141,19 @@ pub(crate) fn opt_cow<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de,
     d.deserialize_option(Opt)
 }
 
+/// The text of a JSON string value, borrowed when it has no escapes;
+/// `None` when `raw` is not a string.
+pub(crate) fn raw_str(raw: &RawValue) -> Option<Cow<'_, str>> {
+    let text = raw.get();
+    let inner = text.strip_prefix('"')?.strip_suffix('"')?;
+    // Valid JSON (the parser checked it): without a backslash, the content
+    // between the quotes is the string itself.
+    if !inner.contains('\\') {
+        return Some(Cow::Borrowed(inner));
+    }
+    serde_json::from_str::<String>(text).ok().map(Cow::Owned)
+}
+
 /// The members of a JSON-RPC message, borrowed from the request body.
 #[derive(Deserialize)]
 struct RawMessage<'a> {

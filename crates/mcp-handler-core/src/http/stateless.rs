@@ -21,7 +21,7 @@ use crate::hub::{Filter, Notifier};
 use crate::jsonrpc::{self, Incoming, RequestId};
 use crate::outbox::Outbox;
 use crate::stateless::headers;
-use crate::stateless::meta::{RequestMeta, SUBSCRIPTION_ID};
+use crate::stateless::meta::{Named, RequestMeta, SUBSCRIPTION_ID};
 use crate::version::ProtocolVersion;
 
 /// Methods of the 2026-07-28 generation (`initialize`, `ping`,
@@ -87,12 +87,12 @@ impl Shared {
         if !METHODS.contains(&method) || !offered {
             return Err(bad(StatusCode::NOT_FOUND, McpError::method_not_found(method)));
         }
-        self.check_routing_headers(&parts, method, params).map_err(|e| bad(StatusCode::BAD_REQUEST, e))?;
+        self.check_routing_headers(&parts, method, meta.named).map_err(|e| bad(StatusCode::BAD_REQUEST, e))?;
         if method == "subscriptions/listen" {
             return self.listen(id, params, accepts).map_err(|e| bad(StatusCode::OK, e));
         }
         if method == "server/discover" {
-            return Ok(answer(jsonrpc::result_bytes(id, &self.router.discover_result(self.streams())), accepts));
+            return Ok(answer(jsonrpc::raw_result_bytes(id, self.router.discover_bytes(self.streams())), accepts));
         }
         let log = match meta.log_level {
             Some(level) => LogPolicy::AtLeast(level),
@@ -121,33 +121,26 @@ impl Shared {
     }
 
     /// `Mcp-Name` for the named methods, `Mcp-Param-*` for tools.
-    fn check_routing_headers(&self, parts: &Parts, method: &str, params: Option<&RawValue>) -> Result<(), McpError> {
-        #[derive(Deserialize)]
-        struct Named<'a> {
-            #[serde(borrow, default, deserialize_with = "jsonrpc::opt_cow")]
-            name: Option<std::borrow::Cow<'a, str>>,
-            #[serde(borrow, default, deserialize_with = "jsonrpc::opt_cow")]
-            uri: Option<std::borrow::Cow<'a, str>>,
-            #[serde(borrow, default)]
-            arguments: Option<&'a RawValue>,
-        }
-        let field = match method {
-            "tools/call" | "prompts/get" => "name",
-            "resources/read" => "uri",
+    fn check_routing_headers(&self, parts: &Parts, method: &str, named: Named<'_>) -> Result<(), McpError> {
+        let (field, raw) = match method {
+            "tools/call" | "prompts/get" => ("name", named.name),
+            "resources/read" => ("uri", named.uri),
             _ => return Ok(()),
         };
-        let p: Named<'_> = serde_json::from_str(params.map_or("{}", RawValue::get))
-            .map_err(|e| McpError::invalid_params(format!("Invalid params: {e}")))?;
-        let Some(expected) = (if field == "name" { p.name.as_deref() } else { p.uri.as_deref() }) else {
+        let Some(raw) = raw else {
             return Err(McpError::invalid_params(format!("Invalid params: missing {field}")));
         };
+        let Some(expected) = jsonrpc::raw_str(raw) else {
+            return Err(McpError::invalid_params(format!("Invalid params: {field} must be a string")));
+        };
+        let expected = &*expected;
         headers::check_name(parts, expected)?;
         if method == "tools/call" {
             let r = &*self.router.inner;
             if let Some(&i) = r.tool_index.get(expected)
                 && !r.tool_headers[i].is_empty()
             {
-                let args: Option<Value> = p.arguments.and_then(|a| serde_json::from_str(a.get()).ok());
+                let args: Option<Value> = named.arguments.and_then(|a| serde_json::from_str(a.get()).ok());
                 headers::check_params(parts, &r.tool_headers[i], args.as_ref())?;
             }
         }

@@ -303,6 +303,7 @@ impl RouterBuilder {
                 prompt_index,
                 pages,
                 has_completions,
+                discover: Default::default(),
                 state: Arc::new(self.state),
             }),
         })
@@ -349,6 +350,9 @@ pub(crate) struct RouterInner {
     pub(crate) prompt_index: HashMap<String, usize>,
     pub(crate) pages: Pages,
     pub(crate) has_completions: bool,
+    /// The serialized `server/discover` result, without and with change
+    /// notifications: it depends only on the registry, so it is built once.
+    pub(crate) discover: [std::sync::OnceLock<Bytes>; 2],
     /// What `RouterBuilder::state` shared with handlers.
     pub(crate) state: Arc<http::Extensions>,
 }
@@ -438,6 +442,13 @@ impl Router {
             result["instructions"] = Value::String(text.clone());
         }
         result
+    }
+
+    /// [`Self::discover_result`] serialized, built on first use.
+    pub(crate) fn discover_bytes(&self, notifications: bool) -> &Bytes {
+        self.inner.discover[usize::from(notifications)].get_or_init(|| {
+            serde_json::to_vec(&self.discover_result(notifications)).map(Bytes::from).unwrap_or_default()
+        })
     }
 
     /// Whether the registry offers what `method` serves (2026 answers

@@ -44,6 +44,17 @@ pub(crate) struct RequestMeta<'a> {
     pub(crate) version: std::borrow::Cow<'a, str>,
     pub(crate) client_capabilities: Arc<Value>,
     pub(crate) log_level: Option<LogLevel>,
+    /// What the routing headers must mirror, read in the same pass.
+    pub(crate) named: Named<'a>,
+}
+
+/// The params members that routing headers mirror (`Mcp-Name`,
+/// `Mcp-Param-*`), as sent.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Named<'a> {
+    pub(crate) name: Option<&'a RawValue>,
+    pub(crate) uri: Option<&'a RawValue>,
+    pub(crate) arguments: Option<&'a RawValue>,
 }
 
 impl<'a> RequestMeta<'a> {
@@ -54,6 +65,12 @@ impl<'a> RequestMeta<'a> {
         struct P<'a> {
             #[serde(rename = "_meta", borrow, default)]
             meta: Option<&'a RawValue>,
+            #[serde(borrow, default)]
+            name: Option<&'a RawValue>,
+            #[serde(borrow, default)]
+            uri: Option<&'a RawValue>,
+            #[serde(borrow, default)]
+            arguments: Option<&'a RawValue>,
         }
         #[derive(Deserialize)]
         struct M<'a> {
@@ -69,7 +86,7 @@ impl<'a> RequestMeta<'a> {
         let invalid = |why: &str| McpError::invalid_params(format!("Invalid params: {why}"));
         let p: P<'a> = match params {
             Some(raw) => serde_json::from_str(raw.get()).map_err(|e| invalid(&e.to_string()))?,
-            None => P { meta: None },
+            None => P { meta: None, name: None, uri: None, arguments: None },
         };
         let raw = p
             .meta
@@ -79,7 +96,7 @@ impl<'a> RequestMeta<'a> {
         let version = m
             .version
             .filter(|v| v.get().starts_with('"'))
-            .and_then(|v| serde_json::from_str::<std::borrow::Cow<'a, str>>(v.get()).ok())
+            .and_then(crate::jsonrpc::raw_str)
             .ok_or_else(|| invalid("_meta[\"io.modelcontextprotocol/protocolVersion\"] is required"))?;
         let caps = match m.capabilities {
             Some(v) if v.get().starts_with('{') => {
@@ -98,6 +115,12 @@ impl<'a> RequestMeta<'a> {
                     .map_err(|_| invalid("_meta[\"io.modelcontextprotocol/logLevel\"] is not a log level"))?,
             ),
         };
-        Ok(Self { raw, version, client_capabilities: Arc::new(caps), log_level })
+        Ok(Self {
+            raw,
+            version,
+            client_capabilities: Arc::new(caps),
+            log_level,
+            named: Named { name: p.name, uri: p.uri, arguments: p.arguments },
+        })
     }
 }
