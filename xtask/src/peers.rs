@@ -254,3 +254,25 @@ fn git_rev(root: &Path) -> Option<String> {
     let out = Command::new("git").args(["rev-parse", "--short", "HEAD"]).current_dir(root).output().ok()?;
     out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_highest_locked_version_of_a_crate_is_read() {
+        let lock = "[[package]]\nname = \"hyper\"\nversion = \"0.14.32\"\n\n[[package]]\nname = \"hyper\"\nversion = \"1.12.0\"\n\n[[package]]\nname = \"hyper-util\"\nversion = \"0.1.19\"\n";
+        assert_eq!(locked_version(lock, "hyper").ok().as_deref(), Some("1.12.0"));
+        assert_eq!(locked_version(lock, "hyper-util").ok().as_deref(), Some("0.1.19"));
+        assert!(locked_version(lock, "axum").is_err());
+    }
+
+    #[test]
+    fn pip_show_output_gives_name_version_pairs() {
+        let shown = "Name: fastmcp\nVersion: 2.14.7\nSummary: x\n---\nName: MCP\nVersion: 1.30.0\n";
+        assert_eq!(
+            pip_versions(shown),
+            [("fastmcp".to_owned(), "2.14.7".to_owned()), ("mcp".to_owned(), "1.30.0".to_owned())]
+        );
+    }
+}

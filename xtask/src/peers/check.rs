@@ -270,3 +270,29 @@ fn dechunk(mut raw: &str) -> Option<String> {
         raw = rest.get(size..)?.strip_prefix("\r\n")?;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunked_bodies_are_joined_and_malformed_ones_refused() {
+        assert_eq!(dechunk("4\r\n{\"a\"\r\n3;x=1\r\n:1}\r\n0\r\n\r\n").as_deref(), Some("{\"a\":1}"));
+        assert_eq!(dechunk("9\r\nshort\r\n0\r\n\r\n"), None);
+    }
+
+    #[test]
+    fn an_echo_is_right_only_with_the_id_and_the_exact_text() {
+        let reply = |body: &str| Reply {
+            status: 200,
+            head: "HTTP/1.1 200 OK\r\nContent-Type: application/json".into(),
+            body: body.into(),
+        };
+        let good = r#"{"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"hi"}]}}"#;
+        assert!(expect_echo(&reply(good), 7, "hi").is_ok());
+        assert!(expect_echo(&reply(good), 1, "hi").is_err());
+        assert!(expect_echo(&reply(good), 7, "hi!").is_err());
+        let error = r#"{"jsonrpc":"2.0","id":7,"error":{"code":-32601,"message":"nope"}}"#;
+        assert!(expect_echo(&reply(error), 7, "hi").is_err());
+    }
+}
