@@ -4,7 +4,6 @@
 
 use std::borrow::Cow;
 
-use http::{HeaderValue, StatusCode};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -135,23 +134,19 @@ struct InitializeResult<'a> {
 pub(crate) fn check(
     expect: Expect<'_>,
     id: u64,
-    status: StatusCode,
-    content_type: Option<&HeaderValue>,
+    status: u16,
+    content_type: Option<&[u8]>,
     body: &[u8],
 ) -> Result<(), ErrorKind> {
     match expect {
-        Expect::Accepted => return if status == StatusCode::ACCEPTED { Ok(()) } else { Err(ErrorKind::Status) },
+        Expect::Accepted => return if status == 202 { Ok(()) } else { Err(ErrorKind::Status) },
         Expect::Deleted => {
-            return if status.is_success() || status == StatusCode::METHOD_NOT_ALLOWED {
-                Ok(())
-            } else {
-                Err(ErrorKind::Status)
-            };
+            return if (200..300).contains(&status) || status == 405 { Ok(()) } else { Err(ErrorKind::Status) };
         }
-        _ if status != StatusCode::OK => return Err(ErrorKind::Status),
+        _ if status != 200 => return Err(ErrorKind::Status),
         _ => {}
     }
-    let is_sse = content_type.is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+    let is_sse = content_type.is_some_and(|v| v.trim_ascii_start().starts_with(b"text/event-stream"));
     if !is_sse {
         return match check_message(expect, id, body) {
             Verdict::Ours(r) => r,
@@ -243,10 +238,11 @@ mod tests {
     use super::*;
 
     const ECHO: Expect<'static> = Expect::Echo { text: "hi", stateless: false };
-    const JSON: Option<&HeaderValue> = None;
+    const JSON: Option<&[u8]> = None;
+    const SSE: Option<&[u8]> = Some(b"text/event-stream; charset=utf-8");
 
     fn json(body: &str) -> Result<(), ErrorKind> {
-        check(ECHO, 7, StatusCode::OK, JSON, body.as_bytes())
+        check(ECHO, 7, 200, JSON, body.as_bytes())
     }
 
     #[test]
@@ -271,14 +267,14 @@ mod tests {
         for (body, kind) in cases {
             assert_eq!(json(body), Err(kind), "{body}");
         }
-        assert_eq!(check(ECHO, 7, StatusCode::INTERNAL_SERVER_ERROR, JSON, b""), Err(ErrorKind::Status));
+        assert_eq!(check(ECHO, 7, 500, JSON, b""), Err(ErrorKind::Status));
     }
 
     #[test]
     fn escaped_text_is_compared_unescaped() {
         let e = Expect::Echo { text: "a\"b\u{e9}", stateless: false };
         let body = r#"{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"a\"b\u00e9"}]}}"#;
-        assert_eq!(check(e, 1, StatusCode::OK, JSON, body.as_bytes()), Ok(()));
+        assert_eq!(check(e, 1, 200, JSON, body.as_bytes()), Ok(()));
     }
 
     #[test]
@@ -287,33 +283,32 @@ mod tests {
         let ok =
             r#"{"jsonrpc":"2.0","id":1,"result":{"resultType":"complete","content":[{"type":"text","text":"hi"}]}}"#;
         let more = r#"{"jsonrpc":"2.0","id":1,"result":{"resultType":"input_required","content":[{"type":"text","text":"hi"}]}}"#;
-        assert_eq!(check(e, 1, StatusCode::OK, JSON, ok.as_bytes()), Ok(()));
-        assert_eq!(check(e, 1, StatusCode::OK, JSON, more.as_bytes()), Err(ErrorKind::WrongResult));
+        assert_eq!(check(e, 1, 200, JSON, ok.as_bytes()), Ok(()));
+        assert_eq!(check(e, 1, 200, JSON, more.as_bytes()), Err(ErrorKind::WrongResult));
     }
 
     #[test]
     fn sse_answers_are_found_after_notifications() {
-        let sse = HeaderValue::from_static("text/event-stream");
         let body = "event: message\r\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{}}\r\n\r\n\
                     id: 2\ndata: {\"jsonrpc\":\"2.0\",\"id\":7,\n\
                     data: \"result\":{\"content\":[{\"type\":\"text\",\"text\":\"hi\"}]}}\n\n";
-        assert_eq!(check(ECHO, 7, StatusCode::OK, Some(&sse), body.as_bytes()), Ok(()));
+        assert_eq!(check(ECHO, 7, 200, SSE, body.as_bytes()), Ok(()));
         let wrong = "data: {\"jsonrpc\":\"2.0\",\"id\":9,\"result\":{}}\n\n";
-        assert_eq!(check(ECHO, 7, StatusCode::OK, Some(&sse), wrong.as_bytes()), Err(ErrorKind::BadId));
-        assert_eq!(check(ECHO, 7, StatusCode::OK, Some(&sse), b": keep-alive\n\n"), Err(ErrorKind::Parse));
+        assert_eq!(check(ECHO, 7, 200, SSE, wrong.as_bytes()), Err(ErrorKind::BadId));
+        assert_eq!(check(ECHO, 7, 200, SSE, b": keep-alive\n\n"), Err(ErrorKind::Parse));
     }
 
     #[test]
     fn lists_initialize_notifications_and_deletes() {
         let list = r#"{"jsonrpc":"2.0","id":3,"result":{"tools":[{"name":"x"},{"name":"echo","inputSchema":{}}]}}"#;
-        assert_eq!(check(Expect::Tools, 3, StatusCode::OK, JSON, list.as_bytes()), Ok(()));
+        assert_eq!(check(Expect::Tools, 3, 200, JSON, list.as_bytes()), Ok(()));
         let list = r#"{"jsonrpc":"2.0","id":3,"result":{"tools":[{"name":"x"}]}}"#;
-        assert_eq!(check(Expect::Tools, 3, StatusCode::OK, JSON, list.as_bytes()), Err(ErrorKind::WrongResult));
+        assert_eq!(check(Expect::Tools, 3, 200, JSON, list.as_bytes()), Err(ErrorKind::WrongResult));
         let init = r#"{"jsonrpc":"2.0","id":1,"result":{"protocolVersion":"2025-06-18","capabilities":{}}}"#;
-        assert_eq!(check(Expect::Initialized, 1, StatusCode::OK, JSON, init.as_bytes()), Ok(()));
-        assert_eq!(check(Expect::Accepted, 0, StatusCode::ACCEPTED, JSON, b""), Ok(()));
-        assert_eq!(check(Expect::Accepted, 0, StatusCode::OK, JSON, b""), Err(ErrorKind::Status));
-        assert_eq!(check(Expect::Deleted, 0, StatusCode::METHOD_NOT_ALLOWED, JSON, b""), Ok(()));
-        assert_eq!(check(Expect::Deleted, 0, StatusCode::NOT_FOUND, JSON, b""), Err(ErrorKind::Status));
+        assert_eq!(check(Expect::Initialized, 1, 200, JSON, init.as_bytes()), Ok(()));
+        assert_eq!(check(Expect::Accepted, 0, 202, JSON, b""), Ok(()));
+        assert_eq!(check(Expect::Accepted, 0, 200, JSON, b""), Err(ErrorKind::Status));
+        assert_eq!(check(Expect::Deleted, 0, 405, JSON, b""), Ok(()));
+        assert_eq!(check(Expect::Deleted, 0, 404, JSON, b""), Err(ErrorKind::Status));
     }
 }

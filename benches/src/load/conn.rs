@@ -1,10 +1,12 @@
-//! One HTTP/1.1 keep-alive connection, driven inside the task that uses it.
+//! One HTTP/1.1 keep-alive connection: prebuilt request bytes out, one
+//! response in, read into a buffer the connection keeps.
 //!
-//! hyper's client connection is two halves: a `SendRequest` handle and the
-//! `Connection` future doing the I/O. Polling both from the one task that
-//! sends (instead of spawning the connection) keeps every wake-up inside
-//! that task: no cross-task hand-off per request, which matters at the
-//! 100k+ requests/s one load core must offer.
+//! The load tool writes its own requests and frames responses itself
+//! ([`super::h1`]) instead of using hyper's client: hyper's handle/driver
+//! split costs a channel send, a oneshot, a body channel and a few waker
+//! hand-offs per request, which together cost more CPU than the syscalls;
+//! here a request is one `write` and (usually) one `read`, with no
+//! allocation, so one load core can keep up with a fast server.
 
 use std::io;
 use std::net::SocketAddr;
@@ -12,18 +14,13 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use bytes::Bytes;
-use http::Request;
-use http::response::Parts;
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::client::conn::http1;
-use hyper_util::rt::TokioIo;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
 use super::check::ErrorKind;
+use super::h1::{self, Framing, Head};
 
 /// Largest answer body read: a server must not make the load tool hold
 /// unbounded memory (the `big` answer is ~10 KiB).
@@ -52,24 +49,6 @@ impl AsyncWrite for Stream {
         }
     }
 
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Self::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
-            Self::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
-        }
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        match self {
-            Self::Plain(s) => s.is_write_vectored(),
-            Self::Tls(s) => s.is_write_vectored(),
-        }
-    }
-
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Self::Plain(s) => Pin::new(s).poll_flush(cx),
@@ -85,8 +64,6 @@ impl AsyncWrite for Stream {
     }
 }
 
-type Driver = Pin<Box<http1::Connection<TokioIo<Stream>, Full<Bytes>>>>;
-
 /// TLS settings and the server's name, when the target is `https://`.
 #[derive(Clone)]
 pub(crate) struct Tls {
@@ -94,18 +71,42 @@ pub(crate) struct Tls {
     pub(crate) name: rustls::pki_types::ServerName<'static>,
 }
 
-/// An open connection.
-pub(crate) struct Connection {
-    sender: http1::SendRequest<Full<Bytes>>,
-    driver: Driver,
-    /// The I/O half has finished (the peer closed): never poll it again.
-    ended: bool,
+/// Why an exchange failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Failure {
+    /// The server had closed this reused connection before reading the
+    /// request (nothing came back): send it again on a new connection.
+    Stale,
+    Error(ErrorKind),
 }
 
-/// What the checker reads of an answer.
-pub(crate) struct Answer {
-    pub(crate) parts: Parts,
-    pub(crate) body: Bytes,
+impl From<ErrorKind> for Failure {
+    fn from(k: ErrorKind) -> Self {
+        Self::Error(k)
+    }
+}
+
+/// An open connection.
+pub(crate) struct Connection {
+    stream: Stream,
+    /// Bytes read and not yet consumed; the last answer borrows from it.
+    buf: Vec<u8>,
+    /// How much of `buf` the last answer used.
+    used: usize,
+    /// A chunked body, decoded.
+    chunked: Vec<u8>,
+    /// The server said it closes, or the connection failed.
+    closed: bool,
+    exchanges: u64,
+}
+
+/// What the checker reads of an answer, borrowed from the connection.
+#[derive(Debug)]
+pub(crate) struct Answer<'a> {
+    pub(crate) status: u16,
+    pub(crate) content_type: Option<&'a [u8]>,
+    pub(crate) session_id: Option<&'a [u8]>,
+    pub(crate) body: &'a [u8],
 }
 
 impl Connection {
@@ -114,74 +115,148 @@ impl Connection {
         let mut last = io::Error::new(io::ErrorKind::NotFound, "no address");
         for addr in addrs {
             match TcpStream::connect(addr).await {
-                Ok(tcp) => return Self::handshake(tcp, tls).await,
+                Ok(tcp) => return Self::start(tcp, tls).await,
                 Err(e) => last = e,
             }
         }
         Err(last)
     }
 
-    async fn handshake(tcp: TcpStream, tls: Option<&Tls>) -> io::Result<Self> {
+    async fn start(tcp: TcpStream, tls: Option<&Tls>) -> io::Result<Self> {
         // Small requests must leave at once, not wait for Nagle's timer.
         tcp.set_nodelay(true)?;
         let stream = match tls {
             None => Stream::Plain(tcp),
             Some(tls) => Stream::Tls(Box::new(tls.connector.connect(tls.name.clone(), tcp).await?)),
         };
-        let (sender, driver) = http1::handshake(TokioIo::new(stream)).await.map_err(io::Error::other)?;
-        Ok(Self { sender, driver: Box::pin(driver), ended: false })
+        Ok(Self {
+            stream,
+            buf: Vec::with_capacity(16 * 1024),
+            used: 0,
+            chunked: Vec::new(),
+            closed: false,
+            exchanges: 0,
+        })
     }
 
     /// Whether a new request can still go out on this connection.
     pub(crate) fn is_open(&self) -> bool {
-        !self.ended && !self.sender.is_closed()
+        !self.closed
     }
 
-    /// Waits until the connection can take a request (the previous answer
-    /// fully read); an error means it closed and a new one is needed.
-    pub(crate) async fn ready(&mut self) -> Result<(), ErrorKind> {
-        let Self { sender, driver, ended } = self;
-        if *ended {
-            return Err(ErrorKind::Io);
+    /// Writes `request` (a whole HTTP/1.1 request) and reads its answer.
+    pub(crate) async fn exchange(&mut self, request: &[u8]) -> Result<Answer<'_>, Failure> {
+        self.buf.drain(..self.used);
+        self.used = 0;
+        let reused = self.exchanges > 0;
+        self.exchanges += 1;
+        let r = self.exchange_inner(request, reused).await;
+        if r.is_err() {
+            self.closed = true;
         }
-        tokio::select! {
-            biased;
-            r = sender.ready() => r.map_err(|_| ErrorKind::Io),
-            _ = driver.as_mut() => {
-                *ended = true;
-                Err(ErrorKind::Io)
-            }
-        }
-    }
-
-    /// Sends `req` and reads the whole answer.
-    pub(crate) async fn exchange(&mut self, req: Request<Full<Bytes>>) -> Result<Answer, ErrorKind> {
-        let Self { sender, driver, ended } = self;
-        let response = async {
-            let resp = sender.send_request(req).await.map_err(|_| ErrorKind::Io)?;
-            let (parts, body) = resp.into_parts();
-            let body = Limited::new(body, MAX_BODY).collect().await.map_err(|e| {
-                if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
-                    ErrorKind::Parse
-                } else {
-                    ErrorKind::Io
-                }
-            })?;
-            Ok(Answer { parts, body: body.to_bytes() })
+        let head = r?;
+        let len = head.len;
+        let body = match head.framing {
+            Framing::Chunked => &self.chunked[..],
+            Framing::Empty => &[][..],
+            Framing::Length(n) => &self.buf[len..len + n],
+            Framing::UntilClose => &self.buf[len..],
         };
-        tokio::pin!(response);
-        if *ended {
-            return Err(ErrorKind::Io);
+        if head.close {
+            self.closed = true;
         }
-        tokio::select! {
-            biased;
-            r = &mut response => return r,
-            _ = driver.as_mut() => *ended = true,
-        }
-        // The I/O half ended (e.g. `Connection: close` after the answer):
-        // what it delivered before ending is still a complete answer.
-        response.await
+        Ok(Answer {
+            status: head.status,
+            content_type: head.content_type.map(|r| &self.buf[r]),
+            session_id: head.session_id.map(|r| &self.buf[r]),
+            body,
+        })
     }
+
+    async fn exchange_inner(&mut self, request: &[u8], reused: bool) -> Result<Head, Failure> {
+        if let Err(e) = self.write(request).await {
+            return Err(if reused && stale(&e) { Failure::Stale } else { Failure::Error(ErrorKind::Io) });
+        }
+        let head = loop {
+            match h1::parse_head(&self.buf)? {
+                // An interim answer (100 Continue, 103 Early Hints): the real one follows.
+                Some(h) if h.framing == Framing::Empty && h.status < 200 => {
+                    self.buf.drain(..h.len);
+                }
+                Some(h) => break h,
+                None => match self.fill().await {
+                    Ok(0) if reused && self.buf.is_empty() => return Err(Failure::Stale),
+                    Ok(0) => return Err(Failure::Error(ErrorKind::Io)),
+                    Ok(_) => {}
+                    Err(e) if reused && self.buf.is_empty() && stale(&e) => return Err(Failure::Stale),
+                    Err(_) => return Err(Failure::Error(ErrorKind::Io)),
+                },
+            }
+        };
+        let len = head.len;
+        match head.framing {
+            Framing::Empty => self.used = len,
+            Framing::Length(n) => {
+                if n > MAX_BODY {
+                    return Err(ErrorKind::Parse.into());
+                }
+                while self.buf.len() < len + n {
+                    self.fill_some().await?;
+                }
+                self.used = len + n;
+            }
+            Framing::Chunked => loop {
+                if let Some(n) = h1::decode_chunked(&self.buf[len..], &mut self.chunked, MAX_BODY)? {
+                    self.used = len + n;
+                    break;
+                }
+                self.fill_some().await?;
+            },
+            Framing::UntilClose => loop {
+                if self.buf.len() - len > MAX_BODY {
+                    return Err(ErrorKind::Parse.into());
+                }
+                if self.fill().await.map_err(|_| ErrorKind::Io)? == 0 {
+                    self.used = self.buf.len();
+                    break;
+                }
+            },
+        }
+        Ok(head)
+    }
+
+    async fn write(&mut self, request: &[u8]) -> io::Result<()> {
+        self.stream.write_all(request).await?;
+        // TLS keeps written bytes in the session until flushed; TCP's flush is free.
+        self.stream.flush().await
+    }
+
+    /// Reads what is there into `buf`; 0 at the end of the stream.
+    async fn fill(&mut self) -> io::Result<usize> {
+        if self.buf.capacity() - self.buf.len() < 4096 {
+            self.buf.reserve(16 * 1024);
+        }
+        self.stream.read_buf(&mut self.buf).await
+    }
+
+    /// [`fill`](Self::fill) where the answer is incomplete: the end of the stream is an error.
+    async fn fill_some(&mut self) -> Result<(), ErrorKind> {
+        match self.fill().await {
+            Ok(0) | Err(_) => Err(ErrorKind::Io),
+            Ok(_) => Ok(()),
+        }
+    }
+}
+
+/// The errors of a connection the server had already closed.
+fn stale(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionReset
+            | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::UnexpectedEof
+    )
 }
 
 /// The TLS settings for `host`: the system's root certificates (and

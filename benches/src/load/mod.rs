@@ -25,6 +25,7 @@ mod cli;
 mod closed;
 mod config;
 mod conn;
+mod h1;
 mod open;
 mod report;
 mod scenario;

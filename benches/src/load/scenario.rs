@@ -1,12 +1,13 @@
 //! The scenarios: which requests a connection sends, in which order, and
-//! what each answer must hold. Bodies are built once; a request only splices
-//! its id between two prebuilt halves.
+//! what each answer must hold. Requests are serialized once; a request
+//! only adds its id (between two prebuilt halves of the body), its length,
+//! the session and, with SigV4, its signature.
 
-use bytes::{Bytes, BytesMut};
-use http::header::{ACCEPT, CONTENT_TYPE, HOST};
-use http::{HeaderMap, HeaderName, HeaderValue, Method, Request};
+use http::HeaderValue;
 
+use super::check::ErrorKind;
 use super::config::Config;
+use super::sigv4::Signer;
 use crate::payload;
 
 /// The request shape and sequence of a run.
@@ -129,57 +130,78 @@ pub(crate) enum Expect<'a> {
     Deleted,
 }
 
-/// A JSON-RPC request body with the id left out.
+/// A request body.
 #[derive(Debug, Clone)]
-struct Template {
-    head: Bytes,
-    tail: Bytes,
-    /// The whole body with `"id":1`, shared by every `--fixed-id` request.
-    fixed: Bytes,
+enum Body {
+    /// DELETE: none, and no `Content-Length`.
+    None,
+    /// The same bytes every time (the notification).
+    Fixed(&'static [u8]),
+    /// A JSON-RPC request; the id goes between `head` and `tail`.
+    WithId { head: &'static [u8], tail: Vec<u8>, fixed: Vec<u8> },
 }
 
-impl Template {
+impl Body {
     /// `rest` follows the id: `"method":...}`.
-    fn new(rest: &str) -> Self {
-        let head = Bytes::from_static(br#"{"jsonrpc":"2.0","id":"#);
-        let tail = Bytes::from(format!(",{rest}"));
-        let fixed = Bytes::from([&head[..], b"1", &tail[..]].concat());
-        Self { head, tail, fixed }
+    fn with_id(rest: &str) -> Self {
+        let head: &'static [u8] = br#"{"jsonrpc":"2.0","id":"#;
+        let tail = format!(",{rest}").into_bytes();
+        let fixed = [head, b"1", &tail[..]].concat();
+        Self::WithId { head, tail, fixed }
     }
 
-    fn body(&self, id: u64, fixed_id: bool) -> Bytes {
-        if fixed_id {
-            return self.fixed.clone();
+    fn write(&self, id: u64, fixed_id: bool, out: &mut Vec<u8>) {
+        match self {
+            Self::None => {}
+            Self::Fixed(b) => out.extend_from_slice(b),
+            Self::WithId { fixed, .. } if fixed_id => out.extend_from_slice(fixed),
+            Self::WithId { head, tail, .. } => {
+                out.extend_from_slice(head);
+                out.extend_from_slice(itoa::Buffer::new().format(id).as_bytes());
+                out.extend_from_slice(tail);
+            }
         }
-        let mut digits = itoa::Buffer::new();
-        let digits = digits.format(id).as_bytes();
-        let mut b = BytesMut::with_capacity(self.head.len() + digits.len() + self.tail.len());
-        b.extend_from_slice(&self.head);
-        b.extend_from_slice(digits);
-        b.extend_from_slice(&self.tail);
-        b.freeze()
     }
 }
 
-/// Everything a connection needs to build its requests, shared read-only.
+/// One kind of request, serialized once up to its per-request parts.
+#[derive(Debug)]
+struct Wire {
+    method: &'static str,
+    /// Request line and every fixed header line.
+    head: Vec<u8>,
+    /// The same headers as pairs, for signing.
+    headers: Vec<(String, String)>,
+    body: Body,
+}
+
+impl Wire {
+    fn new(method: &'static str, path: &str, headers: Vec<(String, String)>, body: Body) -> Self {
+        let mut head = format!("{method} {path} HTTP/1.1\r\n").into_bytes();
+        for (name, value) in &headers {
+            head.extend_from_slice(name.as_bytes());
+            head.extend_from_slice(b": ");
+            head.extend_from_slice(value.as_bytes());
+            head.extend_from_slice(b"\r\n");
+        }
+        Self { method, head, headers, body }
+    }
+}
+
+/// Everything a connection needs to write its requests, shared read-only.
 #[derive(Debug)]
 pub(crate) struct Plan {
     pub(crate) scenario: Scenario,
     pub(crate) fixed_id: bool,
     pub(crate) session_calls: u32,
     text: String,
-    call: Template,
-    list: Template,
-    initialize: Template,
-    initialized: Bytes,
-    /// Headers of every POST: host, content types, the user's.
-    post: HeaderMap,
-    /// Extra headers of a call (protocol version; 2026 routing headers).
-    call_headers: HeaderMap,
-    /// The 2025 version header on list, the notification and DELETE.
-    version_2025: HeaderMap,
-    delete: HeaderMap,
-    path: http::Uri,
+    call: Wire,
+    list: Wire,
+    initialize: Wire,
+    initialized: Wire,
+    delete: Wire,
+    /// Origin-form target, for signing.
+    path: String,
 }
 
 const CLIENT_INFO: &str = concat!(r#"{"name":"mcp-bench","version":""#, env!("CARGO_PKG_VERSION"), r#""}"#);
@@ -193,81 +215,111 @@ impl Plan {
         };
         let args = format!(r#""arguments":{{"text":{}}}"#, serde_json::to_string(&text)?);
         let tool = payload::TOOL;
-        let call = match scenario {
-            Scenario::Call2026 => Template::new(&format!(
+        let call_body = match scenario {
+            Scenario::Call2026 => Body::with_id(&format!(
                 r#""method":"tools/call","params":{{"name":"{tool}",{args},"_meta":{{"io.modelcontextprotocol/protocolVersion":"{v}","io.modelcontextprotocol/clientCapabilities":{{}},"io.modelcontextprotocol/clientInfo":{CLIENT_INFO}}}}}}}"#,
                 v = payload::VERSION_2026,
             )),
-            _ => Template::new(&format!(r#""method":"tools/call","params":{{"name":"{tool}",{args}}}}}"#)),
+            _ => Body::with_id(&format!(r#""method":"tools/call","params":{{"name":"{tool}",{args}}}}}"#)),
         };
-        let initialize = Template::new(&format!(
+        let initialize_body = Body::with_id(&format!(
             r#""method":"initialize","params":{{"protocolVersion":"{v}","capabilities":{{}},"clientInfo":{CLIENT_INFO}}}}}"#,
             v = payload::VERSION_2025,
         ));
 
-        let mut common = HeaderMap::new();
-        common.insert(HOST, config.target.authority.clone());
-        for (name, value) in &config.headers {
-            common.append(name.clone(), value.clone());
-        }
-        let mut post = common.clone();
-        post.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        post.insert(ACCEPT, HeaderValue::from_static("application/json, text/event-stream"));
-        let version = HeaderName::from_static("mcp-protocol-version");
-        let mut version_2025 = HeaderMap::new();
-        version_2025.insert(version.clone(), HeaderValue::from_static(payload::VERSION_2025));
-        let mut call_headers = version_2025.clone();
-        if scenario == Scenario::Call2026 {
-            call_headers.insert(version, HeaderValue::from_static(payload::VERSION_2026));
-            call_headers.insert("mcp-method", HeaderValue::from_static("tools/call"));
-            call_headers.insert("mcp-name", HeaderValue::from_static(payload::TOOL));
-        }
-        let mut delete = common;
-        delete.extend(version_2025.clone());
-
+        // The user's headers replace the defaults of the same name.
+        let user: Vec<(String, String)> = config
+            .headers
+            .iter()
+            .map(|(k, v)| Ok((k.as_str().to_owned(), v.to_str()?.to_owned())))
+            .collect::<Result<_, http::header::ToStrError>>()?;
+        let headers = |extra: &[(&str, &str)], post: bool| {
+            let host = ("host", config.target.authority.to_str().unwrap_or_default());
+            let types: &[(&str, &str)] = if post {
+                &[("content-type", "application/json"), ("accept", "application/json, text/event-stream")]
+            } else {
+                &[]
+            };
+            let mut all: Vec<(String, String)> = std::iter::once(&host)
+                .chain(types)
+                .chain(extra)
+                .filter(|(k, _)| !user.iter().any(|(u, _)| u == k))
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+            all.extend(user.iter().cloned());
+            all
+        };
+        let v2025 = ("mcp-protocol-version", payload::VERSION_2025);
+        let call_extra: &[(&str, &str)] = match scenario {
+            Scenario::Call2026 => &[
+                ("mcp-protocol-version", payload::VERSION_2026),
+                ("mcp-method", "tools/call"),
+                ("mcp-name", payload::TOOL),
+            ],
+            _ => &[v2025],
+        };
+        let path = config.target.path.to_string();
+        let list_body = Body::with_id(r#""method":"tools/list","params":{}}"#);
+        let notification = Body::Fixed(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
         Ok(Self {
             scenario,
             fixed_id: config.fixed_id,
             session_calls: config.session_calls,
             text,
-            call,
-            list: Template::new(r#""method":"tools/list","params":{}}"#),
-            initialize,
-            initialized: Bytes::from_static(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#),
-            post,
-            call_headers,
-            version_2025,
-            delete,
-            path: config.target.path.clone(),
+            call: Wire::new("POST", &path, headers(call_extra, true), call_body),
+            list: Wire::new("POST", &path, headers(&[v2025], true), list_body),
+            // The version header comes after initialization (the answer negotiates it).
+            initialize: Wire::new("POST", &path, headers(&[], true), initialize_body),
+            initialized: Wire::new("POST", &path, headers(&[v2025], true), notification),
+            delete: Wire::new("DELETE", &path, headers(&[v2025], false), Body::None),
+            path,
         })
     }
 
-    /// The request for `step` with `id`, and what its answer must hold.
-    pub(crate) fn request(&self, step: Step, id: u64, session: Option<&HeaderValue>) -> (Request<Bytes>, Expect<'_>) {
-        let (method, body, extra, expect) = match step {
-            Step::Call => (
-                Method::POST,
-                self.call.body(id, self.fixed_id),
-                Some(&self.call_headers),
-                Expect::Echo { text: &self.text, stateless: self.scenario == Scenario::Call2026 },
-            ),
-            Step::List => (Method::POST, self.list.body(id, self.fixed_id), Some(&self.version_2025), Expect::Tools),
-            Step::Initialize => (Method::POST, self.initialize.body(id, self.fixed_id), None, Expect::Initialized),
-            Step::Initialized => (Method::POST, self.initialized.clone(), Some(&self.version_2025), Expect::Accepted),
-            Step::Delete => (Method::DELETE, Bytes::new(), None, Expect::Deleted),
+    /// Writes the whole request for `step` with `id` into `out` (`body` is
+    /// scratch space) and returns what its answer must hold.
+    pub(crate) fn write(
+        &self,
+        step: Step,
+        id: u64,
+        session: Option<&HeaderValue>,
+        signer: Option<&Signer>,
+        out: &mut Vec<u8>,
+        body: &mut Vec<u8>,
+    ) -> Result<Expect<'_>, ErrorKind> {
+        let (wire, expect) = match step {
+            Step::Call => {
+                (&self.call, Expect::Echo { text: &self.text, stateless: self.scenario == Scenario::Call2026 })
+            }
+            Step::List => (&self.list, Expect::Tools),
+            Step::Initialize => (&self.initialize, Expect::Initialized),
+            Step::Initialized => (&self.initialized, Expect::Accepted),
+            Step::Delete => (&self.delete, Expect::Deleted),
         };
-        let mut headers = if method == Method::DELETE { self.delete.clone() } else { self.post.clone() };
-        if let Some(extra) = extra {
-            headers.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
-        }
+        body.clear();
+        wire.body.write(id, self.fixed_id, body);
+        out.clear();
+        out.extend_from_slice(&wire.head);
+        let header = |out: &mut Vec<u8>, name: &str, value: &[u8]| {
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(value);
+            out.extend_from_slice(b"\r\n");
+        };
         if let Some(session) = session {
-            headers.insert("mcp-session-id", session.clone());
+            header(out, "mcp-session-id", session.as_bytes());
         }
-        let mut req = Request::new(body);
-        *req.method_mut() = method;
-        *req.uri_mut() = self.path.clone();
-        *req.headers_mut() = headers;
-        (req, expect)
+        if let Some(signer) = signer {
+            let session = session.and_then(|s| s.to_str().ok()).map(|s| ("mcp-session-id", s));
+            let fixed = wire.headers.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+            signer.sign(wire.method, &self.path, fixed.chain(session), body, |k, v| header(out, k, v.as_bytes()))?;
+        }
+        if !matches!(wire.body, Body::None) {
+            header(out, "content-length", itoa::Buffer::new().format(body.len()).as_bytes());
+        }
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(body);
+        Ok(expect)
     }
 }
 
@@ -275,22 +327,33 @@ impl Plan {
 mod tests {
     use super::*;
 
-    fn body_json(req: Request<Bytes>) -> anyhow::Result<serde_json::Value> {
-        Ok(serde_json::from_slice(req.body())?)
+    /// The request `plan` writes, parsed back: headers and JSON body.
+    fn written(plan: &Plan, step: Step, id: u64) -> anyhow::Result<(Vec<(String, String)>, serde_json::Value)> {
+        let (mut out, mut body) = (Vec::new(), Vec::new());
+        plan.write(step, id, None, None, &mut out, &mut body).map_err(|k| anyhow::anyhow!("{k:?}"))?;
+        let mut headers = [httparse::EMPTY_HEADER; 32];
+        let mut req = httparse::Request::new(&mut headers);
+        let httparse::Status::Complete(len) = req.parse(&out)? else { anyhow::bail!("partial request") };
+        let pairs: Vec<(String, String)> =
+            req.headers.iter().map(|h| (h.name.to_owned(), String::from_utf8_lossy(h.value).into_owned())).collect();
+        let length: usize = pairs.iter().find(|(k, _)| k == "content-length").map_or(Ok(0), |(_, v)| v.parse())?;
+        assert_eq!(out.len() - len, length, "Content-Length matches the body");
+        Ok((pairs, serde_json::from_slice(&out[len..])?))
+    }
+
+    fn get<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+        headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     #[test]
     fn call_2026_carries_meta_and_routing_headers() -> anyhow::Result<()> {
         let config = Config::new("http://127.0.0.1:9/mcp")?.with_scenario(Scenario::Call2026);
         let plan = Plan::new(&config)?;
-        let (req, expect) = plan.request(Step::Call, 42, None);
-        assert_eq!(expect, Expect::Echo { text: payload::SMALL_TEXT, stateless: true });
-        assert_eq!(req.uri(), "/mcp");
-        assert_eq!(req.headers()["mcp-protocol-version"], payload::VERSION_2026);
-        assert_eq!(req.headers()["mcp-method"], "tools/call");
-        assert_eq!(req.headers()["mcp-name"], "echo");
-        assert_eq!(req.headers()["host"], "127.0.0.1:9");
-        let v = body_json(req)?;
+        let (h, v) = written(&plan, Step::Call, 42)?;
+        assert_eq!(get(&h, "mcp-protocol-version"), Some(payload::VERSION_2026));
+        assert_eq!(get(&h, "mcp-method"), Some("tools/call"));
+        assert_eq!(get(&h, "mcp-name"), Some("echo"));
+        assert_eq!(get(&h, "host"), Some("127.0.0.1:9"));
         assert_eq!(v["id"], 42);
         assert_eq!(v["params"]["arguments"]["text"], payload::SMALL_TEXT);
         assert_eq!(v["params"]["_meta"]["io.modelcontextprotocol/protocolVersion"], payload::VERSION_2026);
@@ -299,13 +362,35 @@ mod tests {
     }
 
     #[test]
-    fn fixed_id_and_big_bodies_are_valid_json() -> anyhow::Result<()> {
-        let config = Config::new("http://127.0.0.1:9/")?.with_scenario(Scenario::Big).with_fixed_id();
+    fn fixed_id_big_bodies_and_user_headers() -> anyhow::Result<()> {
+        let config = Config::new("http://127.0.0.1:9/")?
+            .with_scenario(Scenario::Big)
+            .with_fixed_id()
+            .with_header("Authorization: Bearer t")?
+            .with_header("Host: example.com")?;
         let plan = Plan::new(&config)?;
-        let (req, _) = plan.request(Step::Call, 42, None);
-        let v = body_json(req)?;
+        let (h, v) = written(&plan, Step::Call, 42)?;
         assert_eq!(v["id"], 1);
         assert_eq!(v["params"]["arguments"]["text"], payload::big_text());
+        assert_eq!(get(&h, "authorization"), Some("Bearer t"));
+        assert_eq!(h.iter().filter(|(k, _)| k == "host").count(), 1);
+        assert_eq!(get(&h, "host"), Some("example.com"));
+        Ok(())
+    }
+
+    #[test]
+    fn session_requests_carry_the_session() -> anyhow::Result<()> {
+        let plan = Plan::new(&Config::new("http://127.0.0.1:9/mcp")?.with_scenario(Scenario::Session))?;
+        let (h, v) = written(&plan, Step::Initialize, 1)?;
+        assert_eq!(v["method"], "initialize");
+        assert_eq!(get(&h, "mcp-protocol-version"), None);
+        let (mut out, mut body) = (Vec::new(), Vec::new());
+        let sid = HeaderValue::from_static("s-1");
+        assert_eq!(plan.write(Step::Delete, 9, Some(&sid), None, &mut out, &mut body), Ok(Expect::Deleted));
+        let text = String::from_utf8(out)?;
+        assert!(text.starts_with("DELETE /mcp HTTP/1.1\r\n"), "{text}");
+        assert!(text.contains("mcp-session-id: s-1\r\n") && text.ends_with("\r\n\r\n"), "{text}");
+        assert!(!text.contains("content-length"), "{text}");
         Ok(())
     }
 

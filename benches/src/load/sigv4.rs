@@ -97,8 +97,6 @@ mod enabled {
     use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
     use aws_sigv4::http_request::{PayloadChecksumKind, SignableBody, SignableRequest, SigningSettings, sign};
     use aws_sigv4::sign::v4;
-    use bytes::Bytes;
-    use http::Request;
 
     use super::super::check::ErrorKind;
     use super::super::config::Target;
@@ -144,9 +142,17 @@ mod enabled {
             Ok(Self { region, service: opts.service.clone(), origin, settings, credentials, _refresher: refresher })
         }
 
-        /// Adds `Authorization`, `X-Amz-Date`, `x-amz-content-sha256` and, with
-        /// temporary credentials, `X-Amz-Security-Token`.
-        pub(crate) fn sign(&self, req: &mut Request<Bytes>) -> Result<(), ErrorKind> {
+        /// The signature headers for one request: `Authorization`,
+        /// `X-Amz-Date`, `x-amz-content-sha256` and, with temporary
+        /// credentials, `X-Amz-Security-Token`, each handed to `emit`.
+        pub(crate) fn sign<'a>(
+            &self,
+            method: &'a str,
+            path: &str,
+            headers: impl Iterator<Item = (&'a str, &'a str)>,
+            body: &'a [u8],
+            mut emit: impl FnMut(&str, &str),
+        ) -> Result<(), ErrorKind> {
             let creds = self.credentials.lock().unwrap_or_else(PoisonError::into_inner).clone();
             let identity = creds.into();
             let params = v4::SigningParams::builder()
@@ -158,12 +164,13 @@ mod enabled {
                 .build()
                 .map_err(|_| ErrorKind::Sign)?
                 .into();
-            let uri = format!("{}{}", self.origin, req.uri());
-            let headers = req.headers().iter().filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)));
-            let signable = SignableRequest::new(req.method().as_str(), uri, headers, SignableBody::Bytes(req.body()))
-                .map_err(|_| ErrorKind::Sign)?;
+            let uri = format!("{}{path}", self.origin);
+            let signable =
+                SignableRequest::new(method, uri, headers, SignableBody::Bytes(body)).map_err(|_| ErrorKind::Sign)?;
             let (instructions, _signature) = sign(signable, &params).map_err(|_| ErrorKind::Sign)?.into_parts();
-            instructions.apply_to_request_http1x(req);
+            for (name, value) in instructions.headers() {
+                emit(name, value);
+            }
             Ok(())
         }
     }
@@ -235,7 +242,14 @@ impl Signer {
         anyhow::bail!("mcp-bench was built without the `sigv4` feature")
     }
 
-    pub(crate) fn sign(&self, _: &mut http::Request<bytes::Bytes>) -> Result<(), super::check::ErrorKind> {
+    pub(crate) fn sign<'a>(
+        &self,
+        _: &str,
+        _: &str,
+        _: impl Iterator<Item = (&'a str, &'a str)>,
+        _: &[u8],
+        _: impl FnMut(&str, &str),
+    ) -> Result<(), super::check::ErrorKind> {
         match *self {}
     }
 }

@@ -6,15 +6,13 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use http::HeaderValue;
-use http::header::CONTENT_TYPE;
-use http_body_util::Full;
 
 use super::check::{ErrorKind, check};
 use super::closed::Closed;
 use super::config::Target;
-use super::conn::{Answer, Connection, Tls};
+use super::conn::{Connection, Failure, Tls};
 use super::open::Open;
-use super::scenario::{Plan, Script};
+use super::scenario::{Plan, Script, Step};
 use super::sigv4::Signer;
 use super::stats::Stats;
 
@@ -73,32 +71,18 @@ pub(crate) struct Shared {
 pub(crate) async fn connection(shared: &Shared, stats: Rc<RefCell<Stats>>) {
     let plan = &shared.plan;
     let mut script = Script::new(plan.scenario, plan.session_calls);
-    let mut conn = Conn { current: None, opened: 0 };
+    let mut conn = Conn { current: None, opened: 0, request: Vec::new(), body: Vec::new() };
     // The first connect happens before the first slot, outside any request's time.
-    let _ = conn.ready(shared).await;
+    let _ = conn.connect(shared).await;
     let mut next_id: u64 = 1;
     while let Some(mut slot) = shared.schedule.next().await {
-        let outcome = match conn.ready(shared).await {
-            Ok(c) => {
-                if !slot.scheduled {
-                    slot.from = Instant::now();
-                }
-                let id = if plan.fixed_id { 1 } else { next_id };
-                next_id += 1;
-                exchange(shared, c, &script, id).await
-            }
-            Err(kind) => Err(kind),
-        };
+        let id = if plan.fixed_id { 1 } else { next_id };
+        next_id += 1;
+        let outcome = conn.exchange(shared, &script, id, &mut slot).await;
         let done = Instant::now();
         match &outcome {
             Ok(session) => script.advance(session.as_ref()),
-            Err(kind) => {
-                script.fail();
-                // The connection's state is unknown after these: start afresh.
-                if matches!(kind, ErrorKind::Io | ErrorKind::Timeout) {
-                    conn.current = None;
-                }
-            }
+            Err(_) => script.fail(),
         }
         if slot.counted {
             let mut s = stats.borrow_mut();
@@ -112,58 +96,78 @@ pub(crate) async fn connection(shared: &Shared, stats: Rc<RefCell<Stats>>) {
     stats.borrow_mut().reconnects += conn.opened.saturating_sub(1);
 }
 
-/// The slot's connection, opened again whenever it closed.
+/// The slot's connection (opened again whenever it closed) and the
+/// buffers its requests are written into, reused for every request.
 struct Conn {
     current: Option<Connection>,
     opened: u64,
+    request: Vec<u8>,
+    body: Vec<u8>,
 }
 
 impl Conn {
-    /// A connection ready for a request. A keep-alive connection the server
-    /// closed while idle is replaced once without counting an error.
-    async fn ready(&mut self, shared: &Shared) -> Result<&mut Connection, ErrorKind> {
-        for _ in 0..2 {
-            let c = match &mut self.current {
-                Some(c) if c.is_open() => c,
-                slot => {
-                    let connect = Connection::open(&shared.target.addrs, shared.tls.as_ref());
-                    let c = match tokio::time::timeout(shared.timeout, connect).await {
-                        Ok(Ok(c)) => c,
-                        Ok(Err(_)) | Err(_) => return Err(ErrorKind::Connect),
-                    };
-                    self.opened += 1;
-                    slot.insert(c)
-                }
-            };
-            // No timer here: the previous exchange finished (or the connection
-            // is new), so an idle connection answers at once; a timer per
-            // request would cost more than the check.
-            if c.ready().await.is_ok() {
-                break;
-            }
-            self.current = None;
+    /// Opens a connection unless one is open; `true` when it opened one.
+    async fn connect(&mut self, shared: &Shared) -> Result<bool, ErrorKind> {
+        if self.current.as_ref().is_some_and(Connection::is_open) {
+            return Ok(false);
         }
-        self.current.as_mut().ok_or(ErrorKind::Io)
+        self.current = None;
+        let connect = Connection::open(&shared.target.addrs, shared.tls.as_ref());
+        match tokio::time::timeout(shared.timeout, connect).await {
+            Ok(Ok(c)) => self.current = Some(c),
+            Ok(Err(_)) | Err(_) => return Err(ErrorKind::Connect),
+        }
+        self.opened += 1;
+        Ok(true)
     }
-}
 
-/// Sends the script's current step as request `id` and checks the answer;
-/// `Ok` holds the answer's `Mcp-Session-Id`.
-async fn exchange(
-    shared: &Shared,
-    conn: &mut Connection,
-    script: &Script,
-    id: u64,
-) -> Result<Option<HeaderValue>, ErrorKind> {
-    let (mut req, expect) = shared.plan.request(script.current(), id, script.session());
-    if let Some(signer) = &shared.signer {
-        signer.sign(&mut req)?;
+    /// Sends the script's current step as request `id` and checks the
+    /// answer; `Ok` holds the answer's `Mcp-Session-Id`. A request that
+    /// found its kept-alive connection closed by the server is sent once
+    /// more on a new one.
+    async fn exchange(
+        &mut self,
+        shared: &Shared,
+        script: &Script,
+        id: u64,
+        slot: &mut Slot,
+    ) -> Result<Option<HeaderValue>, ErrorKind> {
+        let signer = shared.signer.as_ref();
+        let step = script.current();
+        let expect = shared.plan.write(step, id, script.session(), signer, &mut self.request, &mut self.body)?;
+        for attempt in 0..2 {
+            // Closed loop: a request's time starts once it has a connection.
+            if self.connect(shared).await? && !slot.scheduled && attempt == 0 {
+                slot.from = Instant::now();
+            }
+            let Some(conn) = self.current.as_mut() else {
+                return Err(ErrorKind::Connect);
+            };
+            let request = &self.request;
+            let result = match tokio::time::timeout(shared.timeout, conn.exchange(request)).await {
+                Err(_) => Err(Failure::Error(ErrorKind::Timeout)),
+                Ok(Err(f)) => Err(f),
+                Ok(Ok(answer)) => check(expect, id, answer.status, answer.content_type, answer.body)
+                    .map(|()| match step {
+                        // Only the initialize answer's session is kept (and copied).
+                        Step::Initialize => answer.session_id.and_then(|s| HeaderValue::from_bytes(s).ok()),
+                        _ => None,
+                    })
+                    .map_err(Failure::Error),
+            };
+            match result {
+                Ok(session) => return Ok(session),
+                Err(Failure::Stale) if attempt == 0 => self.current = None,
+                Err(Failure::Stale) => return Err(ErrorKind::Io),
+                Err(Failure::Error(kind)) => {
+                    if matches!(kind, ErrorKind::Timeout) {
+                        // The answer may still come: never read it as the next one's.
+                        self.current = None;
+                    }
+                    return Err(kind);
+                }
+            }
+        }
+        Err(ErrorKind::Io)
     }
-    let answer = match tokio::time::timeout(shared.timeout, conn.exchange(req.map(Full::new))).await {
-        Ok(answer) => answer?,
-        Err(_) => return Err(ErrorKind::Timeout),
-    };
-    let Answer { parts, body } = answer;
-    check(expect, id, parts.status, parts.headers.get(CONTENT_TYPE), &body)?;
-    Ok(parts.headers.get("mcp-session-id").cloned())
 }
