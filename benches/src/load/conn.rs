@@ -216,10 +216,16 @@ impl Connection {
                 if self.buf.len() - len > MAX_BODY {
                     return Err(ErrorKind::Parse.into());
                 }
-                if self.fill().await.map_err(|_| ErrorKind::Io)? == 0 {
-                    self.used = self.buf.len();
-                    break;
+                match self.fill().await {
+                    Ok(0) => {}
+                    Ok(_) => continue,
+                    // TLS peers that close without close_notify (Python's
+                    // ssl module, many proxies) still ended the body.
+                    Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {}
+                    Err(_) => return Err(ErrorKind::Io.into()),
                 }
+                self.used = self.buf.len();
+                break;
             },
         }
         Ok(head)
