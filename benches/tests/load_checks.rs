@@ -203,3 +203,20 @@ fn a_keep_alive_connection_closed_while_idle_is_replaced_not_failed() -> anyhow:
     server.join().map_err(|_| anyhow::anyhow!("server thread panicked"))??;
     Ok(())
 }
+
+#[test]
+fn an_open_loop_the_server_cannot_follow_times_out_instead_of_queueing() -> anyhow::Result<()> {
+    // 200 requests/s on one connection to a server taking 50 ms each: the
+    // backlog grows by 9 requests every 50 ms. The timeout counts from each
+    // request's intended time, so the backlog turns into timeouts instead of
+    // answers that are 50 ms long each but seconds late.
+    let server = FakeServer::start(|s| Reply { delay: Some(Duration::from_millis(50)), ..Reply::echo(s, SMALL_TEXT) })?;
+    let config =
+        quick(&server.url(), 100)?.with_connections(1)?.with_rate(200.0)?.with_timeout(Duration::from_millis(150))?;
+    let outcome = run(&config)?;
+    let timeouts = outcome.run.errors.get("timeout").copied().unwrap_or(0);
+    assert_eq!(outcome.run.ok + timeouts, 100, "{:?}", outcome.run.errors);
+    assert!(timeouts >= 50, "{timeouts}");
+    assert!(outcome.late.is_some_and(|l| l > 0));
+    Ok(())
+}

@@ -68,7 +68,8 @@ pub struct Cli {
     #[arg(long)]
     pub fixed_id: bool,
 
-    /// Per-request timeout (connecting has its own, equal, limit).
+    /// Per-request timeout, counted from the intended send time in the open
+    /// loop (connecting has its own, equal, limit).
     #[arg(long, value_parser = humantime::parse_duration, default_value = "5s")]
     pub timeout: Duration,
 

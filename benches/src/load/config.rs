@@ -129,7 +129,8 @@ impl Config {
         self
     }
 
-    /// Per-request limit (connecting counts separately, with the same limit).
+    /// Per-request limit, counted from where latency counts (the intended
+    /// send time in the open loop); connecting has its own, equal, limit.
     pub fn with_timeout(mut self, timeout: Duration) -> anyhow::Result<Self> {
         if timeout.is_zero() {
             bail!("the timeout must be positive");
