@@ -148,7 +148,7 @@ impl Conn {
             // all, which also bounds an overloaded run to its duration plus
             // one timeout.
             let deadline = slot.from + shared.timeout;
-            if Instant::now() >= deadline {
+            if slot.scheduled && Instant::now() >= deadline {
                 return Err(ErrorKind::Timeout);
             }
             let request = &self.request;
