@@ -52,8 +52,10 @@ pub struct LoadRun {
     pub duration_s: f64,
     /// Requests answered correctly.
     pub ok: u64,
-    /// Failed requests by kind (`connect`, `io`, `timeout`, `status`,
-    /// `jsonrpc-error`, `bad-id`, `no-result`, `wrong-echo`, `parse`, ...).
+    /// Failed requests by kind (only kinds that occurred): `connect`, `io`,
+    /// `timeout`, `status`, `parse`, `jsonrpc-error`, `bad-id`, `no-result`,
+    /// `wrong-echo`, `wrong-result`, `tool-error`, `sign` (see
+    /// `load::ErrorKind` for what each means).
     pub errors: BTreeMap<String, u64>,
     /// Correct answers per second.
     pub rps: f64,
