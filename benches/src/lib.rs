@@ -11,5 +11,6 @@
 //!
 //! `cargo xtask bench` runs them all; [`results`] is the schema they share.
 
+pub mod lambda;
 pub mod payload;
 pub mod results;
