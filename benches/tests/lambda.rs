@@ -59,6 +59,15 @@ fn bench_server_is_measured_buffered_and_streaming_in_both_shapes() {
 }
 
 #[test]
+fn a_quick_ack_run_is_labelled_apart() {
+    let args = ["--system", "q", "--mode", "streaming", "--invocations", "5", "--quick-ack", "--json"];
+    let out = bench_lambda(&args, BENCH_SERVER, &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let run: LambdaRun = serde_json::from_slice(&out.stdout).expect("a LambdaRun");
+    assert_sane(&run, "q", "streaming-quickack", 5);
+}
+
+#[test]
 fn the_text_report_names_every_figure() {
     let out = bench_lambda(&["--system", "t", "--mode", "buffered", "--invocations", "3"], BENCH_SERVER, &[]);
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -10,6 +10,7 @@
 //! and on Lambda. What it cannot show: the platform's own sandbox start
 //! (Firecracker, the code download), which comes before any of this.
 
+pub mod ack;
 pub mod check;
 pub mod event;
 pub mod function;
@@ -17,5 +18,6 @@ pub mod options;
 pub mod run;
 pub mod runtime_api;
 
+pub use ack::AckPolicy;
 pub use options::{Options, USAGE};
 pub use run::measure;

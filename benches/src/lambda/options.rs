@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 
+use super::ack::AckPolicy;
 use super::event::EventKind;
 use super::function::Launch;
 
@@ -33,6 +34,10 @@ options:
   --log PATH           where the function's output goes (default: a temporary file,
                        removed after a successful run)
   --timeout SECS       bound on init and on each invocation (default 30)
+  --quick-ack          the stand-in acknowledges every TCP segment at once (TCP_QUICKACK):
+                       without it a streamed response from a client that leaves Nagle on
+                       (lambda_runtime's) waits ~40 ms for a delayed ACK; the run's mode is
+                       then reported as MODE-quickack
   --json               print one LambdaRun JSON object instead of the text report
   -h, --help           this text
 ";
@@ -50,6 +55,8 @@ pub struct Options {
     pub timeout: Duration,
     /// Print JSON.
     pub json: bool,
+    /// How the stand-in acknowledges segments.
+    pub ack: AckPolicy,
     /// Whether `launch.log` was chosen by the user (kept) or is temporary.
     pub keep_log: bool,
     /// The function to start.
@@ -62,6 +69,7 @@ impl Options {
         let mut args = args.into_iter();
         let (mut system, mut mode, mut invocations, mut log) = (None, None, None, None);
         let (mut event, mut timeout, mut json, mut env) = (EventKind::Call, Duration::from_secs(30), false, Vec::new());
+        let mut ack = AckPolicy::Delayed;
         let mut command = Vec::new();
         while let Some(arg) = args.next() {
             let arg = arg.into_string().map_err(|a| anyhow::anyhow!("argument {a:?} is not UTF-8"))?;
@@ -100,6 +108,7 @@ impl Options {
                         .with_context(|| format!("--timeout must be a positive number of seconds, got {v:?}"))?;
                 }
                 "--json" => json = true,
+                "--quick-ack" => ack = AckPolicy::Quick,
                 "--" => {
                     command.extend(args.by_ref());
                     break;
@@ -117,9 +126,22 @@ impl Options {
             invocations: invocations.context("--invocations is required")?,
             timeout,
             json,
+            ack,
             keep_log,
             launch: Launch { program, args: command.collect(), env, mode: mode.context("--mode is required")?, log },
         }))
+    }
+}
+
+impl Options {
+    /// The mode as reported: `buffered` or `streaming`, with `-quickack`
+    /// when the stand-in acknowledged at once (those figures lack the
+    /// delayed-ACK wait and must not be compared with the plain ones).
+    pub fn mode_label(&self) -> String {
+        match self.ack {
+            AckPolicy::Delayed => self.launch.mode.clone(),
+            AckPolicy::Quick => format!("{}-quickack", self.launch.mode),
+        }
     }
 }
 
@@ -141,8 +163,11 @@ mod tests {
         assert_eq!(o.launch.env, vec![("A".to_owned(), "b=c".to_owned())]);
         assert_eq!(o.timeout, Duration::from_millis(2500));
         assert!(o.json && !o.keep_log);
+        assert_eq!((o.ack, o.mode_label().as_str()), (AckPolicy::Delayed, "streaming"));
         assert_eq!(o.launch.program, PathBuf::from("prog"));
         assert_eq!(o.launch.args, vec![OsString::from("--flag"), OsString::from("x")]);
+        let o = parse("--system s --mode streaming --invocations 5 --quick-ack -- prog").unwrap().unwrap();
+        assert_eq!((o.ack, o.mode_label().as_str()), (AckPolicy::Quick, "streaming-quickack"));
     }
 
     #[test]

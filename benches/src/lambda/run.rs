@@ -40,7 +40,9 @@ pub async fn measure(options: &Options) -> anyhow::Result<LambdaRun> {
 async fn measure_inner(options: &Options) -> anyhow::Result<LambdaRun> {
     let count =
         usize::try_from(options.invocations).ok().and_then(|n| n.checked_add(1)).context("too many invocations")?;
-    let mut api = RuntimeApi::start(function_url_event(options.event), count).await.context("starting the stand-in")?;
+    let mut api = RuntimeApi::start(function_url_event(options.event), count, options.ack)
+        .await
+        .context("starting the stand-in")?;
     let started = Instant::now();
     let mut function = Function::spawn(&options.launch, api.addr())?;
     let result = drive(options, &mut api, &mut function, started).await;
@@ -50,7 +52,7 @@ async fn measure_inner(options: &Options) -> anyhow::Result<LambdaRun> {
     let (init, first, warm) = result?;
     Ok(LambdaRun {
         system: options.system.clone(),
-        mode: options.launch.mode.clone(),
+        mode: options.mode_label(),
         init_ms: millis(init),
         first_invoke_ms: millis(first),
         warm_us: latency(&warm),
@@ -90,6 +92,9 @@ async fn next_report(
     what: &str,
 ) -> anyhow::Result<Report> {
     tokio::select! {
+        // Reports first: a function that posts /init/error and exits must be
+        // reported for its error, not for its exit.
+        biased;
         report = api.report() => report.context("the stand-in stopped"),
         status = function.exited() => match status {
             Ok(s) => bail!("the function exited ({s}) before {what}"),

@@ -26,6 +26,8 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::{JoinHandle, JoinSet};
 
+use super::ack::{AckPolicy, AckStream};
+
 /// Largest response or error body read (Lambda's streamed limit is 20 MiB,
 /// its buffered one 6 MB; the benchmark's answers are a few hundred bytes).
 const BODY_LIMIT: usize = 16 * 1024 * 1024;
@@ -94,8 +96,9 @@ pub struct RuntimeApi {
 }
 
 impl RuntimeApi {
-    /// Listens on `127.0.0.1:0` and will hand out `count` copies of `event`.
-    pub async fn start(event: Bytes, count: usize) -> std::io::Result<Self> {
+    /// Listens on `127.0.0.1:0` and will hand out `count` copies of `event`,
+    /// acknowledging what it reads per `ack`.
+    pub async fn start(event: Bytes, count: usize, ack: AckPolicy) -> std::io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let (tx, reports) = mpsc::channel(64);
@@ -108,7 +111,7 @@ impl RuntimeApi {
             reports: tx,
             arn: HeaderValue::from_static("arn:aws:lambda:us-east-1:123456789012:function:bench"),
         });
-        let server = tokio::spawn(accept_loop(listener, shared));
+        let server = tokio::spawn(accept_loop(listener, shared, ack));
         Ok(Self { addr, reports, server })
     }
 
@@ -142,7 +145,7 @@ struct Shared {
     arn: HeaderValue,
 }
 
-async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, ack: AckPolicy) {
     let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let mut connections = JoinSet::new();
     loop {
@@ -160,7 +163,8 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         connections.spawn(async move {
             let _permit = permit;
             let service = hyper::service::service_fn(move |req| handle(shared.clone(), req));
-            let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+            let io = TokioIo::new(AckStream::new(stream, ack));
+            let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
         });
         while connections.try_join_next().is_some() {}
     }
