@@ -14,6 +14,7 @@
 //! - `package`: `cargo package` of the library crates.
 //! - `tools`: only the installation.
 
+mod bench_lambda;
 mod compose;
 mod conformance;
 mod containers;
