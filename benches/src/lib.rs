@@ -12,6 +12,7 @@
 //! `cargo xtask bench` runs them all; [`results`] is the schema they share.
 
 pub mod load;
+pub mod lambda;
 pub mod payload;
 pub mod report;
 pub mod results;

@@ -15,6 +15,7 @@
 //! - `tools`: only the installation.
 
 mod bench_micro;
+mod bench_lambda;
 mod compose;
 mod conformance;
 mod containers;

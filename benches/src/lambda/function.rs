@@ -1,0 +1,160 @@
+//! The function under test: one process started as a Lambda sandbox starts
+//! its runtime (the Lambda environment, `AWS_LAMBDA_RUNTIME_API` pointing at
+//! the stand-in), its peak memory read from `/proc`, and stopped at the end
+//! — SIGTERM, then SIGKILL after a bound — with everything it started.
+
+use std::ffi::OsString;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{ExitStatus, Stdio};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use tokio::process::{Child, Command};
+
+/// How long a function may take to exit after SIGTERM before it is killed.
+const STOP_GRACE: Duration = Duration::from_secs(2);
+
+/// What to start and how.
+#[derive(Debug, Clone)]
+pub struct Launch {
+    /// The executable.
+    pub program: PathBuf,
+    /// Its arguments.
+    pub args: Vec<OsString>,
+    /// Extra environment (`--env`), applied last.
+    pub env: Vec<(String, String)>,
+    /// `buffered` or `streaming`, given as `MCP_LAMBDA_RESPONSE_MODE`.
+    pub mode: String,
+    /// Where the function's stdout and stderr go.
+    pub log: PathBuf,
+}
+
+/// A started function; dropping it kills its process group.
+#[derive(Debug)]
+pub struct Function {
+    child: Child,
+    pid: u32,
+    stopped: bool,
+}
+
+impl Function {
+    /// Starts `launch` against the Runtime API at `api`, in its own process
+    /// group (so that stopping it stops whatever it started).
+    pub fn spawn(launch: &Launch, api: SocketAddr) -> anyhow::Result<Self> {
+        let log = std::fs::File::create(&launch.log)
+            .with_context(|| format!("creating the function log {}", launch.log.display()))?;
+        let task_root = std::env::current_dir().context("the current directory")?;
+        let handler = launch.program.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let mut cmd = Command::new(&launch.program);
+        cmd.args(&launch.args)
+            // A sandbox's environment is Lambda's, not the caller's: only
+            // PATH (to find an interpreter) is kept.
+            .env_clear()
+            .envs(std::env::var_os("PATH").map(|p| (OsString::from("PATH"), p)))
+            .envs(lambda_env(api, &launch.mode, &handler, &task_root))
+            .envs(launch.env.iter().map(|(k, v)| (OsString::from(k), OsString::from(v))))
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(log.try_clone()?))
+            .stderr(Stdio::from(log))
+            .process_group(0)
+            .kill_on_drop(true);
+        let child = cmd.spawn().with_context(|| format!("starting {}", launch.program.display()))?;
+        let pid = child.id().context("the function exited at once")?;
+        Ok(Self { child, pid, stopped: false })
+    }
+
+    /// Waits for the process to exit (cancel-safe, for `select!`).
+    pub async fn exited(&mut self) -> std::io::Result<ExitStatus> {
+        self.child.wait().await
+    }
+
+    /// The process's peak resident set (`VmHWM`), KiB.
+    pub fn rss_hwm_kb(&self) -> Option<u64> {
+        vm_hwm_kb(&std::fs::read_to_string(format!("/proc/{}/status", self.pid)).ok()?)
+    }
+
+    /// SIGTERM to the process group, then SIGKILL if it has not exited
+    /// within [`STOP_GRACE`].
+    pub async fn stop(mut self) {
+        self.signal_group("TERM");
+        if tokio::time::timeout(STOP_GRACE, self.child.wait()).await.is_err() {
+            self.signal_group("KILL");
+            let _ = self.child.wait().await;
+        }
+        // Whatever else the group started goes too.
+        self.signal_group("KILL");
+        self.stopped = true;
+    }
+
+    fn signal_group(&self, signal: &str) {
+        // `kill(1)` instead of the libc call: the workspace forbids unsafe.
+        let _ = std::process::Command::new("kill")
+            .args([format!("-{signal}"), "--".into(), format!("-{}", self.pid)])
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+impl Drop for Function {
+    fn drop(&mut self) {
+        if !self.stopped {
+            self.signal_group("KILL");
+        }
+    }
+}
+
+/// The variables a Lambda sandbox gives its runtime (those the Rust runtime
+/// requires and those `awslambdaric` reads), with dummy credentials as the
+/// execution role would provide.
+fn lambda_env(api: SocketAddr, mode: &str, handler: &str, task_root: &Path) -> Vec<(OsString, OsString)> {
+    let pairs: [(&str, String); 20] = [
+        ("AWS_LAMBDA_RUNTIME_API", api.to_string()),
+        ("AWS_LAMBDA_FUNCTION_NAME", "bench".into()),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".into()),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128".into()),
+        ("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/bench".into()),
+        ("AWS_LAMBDA_LOG_STREAM_NAME", "2026/01/01/[$LATEST]0123456789abcdef".into()),
+        ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".into()),
+        ("AWS_REGION", "us-east-1".into()),
+        ("AWS_DEFAULT_REGION", "us-east-1".into()),
+        ("AWS_EXECUTION_ENV", "AWS_Lambda_bench".into()),
+        ("AWS_ACCESS_KEY_ID", "AKIDBENCHLAMBDASTANDIN".into()),
+        ("AWS_SECRET_ACCESS_KEY", "bench-lambda-stand-in-secret".into()),
+        ("AWS_SESSION_TOKEN", "bench-lambda-stand-in-token".into()),
+        ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ("_HANDLER", handler.into()),
+        ("LAMBDA_TASK_ROOT", task_root.to_string_lossy().into_owned()),
+        ("LAMBDA_RUNTIME_DIR", task_root.to_string_lossy().into_owned()),
+        ("LANG", "C.UTF-8".into()),
+        ("TZ", ":UTC".into()),
+        ("MCP_LAMBDA_RESPONSE_MODE", mode.into()),
+    ];
+    pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect()
+}
+
+/// `VmHWM` of a `/proc/<pid>/status` text, KiB.
+fn vm_hwm_kb(status: &str) -> Option<u64> {
+    status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.split_whitespace().next()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vm_hwm_is_read_in_kib() {
+        assert_eq!(vm_hwm_kb("Name:\tx\nVmPeak:\t  9999 kB\nVmHWM:\t    4321 kB\nVmRSS:\t 100 kB\n"), Some(4321));
+        assert_eq!(vm_hwm_kb("Name:\tx\n"), None);
+    }
+
+    #[test]
+    fn the_sandbox_environment_names_the_stand_in_and_the_mode() {
+        let api: SocketAddr = "127.0.0.1:9001".parse().unwrap();
+        let env = lambda_env(api, "streaming", "bootstrap", Path::new("/var/task"));
+        let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.to_string_lossy().into_owned());
+        assert_eq!(get("AWS_LAMBDA_RUNTIME_API").as_deref(), Some("127.0.0.1:9001"));
+        assert_eq!(get("MCP_LAMBDA_RESPONSE_MODE").as_deref(), Some("streaming"));
+        assert_eq!(get("LAMBDA_TASK_ROOT").as_deref(), Some("/var/task"));
+    }
+}
