@@ -11,8 +11,8 @@
 //!
 //! `cargo xtask bench` runs them all; [`results`] is the schema they share.
 
-pub mod load;
 pub mod lambda;
+pub mod load;
 pub mod payload;
 pub mod report;
 pub mod results;

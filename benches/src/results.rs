@@ -93,7 +93,9 @@ pub struct LoadResult {
 pub struct LambdaRun {
     /// `mcp-handler`, `mcp-handler-no-sdk`, `lambda-runtime-floor`, `awslabs-python`, ...
     pub system: String,
-    /// `buffered` or `streaming`.
+    /// `buffered`, `streaming`, or `streaming-quickack` (streamed, with the
+    /// stand-in acknowledging every segment at once: `lambda_runtime` leaves
+    /// Nagle on, so a plain streamed run measures the receiver's delayed ACK).
     pub mode: String,
     /// Process start → first `GET /next`, milliseconds (the init phase).
     pub init_ms: f64,

@@ -21,10 +21,6 @@
 //! of the machine spreads over all of them; each run starts a fresh process,
 //! so each round gives one init figure per function.
 
-// Until `cargo xtask bench` calls `run` (the lead wires the commands); the
-// expectation then goes unfulfilled, a reminder to delete this line.
-#![expect(dead_code, reason = "called by `cargo xtask bench` once it is wired")]
-
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -9,7 +9,6 @@
 
 // `main.rs` wires `run` into `cargo xtask bench` and the test command's
 // smoke run; until then nothing calls it.
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

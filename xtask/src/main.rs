@@ -11,11 +11,15 @@
 //!   templates and the GitHub workflows (`infra k8s|ecs|sam|workflows`).
 //! - `image`: build the container image for amd64 and arm64 with buildah and
 //!   run it with podman, as production would (see `image.rs`).
+//! - `bench`: the benchmark suite into `target/bench-report/` (see `bench.rs`;
+//!   `--quick` for a smoke run, `--cores 1,2,4,8` for scaling).
 //! - `package`: `cargo package` of the library crates.
 //! - `tools`: only the installation.
 
-mod bench_micro;
+mod bench;
 mod bench_lambda;
+mod bench_load;
+mod bench_micro;
 mod compose;
 mod conformance;
 mod containers;
@@ -26,7 +30,6 @@ mod image;
 mod k8s;
 mod lambda;
 mod moto;
-#[expect(dead_code, unused_imports, reason = "cargo xtask bench (wired by the lead) calls it")]
 mod peers;
 mod pytools;
 mod run;
@@ -53,11 +56,12 @@ fn main() -> ExitCode {
             .and_then(|()| lambda::artifact()),
         Some("infra") => infra(args.get(1).map(String::as_str)),
         Some("image") => tools::ensure_node().and_then(|node| image(&node)),
+        Some("bench") => bench::bench(&args[1..]),
         Some("package") => package(),
         Some("tools") => tools::ensure_node().map(|_| ()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test|conformance|lambda [guarded]|infra [k8s|ecs|sam|workflows]|image|package|tools>"
+                "usage: cargo xtask <test|bench [--quick] [--cores 1,2,4]|conformance|lambda [guarded]|infra [k8s|ecs|sam|workflows]|image|package|tools>"
             );
             return ExitCode::from(2);
         }
@@ -131,6 +135,7 @@ fn test() -> anyhow::Result<()> {
     }
     run::step("doctests", run::cargo(&["test", "--workspace", "--doc"]))?;
     package()?;
+    bench::smoke()?;
     conformance::run_all(&node)?;
     lambda::conformance(&node)?;
     lambda::guarded()?;

@@ -43,8 +43,9 @@ pub(crate) fn wait_ready(port: u16, timeout: Duration) -> anyhow::Result<()> {
 /// Prepares every system, starts each on a free port, checks a 2025 call,
 /// `tools/list`, the 10 KiB echo and the 2026 call (its refusal is shown
 /// where a system does not serve it), and stops it; then checks that the
-/// floor's fixed answers are byte for byte bench-server's.
-pub(crate) fn smoke(node: &tools::Node) -> anyhow::Result<()> {
+/// floor's fixed answers are byte for byte bench-server's. Returns the
+/// checked systems.
+pub(crate) fn smoke(node: &tools::Node) -> anyhow::Result<Vec<Peer>> {
     let peers = super::prepare(node)?;
     let logs = crate::root().join("target").join("peers").join("logs");
     std::fs::create_dir_all(&logs).context("creating target/peers/logs")?;
@@ -66,7 +67,7 @@ pub(crate) fn smoke(node: &tools::Node) -> anyhow::Result<()> {
         );
     }
     println!("==> peers: the floor answers bench-server's exact bytes (small echo, 10 KiB echo, tools/list)");
-    Ok(())
+    Ok(peers)
 }
 
 /// One system started, checked and stopped; for `floor` and `mcp-handler`,

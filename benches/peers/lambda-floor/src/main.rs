@@ -41,7 +41,6 @@ async fn main() -> Result<(), Error> {
             "isBase64Encoded": false,
         });
         let response: &'static RawValue = Box::leak(RawValue::from_string(response.to_string())?);
-        lambda_runtime::run(service_fn(move |_: LambdaEvent<IgnoredAny>| async move { Ok::<_, Error>(response) }))
-            .await
+        lambda_runtime::run(service_fn(move |_: LambdaEvent<IgnoredAny>| async move { Ok::<_, Error>(response) })).await
     }
 }

@@ -1,0 +1,200 @@
+//! The load part of `cargo xtask bench`: every system of `peers.rs` started
+//! pinned to its cores, `mcp-bench` pinned to the others, the same scenarios
+//! against each, in rounds that interleave the systems (a slow moment of the
+//! machine spreads over all of them instead of landing on one).
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use serde_json::{Value, json};
+
+use crate::peers::{self, Peer};
+use crate::run;
+
+/// How much load, and where.
+pub(crate) struct Plan {
+    /// Core counts to give the servers (`--cores 1,2,4`).
+    pub(crate) cores: Vec<u32>,
+    /// Rounds (each system once per round).
+    pub(crate) rounds: u32,
+    /// Measured time of each run.
+    pub(crate) duration: Duration,
+    /// Unmeasured warm-up before each run.
+    pub(crate) warmup: Duration,
+}
+
+/// One `mcp-bench` run of a system.
+struct Run {
+    scenario: &'static str,
+    connections: u32,
+    /// Open loop at this many requests per second.
+    rate: Option<u32>,
+}
+
+const fn closed(scenario: &'static str, connections: u32) -> Run {
+    Run { scenario, connections, rate: None }
+}
+
+/// The runs of one system at one core count. One core: every shape at 50
+/// connections, one connection (sequential latency), an open loop at a rate
+/// every peer sustains (latency without coordinated omission), and 256
+/// connections for memory. More cores: the scaling runs only.
+fn runs_for(peer: &Peer, cores: u32) -> Vec<Run> {
+    if peer.sessions {
+        return if cores == 1 { vec![closed("session", 50)] } else { Vec::new() };
+    }
+    let fast = !matches!(peer.name, "fastmcp" | "typescript-sdk");
+    if cores > 1 {
+        // Single-threaded runtimes do not scale with cores; skip them.
+        let mut v = Vec::new();
+        if fast {
+            v.push(closed("call", 256));
+            if peer.serves_2026 {
+                v.push(closed("call-2026", 256));
+            }
+        }
+        return v;
+    }
+    let mut v = vec![closed("call", 50)];
+    if peer.serves_2026 {
+        v.push(closed("call-2026", 50));
+    }
+    v.extend([closed("list", 50), closed("big", 50), closed("call", 1)]);
+    v.push(Run { scenario: "call", connections: 16, rate: Some(200) });
+    if fast {
+        v.push(closed("call", 256));
+    }
+    v
+}
+
+/// Runs every round; returns `LoadResult` objects (see `benches/src/results.rs`).
+pub(crate) fn run_all(
+    plan: &Plan,
+    peers: &[Peer],
+    mcp_bench: &Path,
+    logs: &Path,
+    notes: &mut Vec<String>,
+) -> anyhow::Result<Vec<Value>> {
+    let online = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+    let mut out = Vec::new();
+    for &cores in &plan.cores {
+        if cores == 0 || cores >= online {
+            notes.push(format!(
+                "{cores} server core(s) skipped: this machine has {online}, and the load needs one of its own"
+            ));
+            continue;
+        }
+        let server_cpus = cpu_range(0, cores);
+        let load_cpus = cpu_range(cores, online);
+        for round in 1..=plan.rounds {
+            for peer in peers {
+                let runs = runs_for(peer, cores);
+                if runs.is_empty() {
+                    continue;
+                }
+                eprintln!("==> bench: round {round}, {} on {cores} core(s)", peer.name);
+                let results = measure(peer, &runs, &server_cpus, &load_cpus, plan, mcp_bench, logs)
+                    .with_context(|| format!("{} (round {round}, {cores} cores)", peer.name))?;
+                for (run, rss_idle, rss_peak) in results {
+                    out.push(json!({
+                        "system": peer.name, "cores": cores, "round": round,
+                        "rss_idle_kb": rss_idle, "rss_peak_kb": rss_peak, "run": run,
+                    }));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `a-b` (inclusive) for taskset.
+fn cpu_range(from: u32, to: u32) -> String {
+    if to - from == 1 { from.to_string() } else { format!("{from}-{}", to - 1) }
+}
+
+type Measured = (Value, Option<u64>, Option<u64>);
+
+fn measure(
+    peer: &Peer,
+    runs: &[Run],
+    server_cpus: &str,
+    load_cpus: &str,
+    plan: &Plan,
+    mcp_bench: &Path,
+    logs: &Path,
+) -> anyhow::Result<Vec<Measured>> {
+    let port = run::free_port()?;
+    let log = std::fs::File::create(logs.join(format!("{}.log", peer.name)))?;
+    let mut cmd = peer.pinned(port, server_cpus);
+    cmd.stdin(Stdio::null()).stdout(log.try_clone()?).stderr(log);
+    let mut server = Server(cmd.spawn().with_context(|| format!("starting {}", run::describe(&cmd)))?);
+    peers::wait_ready(port, Duration::from_secs(60))?;
+    let pid = server.0.id();
+    let idle = status_kb(pid, "VmRSS:");
+    let threads = load_cpus.split('-').filter_map(|c| c.parse::<u32>().ok()).collect::<Vec<_>>();
+    let threads = match threads.as_slice() {
+        [a, b] => b - a + 1,
+        _ => 1,
+    };
+    let mut out = Vec::new();
+    for r in runs {
+        let mut bench = Command::new("taskset");
+        bench.args(["-c", load_cpus]).arg(mcp_bench);
+        bench.args(["--scenario", r.scenario, "--connections", &r.connections.to_string()]);
+        bench.args(["--duration", &format!("{}ms", plan.duration.as_millis())]);
+        bench.args(["--warmup", &format!("{}ms", plan.warmup.as_millis())]);
+        bench.args(["--threads", &threads.to_string(), "--json"]);
+        if let Some(rate) = r.rate {
+            bench.args(["--rate", &rate.to_string()]);
+        }
+        if peer.fixed_id {
+            bench.arg("--fixed-id");
+        }
+        bench.arg(format!("http://127.0.0.1:{port}/mcp"));
+        let output = bench.stderr(Stdio::inherit()).output().with_context(|| run::describe(&bench))?;
+        let text = String::from_utf8_lossy(&output.stdout);
+        let run: Value = serde_json::from_str(text.trim())
+            .with_context(|| format!("{} printed no result: {}", run::describe(&bench), text.trim()))?;
+        if server.0.try_wait()?.is_some() {
+            bail!("{} exited during the {} run; see {}", peer.name, r.scenario, logs.display());
+        }
+        out.push((run, idle, status_kb(pid, "VmHWM:")));
+    }
+    server.stop();
+    Ok(out)
+}
+
+/// A `/proc/PID/status` figure in KiB.
+fn status_kb(pid: u32, key: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with(key))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// A server process, stopped (SIGTERM, then SIGKILL) however the run ends.
+struct Server(Child);
+
+impl Server {
+    fn stop(&mut self) {
+        if self.0.try_wait().ok().flatten().is_some() {
+            return;
+        }
+        let _ = Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
+        for _ in 0..50 {
+            if self.0.try_wait().ok().flatten().is_some() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
