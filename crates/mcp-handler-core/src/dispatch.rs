@@ -99,6 +99,11 @@ trait ResultBody: Serialize {
     fn put_server_info(&mut self, _info: &Value) -> bool {
         false
     }
+
+    /// Writes the result's JSON; `false` when it did not serialize.
+    fn write_json(&self, buf: &mut Vec<u8>) -> bool {
+        serde_json::to_writer(buf, self).is_ok()
+    }
 }
 
 /// Puts the server's identity into a result's own `_meta`, when it has
@@ -116,6 +121,10 @@ fn put_info(meta: &mut Option<Meta>, info: &Value) -> bool {
 impl ResultBody for CallToolResult {
     fn put_server_info(&mut self, info: &Value) -> bool {
         put_info(&mut self.meta, info)
+    }
+
+    fn write_json(&self, buf: &mut Vec<u8>) -> bool {
+        self.write_text_only(buf) || serde_json::to_writer(buf, self).is_ok()
     }
 }
 
@@ -146,7 +155,7 @@ impl Writer {
 
     fn write_as<T: ResultBody>(&self, id: &RequestId, mut value: T, result_type: &str) -> Bytes {
         let Self::Modern { router, cache } = self else {
-            return jsonrpc::result_bytes(id, &value);
+            return jsonrpc::result_bytes_by(id, &[], |buf| value.write_json(buf));
         };
         let r = &*router.inner;
         let has_meta = value.put_server_info(&r.server_info);
@@ -165,7 +174,7 @@ impl Writer {
             fields[n] = c.as_bytes();
             n += 1;
         }
-        jsonrpc::result_bytes_with(id, &fields[..n], &value)
+        jsonrpc::result_bytes_by(id, &fields[..n], |buf| value.write_json(buf))
     }
 
     fn error(&self, id: &RequestId, e: &McpError) -> Bytes {

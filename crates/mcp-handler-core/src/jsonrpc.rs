@@ -273,28 +273,28 @@ const RESULT_PREFIX: &[u8] = br#"{"jsonrpc":"2.0","id":"#;
 /// Writes `{"jsonrpc":"2.0","id":..,"result":..}`; on a serialization
 /// failure of `result` writes an internal error instead.
 pub(crate) fn result_bytes<T: Serialize + ?Sized>(id: &RequestId, result: &T) -> Bytes {
+    result_bytes_by(id, &[], |buf| serde_json::to_writer(buf, result).is_ok())
+}
+
+/// Writes `{"jsonrpc":"2.0","id":..,"result":..}` with `write` producing the
+/// result. With `fields` (complete members such as `"a":1`, no braces), the
+/// result must be an object: the fields come first and its own members
+/// follow, its opening brace overwritten in place, so nothing is serialized
+/// twice or copied. A failing `write` gives an internal error instead.
+pub(crate) fn result_bytes_by(id: &RequestId, fields: &[&[u8]], write: impl FnOnce(&mut Vec<u8>) -> bool) -> Bytes {
     let mut buf = Vec::with_capacity(256);
     buf.extend_from_slice(RESULT_PREFIX);
     write_id(&mut buf, Some(id));
     buf.extend_from_slice(br#","result":"#);
-    if let Err(e) = serde_json::to_writer(&mut buf, result) {
-        tracing::error!(error = %e, "result did not serialize");
-        return error_bytes(Some(id), &McpError::internal("Internal error: result did not serialize"));
+    if fields.is_empty() {
+        if !write(&mut buf) {
+            tracing::error!("result did not serialize");
+            return error_bytes(Some(id), &McpError::internal("Internal error: result did not serialize"));
+        }
+        buf.push(b'}');
+        return Bytes::from(buf);
     }
-    buf.push(b'}');
-    Bytes::from(buf)
-}
-
-/// Writes `{"jsonrpc":"2.0","id":..,"result":{FIELDS,MEMBERS}}` in one
-/// buffer, where `fields` are complete members written first (`"a":1,"b":2`,
-/// no braces) and MEMBERS are those of `result`, which must serialize as an
-/// object. The result's opening brace is overwritten in place, so nothing is
-/// serialized twice or copied. Any failure writes an internal error instead.
-pub(crate) fn result_bytes_with<T: Serialize + ?Sized>(id: &RequestId, fields: &[&[u8]], result: &T) -> Bytes {
-    let mut buf = Vec::with_capacity(256);
-    buf.extend_from_slice(RESULT_PREFIX);
-    write_id(&mut buf, Some(id));
-    buf.extend_from_slice(br#","result":{"#);
+    buf.push(b'{');
     for (i, f) in fields.iter().enumerate() {
         if i > 0 {
             buf.push(b',');
@@ -302,7 +302,7 @@ pub(crate) fn result_bytes_with<T: Serialize + ?Sized>(id: &RequestId, fields: &
         buf.extend_from_slice(f);
     }
     let mark = buf.len();
-    if serde_json::to_writer(&mut buf, result).is_err() || buf.get(mark) != Some(&b'{') {
+    if !write(&mut buf) || buf.get(mark) != Some(&b'{') {
         tracing::error!("result did not serialize as an object");
         return error_bytes(Some(id), &McpError::internal("Internal error: result did not serialize"));
     }
@@ -310,8 +310,6 @@ pub(crate) fn result_bytes_with<T: Serialize + ?Sized>(id: &RequestId, fields: &
         // `{}`: no members to add.
         buf.truncate(mark);
         buf.push(b'}');
-    } else if fields.is_empty() {
-        buf.remove(mark);
     } else {
         buf[mark] = b',';
     }
@@ -402,13 +400,16 @@ mod tests {
     fn result_members_follow_the_written_fields() {
         let id = RequestId::Number(7);
         let v = serde_json::json!({ "content": [1] });
-        let both = result_bytes_with(&id, &[br#""resultType":"complete""#, br#""x":1"#], &v);
+        let with = |fields: &[&[u8]], v: &serde_json::Value| {
+            result_bytes_by(&id, fields, |b| serde_json::to_writer(b, v).is_ok())
+        };
+        let both = with(&[&br#""resultType":"complete""#[..], &br#""x":1"#[..]], &v);
         assert_eq!(&both[..], br#"{"jsonrpc":"2.0","id":7,"result":{"resultType":"complete","x":1,"content":[1]}}"#);
-        let empty = result_bytes_with(&id, &[br#""resultType":"complete""#], &serde_json::json!({}));
+        let empty = with(&[&br#""resultType":"complete""#[..]], &serde_json::json!({}));
         assert_eq!(&empty[..], br#"{"jsonrpc":"2.0","id":7,"result":{"resultType":"complete"}}"#);
-        let none = result_bytes_with(&id, &[], &v);
+        let none = with(&[], &v);
         assert_eq!(&none[..], br#"{"jsonrpc":"2.0","id":7,"result":{"content":[1]}}"#);
-        let not_object = result_bytes_with(&id, &[], &serde_json::json!([1]));
+        let not_object = with(&[&br#""x":1"#[..]], &serde_json::json!([1]));
         assert!(not_object.starts_with(br#"{"jsonrpc":"2.0","id":7,"error":"#));
     }
 

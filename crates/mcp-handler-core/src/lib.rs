@@ -30,6 +30,7 @@ mod error;
 mod http;
 mod hub;
 mod invocation;
+mod json_text;
 mod jsonrpc;
 pub mod model;
 mod outbox;

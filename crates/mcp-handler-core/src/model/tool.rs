@@ -100,4 +100,62 @@ impl CallToolResult {
         self.meta = Some(meta);
         self
     }
+
+    /// Writes the result as serde would when it is the common shape (text
+    /// blocks only, no annotations, `_meta` or structured content), with the
+    /// text escaped eight bytes at a time; writes nothing and answers `false`
+    /// otherwise. Large echoes spend most of their time escaping text.
+    pub(crate) fn write_text_only(&self, buf: &mut Vec<u8>) -> bool {
+        if self.structured_content.is_some() || self.meta.is_some() {
+            return false;
+        }
+        let mut len = 0;
+        for c in &self.content {
+            match c {
+                Content::Text { text, annotations: None, meta: None } => len += text.len(),
+                _ => return false,
+            }
+        }
+        buf.reserve(len + 40 * self.content.len() + 32);
+        buf.extend_from_slice(br#"{"content":["#);
+        for (i, c) in self.content.iter().enumerate() {
+            if let Content::Text { text, .. } = c {
+                if i > 0 {
+                    buf.push(b',');
+                }
+                buf.extend_from_slice(br#"{"type":"text","text":"#);
+                crate::json_text::write_str(buf, text);
+                buf.push(b'}');
+            }
+        }
+        buf.push(b']');
+        if self.is_error {
+            buf.extend_from_slice(br#","isError":true"#);
+        }
+        buf.push(b'}');
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_text_only_writer_matches_serde() {
+        let results = [
+            CallToolResult::text("hi \"there\"\n"),
+            CallToolResult::error("it failed"),
+            CallToolResult::success(vec![Content::text("a"), Content::text("b".repeat(100))]),
+            CallToolResult::success(Vec::new()),
+        ];
+        for r in &results {
+            let mut fast = Vec::new();
+            assert!(r.write_text_only(&mut fast));
+            assert_eq!(String::from_utf8(fast).ok(), serde_json::to_string(r).ok());
+        }
+        let mut buf = Vec::new();
+        assert!(!CallToolResult::text("x").with_structured_content(Value::Null).write_text_only(&mut buf));
+        assert!(buf.is_empty());
+    }
 }
