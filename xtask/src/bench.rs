@@ -142,7 +142,8 @@ fn machine(online: u32, max_server_cores: u32) -> Value {
         .and_then(|r| r.split_whitespace().next()?.parse().ok())
         .unwrap_or(0.0);
     let pinning = if max_server_cores == 1 {
-        format!("servers on CPU 0, mcp-bench on CPUs 1-{} (taskset)", online - 1)
+        let load = if online == 2 { "CPU 1".to_owned() } else { format!("CPUs 1-{}", online - 1) };
+        format!("servers on CPU 0, mcp-bench on {load} (taskset)")
     } else {
         format!("servers on CPUs 0..k-1 for k server cores, mcp-bench on the remaining of {online} (taskset)")
     };

@@ -11,7 +11,8 @@
 //! | `axum` | hand-written axum + serde JSON-RPC handler (the ceiling) | 2025, 2026 (answered as 2025) |
 //! | `mcp-handler` | this library's server shell (`bench-server`) | 2025, 2026 |
 //! | `mcp-handler-sessions` | the same with `BENCH_SESSIONS=1` | the `session` scenario, 2026 |
-//! | `rmcp` | official Rust SDK, stateless, JSON responses | 2025, 2026 |
+//! | `rmcp` | official Rust SDK, stateless, JSON responses, one shared tool router | 2025, 2026 |
+//! | `rmcp-example` | the same, building the tool router per request as rmcp's examples do | 2025, 2026 |
 //! | `fastmcp` | FastMCP 2.x, `stateless_http`, uvicorn | 2025 |
 //! | `typescript-sdk` | official TypeScript SDK, stateless, Node 22 | 2025 |
 
@@ -115,6 +116,11 @@ fn rust_peers(root: &Path, peers_dir: &Path) -> anyhow::Result<Vec<Peer>> {
         rust("floor", "hyper", "peer-floor", true, true)?,
         rust("axum", "axum", "peer-axum", true, false)?,
         rust("rmcp", "rmcp", "peer-rmcp", true, false)?,
+        Peer {
+            name: "rmcp-example",
+            env: vec![("RMCP_ROUTER_PER_REQUEST", "1")],
+            ..rust("rmcp-example", "rmcp", "peer-rmcp", true, false)?
+        },
     ])
 }
 

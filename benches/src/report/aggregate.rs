@@ -11,7 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::results::{LambdaRun, Latency, LoadMode, Results};
 
 /// Systems in the order every table and chart shows them; others follow, sorted.
-pub(crate) const SYSTEMS: [&str; 6] = ["floor", "axum", "mcp-handler", "rmcp", "fastmcp", "typescript-sdk"];
+pub(crate) const SYSTEMS: [&str; 7] =
+    ["floor", "axum", "mcp-handler", "rmcp", "rmcp-example", "fastmcp", "typescript-sdk"];
 /// Scenarios in table order; others follow, sorted.
 pub(crate) const SCENARIOS: [&str; 5] = ["call", "call-2026", "list", "big", "session"];
 /// Lambda functions in table order; others follow, sorted.
@@ -277,7 +278,7 @@ mod tests {
             ..Results::default()
         };
         let systems = Aggregated::from_results(&results).systems();
-        assert_eq!(systems[..6], SYSTEMS.map(str::to_owned));
-        assert_eq!(systems[6..], ["alpha".to_owned(), "zeta".to_owned()]);
+        assert_eq!(systems[..SYSTEMS.len()], SYSTEMS.map(str::to_owned));
+        assert_eq!(systems[SYSTEMS.len()..], ["alpha".to_owned(), "zeta".to_owned()]);
     }
 }

@@ -46,10 +46,18 @@ async fn main() -> anyhow::Result<()> {
         .map_err(|_| anyhow::anyhow!("PORT is not set"))?
         .parse()
         .map_err(|e| anyhow::anyhow!("PORT: {e}"))?;
-    let server = Echo { tools: Arc::new(Echo::tool_router()) };
     let config = StreamableHttpServerConfig::default().with_legacy_session_mode(false).with_json_response(true);
+    // The stateless service asks the factory for a server on every request.
+    // rmcp's own examples build the tool router there (`Self::tool_router()`
+    // in `new()`); `RMCP_ROUTER_PER_REQUEST=1` runs it that way, the default
+    // shares one router (the fastest way we know to run rmcp).
     let service: StreamableHttpService<Echo, LocalSessionManager> =
-        StreamableHttpService::new(move || Ok(server.clone()), Default::default(), config);
+        if std::env::var_os("RMCP_ROUTER_PER_REQUEST").is_some_and(|v| v == "1") {
+            StreamableHttpService::new(|| Ok(Echo { tools: Arc::new(Echo::tool_router()) }), Default::default(), config)
+        } else {
+            let server = Echo { tools: Arc::new(Echo::tool_router()) };
+            StreamableHttpService::new(move || Ok(server.clone()), Default::default(), config)
+        };
     let app = axum::Router::new().nest_service("/mcp", service);
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
     // As the library's server shell does: small answers leave at once.
