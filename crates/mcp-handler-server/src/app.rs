@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use http::{Request, Response, StatusCode, header};
 use mcp_handler_core::{McpBody, McpService};
-use tower_service::Service as _;
 
 use crate::readiness::Readiness;
 
@@ -33,10 +32,7 @@ impl App {
         // Health endpoints skip Host/Origin/auth checks: probes come from
         // the platform with whatever Host it likes.
         match req.uri().path() {
-            p if p == &*self.path => {
-                let mut mcp = self.mcp;
-                mcp.call(req).await
-            }
+            p if p == &*self.path => Ok(self.mcp.handle(req).await),
             "/healthz" => Ok(plain(StatusCode::OK, "ok\n")),
             "/readyz" => Ok(match self.readiness.check().await {
                 Ok(()) => plain(StatusCode::OK, "ready\n"),

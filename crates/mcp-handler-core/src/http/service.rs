@@ -110,6 +110,18 @@ impl McpService {
     pub fn notifier(&self) -> Notifier {
         Notifier(self.shared.hub.clone())
     }
+
+    /// Serves one request: what [`Service::call`](tower_service::Service::call)
+    /// does, without boxing the future, for a shell that can hold it by type
+    /// (the server shell does; a box per request is measurable).
+    pub fn handle<B>(&self, req: Request<B>) -> impl Future<Output = Response<McpBody>> + Send + 'static
+    where
+        B: http_body::Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<BoxError>,
+    {
+        self.shared.clone().handle(req)
+    }
 }
 
 impl<B> tower_service::Service<Request<B>> for McpService
