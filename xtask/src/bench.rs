@@ -92,8 +92,8 @@ pub(crate) fn bench(args: &[String]) -> anyhow::Result<()> {
     let plan = Plan {
         cores: o.cores.clone(),
         rounds: o.rounds,
-        duration: if o.quick { Duration::from_secs(1) } else { Duration::from_secs(5) },
-        warmup: if o.quick { Duration::from_millis(300) } else { Duration::from_secs(1) },
+        duration: if o.quick { Duration::from_secs(1) } else { Duration::from_secs(4) },
+        warmup: if o.quick { Duration::from_millis(300) } else { Duration::from_millis(500) },
     };
     let load = bench_load::run_all(&plan, &peers, &bin.join("mcp-bench"), &logs, &mut notes)?;
     let (lambda, watch) = if o.lambda {

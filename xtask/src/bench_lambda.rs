@@ -64,7 +64,7 @@ pub(crate) fn run(quick: bool, mcp_bench: &Path) -> anyhow::Result<LambdaFigures
     let mut figures = LambdaFigures::default();
     let bench_lambda = build_bench_lambda()?;
     let systems = systems(&mut figures.notes)?;
-    let rounds = if quick { 1 } else { 10 };
+    let rounds = if quick { 1 } else { 6 };
     for round in 1..=rounds {
         for system in &systems {
             for mode in system.modes {
@@ -94,7 +94,7 @@ pub(crate) fn run(quick: bool, mcp_bench: &Path) -> anyhow::Result<LambdaFigures
 
 /// Warm invocations per run. A plain streamed response from a
 /// `lambda_runtime` function waits out a delayed ACK (~40 ms), so those
-/// runs get fewer to keep the benchmark bounded (10 rounds: ~25 s).
+/// runs get fewer to keep the benchmark bounded (6 rounds: ~15 s).
 fn invocations(quick: bool, mode: &str) -> u32 {
     match (quick, mode) {
         (true, _) => 20,
