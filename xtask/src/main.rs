@@ -101,11 +101,46 @@ fn infra(which: Option<&str>) -> anyhow::Result<()> {
 /// The library crates as `cargo package` makes them for crates.io: the
 /// metadata a registry needs, and a package that builds on its own.
 fn package() -> anyhow::Result<()> {
+    const CRATES: [&str; 5] =
+        ["mcp-handler-core", "mcp-handler-secrets", "mcp-handler-server", "mcp-handler-lambda", "mcp-handler"];
+    forget_packaged_sources(&CRATES)?;
     let mut args = vec!["package", "--allow-dirty"];
-    for c in ["mcp-handler-core", "mcp-handler-secrets", "mcp-handler-server", "mcp-handler-lambda", "mcp-handler"] {
+    for c in CRATES {
         args.extend(["-p", c]);
     }
     run::step("cargo package (library crates)", run::cargo(&args))
+}
+
+/// `cargo package` verifies each crate against its siblings through a
+/// temporary local registry, and cargo unpacks registry crates once per
+/// name and version into `$CARGO_HOME/registry/src/-<hash>/`, never again:
+/// a second run on the same checkout would verify against the first run's
+/// sources (0.1.0 is 0.1.0) and fail on any changed API. Those unpacked
+/// copies of our own crates (local registries only) are removed first.
+fn forget_packaged_sources(crates: &[&str]) -> anyhow::Result<()> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    let Some(src) = home.map(|h| h.join("registry").join("src")) else { return Ok(()) };
+    let Ok(registries) = std::fs::read_dir(&src) else { return Ok(()) };
+    for registry in registries.flatten() {
+        // Local (path) registries are named `-<hash>`; crates.io's is not.
+        if !registry.file_name().to_string_lossy().starts_with('-') {
+            continue;
+        }
+        for entry in std::fs::read_dir(registry.path())?.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let ours = crates.iter().any(|c| {
+                name.strip_prefix(c)
+                    .and_then(|v| v.strip_prefix('-'))
+                    .is_some_and(|v| v.starts_with(|ch: char| ch.is_ascii_digit()))
+            });
+            if ours {
+                std::fs::remove_dir_all(entry.path())?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The container image built and run, then the ECS task's container and
