@@ -136,7 +136,9 @@ pub struct Machine {
 }
 
 /// The whole benchmark document (`target/bench-report/results.json`).
+/// Every member may be missing (a smoke run writes only what it measured).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Results {
     /// RFC 3339 UTC time the run started.
     pub date: String,
