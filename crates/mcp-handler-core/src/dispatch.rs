@@ -148,21 +148,21 @@ impl<T: Serialize> ResultBody for Complete<T> {}
 
 impl ResultBody for Value {}
 
+const COMPLETE: &[u8] = br#""resultType":"complete""#;
+const INPUT_REQUIRED: &[u8] = br#""resultType":"input_required""#;
+
 impl Writer {
     fn write<T: ResultBody>(&self, id: &RequestId, value: T) -> Bytes {
-        self.write_as(id, value, "complete")
+        self.write_as(id, value, COMPLETE)
     }
 
-    fn write_as<T: ResultBody>(&self, id: &RequestId, mut value: T, result_type: &str) -> Bytes {
+    /// `kind` is the 2026 `resultType` member, written as is.
+    fn write_as<T: ResultBody>(&self, id: &RequestId, mut value: T, kind: &'static [u8]) -> Bytes {
         let Self::Modern { router, cache } = self else {
             return jsonrpc::result_bytes_by(id, &[], |buf| value.write_json(buf));
         };
         let r = &*router.inner;
         let has_meta = value.put_server_info(&r.server_info);
-        let kind = match result_type {
-            "complete" => &br#""resultType":"complete""#[..],
-            _ => br#""resultType":"input_required""#,
-        };
         let cache_fields = cache.map(|c| c.json_fields());
         let mut fields: [&[u8]; 3] = [kind, b"", b""];
         let mut n = 1;
@@ -584,7 +584,7 @@ where
                         Writer::Modern { router, .. } => Writer::Modern { router, cache: None },
                         w => w,
                     };
-                    Output::ok(w.write_as(&id, input_required, "input_required"))
+                    Output::ok(w.write_as(&id, input_required, INPUT_REQUIRED))
                 }
                 Err(Err((status, e))) => Output { status, body: writer.error(&id, &e) },
             },
