@@ -47,7 +47,7 @@ impl Dispatcher {
             Err(bad) => return jsonrpc::error_bytes(bad.id.as_ref(), &bad.error),
         };
         let streams = self.config.response_mode == ResponseMode::Streaming;
-        let env = if version.is_stateless() {
+        let (env, named) = if version.is_stateless() {
             let meta = match RequestMeta::parse(params) {
                 Ok(m) => m,
                 Err(e) => return jsonrpc::error_bytes(Some(&id), &e),
@@ -56,11 +56,11 @@ impl Dispatcher {
                 return jsonrpc::raw_result_bytes(&id, self.router.discover_bytes(streams));
             }
             let log = meta.log_level.map_or(LogPolicy::Off, LogPolicy::AtLeast);
-            CallEnv {
+            let env = CallEnv {
                 protocol_version: version,
                 session_id: None,
                 log,
-                client_capabilities: Some(meta.client_capabilities),
+                client_capabilities: crate::context::ClientCaps::InMeta,
                 http: None,
                 outbox: None,
                 pending: None,
@@ -69,7 +69,8 @@ impl Dispatcher {
                 stateless: Some(StatelessEnv { key: self.key.clone(), ttl: self.config.request_state_ttl }),
                 meta: Some(meta.raw.to_owned()),
                 state: self.router.inner.state.clone(),
-            }
+            };
+            (env, Some(meta.named))
         } else {
             if method == "initialize" {
                 return match dispatch::initialize(&self.router, params, streams) {
@@ -77,11 +78,11 @@ impl Dispatcher {
                     Err(e) => jsonrpc::error_bytes(Some(&id), &e),
                 };
             }
-            CallEnv {
+            let env = CallEnv {
                 protocol_version: version,
                 session_id: None,
                 log: LogPolicy::All,
-                client_capabilities: None,
+                client_capabilities: crate::context::ClientCaps::Unknown,
                 http: None,
                 outbox: None,
                 pending: None,
@@ -90,9 +91,10 @@ impl Dispatcher {
                 stateless: None,
                 meta: None,
                 state: self.router.inner.state.clone(),
-            }
+            };
+            (env, None)
         };
-        match dispatch::dispatch(&self.router, id, &method, params, env) {
+        match dispatch::dispatch(&self.router, id, &method, params, named, env) {
             Dispatched::Done(bytes) => bytes,
             Dispatched::Call(call) => call.fut.await.body,
         }

@@ -74,6 +74,19 @@ impl MetaCell {
     }
 }
 
+/// Where a request's client capabilities come from.
+#[derive(Clone, Default)]
+pub(crate) enum ClientCaps {
+    /// Not known: a 2025 client without a session.
+    #[default]
+    Unknown,
+    /// Declared at `initialize`, kept by the session.
+    Session(Arc<Value>),
+    /// In the request's own `_meta` (2026-07-28), checked to be an object
+    /// and read from there when a handler first asks.
+    InMeta,
+}
+
 /// The per-request context handed to every handler. Cheap to clone.
 #[derive(Clone)]
 pub struct RequestContext {
@@ -95,7 +108,7 @@ pub(crate) struct ContextInner {
     pub(crate) protocol_version: ProtocolVersion,
     pub(crate) log: LogPolicy,
     pub(crate) session_id: Option<Arc<str>>,
-    pub(crate) client_capabilities: Option<Arc<Value>>,
+    pub(crate) client_capabilities: ClientCaps,
     pub(crate) http: Option<http::request::Parts>,
     /// Inline rather than its own allocation: the response that polls the
     /// handler holds a clone of this context to drain it.
@@ -122,7 +135,7 @@ impl RequestContext {
             protocol_version: ProtocolVersion::LATEST_INITIALIZE,
             log: LogPolicy::All,
             session_id: None,
-            client_capabilities: None,
+            client_capabilities: ClientCaps::Unknown,
             http: None,
             outbox: None,
             pending: None,
@@ -162,7 +175,11 @@ impl RequestContext {
     /// The client's declared capabilities, when known: always for 2026
     /// requests (they carry them), for 2025 clients when sessions are on.
     pub fn client_capabilities(&self) -> Option<&Value> {
-        self.inner.client_capabilities.as_deref()
+        match &self.inner.client_capabilities {
+            ClientCaps::Unknown => None,
+            ClientCaps::Session(caps) => Some(caps),
+            ClientCaps::InMeta => self.inner.meta.get()?.get(crate::stateless::meta::CLIENT_CAPABILITIES),
+        }
     }
 
     /// Whether the client declared capability `name` (`"elicitation"`,

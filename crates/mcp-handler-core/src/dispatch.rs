@@ -31,6 +31,7 @@ use crate::jsonrpc::{self, RequestId};
 use crate::model::{CallToolResult, CompleteRequest, CompletionReference, GetPromptResult, Meta};
 use crate::outbox::{Outbox, PendingRequests};
 use crate::router::{CacheHint, ResourceRequest, Router, RouterInner};
+use crate::stateless::meta::Named;
 use crate::stateless::meta::SERVER_INFO;
 use crate::stateless::mrtr::{Mrtr, Sealer};
 use crate::stateless::{Principal, RequestStateKey};
@@ -47,7 +48,7 @@ pub(crate) struct CallEnv {
     pub(crate) protocol_version: ProtocolVersion,
     pub(crate) session_id: Option<Arc<str>>,
     pub(crate) log: LogPolicy,
-    pub(crate) client_capabilities: Option<Arc<Value>>,
+    pub(crate) client_capabilities: crate::context::ClientCaps,
     pub(crate) http: Option<http::request::Parts>,
     pub(crate) outbox: Option<Outbox>,
     pub(crate) pending: Option<Arc<PendingRequests>>,
@@ -244,6 +245,32 @@ struct CallToolParams<'a> {
     request_state: Present<Value>,
 }
 
+impl<'a> CallToolParams<'a> {
+    /// From the members the endpoint already read with `_meta` (2026): the
+    /// same checks as deserializing params, without reading them again.
+    fn from_named(n: Named<'a>) -> Result<Self, McpError> {
+        let invalid = |why: &str| McpError::invalid_params(format!("Invalid params: {why}"));
+        let name = match n.name {
+            None => return Err(invalid("missing field `name`")),
+            Some(raw) => jsonrpc::raw_str(raw).ok_or_else(|| invalid("name must be a string"))?,
+        };
+        let present = |raw: Option<&RawValue>| -> Result<Present<Value>, McpError> {
+            match raw {
+                None => Ok(Present::Absent),
+                Some(r) => serde_json::from_str(r.get()).map_err(|e| invalid(&e.to_string())),
+            }
+        };
+        Ok(Self {
+            name,
+            arguments: n.arguments,
+            // Already in `CallEnv::meta`.
+            meta: None,
+            input_responses: present(n.input_responses)?,
+            request_state: present(n.request_state)?,
+        })
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ReadParams<'a> {
@@ -299,13 +326,14 @@ pub(crate) fn dispatch(
     id: RequestId,
     method: &str,
     params: Option<&RawValue>,
+    named: Option<Named<'_>>,
     env: CallEnv,
 ) -> Dispatched {
     let writer = match env.stateless {
         Some(_) => Writer::Modern { router: router.clone(), cache: None },
         None => Writer::Legacy,
     };
-    match dispatch_inner(router, &id, method, params, env, writer) {
+    match dispatch_inner(router, &id, method, params, named, env, writer) {
         Ok(d) => d,
         Err(e) => Dispatched::Done(jsonrpc::error_bytes(Some(&id), &e)),
     }
@@ -316,6 +344,7 @@ fn dispatch_inner(
     id: &RequestId,
     method: &str,
     params: Option<&RawValue>,
+    named: Option<Named<'_>>,
     env: CallEnv,
     writer: Writer,
 ) -> Result<Dispatched, McpError> {
@@ -334,7 +363,10 @@ fn dispatch_inner(
         "resources/templates/list" => list(&r.pages.templates, &r.pages.templates_modern, "resourceTemplates"),
         "prompts/list" => list(&r.pages.prompts, &r.pages.prompts_modern, "prompts"),
         "tools/call" => {
-            let p: CallToolParams<'_> = parse_params(params)?;
+            let p: CallToolParams<'_> = match named {
+                Some(n) => CallToolParams::from_named(n)?,
+                None => parse_params(params)?,
+            };
             if p.arguments.is_some_and(|a| !matches!(a.get().as_bytes().first(), Some(b'{' | b'n'))) {
                 return Err(McpError::invalid_params("Invalid params: arguments must be an object"));
             }

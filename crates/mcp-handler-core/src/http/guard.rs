@@ -76,10 +76,34 @@ pub(crate) struct Accepts {
     pub(crate) sse: bool,
 }
 
+/// The values clients send nearly always, recognised without splitting.
+fn common_accept(value: &[u8]) -> Option<Accepts> {
+    Some(match value {
+        b"application/json, text/event-stream"
+        | b"text/event-stream, application/json"
+        | b"application/json,text/event-stream"
+        | b"*/*" => Accepts { json: true, sse: true },
+        b"application/json" => Accepts { json: true, sse: false },
+        b"text/event-stream" => Accepts { json: false, sse: true },
+        _ => return None,
+    })
+}
+
 pub(crate) fn accepts(parts: &Parts) -> Accepts {
+    let mut values = parts.headers.get_all(ACCEPT).iter();
+    if let (Some(only), None) = (values.next(), values.next())
+        && let Some(known) = common_accept(only.as_bytes())
+    {
+        return known;
+    }
+    parse_accept(parts.headers.get_all(ACCEPT))
+}
+
+/// The general parse of every `Accept` header: lists, parameters, `q=0`.
+fn parse_accept<'a>(values: impl IntoIterator<Item = &'a http::HeaderValue>) -> Accepts {
     let mut out = Accepts { json: false, sse: false };
     let mut any_header = false;
-    for value in parts.headers.get_all(ACCEPT) {
+    for value in values {
         any_header = true;
         let Ok(value) = value.to_str() else { continue };
         for item in value.split(',') {
@@ -156,6 +180,25 @@ mod tests {
         let a = accepts(&parts(&[("accept", "text/html")]));
         assert!(!a.json && !a.sse);
         let a = accepts(&parts(&[]));
+        assert!(a.json && a.sse);
+    }
+
+    #[test]
+    fn common_values_agree_with_the_full_parse() {
+        for v in [
+            "application/json, text/event-stream",
+            "text/event-stream, application/json",
+            "application/json,text/event-stream",
+            "*/*",
+            "application/json",
+            "text/event-stream",
+        ] {
+            let fast = common_accept(v.as_bytes()).expect("a common value");
+            let slow = parse_accept([&http::HeaderValue::from_static(v)]);
+            assert_eq!((fast.json, fast.sse), (slow.json, slow.sse), "{v}");
+        }
+        // Two headers are never taken by the fast path.
+        let a = accepts(&parts(&[("accept", "application/json"), ("accept", "text/event-stream")]));
         assert!(a.json && a.sse);
     }
 }

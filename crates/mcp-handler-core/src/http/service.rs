@@ -28,7 +28,7 @@ use tokio_util::sync::CancellationToken;
 use super::body::{EventIds, GetStream, McpBody, PostStream, priming_event, sse_complete};
 use super::config::{EndpointConfig, ResponseMode, SseMode};
 use super::guard::{self, Accepts};
-use crate::context::LogPolicy;
+use crate::context::{ClientCaps, LogPolicy};
 use crate::dispatch::{self, CallEnv, Dispatched, HandlerCall, Output};
 use crate::error::McpError;
 use crate::hub::{Hub, Notifier, STREAM_QUEUE};
@@ -41,9 +41,10 @@ use crate::stateless::RequestStateKey;
 use crate::util::random_token;
 use crate::version::ProtocolVersion;
 
-const SESSION_HEADER: &str = "mcp-session-id";
-pub(super) const VERSION_HEADER: &str = "mcp-protocol-version";
-const LAST_EVENT_ID: &str = "last-event-id";
+// Names parsed once: a lookup by `&str` parses the name on every request.
+const SESSION_HEADER: header::HeaderName = header::HeaderName::from_static("mcp-session-id");
+pub(super) const VERSION_HEADER: header::HeaderName = header::HeaderName::from_static("mcp-protocol-version");
+const LAST_EVENT_ID: header::HeaderName = header::HeaderName::from_static("last-event-id");
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -530,7 +531,10 @@ impl Shared {
                     protocol_version: caller.version,
                     session_id: caller.session.as_ref().map(|(s, _)| s.clone()),
                     log,
-                    client_capabilities: caller.session.as_ref().map(|(_, d)| d.client_capabilities.clone()),
+                    client_capabilities: caller
+                        .session
+                        .as_ref()
+                        .map_or(ClientCaps::Unknown, |(_, d)| ClientCaps::Session(d.client_capabilities.clone())),
                     http,
                     outbox: caller.accepts.sse.then(|| Outbox::new(can_stream)),
                     pending: Some(self.pending.clone()),
@@ -540,7 +544,7 @@ impl Shared {
                     meta: None,
                     state: self.router.inner.state.clone(),
                 };
-                dispatch::dispatch(&self.router, id.clone(), method, params, env)
+                dispatch::dispatch(&self.router, id.clone(), method, params, None, env)
             }
         }
     }

@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use super::body::{EventIds, GetStream, McpBody, sse_event};
 use super::guard::Accepts;
 use super::service::{Caller, Shared, accepted, answer, refuse, sse_response};
-use crate::context::LogPolicy;
+use crate::context::{ClientCaps, LogPolicy};
 use crate::dispatch::{self, CallEnv, Dispatched, StatelessEnv};
 use crate::error::McpError;
 use crate::hub::{Filter, Notifier};
@@ -102,7 +102,7 @@ impl Shared {
             protocol_version: ProtocolVersion::V2026_07_28,
             session_id: None,
             log,
-            client_capabilities: Some(meta.client_capabilities),
+            client_capabilities: ClientCaps::InMeta,
             meta: Some(meta.raw.to_owned()),
             state: self.router.inner.state.clone(),
             http: Some(parts),
@@ -114,7 +114,7 @@ impl Shared {
             stateless: Some(StatelessEnv { key: self.state_key.clone(), ttl: self.config.request_state_ttl }),
         };
         let caller = Caller { version: ProtocolVersion::V2026_07_28, session: None, accepts };
-        Ok(match dispatch::dispatch(&self.router, id.clone(), method, params, env) {
+        Ok(match dispatch::dispatch(&self.router, id.clone(), method, params, Some(meta.named), env) {
             Dispatched::Done(bytes) => answer(bytes, accepts),
             Dispatched::Call(call) => self.respond(call, &caller, id).await,
         })

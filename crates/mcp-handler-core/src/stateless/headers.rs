@@ -6,6 +6,8 @@ use std::borrow::Cow;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use http::HeaderName;
+use http::header::AsHeaderName;
 use http::request::Parts;
 use serde_json::Value;
 
@@ -91,7 +93,10 @@ fn count_annotations(node: &Value) -> usize {
 
 /// A header's value with optional whitespace removed; `-32020` when it
 /// holds characters a header may not.
-pub(crate) fn header<'a>(parts: &'a Parts, name: &str) -> Result<Option<&'a str>, McpError> {
+pub(crate) fn header<N>(parts: &Parts, name: N) -> Result<Option<&str>, McpError>
+where
+    N: AsHeaderName + std::fmt::Display + Copy,
+{
     let mut values = parts.headers.get_all(name).iter();
     let Some(v) = values.next() else { return Ok(None) };
     if values.next().is_some() {
@@ -116,9 +121,13 @@ pub(crate) fn decode<'a>(name: &str, value: &'a str) -> Result<Cow<'a, str>, Mcp
         .map_err(|_| McpError::header_mismatch(format!("Header mismatch: {name} does not decode to UTF-8")))
 }
 
+/// Parsed once: a lookup by `&str` parses the name on every request.
+const MCP_METHOD: HeaderName = HeaderName::from_static("mcp-method");
+const MCP_NAME: HeaderName = HeaderName::from_static("mcp-name");
+
 /// `Mcp-Method` must be present and equal the body's method.
 pub(crate) fn check_method(parts: &Parts, method: &str) -> Result<(), McpError> {
-    match header(parts, "mcp-method")? {
+    match header(parts, &MCP_METHOD)? {
         None => Err(McpError::header_mismatch("Header mismatch: the Mcp-Method header is required")),
         Some(h) if h == method => Ok(()),
         Some(h) => Err(McpError::header_mismatch(format!(
@@ -129,7 +138,7 @@ pub(crate) fn check_method(parts: &Parts, method: &str) -> Result<(), McpError> 
 
 /// `Mcp-Name` must be present and equal `params.name` / `params.uri`.
 pub(crate) fn check_name(parts: &Parts, expected: &str) -> Result<(), McpError> {
-    let Some(raw) = header(parts, "mcp-name")? else {
+    let Some(raw) = header(parts, &MCP_NAME)? else {
         return Err(McpError::header_mismatch("Header mismatch: the Mcp-Name header is required for this method"));
     };
     let h = decode("Mcp-Name", raw)?;
@@ -147,7 +156,7 @@ pub(crate) fn check_params(parts: &Parts, params: &[HeaderParam], arguments: Opt
     for p in params {
         let name = format!("Mcp-Param-{}", p.header);
         let body = p.path.iter().try_fold(arguments, |v, key| Some(v?.get(key))).flatten().filter(|v| !v.is_null());
-        let header = header(parts, &name)?;
+        let header = header(parts, name.as_str())?;
         match (header, body) {
             (None, None) => {}
             (None, Some(_)) => {

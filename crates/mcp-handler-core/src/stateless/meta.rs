@@ -1,7 +1,5 @@
 //! The per-request `_meta` of the stateless generation.
 
-use std::sync::Arc;
-
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -11,6 +9,7 @@ use crate::model::LogLevel;
 
 pub(crate) const SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
 pub(crate) const SUBSCRIPTION_ID: &str = "io.modelcontextprotocol/subscriptionId";
+pub(crate) const CLIENT_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
 
 /// Only the protocol version, read cheaply to decide the generation.
 pub(crate) fn protocol_version(params: Option<&RawValue>) -> Option<String> {
@@ -42,19 +41,27 @@ pub(crate) struct RequestMeta<'a> {
     pub(crate) raw: &'a RawValue,
     /// `io.modelcontextprotocol/protocolVersion` (checked to be a string).
     pub(crate) version: std::borrow::Cow<'a, str>,
-    pub(crate) client_capabilities: Arc<Value>,
     pub(crate) log_level: Option<LogLevel>,
     /// What the routing headers must mirror, read in the same pass.
     pub(crate) named: Named<'a>,
 }
 
-/// The params members that routing headers mirror (`Mcp-Name`,
-/// `Mcp-Param-*`), as sent.
+/// The params members read in the same pass as `_meta`, as sent: what
+/// routing headers mirror (`Mcp-Name`, `Mcp-Param-*`), and the rest of
+/// what `tools/call` needs, so that dispatch does not read params again.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Named<'a> {
     pub(crate) name: Option<&'a RawValue>,
     pub(crate) uri: Option<&'a RawValue>,
     pub(crate) arguments: Option<&'a RawValue>,
+    pub(crate) input_responses: Option<&'a RawValue>,
+    pub(crate) request_state: Option<&'a RawValue>,
+}
+
+/// A present member as its raw text, `null` included (a plain
+/// `Option<&RawValue>` reads `null` as absent).
+fn some_raw<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(d).map(Some)
 }
 
 impl<'a> RequestMeta<'a> {
@@ -71,6 +78,11 @@ impl<'a> RequestMeta<'a> {
             uri: Option<&'a RawValue>,
             #[serde(borrow, default)]
             arguments: Option<&'a RawValue>,
+            // `null` is kept as sent: dispatch tells it from absent.
+            #[serde(rename = "inputResponses", borrow, default, deserialize_with = "some_raw")]
+            input_responses: Option<&'a RawValue>,
+            #[serde(rename = "requestState", borrow, default, deserialize_with = "some_raw")]
+            request_state: Option<&'a RawValue>,
         }
         #[derive(Deserialize)]
         struct M<'a> {
@@ -86,7 +98,9 @@ impl<'a> RequestMeta<'a> {
         let invalid = |why: &str| McpError::invalid_params(format!("Invalid params: {why}"));
         let p: P<'a> = match params {
             Some(raw) => serde_json::from_str(raw.get()).map_err(|e| invalid(&e.to_string()))?,
-            None => P { meta: None, name: None, uri: None, arguments: None },
+            None => {
+                P { meta: None, name: None, uri: None, arguments: None, input_responses: None, request_state: None }
+            }
         };
         let raw = p
             .meta
@@ -98,13 +112,13 @@ impl<'a> RequestMeta<'a> {
             .filter(|v| v.get().starts_with('"'))
             .and_then(crate::jsonrpc::raw_str)
             .ok_or_else(|| invalid("_meta[\"io.modelcontextprotocol/protocolVersion\"] is required"))?;
-        let caps = match m.capabilities {
-            Some(v) if v.get().starts_with('{') => {
-                serde_json::from_str::<Value>(v.get()).map_err(|e| invalid(&format!("_meta: {e}")))?
-            }
+        // Checked here, read from `_meta` only when a handler asks
+        // (`RequestContext::client_capabilities`).
+        match m.capabilities {
+            Some(v) if v.get().starts_with('{') => {}
             Some(_) => return Err(invalid("_meta[\"io.modelcontextprotocol/clientCapabilities\"] must be an object")),
             None => return Err(invalid("_meta[\"io.modelcontextprotocol/clientCapabilities\"] is required")),
-        };
+        }
         if m.info.is_some_and(|v| !v.get().starts_with('{')) {
             return Err(invalid("_meta[\"io.modelcontextprotocol/clientInfo\"] must be an object"));
         }
@@ -118,9 +132,14 @@ impl<'a> RequestMeta<'a> {
         Ok(Self {
             raw,
             version,
-            client_capabilities: Arc::new(caps),
             log_level,
-            named: Named { name: p.name, uri: p.uri, arguments: p.arguments },
+            named: Named {
+                name: p.name,
+                uri: p.uri,
+                arguments: p.arguments,
+                input_responses: p.input_responses,
+                request_state: p.request_state,
+            },
         })
     }
 }
