@@ -69,6 +69,10 @@ pub(crate) struct LambdaCell {
 pub(crate) struct Aggregated {
     pub(crate) load: BTreeMap<Key, Cell>,
     pub(crate) lambda: BTreeMap<(String, String), LambdaCell>,
+    /// Per Lambda function: the median init over every start, whatever the
+    /// mode (init ends at the first `/next`, before the mode matters), and
+    /// how many starts it is the median of.
+    pub(crate) lambda_init: BTreeMap<String, (f64, usize)>,
 }
 
 /// The median of the values; `None` for none.
@@ -130,9 +134,12 @@ impl Aggregated {
             })
             .collect();
         let mut lambda_groups: BTreeMap<(String, String), Vec<&LambdaRun>> = BTreeMap::new();
+        let mut inits: BTreeMap<String, Vec<f64>> = BTreeMap::new();
         for r in &results.lambda {
             lambda_groups.entry((r.system.clone(), r.mode.clone())).or_default().push(r);
+            inits.entry(r.system.clone()).or_default().push(r.init_ms);
         }
+        let lambda_init = inits.into_iter().map(|(system, v)| (system, (median_or_zero(v.clone()), v.len()))).collect();
         let lambda = lambda_groups
             .into_iter()
             .map(|(key, runs)| {
@@ -148,7 +155,7 @@ impl Aggregated {
                 (key, cell)
             })
             .collect();
-        Self { load, lambda }
+        Self { load, lambda, lambda_init }
     }
 
     /// A closed-loop cell.

@@ -240,23 +240,31 @@ fn rss_lines(agg: &Aggregated) -> [TargetLine; 2] {
     ]
 }
 
-/// Lambda init ≤ 1.2× the bare `lambda_runtime` function and warm overhead
-/// ≤ 0.2 ms, for each of this library's functions in each mode.
+/// Lambda init ≤ 1.2× the bare `lambda_runtime` function, for each of this
+/// library's functions (init is the median of every start, in all modes:
+/// it ends before the mode matters, and one start is a noisy figure), and
+/// warm overhead ≤ 0.2 ms in each mode.
 fn lambda_lines(agg: &Aggregated) -> Vec<TargetLine> {
     let mut lines = Vec::new();
+    let init_of = |system: &str| {
+        agg.lambda_init
+            .get(system)
+            .map(|&(ms, n)| (format!("{system} {} (median of {n} starts)", format::millis(Some(ms))), ms))
+    };
     for system in agg.lambda_systems().iter().filter(|s| s.starts_with(OURS)) {
+        if let Some(ours) = init_of(system) {
+            lines.push(ratio(
+                format!("Lambda init ≤ 1.2× bare lambda_runtime ({system})"),
+                Goal::AtMost,
+                1.2,
+                Ok(ours),
+                init_of(LAMBDA_FLOOR).ok_or_else(|| format!("no {LAMBDA_FLOOR} run")),
+            ));
+        }
         for mode in agg.lambda_modes() {
             let Some(ours) = agg.lambda(system, &mode) else { continue };
             let floor = agg.lambda(LAMBDA_FLOOR, &mode);
             let missing = || format!("no {LAMBDA_FLOOR} {mode} run");
-            let init = floor.map(|f| (format!("{LAMBDA_FLOOR} {}", format::millis(Some(f.init_ms))), f.init_ms));
-            lines.push(ratio(
-                format!("Lambda init ≤ 1.2× bare lambda_runtime ({system}, {mode})"),
-                Goal::AtMost,
-                1.2,
-                Ok((format!("{system} {}", format::millis(Some(ours.init_ms))), ours.init_ms)),
-                init.ok_or_else(missing),
-            ));
             let overhead = floor.map(|f| (ours.warm_us.p50 - f.warm_us.p50) / 1000.0);
             let inputs = match floor {
                 Some(f) => format!(
