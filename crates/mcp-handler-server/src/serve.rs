@@ -47,7 +47,7 @@ pub(crate) async fn serve(
                 };
                 let _ = stream.set_nodelay(true);
                 let app = app.clone();
-                let svc = service_fn(move |req| app.clone().call(req));
+                let svc = service_fn(move |req| app.call(req));
                 let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc).into_owned();
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {

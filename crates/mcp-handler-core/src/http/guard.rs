@@ -61,10 +61,14 @@ fn origin_authority(origin: &str) -> Option<&str> {
 
 /// Whether the request's body is declared as JSON.
 pub(crate) fn is_json_content(parts: &Parts) -> bool {
-    parts
-        .headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
+    let Some(value) = parts.headers.get(CONTENT_TYPE) else { return false };
+    // What nearly every client sends, recognised without splitting.
+    if value.as_bytes() == b"application/json" {
+        return true;
+    }
+    value
+        .to_str()
+        .ok()
         .and_then(|v| v.split(';').next())
         .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
 }
@@ -181,6 +185,17 @@ mod tests {
         assert!(!a.json && !a.sse);
         let a = accepts(&parts(&[]));
         assert!(a.json && a.sse);
+    }
+
+    #[test]
+    fn json_content_types() {
+        let json = |v: &str| is_json_content(&parts(&[("content-type", v)]));
+        assert!(json("application/json"));
+        assert!(json("Application/JSON; charset=utf-8"));
+        assert!(json(" application/json ;charset=UTF-8"));
+        assert!(!json("application/jsonx"));
+        assert!(!json("text/plain"));
+        assert!(!is_json_content(&parts(&[])));
     }
 
     #[test]

@@ -115,7 +115,7 @@ impl McpService {
     /// Serves one request: what [`Service::call`](tower_service::Service::call)
     /// does, without boxing the future, for a shell that can hold it by type
     /// (the server shell does; a box per request is measurable).
-    pub fn handle<B>(&self, req: Request<B>) -> impl Future<Output = Response<McpBody>> + Send + 'static
+    pub fn handle<B>(&self, req: Request<B>) -> impl Future<Output = Response<McpBody>> + Send + use<B>
     where
         B: http_body::Body + Send + 'static,
         B::Data: Send,
