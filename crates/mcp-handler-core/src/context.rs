@@ -114,7 +114,10 @@ pub(crate) struct ContextInner {
     /// handler holds a clone of this context to drain it.
     pub(crate) outbox: Option<Outbox>,
     pub(crate) pending: Option<Arc<PendingRequests>>,
-    pub(crate) cancel: CancellationToken,
+    /// Made when first needed (a session tracking the request, a handler
+    /// waiting on it): only sessions cancel by id, so most requests never
+    /// need one, and a token costs locks to make, clone, poll and drop.
+    pub(crate) cancel: std::sync::OnceLock<CancellationToken>,
     pub(crate) client_request_timeout: Duration,
     pub(crate) mrtr: Option<Arc<Mrtr>>,
     pub(crate) notifier: Option<Notifier>,
@@ -139,7 +142,7 @@ impl RequestContext {
             http: None,
             outbox: None,
             pending: None,
-            cancel: CancellationToken::new(),
+            cancel: std::sync::OnceLock::new(),
             client_request_timeout: Duration::from_secs(60),
             mrtr: None,
             notifier: None,
@@ -229,12 +232,12 @@ impl RequestContext {
 
     /// Whether the client cancelled this request (or went away).
     pub fn is_cancelled(&self) -> bool {
-        self.inner.cancel.is_cancelled()
+        self.inner.cancel.get().is_some_and(CancellationToken::is_cancelled)
     }
 
     /// Completes when the request is cancelled; `select!` on it in long work.
     pub fn cancelled(&self) -> impl Future<Output = ()> + Send + 'static {
-        self.inner.cancel.clone().cancelled_owned()
+        self.cancel_token().clone().cancelled_owned()
     }
 
     /// Reports progress, if the client sent a progress token (otherwise a no-op).
@@ -393,7 +396,7 @@ impl RequestContext {
                 Ok(Err(_)) => return Err(ClientRequestError::NoBackChannel),
                 Ok(Ok(answer)) => answer,
             },
-            () = self.inner.cancel.cancelled() => return Err(ClientRequestError::Cancelled),
+            () = self.cancel_token().cancelled() => return Err(ClientRequestError::Cancelled),
         };
         let value = answer.map_err(ClientRequestError::Rejected)?;
         serde_json::from_value(value).map_err(|e| ClientRequestError::InvalidResponse(e.to_string()))
@@ -404,7 +407,12 @@ impl RequestContext {
     }
 
     pub(crate) fn cancel_token(&self) -> &CancellationToken {
-        &self.inner.cancel
+        self.inner.cancel.get_or_init(CancellationToken::new)
+    }
+
+    /// The token, if anything made one yet.
+    pub(crate) fn cancel_token_if_made(&self) -> Option<&CancellationToken> {
+        self.inner.cancel.get()
     }
 
     pub(crate) fn mrtr(&self) -> Option<&Arc<Mrtr>> {

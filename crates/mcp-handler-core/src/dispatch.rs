@@ -22,7 +22,6 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-use tokio_util::sync::CancellationToken;
 
 use crate::context::{ContextInner, LogPolicy, RequestContext};
 use crate::error::{ErrorCode, McpError};
@@ -541,7 +540,7 @@ fn context(
         http: env.http,
         outbox: env.outbox,
         pending: env.pending,
-        cancel: CancellationToken::new(),
+        cancel: std::sync::OnceLock::new(),
         client_request_timeout: env.client_request_timeout,
         mrtr,
         notifier: env.notifier,
@@ -590,9 +589,19 @@ where
     T: ResultBody + Send + 'static,
     F: Future<Output = Result<T, McpError>> + Send + 'static,
 {
-    let cancel = ctx.cancel_token().clone();
-    let mrtr = ctx.mrtr().cloned();
+    let this = ctx.clone();
     let fut = async move {
+        // Read at the first poll, after the endpoint tracked the request
+        // (a session's token exists by then); without a token nothing can
+        // cancel it, and there is nothing to wait on.
+        let cancel = this.cancel_token_if_made();
+        let cancelled = async {
+            match cancel {
+                Some(token) => token.cancelled().await,
+                None => std::future::pending().await,
+            }
+        };
+        let mrtr = this.mrtr();
         let mut guarded = std::pin::pin!(AssertUnwindSafe(fut).catch_unwind());
         // A 2026 handler that asked for input is suspended forever; end the
         // round as soon as it yields with input requested.
@@ -605,7 +614,7 @@ where
         });
         tokio::select! {
             biased;
-            () = cancel.cancelled() => Output::ok(writer.error(&id, &McpError::new(ErrorCode::REQUEST_CANCELLED, "Request cancelled"))),
+            () = cancelled => Output::ok(writer.error(&id, &McpError::new(ErrorCode::REQUEST_CANCELLED, "Request cancelled"))),
             out = outcome => match out {
                 Ok(Ok(Ok(v))) => Output::ok(writer.write(&id, v)),
                 Ok(Ok(Err(e))) => Output::ok(writer.error(&id, &e)),
