@@ -45,7 +45,8 @@ fn messages(out: &Output) -> Vec<Value> {
     stdout
         .lines()
         .map(|line| {
-            let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line}"));
+            let v: Value =
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line}"));
             assert_eq!(v["jsonrpc"], "2.0", "stdout line is not JSON-RPC: {line}");
             v
         })

@@ -131,7 +131,8 @@ impl StdioServer {
 /// Whether the process asks for stdio: the flag `--stdio` among `args`, or
 /// `MCP_TRANSPORT=stdio` in `env`.
 pub fn requested_by(args: impl IntoIterator<Item = OsString>, env: impl Fn(&str) -> Option<String>) -> bool {
-    args.into_iter().any(|a| a == "--stdio") || env("MCP_TRANSPORT").is_some_and(|v| v.trim().eq_ignore_ascii_case("stdio"))
+    args.into_iter().any(|a| a == "--stdio")
+        || env("MCP_TRANSPORT").is_some_and(|v| v.trim().eq_ignore_ascii_case("stdio"))
 }
 
 /// [`requested_by`] for this process's arguments and environment.

@@ -168,7 +168,8 @@ async fn a_request_left_waiting_at_end_of_input_is_abandoned_after_the_drain() {
     while let Ok(Some(l)) = from.next_line().await {
         lines.push(l);
     }
-    let end = tokio::time::timeout(Duration::from_secs(5), server).await.expect("ends after the drain").expect("no panic");
+    let end =
+        tokio::time::timeout(Duration::from_secs(5), server).await.expect("ends after the drain").expect("no panic");
     assert!(end.is_ok(), "{end:?}");
     assert_eq!(lines.len(), 2, "the initialize result and the elicitation: {lines:?}");
 }
