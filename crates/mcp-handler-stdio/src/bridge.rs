@@ -17,6 +17,7 @@ use http_body_util::{BodyExt as _, Full};
 use mcp_handler_core::{McpBody, McpService};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
+use serde_json::value::RawValue;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -50,10 +51,21 @@ impl<'de> Deserialize<'de> for Present {
     }
 }
 
+/// The raw `id` member when present, `null` included (an `Option` would
+/// read `null` as absent and take a request for a notification).
+#[derive(Default)]
+struct Id<'a>(Option<&'a RawValue>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Id<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <&'a RawValue>::deserialize(d).map(|raw| Id(Some(raw)))
+    }
+}
+
 #[derive(Deserialize)]
 struct Shape<'a> {
-    #[serde(default)]
-    id: Present,
+    #[serde(default, borrow)]
+    id: Id<'a>,
     #[serde(default, borrow)]
     method: Option<std::borrow::Cow<'a, str>>,
     #[serde(default)]
@@ -66,7 +78,7 @@ struct Shape<'a> {
 /// properly (and refuses it) afterwards.
 pub(crate) fn classify(line: &[u8]) -> Kind {
     let Ok(shape) = serde_json::from_slice::<Shape<'_>>(line) else { return Kind::Other };
-    match (shape.method.as_deref(), shape.id.0) {
+    match (shape.method.as_deref(), shape.id.0.is_some()) {
         (Some("initialize"), true) => Kind::Initialize,
         (Some(_), true) => Kind::Request,
         (Some(_), false) => Kind::Notification,
@@ -101,6 +113,14 @@ impl Bridge {
     /// Sends one line to the endpoint and writes what comes back.
     pub(crate) async fn handle(self: &Arc<Self>, line: Bytes, kind: Kind) {
         let session = if kind == Kind::Initialize { None } else { self.session().id.clone() };
+        if session.is_none() && kind == Kind::Request {
+            // The endpoint would ask for an `Mcp-Session-Id` header (or, for
+            // a 2026 probe, a version header): words that mean nothing on a
+            // pipe. Here the session is the connection, opened by
+            // `initialize`.
+            self.send(before_initialize(&line)).await;
+            return;
+        }
         let resp = self.service.handle(self.request(Method::POST, session, line)).await;
         if kind == Kind::Initialize
             && resp.status().is_success()
@@ -203,6 +223,14 @@ impl Bridge {
             tracing::debug!("stdout is closed; message dropped");
         }
     }
+}
+
+/// -32600 for a request before `initialize`, with the request's id.
+fn before_initialize(line: &[u8]) -> Bytes {
+    let id = serde_json::from_slice::<Shape<'_>>(line).ok().and_then(|s| s.id.0).map_or("null", RawValue::get);
+    Bytes::from(format!(
+        r#"{{"jsonrpc":"2.0","id":{id},"error":{{"code":-32600,"message":"Invalid Request: send initialize first; over stdio this server speaks the initialize generation (2024-11-05 to 2025-11-25)"}}}}"#
+    ))
 }
 
 /// The endpoint writes compact JSON, but a message must never span lines:

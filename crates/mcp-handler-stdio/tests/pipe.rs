@@ -145,7 +145,13 @@ async fn a_request_before_initialize_is_refused_not_dropped() {
     p.send(r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#).await;
     let r = p.recv().await;
     assert_eq!(r["id"], 1, "{r}");
-    assert!(r["error"]["code"].is_i64(), "{r}");
+    assert_eq!(r["error"]["code"], -32600, "{r}");
+    assert!(r["error"]["message"].as_str().is_some_and(|m| m.contains("initialize")), "{r}");
+    // A 2026 client's probe gets the same answer, and falls back to initialize.
+    p.send(r#"{"jsonrpc":"2.0","id":"d","method":"server/discover","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}"#).await;
+    let r = p.recv().await;
+    assert_eq!((r["id"].clone(), r["error"]["code"].clone()), (json!("d"), json!(-32600)), "{r}");
+    assert_eq!(p.initialize().await["result"]["protocolVersion"], "2025-06-18");
     let (_, end) = p.close().await;
     assert!(end.is_ok(), "{end:?}");
 }
