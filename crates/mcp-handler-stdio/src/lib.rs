@@ -58,8 +58,9 @@ pub enum StdioError {
     Write(#[source] std::io::Error),
 }
 
-/// A router served over stdio. `Default` settings: the endpoint's default
-/// configuration, 5 seconds for requests still running at end of input.
+/// A router served over stdio. Unless set otherwise: the endpoint's
+/// default configuration, and 5 seconds for requests still running at end
+/// of input.
 #[derive(Debug)]
 pub struct StdioServer {
     router: Router,
