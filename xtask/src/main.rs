@@ -101,8 +101,14 @@ fn infra(which: Option<&str>) -> anyhow::Result<()> {
 /// The library crates as `cargo package` makes them for crates.io: the
 /// metadata a registry needs, and a package that builds on its own.
 fn package() -> anyhow::Result<()> {
-    const CRATES: [&str; 5] =
-        ["mcp-handler-core", "mcp-handler-secrets", "mcp-handler-server", "mcp-handler-lambda", "mcp-handler"];
+    const CRATES: [&str; 6] = [
+        "mcp-handler-core",
+        "mcp-handler-secrets",
+        "mcp-handler-server",
+        "mcp-handler-lambda",
+        "mcp-handler-stdio",
+        "mcp-handler",
+    ];
     forget_packaged_sources(&CRATES)?;
     let mut args = vec!["package", "--allow-dirty"];
     for c in CRATES {

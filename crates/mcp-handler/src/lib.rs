@@ -32,11 +32,13 @@
 //! |----------|---------|--------------|
 //! | `server` | yes     | [`run`] and [`server`]: the hyper container shell with health, readiness and graceful drain |
 //! | `lambda` | yes     | [`lambda`]: the AWS Lambda shell; [`run`] starts it when `AWS_LAMBDA_RUNTIME_API` is set |
+//! | `stdio`  | yes     | [`stdio`]: newline-delimited JSON-RPC on stdin/stdout for desktop hosts; [`run`] starts it with `--stdio` or `MCP_TRANSPORT=stdio` |
 //! | `secrets` | yes    | [`secrets`]: env and file secrets; [`run`] loads, refreshes and reports them, and guards the endpoint with `MCP_SECRET_AUTH_TOKEN` |
 //! | `aws-secrets` | no | `aws-sm:` (AWS Secrets Manager, via `aws-sdk-secretsmanager`) and `aws-ext:` (the Lambda extension) references |
 //!
-//! With both features one binary is a Lambda function (deployed with
-//! `cargo lambda deploy`) and a container service, chosen at start.
+//! With the default features one binary is a Lambda function (deployed with
+//! `cargo lambda deploy`), a container service and a local server a desktop
+//! host launches over stdio, chosen at start.
 //!
 //! The core (protocol, router, the streamable-HTTP endpoint as a
 //! `tower::Service`) is always present and re-exported at the crate root.
@@ -54,19 +56,23 @@ pub use mcp_handler_lambda as lambda;
 pub mod secrets;
 #[cfg(feature = "server")]
 pub use mcp_handler_server as server;
+#[cfg(feature = "stdio")]
+pub use mcp_handler_stdio as stdio;
 
 /// Runs `router` as a complete program with the default endpoint
 /// configuration: see [`run_with`].
-#[cfg(any(feature = "server", feature = "lambda"))]
+#[cfg(any(feature = "server", feature = "lambda", feature = "stdio"))]
 pub fn run(router: Router) -> std::process::ExitCode {
     run_with(router, EndpointConfig::default())
 }
 
-/// Runs `router` as a complete program. Inside AWS Lambda
+/// Runs `router` as a complete program. With `--stdio` or
+/// `MCP_TRANSPORT=stdio` (feature `stdio`) it serves one client on stdin and
+/// stdout until end of input (see `mcp_handler_stdio`). Inside AWS Lambda
 /// (`AWS_LAMBDA_RUNTIME_API` set, feature `lambda`) it serves invocations
 /// (see `mcp_handler_lambda`); elsewhere (feature `server`) it reads flags
 /// and environment, listens, serves until SIGTERM/SIGINT and drains.
-#[cfg(any(feature = "server", feature = "lambda"))]
+#[cfg(any(feature = "server", feature = "lambda", feature = "stdio"))]
 pub fn run_with(router: Router, endpoint: EndpointConfig) -> std::process::ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -83,6 +89,21 @@ pub fn run_with(router: Router, endpoint: EndpointConfig) -> std::process::ExitC
             return std::process::ExitCode::from(2);
         }
     };
+    // Asked for explicitly, so it wins over the Lambda environment.
+    #[cfg(feature = "stdio")]
+    if stdio::requested() {
+        #[cfg(feature = "secrets")]
+        let setup = setup.clone();
+        return runtime.block_on(async move {
+            stdio::init_logging();
+            #[cfg(feature = "secrets")]
+            if let Err(e) = setup.stdio().await {
+                tracing::error!(error = %e, "secrets could not be loaded");
+                return std::process::ExitCode::FAILURE;
+            }
+            stdio::StdioServer::new(router).with_endpoint_config(endpoint).run().await
+        });
+    }
     #[cfg(feature = "lambda")]
     if lambda::in_lambda() {
         #[allow(unused_mut)]
@@ -114,7 +135,9 @@ pub fn run_with(router: Router, endpoint: EndpointConfig) -> std::process::ExitC
         #[cfg(feature = "secrets")]
         drop(setup);
         drop((router, endpoint));
-        eprintln!("error: not inside AWS Lambda (AWS_LAMBDA_RUNTIME_API is unset) and the `server` feature is off");
+        eprintln!(
+            "error: not inside AWS Lambda (AWS_LAMBDA_RUNTIME_API is unset), stdio not asked for (--stdio), and the `server` feature is off"
+        );
         std::process::ExitCode::FAILURE
     }
 }

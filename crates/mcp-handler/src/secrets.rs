@@ -10,12 +10,12 @@ use std::sync::Arc;
 use mcp_handler_core::Router;
 pub use mcp_handler_secrets::*;
 
-#[cfg(any(feature = "server", feature = "lambda"))]
+#[cfg(any(feature = "server", feature = "lambda", feature = "stdio"))]
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Every `Secrets` of a program, and how each shell handles them.
 #[derive(Clone, Default)]
-#[cfg_attr(not(any(feature = "server", feature = "lambda")), allow(dead_code))]
+#[cfg_attr(not(any(feature = "server", feature = "lambda", feature = "stdio")), allow(dead_code))]
 pub struct SecretsSetup {
     all: Arc<Vec<Secrets>>,
     platform: Option<Secrets>,
@@ -77,6 +77,24 @@ impl SecretsSetup {
         }
         let setup = self.clone();
         app.with_init("secrets", move |e| setup.init(e)).with_before_invocation(move || self.before_invocation())
+    }
+
+    /// stdio: load at start-up (a required failure stops it, exit 1) and
+    /// refresh in the background, as a server does. The endpoint guard does
+    /// not apply: a pipe carries no credential, and only the host that
+    /// launched the process can write to it.
+    #[cfg(feature = "stdio")]
+    pub async fn stdio(&self) -> Result<(), BoxError> {
+        for s in self.all.iter() {
+            s.load().await?;
+        }
+        for s in self.all.iter() {
+            drop(s.spawn_refresher());
+        }
+        if self.platform.as_ref().is_some_and(|p| p.is_configured(platform::AUTH_TOKEN)) {
+            tracing::warn!("MCP_SECRET_AUTH_TOKEN is set but does not guard stdio: the pipe is the trust boundary");
+        }
+        Ok(())
     }
 
     /// Loads what answers at start-up (required failures stop it), and

@@ -250,6 +250,11 @@ impl EndpointConfig {
         self.auth = Some(auth);
         self
     }
+    /// The largest accepted request body: a shell that frames messages
+    /// itself (stdio) bounds its buffer by it.
+    pub fn max_body_bytes(&self) -> usize {
+        self.max_body_bytes
+    }
     /// Which `Host` headers the endpoint serves.
     pub fn host_policy(&self) -> &HostPolicy {
         &self.hosts
