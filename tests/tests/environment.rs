@@ -118,4 +118,3 @@ fn help_of_the_server_binaries_lists_every_variable() {
         assert!(diff.is_empty(), "{diff}\n{help}");
     }
 }
-

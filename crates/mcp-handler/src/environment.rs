@@ -60,7 +60,11 @@ pub const ENVIRONMENT: &[EnvVar] = &[
     var("MCP_LOG_FORMAT", "text", "json for structured logs"),
     var("RUST_LOG", "info", "log filter"),
     var("AWS_LAMBDA_RUNTIME_API", "-", "set by AWS Lambda: serve invocations instead of listening"),
-    var("MCP_LAMBDA_RESPONSE_MODE", "buffered", "on Lambda: buffered or streaming (a Function URL with RESPONSE_STREAM)"),
+    var(
+        "MCP_LAMBDA_RESPONSE_MODE",
+        "buffered",
+        "on Lambda: buffered or streaming (a Function URL with RESPONSE_STREAM)",
+    ),
     var(
         "AWS_REGION",
         "-",
