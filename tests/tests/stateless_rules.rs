@@ -179,6 +179,22 @@ async fn removed_and_unknown_methods_are_404() {
 }
 
 #[tokio::test]
+async fn initialize_with_the_2026_header_is_told_to_discover() {
+    let svc = service(EndpointConfig::default());
+    let params = json!({
+        "protocolVersion": "2026-07-28",
+        "capabilities": {},
+        "clientInfo": { "name": "tests", "version": "1" },
+    });
+    let r = call(&svc, request(7, "initialize", params)).await;
+    assert_eq!((r.status, r.error_code()), (StatusCode::NOT_FOUND, -32601), "{}", r.text());
+    let message = r.json()["error"]["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("server/discover") && message.contains("initialize"), "{message}");
+    let ping = call(&svc, request(8, "ping", json!({}))).await;
+    assert_eq!(ping.json()["error"]["message"], "Method not found: ping");
+}
+
+#[tokio::test]
 async fn sessions_get_and_delete_do_not_exist_for_2026_clients() {
     let svc = service(EndpointConfig::default().with_session_store(Arc::new(InMemorySessionStore::new())));
     let r = call(&svc, with_header(request(1, "tools/list", json!({})), "mcp-session-id", "whatever")).await;

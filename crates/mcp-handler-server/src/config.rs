@@ -95,7 +95,9 @@ pub enum Command {
     Help,
 }
 
-/// Usage text.
+/// Usage text: the commands and flags. Programs started with
+/// `mcp_handler::run` print every environment variable they read after it
+/// (see [`Server::with_usage`](crate::Server::with_usage)).
 pub const USAGE: &str = "\
 USAGE:
     <binary> [--bind ADDR] [--path PATH] [--drain-timeout SECS]
@@ -104,18 +106,6 @@ USAGE:
                                             serving: an MCP server/discover round trip through the
                                             endpoint, with the configured auth token and an allowed
                                             Host; exit 1 with a one-line reason otherwise
-
-ENVIRONMENT:
-    MCP_BIND                 listen address (default 127.0.0.1:8080)
-    MCP_PATH                 endpoint path (default /mcp)
-    MCP_DRAIN_TIMEOUT_SECS   seconds to finish in-flight requests on SIGTERM (default 25)
-    MCP_ALLOWED_HOSTS        comma-separated Host names, or * (default: localhost names
-                             on a loopback bind, any host otherwise)
-    MCP_ALLOWED_ORIGINS      comma-separated origins, or * (default: localhost and same-host)
-    MCP_REQUEST_STATE_KEY    base64 key (>= 32 bytes) sealing 2026 input-required state; every
-                             instance of a fleet needs the same one (default: random per process)
-    MCP_LOG_FORMAT           json or text (default text)
-    RUST_LOG                 log filter (default info)
 ";
 
 /// Parses flags over environment over defaults. `env` is injected so tests

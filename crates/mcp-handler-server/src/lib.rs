@@ -61,6 +61,7 @@ pub struct Server {
     readiness: Readiness,
     init: Vec<(String, Init)>,
     probe_credential: Option<ProbeCredential>,
+    usage: std::borrow::Cow<'static, str>,
 }
 
 impl std::fmt::Debug for Server {
@@ -84,6 +85,7 @@ impl Server {
             readiness: Readiness::default(),
             init: Vec::new(),
             probe_credential: None,
+            usage: USAGE.into(),
         }
     }
 
@@ -113,6 +115,14 @@ impl Server {
         Fut: Future<Output = Result<EndpointConfig, Box<dyn std::error::Error + Send + Sync>>> + Send + 'static,
     {
         self.init.push((name.into(), Box::new(move |e| Box::pin(work(e)))));
+        self
+    }
+
+    /// The text `--help` prints, and bad flags are followed by (default:
+    /// [`USAGE`], the commands and flags). `mcp_handler::run` adds every
+    /// environment variable the program reads.
+    pub fn with_usage(mut self, usage: impl Into<std::borrow::Cow<'static, str>>) -> Self {
+        self.usage = usage.into();
         self
     }
 
@@ -162,7 +172,7 @@ impl Server {
         let config = match command {
             Ok(Command::Serve(c)) => c,
             Ok(Command::Help) => {
-                print!("{USAGE}");
+                print!("{}", self.usage);
                 return ExitCode::SUCCESS;
             }
             Ok(Command::Healthcheck(c, kind)) => {
@@ -179,7 +189,7 @@ impl Server {
                 };
             }
             Err(e) => {
-                eprintln!("error: {e}\n\n{USAGE}");
+                eprintln!("error: {e}\n\n{}", self.usage);
                 return ExitCode::from(2);
             }
         };

@@ -48,6 +48,7 @@ pub use mcp_handler_core::*;
 /// to your own manifest too: the derive refers to `::schemars`).
 pub use schemars;
 
+pub mod environment;
 #[cfg(feature = "lambda")]
 pub use mcp_handler_lambda as lambda;
 /// Secrets from env vars, files, AWS Secrets Manager and the Lambda
@@ -122,8 +123,9 @@ pub fn run_with(router: Router, endpoint: EndpointConfig) -> std::process::ExitC
     }
     #[cfg(feature = "server")]
     {
+        let usage = format!("{}\n{}", server::USAGE, environment::help_section());
         #[allow(unused_mut)]
-        let mut server = server::Server::new(router).with_endpoint_config(endpoint);
+        let mut server = server::Server::new(router).with_endpoint_config(endpoint).with_usage(usage);
         #[cfg(feature = "secrets")]
         {
             server = setup.server(server);

@@ -85,7 +85,7 @@ impl Shared {
         }
         let offered = self.router.offers(method) && (method != "subscriptions/listen" || self.streams());
         if !METHODS.contains(&method) || !offered {
-            return Err(bad(StatusCode::NOT_FOUND, McpError::method_not_found(method)));
+            return Err(bad(StatusCode::NOT_FOUND, crate::stateless::method_not_found(method)));
         }
         self.check_routing_headers(&parts, method, meta.named).map_err(|e| bad(StatusCode::BAD_REQUEST, e))?;
         if method == "subscriptions/listen" {

@@ -268,9 +268,16 @@ impl<T: IntoToolResult, E: Display + Send> IntoToolResult for Result<T, E> {
 }
 
 /// The JSON schema of `T` as MCP wants it: draft 2020-12 (the default
-/// dialect, so `$schema` is left out), no generated `title`.
+/// dialect, so `$schema` is left out), no generated `title`, and only the
+/// `format` values draft 2020-12 defines. schemars marks Rust integer types
+/// with its own formats (`usize` is `"uint"`, `u32` `"uint32"`, `f64`
+/// `"double"`); clients that check formats (the TypeScript SDK) warn once per
+/// such field, and the range they mean is already stated by `minimum`.
 pub(crate) fn schema_value<T: JsonSchema>() -> Value {
-    let settings = schemars::generate::SchemaSettings::draft2020_12();
+    // RestrictFormats reads the dialect from the root's `$schema`, which the
+    // generator inserts before it runs the transforms; `$defs` are covered.
+    let settings = schemars::generate::SchemaSettings::draft2020_12()
+        .with_transform(schemars::transform::RestrictFormats::default());
     let schema = settings.into_generator().into_root_schema_for::<T>();
     let mut v: Value = schema.into();
     if let Value::Object(map) = &mut v {
@@ -278,4 +285,51 @@ pub(crate) fn schema_value<T: JsonSchema>() -> Value {
         map.remove("title");
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::schema_value;
+    use serde_json::{Value, json};
+
+    #[derive(schemars::JsonSchema)]
+    #[allow(dead_code)]
+    struct Inner {
+        count: u32,
+    }
+
+    #[derive(schemars::JsonSchema)]
+    #[allow(dead_code)]
+    struct Args {
+        n: usize,
+        ratio: f64,
+        at: std::net::Ipv4Addr,
+        inner: Inner,
+        many: Vec<u64>,
+    }
+
+    fn formats(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(f)) = m.get("format") {
+                    out.push(f.clone());
+                }
+                m.values().for_each(|x| formats(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| formats(x, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn only_standard_formats_remain_and_ranges_stay() {
+        let s = schema_value::<Args>();
+        let mut found = Vec::new();
+        formats(&s, &mut found);
+        assert_eq!(found, ["ipv4"], "{s}");
+        assert_eq!(s["properties"]["n"], json!({ "type": "integer", "minimum": 0 }));
+        assert_eq!(s["$defs"]["Inner"]["properties"]["count"], json!({ "type": "integer", "minimum": 0 }));
+        assert_eq!(s["properties"]["many"]["items"], json!({ "type": "integer", "minimum": 0 }));
+        assert!(s.get("$schema").is_none() && s.get("title").is_none());
+    }
 }

@@ -1,0 +1,122 @@
+//! Every environment variable a program started with [`run`](crate::run)
+//! reads, in one table: `--help` prints it, and a test checks the README's
+//! table and the variables the workspace's code reads against it.
+
+/// One variable, or a family of them (`MCP_SECRET_<NAME>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EnvVar {
+    /// The name; `<NAME>` stands for any secret's name.
+    pub name: &'static str,
+    /// What holds when it is unset (`-`: nothing).
+    pub default: &'static str,
+    /// What it does.
+    pub meaning: &'static str,
+}
+
+const fn var(name: &'static str, default: &'static str, meaning: &'static str) -> EnvVar {
+    EnvVar { name, default, meaning }
+}
+
+/// The variables, in the order `--help` lists them.
+pub const ENVIRONMENT: &[EnvVar] = &[
+    var("MCP_BIND", "127.0.0.1:8080", "listen address (--bind; 0.0.0.0:8080 in a container)"),
+    var("MCP_PATH", "/mcp", "endpoint path (--path)"),
+    var("MCP_DRAIN_TIMEOUT_SECS", "25", "seconds in-flight requests get after SIGTERM (--drain-timeout)"),
+    var(
+        "MCP_ALLOWED_HOSTS",
+        "localhost names on a loopback bind, any host otherwise",
+        "comma-separated Host allow-list, or *; behind a load balancer, the names clients use",
+    ),
+    var("MCP_ALLOWED_ORIGINS", "localhost and same-host origins", "comma-separated Origin allow-list, or *"),
+    var(
+        "MCP_REQUEST_STATE_KEY",
+        "random per process",
+        "base64 key (>= 32 bytes) sealing 2026 input-required state; every instance of a fleet needs the same one",
+    ),
+    var(
+        "MCP_SECRET_<NAME>",
+        "-",
+        "where secret NAME comes from: env:VAR, file:PATH, aws-sm:NAME or aws-ext:NAME (#key selects a JSON key)",
+    ),
+    var(
+        "MCP_SECRET_AUTH_TOKEN",
+        "off",
+        "the endpoint requires this token (Authorization: Bearer or X-API-Key); /healthz and /readyz stay open",
+    ),
+    var("MCP_SECRET_AUTH_TOKEN_PREVIOUS", "-", "a second accepted token, for rotation without downtime"),
+    var("MCP_SECRET_REQUEST_STATE_KEY", "-", "the request-state key as a secret, instead of MCP_REQUEST_STATE_KEY"),
+    var(
+        "MCP_SECRETS_DIR",
+        "-",
+        "a folder (e.g. /run/secrets) whose file named like a secret, in lower case, is its source when \
+         MCP_SECRET_<NAME> is unset",
+    ),
+    var(
+        "MCP_SECRETS_MAX_STALENESS",
+        "15m",
+        "how long past its TTL a secret's last good value is served while refreshes fail",
+    ),
+    var("MCP_LOG_FORMAT", "text", "json for structured logs"),
+    var("RUST_LOG", "info", "log filter"),
+    var("AWS_LAMBDA_RUNTIME_API", "-", "set by AWS Lambda: serve invocations instead of listening"),
+    var(
+        "MCP_LAMBDA_RESPONSE_MODE",
+        "buffered",
+        "on Lambda: buffered or streaming (a Function URL with RESPONSE_STREAM)",
+    ),
+    var(
+        "AWS_REGION",
+        "-",
+        "aws-sm: references: the region (the rest of the standard AWS SDK configuration and credential chain applies)",
+    ),
+    var("AWS_ENDPOINT_URL_SECRETS_MANAGER", "-", "aws-sm: references: another Secrets Manager endpoint"),
+    var("AWS_TOKEN", "-", "aws-ext: references: the secrets agent's token (or file://PATH holding it), tried first"),
+    var("AWS_SESSION_TOKEN", "-", "aws-ext: references: the token the Lambda extension expects (set by Lambda)"),
+    var("AWS_CONTAINER_AUTHORIZATION_TOKEN", "-", "aws-ext: references: the agent's token on ECS, tried last"),
+];
+
+/// The `ENVIRONMENT` section of `--help`, rendered from [`ENVIRONMENT`].
+pub fn help_section() -> String {
+    const COLUMNS: usize = 100;
+    let width = ENVIRONMENT.iter().map(|v| v.name.len()).max().unwrap_or(0);
+    let indent = " ".repeat(4 + width + 2);
+    let mut out = String::from("ENVIRONMENT:\n");
+    for v in ENVIRONMENT {
+        let text = match v.default {
+            "-" => v.meaning.to_owned(),
+            d => format!("{} (default: {d})", v.meaning),
+        };
+        let mut line = format!("    {:width$} ", v.name);
+        for word in text.split(' ') {
+            if line.len() + 1 + word.len() > COLUMNS && line.len() > indent.len() {
+                out.push_str(line.trim_end());
+                out.push('\n');
+                line.clone_from(&indent);
+            } else {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_lists_every_variable_once_within_100_columns() {
+        let help = help_section();
+        assert!(help.lines().all(|l| l.len() <= 100), "{help}");
+        for v in ENVIRONMENT {
+            // Names start at column 4; wrapped meanings are indented further.
+            let names = help.lines().filter(|l| l.starts_with("    ") && !l.starts_with("     "));
+            let lines = names.filter(|l| l.split_whitespace().next() == Some(v.name)).count();
+            assert_eq!(lines, 1, "{} in\n{help}", v.name);
+        }
+    }
+}
