@@ -20,6 +20,7 @@ const fn var(name: &'static str, default: &'static str, meaning: &'static str) -
 
 /// The variables, in the order `--help` lists them.
 pub const ENVIRONMENT: &[EnvVar] = &[
+    var("MCP_TRANSPORT", "http", "stdio to serve one client on stdin/stdout instead of listening (--stdio)"),
     var("MCP_BIND", "127.0.0.1:8080", "listen address (--bind; 0.0.0.0:8080 in a container)"),
     var("MCP_PATH", "/mcp", "endpoint path (--path)"),
     var("MCP_DRAIN_TIMEOUT_SECS", "25", "seconds in-flight requests get after SIGTERM (--drain-timeout)"),
