@@ -32,6 +32,7 @@ mod hub;
 mod invocation;
 mod json_text;
 mod jsonrpc;
+pub mod logging;
 pub mod model;
 mod outbox;
 mod router;

@@ -158,7 +158,7 @@ impl LambdaApp {
     /// Runs the init work, then serves invocations until the runtime
     /// stops the sandbox. Must run inside Lambda (`AWS_LAMBDA_RUNTIME_API`).
     pub async fn run(self) -> Result<(), Error> {
-        lambda_http::tracing::init_default_subscriber();
+        init_logging();
         let (service, mode) = self.into_ready_service().await?;
         let streaming = mode == ResponseMode::Streaming;
         tracing::info!(streaming, auth = service.mcp().config().auth_enabled(), "MCP server ready for invocations");
@@ -204,4 +204,21 @@ pub fn lambda_endpoint(base: EndpointConfig, config: &LambdaConfig) -> EndpointC
 /// Whether this process runs inside Lambda.
 pub fn in_lambda() -> bool {
     std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some()
+}
+
+/// Lambda's logs: the level from `AWS_LAMBDA_LOG_LEVEL` (the function's
+/// advanced logging controls) or `RUST_LOG`, JSON when
+/// `AWS_LAMBDA_LOG_FORMAT` (or `MCP_LOG_FORMAT`) says so, no timestamps
+/// (CloudWatch adds them) and no colours. A second call is a no-op.
+pub fn init_logging() {
+    use mcp_handler_core::logging::{LogSetup, install_logging};
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    let json = ["AWS_LAMBDA_LOG_FORMAT", "MCP_LOG_FORMAT"]
+        .iter()
+        .any(|k| var(k).is_some_and(|v| v.eq_ignore_ascii_case("json")));
+    install_logging(LogSetup {
+        filter: var("AWS_LAMBDA_LOG_LEVEL").or_else(|| var("RUST_LOG")),
+        json,
+        timestamps: false,
+    });
 }

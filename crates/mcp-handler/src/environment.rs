@@ -59,13 +59,15 @@ pub const ENVIRONMENT: &[EnvVar] = &[
         "how long past its TTL a secret's last good value is served while refreshes fail",
     ),
     var("MCP_LOG_FORMAT", "text", "json for structured logs"),
-    var("RUST_LOG", "info", "log filter"),
+    var("RUST_LOG", "info", "log filter: a level, or target=level pairs (mcp_handler=debug,hyper=warn)"),
     var("AWS_LAMBDA_RUNTIME_API", "-", "set by AWS Lambda: serve invocations instead of listening"),
     var(
         "MCP_LAMBDA_RESPONSE_MODE",
         "buffered",
         "on Lambda: buffered or streaming (a Function URL with RESPONSE_STREAM)",
     ),
+    var("AWS_LAMBDA_LOG_LEVEL", "-", "set by Lambda's logging controls: the log level there, before RUST_LOG"),
+    var("AWS_LAMBDA_LOG_FORMAT", "-", "set by Lambda's logging controls: JSON for JSON log lines there"),
     var(
         "AWS_REGION",
         "-",

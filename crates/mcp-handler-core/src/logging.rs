@@ -1,0 +1,99 @@
+//! The log subscriber every shell installs, written once: one filter
+//! syntax, text or JSON, colours only on a terminal, always on stderr (a
+//! stdio server's stdout carries JSON-RPC; on Lambda both streams reach
+//! CloudWatch).
+//!
+//! The filter is `tracing-subscriber`'s `Targets` (`info`,
+//! `mcp_handler=debug,hyper=warn`, ...), not `EnvFilter`: span-field
+//! directives are not supported, and in exchange the binary carries no
+//! regex engine (~640 KiB of code, which is resident memory and Lambda
+//! init time).
+
+use std::io::IsTerminal as _;
+
+use tracing::Level;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::prelude::*;
+
+/// How a shell logs.
+#[derive(Debug, Clone)]
+pub struct LogSetup {
+    /// The filter (`RUST_LOG` syntax, targets and levels); `None` or an
+    /// unreadable one means `info`.
+    pub filter: Option<String>,
+    /// One JSON object per line instead of text.
+    pub json: bool,
+    /// Timestamps on text lines (off where the platform adds its own).
+    pub timestamps: bool,
+}
+
+impl LogSetup {
+    /// A server's or a local process's logs: `RUST_LOG`, `MCP_LOG_FORMAT`,
+    /// timestamps.
+    pub fn from_env() -> Self {
+        Self {
+            filter: std::env::var("RUST_LOG").ok(),
+            json: std::env::var("MCP_LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json")),
+            timestamps: true,
+        }
+    }
+}
+
+/// The filter for `spec`: `info` when absent or unreadable. Lambda's level
+/// names (`FATAL` included) are accepted.
+pub fn parse_filter(spec: Option<&str>) -> Targets {
+    let default = Targets::new().with_default(Level::INFO);
+    match spec.map(str::trim) {
+        None | Some("") => default,
+        Some(s) if s.eq_ignore_ascii_case("fatal") => Targets::new().with_default(Level::ERROR),
+        Some(s) if s.split(',').all(is_directive) => s.parse().unwrap_or(default),
+        Some(_) => default,
+    }
+}
+
+/// `level`, `target`, or `target=level`, with a Rust path as the target:
+/// anything else (a typo, an `EnvFilter` span directive) makes the whole
+/// filter unreadable, rather than silently turning most logs off.
+fn is_directive(d: &str) -> bool {
+    let is_level = |l: &str| l.trim().parse::<tracing::level_filters::LevelFilter>().is_ok();
+    let is_target = |t: &str| {
+        let t = t.trim();
+        !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | ':' | '-'))
+    };
+    match d.split_once('=') {
+        Some((target, level)) => is_target(target) && is_level(level),
+        None => is_level(d) || is_target(d),
+    }
+}
+
+/// Installs the global subscriber; `false` when one was already installed.
+pub fn install_logging(setup: LogSetup) -> bool {
+    let filter = parse_filter(setup.filter.as_deref());
+    let registry = tracing_subscriber::registry().with(filter);
+    let ansi = std::io::stderr().is_terminal();
+    let layer = tracing_subscriber::fmt::layer().with_ansi(ansi).with_writer(std::io::stderr);
+    let installed = match (setup.json, setup.timestamps) {
+        (true, _) => registry.with(layer.json().flatten_event(true).with_current_span(false)).try_init(),
+        (false, true) => registry.with(layer.with_target(false)).try_init(),
+        (false, false) => registry.with(layer.with_target(false).without_time()).try_init(),
+    };
+    installed.is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use tracing::level_filters::LevelFilter;
+
+    use super::*;
+
+    #[test]
+    fn filters_read_rust_log_and_lambda_levels() {
+        assert_eq!(parse_filter(None).default_level(), Some(LevelFilter::INFO));
+        assert_eq!(parse_filter(Some("not a [filter")).default_level(), Some(LevelFilter::INFO));
+        assert_eq!(parse_filter(Some("DEBUG")).default_level(), Some(LevelFilter::DEBUG));
+        assert_eq!(parse_filter(Some("FATAL")).default_level(), Some(LevelFilter::ERROR));
+        let t = parse_filter(Some("warn,mcp_handler=trace"));
+        assert!(t.would_enable("mcp_handler::x", &Level::TRACE));
+        assert!(!t.would_enable("hyper", &Level::INFO));
+    }
+}
