@@ -2,7 +2,10 @@
 //! every request. Listings are serialized at build time, so `tools/list`
 //! and friends cost a copy of cached bytes, not a walk over the registry.
 
+mod build_error;
+mod cache;
 mod completion;
+mod pages;
 mod prompt;
 mod resource;
 mod tool;
@@ -11,17 +14,17 @@ mod uri_template;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bytes::Bytes;
-use serde::Serialize;
 use serde_json::Value;
 
+pub use build_error::BuildError;
+pub use cache::{CacheHint, CacheScope};
 pub use completion::Completer;
 pub use prompt::{Prompt, PromptDef};
 pub use resource::{IntoContents, Resource, ResourceDef, ResourceRequest, ResourceTemplate, ResourceTemplateDef};
 pub use tool::{IntoToolResult, Json, NoArgs, Tool, ToolDef};
 
+use pages::{decode_cursor, erased_serde_free, paginate};
 use resource::CompiledTemplate;
 
 use crate::error::McpError;
@@ -29,82 +32,6 @@ use crate::model::Implementation;
 use crate::stateless::headers::{HeaderParam, header_params};
 use crate::stateless::meta::SERVER_INFO;
 use crate::version::ProtocolVersion;
-
-/// Who may cache a result (2026-07-28 `cacheScope`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CacheScope {
-    /// The same for every caller: shared caches may keep it.
-    Public,
-    /// Caller-specific: only that caller's cache may keep it.
-    Private,
-}
-
-/// Caching hints on cacheable results (`ttlMs`, `cacheScope`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CacheHint {
-    /// How long the result may be considered fresh.
-    pub ttl_ms: u64,
-    /// Who may cache it.
-    pub scope: CacheScope,
-}
-
-impl CacheHint {
-    /// Fresh for `ttl_ms` milliseconds for anyone.
-    pub const fn public(ttl_ms: u64) -> Self {
-        Self { ttl_ms, scope: CacheScope::Public }
-    }
-    /// Fresh for `ttl_ms` milliseconds for this caller only.
-    pub const fn private(ttl_ms: u64) -> Self {
-        Self { ttl_ms, scope: CacheScope::Private }
-    }
-    pub(crate) fn json_fields(self) -> String {
-        let scope = match self.scope {
-            CacheScope::Public => "public",
-            CacheScope::Private => "private",
-        };
-        format!(r#""ttlMs":{},"cacheScope":"{scope}""#, self.ttl_ms)
-    }
-}
-
-/// Why a router could not be built. Raised at start-up, never per request.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum BuildError {
-    /// Two entries share a name or URI.
-    #[error("duplicate {kind} {name:?}")]
-    Duplicate {
-        /// "tool", "resource", "resource template" or "prompt".
-        kind: &'static str,
-        /// The repeated name.
-        name: String,
-    },
-    /// A tool name breaks the naming rules (1–128 of `A-Za-z0-9_-.`).
-    #[error("invalid tool name {0:?}: use 1-128 characters of A-Z a-z 0-9 _ - .")]
-    InvalidToolName(String),
-    /// A schema that must describe an object does not.
-    #[error("the {which} of tool {tool:?} must be a JSON schema of type \"object\"")]
-    SchemaNotObject {
-        /// The tool.
-        tool: String,
-        /// "inputSchema" or "outputSchema".
-        which: &'static str,
-    },
-    /// A URI template that cannot be matched.
-    #[error("resource template: {0}")]
-    InvalidTemplate(String),
-    /// A page size of zero.
-    #[error("page size must be at least 1")]
-    InvalidPageSize,
-    /// An `x-mcp-header` annotation breaks SEP-2243's rules.
-    #[error("tool {tool:?}: {reason}")]
-    InvalidHeaderParam {
-        /// The tool.
-        tool: String,
-        /// What is wrong.
-        reason: String,
-    },
-}
 
 /// Collects tools, resources and prompts; `build` checks and freezes them.
 ///
@@ -482,53 +409,6 @@ impl RouterInner {
         };
         pages.get(index).ok_or_else(|| McpError::invalid_params("Invalid cursor"))
     }
-}
-
-fn encode_cursor(key: &str, index: usize) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{key}:{index}"))
-}
-
-fn decode_cursor(key: &str, cursor: &str) -> Option<usize> {
-    let raw = URL_SAFE_NO_PAD.decode(cursor).ok()?;
-    let text = std::str::from_utf8(&raw).ok()?;
-    let (k, i) = text.split_once(':')?;
-    (k == key).then(|| i.parse().ok()).flatten()
-}
-
-/// Listing entries of any kind, serialized through `serde_json::Value`.
-mod erased_serde_free {
-    pub(crate) trait Item {
-        fn to_json(&self) -> serde_json::Value;
-    }
-    impl<T: serde::Serialize> Item for T {
-        fn to_json(&self) -> serde_json::Value {
-            serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
-        }
-    }
-}
-
-fn paginate(
-    key: &str,
-    items: &[&dyn erased_serde_free::Item],
-    page_size: usize,
-    extra: Option<&serde_json::Map<String, Value>>,
-) -> Vec<Bytes> {
-    let chunks: Vec<&[&dyn erased_serde_free::Item]> =
-        if items.is_empty() { vec![&[][..]] } else { items.chunks(page_size).collect() };
-    let count = chunks.len();
-    chunks
-        .into_iter()
-        .enumerate()
-        .map(|(i, chunk)| {
-            let mut page = extra.cloned().unwrap_or_default();
-            let list = chunk.iter().map(|item| item.to_json()).collect();
-            page.insert(key.to_owned(), Value::Array(list));
-            if i + 1 < count {
-                page.insert("nextCursor".into(), Value::String(encode_cursor(key, i + 1)));
-            }
-            Bytes::from(serde_json::to_vec(&page).unwrap_or_default())
-        })
-        .collect()
 }
 
 #[cfg(test)]
