@@ -29,6 +29,28 @@ pub enum BuildError {
     /// A page size of zero.
     #[error("page size must be at least 1")]
     InvalidPageSize,
+    /// A handler extracts `State<T>`, but no `T` was given to
+    /// [`RouterBuilder::state`](super::RouterBuilder::state).
+    #[error("{kind} {name:?} extracts State<{type_name}>, but RouterBuilder::state was never given a {type_name}")]
+    MissingState {
+        /// "tool", "resource", "resource template" or "prompt".
+        kind: &'static str,
+        /// Its name or URI.
+        name: String,
+        /// The missing type, as `std::any::type_name` writes it.
+        type_name: &'static str,
+    },
+    /// A handler's parameters cannot all be given (two read the
+    /// arguments, or one is for another kind of handler).
+    #[error("{kind} {name:?}: {reason}")]
+    InvalidHandler {
+        /// "tool", "resource", "resource template" or "prompt".
+        kind: &'static str,
+        /// Its name or URI.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// An `x-mcp-header` annotation breaks SEP-2243's rules.
     #[error("tool {tool:?}: {reason}")]
     InvalidHeaderParam {

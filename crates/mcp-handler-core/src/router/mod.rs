@@ -5,10 +5,16 @@
 mod build_error;
 mod cache;
 mod completion;
+mod extract;
+mod handler;
+mod needs;
 mod pages;
 mod prompt;
+mod prompt_args;
+mod read_result;
 mod resource;
 mod tool;
+mod tool_result;
 mod uri_template;
 
 use std::collections::HashMap;
@@ -20,10 +26,22 @@ use serde_json::Value;
 pub use build_error::BuildError;
 pub use cache::{CacheHint, CacheScope};
 pub use completion::Completer;
-pub use prompt::{Prompt, PromptDef};
-pub use resource::{IntoContents, Resource, ResourceDef, ResourceRequest, ResourceTemplate, ResourceTemplateDef};
-pub use tool::{IntoToolResult, Json, NoArgs, Tool, ToolDef};
+pub use extract::{Args, Call, Cancellation, FromCall, Headers, Platform, Rejection, State};
+pub use handler::Handler;
+pub use needs::Needs;
+#[allow(deprecated)]
+pub use prompt::PromptDef;
+pub use prompt::{IntoPromptResult, Prompt, PromptBuilder};
+pub use read_result::{IntoContents, IntoReadResult};
+pub use resource::{Resource, ResourceBuilder, ResourceRequest, ResourceTemplate, ResourceTemplateBuilder};
+#[allow(deprecated)]
+pub use resource::{ResourceDef, ResourceTemplateDef};
+#[allow(deprecated)]
+pub use tool::ToolDef;
+pub use tool::{Tool, ToolBuilder};
+pub use tool_result::{IntoToolResult, Json, NoArgs};
 
+use needs::Input;
 use pages::{decode_cursor, erased_serde_free, paginate};
 use resource::CompiledTemplate;
 
@@ -36,13 +54,13 @@ use crate::version::ProtocolVersion;
 /// Collects tools, resources and prompts; `build` checks and freezes them.
 ///
 /// ```
-/// use mcp_handler_core::{Router, Tool, RequestContext};
+/// use mcp_handler_core::{Args, Router, Tool};
 /// #[derive(serde::Deserialize, schemars::JsonSchema)]
 /// struct Add { a: f64, b: f64 }
 ///
 /// let router = Router::builder("calc", "1.0.0")
-///     .tool(Tool::new("add").description("Adds two numbers")
-///         .handler(|_ctx: RequestContext, x: Add| async move { format!("{}", x.a + x.b) }))
+///     .tool(Tool::builder("add").description("Adds two numbers")
+///         .handler(|Args(x): Args<Add>| async move { format!("{}", x.a + x.b) }))
 ///     .build()
 ///     .expect("valid router");
 /// assert_eq!(router.tool_names().collect::<Vec<_>>(), ["add"]);
@@ -52,10 +70,10 @@ use crate::version::ProtocolVersion;
 pub struct RouterBuilder {
     info: Implementation,
     instructions: Option<String>,
-    tools: Vec<ToolDef>,
-    resources: Vec<ResourceDef>,
-    templates: Vec<ResourceTemplateDef>,
-    prompts: Vec<PromptDef>,
+    tools: Vec<Tool>,
+    resources: Vec<Resource>,
+    templates: Vec<ResourceTemplate>,
+    prompts: Vec<Prompt>,
     page_size: usize,
     list_cache: CacheHint,
     list_changed: bool,
@@ -63,8 +81,10 @@ pub struct RouterBuilder {
 }
 
 impl RouterBuilder {
-    /// Shares `value` with every handler: `ctx.state::<T>()` returns it
-    /// (one value per type; a second call with the same type replaces it).
+    /// Shares `value` with every handler: a [`State<T>`](State) parameter
+    /// receives a clone, `ctx.state::<T>()` a reference (one value per
+    /// type; a second call with the same type replaces it). `build` fails
+    /// if a handler extracts a `State<T>` no call gave.
     /// For clients, pools and configuration built once at start, and for
     /// `mcp-handler-secrets`' `Secrets`, which `mcp_handler::run` also finds
     /// here to load, refresh and report readiness.
@@ -73,22 +93,22 @@ impl RouterBuilder {
         self
     }
     /// Registers a tool.
-    pub fn tool(mut self, tool: ToolDef) -> Self {
+    pub fn tool(mut self, tool: Tool) -> Self {
         self.tools.push(tool);
         self
     }
     /// Registers a direct resource.
-    pub fn resource(mut self, resource: ResourceDef) -> Self {
+    pub fn resource(mut self, resource: Resource) -> Self {
         self.resources.push(resource);
         self
     }
     /// Registers a resource template.
-    pub fn resource_template(mut self, template: ResourceTemplateDef) -> Self {
+    pub fn resource_template(mut self, template: ResourceTemplate) -> Self {
         self.templates.push(template);
         self
     }
     /// Registers a prompt.
-    pub fn prompt(mut self, prompt: PromptDef) -> Self {
+    pub fn prompt(mut self, prompt: Prompt) -> Self {
         self.prompts.push(prompt);
         self
     }
@@ -121,11 +141,31 @@ impl RouterBuilder {
         self
     }
 
+    /// Refuses a handler that would fail on every call: a `State<T>` never
+    /// given, or parameters its kind cannot fill.
+    fn check_handlers(&self) -> Result<(), BuildError> {
+        let tools = self.tools.iter().map(|t| ("tool", &t.info.name, &t.needs, Input::Arguments));
+        let prompts = self.prompts.iter().map(|p| ("prompt", &p.info.name, &p.needs, Input::Arguments));
+        let resources = self.resources.iter().map(|r| ("resource", &r.info.uri, &r.needs, Input::Resource));
+        let templates =
+            self.templates.iter().map(|t| ("resource template", &t.info.uri_template, &t.needs, Input::Resource));
+        for (kind, name, needs, input) in tools.chain(prompts).chain(resources).chain(templates) {
+            if let Some(type_name) = needs.missing_state(&self.state) {
+                return Err(BuildError::MissingState { kind, name: name.clone(), type_name });
+            }
+            if let Some(reason) = needs.problem(input) {
+                return Err(BuildError::InvalidHandler { kind, name: name.clone(), reason });
+            }
+        }
+        Ok(())
+    }
+
     /// Checks names, schemas and templates, then serializes the listings.
     pub fn build(self) -> Result<Router, BuildError> {
         if self.page_size == 0 {
             return Err(BuildError::InvalidPageSize);
         }
+        self.check_handlers()?;
         let mut tool_headers = Vec::with_capacity(self.tools.len());
         for t in &self.tools {
             let params = header_params(&t.info.input_schema)
@@ -268,12 +308,12 @@ pub(crate) struct RouterInner {
     pub(crate) list_changed: bool,
     pub(crate) info: Implementation,
     pub(crate) instructions: Option<String>,
-    pub(crate) tools: Vec<ToolDef>,
+    pub(crate) tools: Vec<Tool>,
     pub(crate) tool_index: HashMap<String, usize>,
-    pub(crate) resources: Vec<ResourceDef>,
+    pub(crate) resources: Vec<Resource>,
     pub(crate) resource_index: HashMap<String, usize>,
     pub(crate) templates: Vec<CompiledTemplate>,
-    pub(crate) prompts: Vec<PromptDef>,
+    pub(crate) prompts: Vec<Prompt>,
     pub(crate) prompt_index: HashMap<String, usize>,
     pub(crate) pages: Pages,
     pub(crate) has_completions: bool,
@@ -416,8 +456,8 @@ mod tests {
     use super::*;
     use crate::RequestContext;
 
-    fn tool(name: &str) -> ToolDef {
-        Tool::new(name).description("d").handler(|_c: RequestContext, _: NoArgs| async { "ok" })
+    fn tool(name: &str) -> Tool {
+        Tool::builder(name).description("d").handler(|_c: RequestContext, _: NoArgs| async { "ok" })
     }
 
     #[test]
@@ -445,7 +485,7 @@ mod tests {
             Router::builder("s", "1").tool(tool("bad name")).build(),
             Err(BuildError::InvalidToolName(_))
         ));
-        let not_obj = Tool::new("x").raw_handler(serde_json::json!({"type":"string"}), |_c, _a| async { "x" });
+        let not_obj = Tool::builder("x").raw_handler(serde_json::json!({"type":"string"}), |_c, _a| async { "x" });
         assert!(matches!(Router::builder("s", "1").tool(not_obj).build(), Err(BuildError::SchemaNotObject { .. })));
     }
 }
