@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use mcp_handler::{
-    Args, BuildError, Cancellation, EndpointConfig, Headers, McpError, McpService, Platform, Prompt, RequestContext,
-    Resource, ResourceRequest, ResourceTemplate, Router, RouterBuilder, State, Tool,
+    Args, BuildError, Call, Cancellation, EndpointConfig, FromCall, Headers, McpError, McpService, Needs, Platform,
+    Prompt, Rejection, RequestContext, Resource, ResourceRequest, ResourceTemplate, Router, RouterBuilder, State, Tool,
 };
 use mcp_handler_tests::post_json;
 use serde::Deserialize;
@@ -236,4 +236,27 @@ fn finished_things_have_plain_names_and_the_old_ones_still_work() {
     let router = Router::builder("s", "1").tool(tool).tool(old).build().unwrap();
     assert_eq!(router.tool_names().collect::<Vec<_>>(), ["t", "u"]);
     let _shared: Arc<Router> = Arc::new(router);
+}
+
+/// An extractor written outside the library: the request id as text, and a
+/// declared need for the router's `Offset`.
+struct RequestIdText(String);
+
+impl FromCall for RequestIdText {
+    fn from_call(call: &mut Call<'_>) -> Result<Self, Rejection> {
+        let offset = call.context().state::<Offset>().map_or(0, |o| o.0);
+        Ok(Self(format!("{}+{offset}", call.context().request_id())))
+    }
+    fn describe(needs: &mut Needs) {
+        needs.state::<Offset>();
+    }
+}
+
+#[tokio::test]
+async fn users_write_their_own_extractors() {
+    let tool = || Tool::builder("id").description("d").handler(|RequestIdText(id): RequestIdText| async move { id });
+    let svc = service(Router::builder("s", "1").state(Offset(5)).tool(tool()));
+    assert_eq!(call_tool(&svc, "id", json!({})).await["content"][0]["text"], "1+5");
+    let err = Router::builder("s", "1").tool(tool()).build().unwrap_err();
+    assert!(matches!(err, BuildError::MissingState { .. }), "its declared need is checked too: {err:?}");
 }
