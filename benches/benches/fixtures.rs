@@ -36,13 +36,13 @@ struct SearchArgs {
 /// With one tool it is exactly what `bench-server` serves.
 pub(crate) fn router(tools: usize) -> anyhow::Result<Router> {
     let mut builder = Router::builder("mcp-handler-bench", env!("CARGO_PKG_VERSION")).tool(
-        Tool::new(payload::TOOL)
+        Tool::builder(payload::TOOL)
             .description("Returns its text argument unchanged")
             .handler(|_ctx: RequestContext, a: EchoArgs| async move { a.text }),
     );
     for i in 1..tools {
         builder = builder.tool(
-            Tool::new(format!("search_{i:03}")).description("Searches the index and returns the best hit").handler(
+            Tool::builder(format!("search_{i:03}")).description("Searches the index and returns the best hit").handler(
                 |_ctx: RequestContext, a: SearchArgs| async move {
                     format!("{} (limit {}, exact {})", a.query, a.limit.unwrap_or(10), a.exact)
                 },

@@ -355,18 +355,18 @@ async fn batches_follow_the_negotiated_version() {
 #[tokio::test]
 async fn a_panicking_tool_is_answered_and_the_server_keeps_serving() {
     let router = Router::builder("p", "1")
-        .tool(Tool::new("boom").description("panics").handler(|_c: RequestContext, _: NoArgs| async {
+        .tool(Tool::builder("boom").description("panics").handler(|_c: RequestContext, _: NoArgs| async {
             if true {
                 panic!("secret-ish detail that must stay in the log");
             }
             "unreachable"
         }))
         .tool(
-            Tool::new("boom_sync")
+            Tool::builder("boom_sync")
                 .description("panics before its future")
                 .handler(|_c: RequestContext, _: NoArgs| -> std::future::Ready<&'static str> { panic!("sync panic") }),
         )
-        .tool(Tool::new("fine").description("works").handler(|_c: RequestContext, _: NoArgs| async { "fine" }))
+        .tool(Tool::builder("fine").description("works").handler(|_c: RequestContext, _: NoArgs| async { "fine" }))
         .build()
         .unwrap();
     let svc = McpService::new(router, EndpointConfig::default());
@@ -440,15 +440,17 @@ async fn cancellation_stops_the_matching_handler() {
     let finished = Arc::new(AtomicBool::new(false));
     let flag = finished.clone();
     let router = Router::builder("c", "1")
-        .tool(Tool::new("slow").description("runs for a long time").handler(move |ctx: RequestContext, _: NoArgs| {
-            let flag = flag.clone();
-            async move {
-                ctx.log(mcp_handler::LogLevel::Info, "started");
-                tokio::time::sleep(Duration::from_secs(3)).await;
-                flag.store(true, Ordering::SeqCst);
-                "done"
-            }
-        }))
+        .tool(Tool::builder("slow").description("runs for a long time").handler(
+            move |ctx: RequestContext, _: NoArgs| {
+                let flag = flag.clone();
+                async move {
+                    ctx.log(mcp_handler::LogLevel::Info, "started");
+                    tokio::time::sleep(Duration::from_secs(3)).await;
+                    flag.store(true, Ordering::SeqCst);
+                    "done"
+                }
+            },
+        ))
         .build()
         .unwrap();
     let svc =

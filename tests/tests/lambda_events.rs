@@ -37,7 +37,7 @@ fn event(door: &str, body: &Value, extra_headers: &[(&str, &str)]) -> lambda_htt
 
 fn router() -> Router {
     Router::builder("lambda-fixture", "1.0.0")
-        .tool(Tool::new("whoami").description("Reports what the shell passed on").handler(
+        .tool(Tool::builder("whoami").description("Reports what the shell passed on").handler(
             |ctx: RequestContext, _: NoArgs| async move {
                 let inv = ctx.invocation().cloned().unwrap_or_default();
                 let remaining = ctx.time_remaining().map_or(0, |d| d.as_secs());

@@ -172,7 +172,7 @@ async fn a_secrets_dir_and_json_keys() {
 fn probe_router(secrets: Secrets) -> Router {
     Router::builder("secret-probe", "1.0.0")
         .state(secrets)
-        .tool(Tool::new("uses_key").description("Says whether the key matches").handler(
+        .tool(Tool::builder("uses_key").description("Says whether the key matches").handler(
             |ctx: RequestContext, _: NoArgs| async move {
                 match ctx.secret("API_KEY").await {
                     Ok(k) if k.matches(b"expected-key") => "key ok".to_owned(),
@@ -203,7 +203,7 @@ async fn handlers_reach_secrets_through_their_context() {
 
     // A router without shared secrets: a clear error, not a panic.
     let bare = Router::builder("bare", "1")
-        .tool(Tool::new("t").description("d").handler(|ctx: RequestContext, _: NoArgs| async move {
+        .tool(Tool::builder("t").description("d").handler(|ctx: RequestContext, _: NoArgs| async move {
             ctx.secret("API_KEY").await.map(|_| "found").unwrap_or_else(|_| "no resolver")
         }))
         .build()

@@ -345,7 +345,7 @@ async fn a_closed_response_stream_cancels_the_handler() {
     let finished = Arc::new(AtomicBool::new(false));
     let flag = finished.clone();
     let router = Router::builder("c", "1")
-        .tool(Tool::new("slow").description("slow").handler(move |ctx: RequestContext, _: NoArgs| {
+        .tool(Tool::builder("slow").description("slow").handler(move |ctx: RequestContext, _: NoArgs| {
             let flag = flag.clone();
             async move {
                 ctx.progress(0.0, None, None);

@@ -136,7 +136,7 @@ fn the_check_refuses_what_schemars_emits_for_a_usize() {
 async fn a_usize_tool_is_listed_with_schemas_the_check_accepts() {
     let router = Router::builder("sized", "1")
         .tool(
-            Tool::new("sized")
+            Tool::builder("sized")
                 .description("echoes its sizes")
                 .handler(|_c: RequestContext, a: Counted| async move { mcp_handler::Json(a) }),
         )

@@ -22,7 +22,7 @@ struct EchoArgs {
 fn main() -> std::process::ExitCode {
     let router = Router::builder("mcp-handler-bench", env!("CARGO_PKG_VERSION"))
         .tool(
-            Tool::new(payload::TOOL)
+            Tool::builder(payload::TOOL)
                 .description("Returns its text argument unchanged")
                 .handler(|_ctx: RequestContext, a: EchoArgs| async move { a.text }),
         )

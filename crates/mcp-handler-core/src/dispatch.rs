@@ -381,7 +381,7 @@ fn dispatch_inner(
             let retry = Retry { input_responses: p.input_responses, request_state: p.request_state };
             let ctx = context(id, meta, env, "tools/call", &p.name, args, retry)?;
             let label = Label::Shared(tool.label.clone());
-            let fut = guard_sync(&label, || (tool.call)(ctx.clone(), p.arguments))?;
+            let fut = guard_sync(&label, || (tool.call)(&ctx, p.arguments))?;
             Ok(Dispatched::Call(run(id.clone(), ctx, label, writer, fut.map(Ok::<_, McpError>))))
         }
         "resources/read" => {
@@ -410,7 +410,7 @@ fn dispatch_inner(
             )?;
             let label = Label::Owned(format!("resource {}", p.uri));
             let req = ResourceRequest { uri: p.uri, params: vars };
-            let fut = guard_sync(&label, || read(ctx.clone(), req))?;
+            let fut = guard_sync(&label, || read(&ctx, req))?;
             let writer = match writer {
                 Writer::Modern { router, .. } => Writer::Modern { router, cache: Some(cache) },
                 w => w,
@@ -440,7 +440,7 @@ fn dispatch_inner(
                 Retry { input_responses: p.input_responses, request_state: p.request_state },
             )?;
             let label = Label::Owned(format!("prompt {}", p.name));
-            let fut = guard_sync(&label, || (prompt.get)(ctx.clone(), args))?;
+            let fut = guard_sync(&label, || (prompt.get)(&ctx, args))?;
             Ok(Dispatched::Call(run(id.clone(), ctx, label, writer, fut)))
         }
         "completion/complete" => {

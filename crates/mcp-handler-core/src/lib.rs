@@ -7,14 +7,14 @@
 //! requests (see `mcp-handler-server` and `mcp-handler-lambda`).
 //!
 //! ```
-//! use mcp_handler_core::{EndpointConfig, McpService, RequestContext, Router, Tool};
+//! use mcp_handler_core::{Args, EndpointConfig, McpService, Router, Tool};
 //!
 //! #[derive(serde::Deserialize, schemars::JsonSchema)]
 //! struct Greet { name: String }
 //!
 //! let router = Router::builder("hello", "1.0.0")
-//!     .tool(Tool::new("greet").description("Greets by name")
-//!         .handler(|_ctx: RequestContext, a: Greet| async move { format!("Hello, {}!", a.name) }))
+//!     .tool(Tool::builder("greet").description("Greets by name")
+//!         .handler(|Args(a): Args<Greet>| async move { format!("Hello, {}!", a.name) }))
 //!     .build()?;
 //! let service = McpService::new(router, EndpointConfig::default());
 //! # let _ = service;
@@ -52,10 +52,13 @@ pub use invocation::Invocation;
 pub use jsonrpc::RequestId;
 pub use model::{CallToolResult, Content, GetPromptResult, LogLevel, PromptMessage, ResourceContents, ToolAnnotations};
 pub use router::{
-    BuildError, CacheHint, CacheScope, Completer, IntoContents, IntoToolResult, Json, NoArgs, Prompt, PromptDef,
-    Resource, ResourceDef, ResourceRequest, ResourceTemplate, ResourceTemplateDef, Router, RouterBuilder, Tool,
-    ToolDef,
+    Args, BuildError, CacheHint, CacheScope, Call, Cancellation, Completer, FromCall, Handler, Headers, IntoContents,
+    IntoPromptResult, IntoReadResult, IntoToolResult, Json, Needs, NoArgs, Platform, Prompt, PromptBuilder, Rejection,
+    Resource, ResourceBuilder, ResourceRequest, ResourceTemplate, ResourceTemplateBuilder, Router, RouterBuilder,
+    State, Tool, ToolBuilder,
 };
+#[allow(deprecated)]
+pub use router::{PromptDef, ResourceDef, ResourceTemplateDef, ToolDef};
 pub use session::{InMemorySessionStore, SessionData, SessionStore, StoreError};
 pub use stateless::{Principal, RequestStateKey, RequestStateKeyError};
 pub use version::ProtocolVersion;

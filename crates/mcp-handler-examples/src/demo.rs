@@ -6,10 +6,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use mcp_handler::{
-    BuildError, Completer, Content, Json, McpError, Prompt, PromptMessage, RequestContext, Resource, ResourceContents,
-    Router, Tool, ToolAnnotations,
-};
+use mcp_handler::{Args, BuildError, Completer, Json, Prompt, RequestContext, Resource, Router, Tool, ToolAnnotations};
 use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -48,16 +45,26 @@ struct TimestampArgs {
     unix_seconds: i64,
 }
 
+/// The prompt's arguments: each field is listed with its doc comment, and
+/// the `Option` one is optional.
+#[derive(Deserialize, schemars::JsonSchema)]
+struct SummarizeArgs {
+    /// The text to summarize
+    text: String,
+    /// brief, detailed or bullets
+    style: Option<String>,
+}
+
 /// The demo router.
 pub fn router() -> Result<Router, BuildError> {
     Router::builder("mcp-handler-demo", env!("CARGO_PKG_VERSION"))
         .instructions("Text utilities: count words, convert base64, read Unix timestamps.")
         .tool(
-            Tool::new("text_stats")
+            Tool::builder("text_stats")
                 .title("Text statistics")
                 .description("Counts words, lines, characters and bytes of a text")
                 .annotations(ToolAnnotations::new().read_only(true).idempotent(true))
-                .handler(|_ctx: RequestContext, a: TextArgs| async move {
+                .handler(|Args(a): Args<TextArgs>| async move {
                     Json(TextStats {
                         words: a.text.split_whitespace().count(),
                         lines: a.text.lines().count(),
@@ -67,11 +74,11 @@ pub fn router() -> Result<Router, BuildError> {
                 }),
         )
         .tool(
-            Tool::new("base64")
+            Tool::builder("base64")
                 .title("Base64")
                 .description("Encodes UTF-8 text to base64, or decodes base64 to UTF-8 text")
                 .annotations(ToolAnnotations::new().read_only(true).idempotent(true))
-                .handler(|_ctx: RequestContext, a: Base64Args| async move {
+                .handler(|Args(a): Args<Base64Args>| async move {
                     match a.direction {
                         Direction::Encode => Ok(STANDARD.encode(a.input)),
                         Direction::Decode => STANDARD
@@ -82,11 +89,11 @@ pub fn router() -> Result<Router, BuildError> {
                 }),
         )
         .tool(
-            Tool::new("unix_time")
+            Tool::builder("unix_time")
                 .title("Unix timestamp")
                 .description("Converts Unix seconds to an RFC 3339 UTC date-time (reports progress)")
                 .annotations(ToolAnnotations::new().read_only(true).idempotent(true))
-                .handler(|ctx: RequestContext, a: TimestampArgs| async move {
+                .handler(|ctx: RequestContext, Args(a): Args<TimestampArgs>| async move {
                     ctx.progress(0.0, Some(1.0), Some("converting"));
                     tokio::time::sleep(Duration::from_millis(10)).await;
                     let out = rfc3339(a.unix_seconds);
@@ -94,26 +101,25 @@ pub fn router() -> Result<Router, BuildError> {
                     out.ok_or("timestamp out of range")
                 }),
         )
-        .resource(Resource::new("demo://about", "about").title("About this server").mime_type("text/markdown").read(
-            |_ctx, r| async move {
-                let text = format!(
-                    "# mcp-handler demo {}\n\nTools: `text_stats`, `base64`, `unix_time`.\n",
-                    env!("CARGO_PKG_VERSION")
-                );
-                Ok::<_, McpError>(ResourceContents::text(r.uri, text).with_mime_type("text/markdown"))
-            },
-        ))
+        .resource(
+            // Bare text: the contents at this URI, with the declared MIME type.
+            Resource::builder("demo://about", "about").title("About this server").mime_type("text/markdown").read(
+                || async {
+                    format!(
+                        "# mcp-handler demo {}\n\nTools: `text_stats`, `base64`, `unix_time`.\n",
+                        env!("CARGO_PKG_VERSION")
+                    )
+                },
+            ),
+        )
         .prompt(
-            Prompt::new("summarize")
+            Prompt::builder("summarize")
                 .title("Summarize a text")
                 .description("Asks the model to summarize a text in a given style")
-                .argument("text", "The text to summarize", true)
-                .argument("style", "brief, detailed or bullets", false)
                 .complete("style", Completer::from_values(["brief", "detailed", "bullets"]))
-                .get(|_ctx, args| async move {
-                    let style = args.get("style").map_or("brief", String::as_str);
-                    let text = format!("Summarize the following text ({style}):\n\n{}", args["text"]);
-                    Ok::<_, McpError>(vec![PromptMessage::user(Content::text(text))])
+                .get(|Args(a): Args<SummarizeArgs>| async move {
+                    let style = a.style.as_deref().unwrap_or("brief");
+                    format!("Summarize the following text ({style}):\n\n{}", a.text)
                 }),
         )
         .build()

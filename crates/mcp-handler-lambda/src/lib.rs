@@ -14,11 +14,11 @@
 //! authorizer context through `ctx.invocation()` / `ctx.deadline()`.
 //!
 //! ```no_run
-//! use mcp_handler_core::{EndpointConfig, NoArgs, RequestContext, Router, Tool};
+//! use mcp_handler_core::{EndpointConfig, Router, Tool};
 //!
 //! # async fn main_() -> Result<(), mcp_handler_lambda::Error> {
 //! let router = Router::builder("hello", "1.0.0")
-//!     .tool(Tool::new("hi").description("Says hi").handler(|_c: RequestContext, _: NoArgs| async { "hi" }))
+//!     .tool(Tool::builder("hi").description("Says hi").handler(|| async { "hi" }))
 //!     .build()
 //!     .expect("router");
 //! mcp_handler_lambda::LambdaApp::new(router).run().await

@@ -24,7 +24,7 @@
 //! with an error that names the secret and its source.
 //!
 //! ```no_run
-//! use mcp_handler_core::{NoArgs, RequestContext, Router, Tool};
+//! use mcp_handler_core::{RequestContext, Router, Tool};
 //! use mcp_handler_secrets::{ContextSecrets as _, Secrets};
 //!
 //! # async fn main_() -> Result<(), Box<dyn std::error::Error>> {
@@ -33,8 +33,8 @@
 //!     .build()?;
 //! let router = Router::builder("weather", "1.0.0")
 //!     .state(secrets.clone())
-//!     .tool(Tool::new("forecast").description("Tomorrow's weather").handler(
-//!         |ctx: RequestContext, _: NoArgs| async move {
+//!     .tool(Tool::builder("forecast").description("Tomorrow's weather").handler(
+//!         |ctx: RequestContext| async move {
 //!             let key = ctx.secret("UPSTREAM_API_KEY").await.map_err(|e| e.to_string())?;
 //!             Ok::<_, String>(format!("called upstream with a {}-byte key", key.len()))
 //!         },

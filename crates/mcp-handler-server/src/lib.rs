@@ -6,12 +6,12 @@
 //! workspace that opens sockets or handles signals.
 //!
 //! ```no_run
-//! use mcp_handler_core::{Router, Tool, RequestContext, NoArgs};
+//! use mcp_handler_core::{Router, Tool};
 //! use mcp_handler_server::Server;
 //!
 //! # async fn main_() -> std::process::ExitCode {
 //! let router = Router::builder("hello", "1.0.0")
-//!     .tool(Tool::new("hi").description("Says hi").handler(|_c: RequestContext, _: NoArgs| async { "hi" }))
+//!     .tool(Tool::builder("hi").description("Says hi").handler(|| async { "hi" }))
 //!     .build()
 //!     .expect("router");
 //! Server::new(router).run().await

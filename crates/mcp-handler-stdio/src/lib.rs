@@ -7,14 +7,14 @@
 //! stderr; end of input is a clean exit.
 //!
 //! ```no_run
-//! use mcp_handler_core::{NoArgs, RequestContext, Router, Tool};
+//! use mcp_handler_core::{Router, Tool};
 //! use mcp_handler_stdio::StdioServer;
 //!
 //! #[tokio::main(flavor = "current_thread")]
 //! async fn main() -> std::process::ExitCode {
 //!     let router = Router::builder("hello", "1.0.0")
-//!         .tool(Tool::new("ping").description("Answers pong")
-//!             .handler(|_ctx: RequestContext, _: NoArgs| async { "pong" }))
+//!         .tool(Tool::builder("ping").description("Answers pong")
+//!             .handler(|| async { "pong" }))
 //!         .build()
 //!         .expect("valid router");
 //!     StdioServer::new(router).run().await

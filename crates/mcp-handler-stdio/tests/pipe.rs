@@ -12,8 +12,12 @@ use tokio::task::JoinHandle;
 
 fn router() -> Router {
     Router::builder("pipe", "1.0.0")
-        .tool(Tool::new("ping").description("Answers pong").handler(|_ctx: RequestContext, _: NoArgs| async { "pong" }))
-        .tool(Tool::new("ask").description("Asks the user for a name").handler(
+        .tool(
+            Tool::builder("ping")
+                .description("Answers pong")
+                .handler(|_ctx: RequestContext, _: NoArgs| async { "pong" }),
+        )
+        .tool(Tool::builder("ask").description("Asks the user for a name").handler(
             |ctx: RequestContext, _: NoArgs| async move {
                 let schema = json!({ "type": "object", "properties": { "name": { "type": "string" } } });
                 let answer = ctx.elicit(ElicitRequest::new("Your name?", schema)).await.map_err(|e| e.to_string())?;

@@ -4,7 +4,7 @@
 //! ship the same binary as an AWS Lambda function or a container service.
 //!
 //! ```no_run
-//! use mcp_handler::{NoArgs, RequestContext, Router, Tool};
+//! use mcp_handler::{Args, Router, Tool};
 //!
 //! #[derive(serde::Deserialize, schemars::JsonSchema)]
 //! struct Add {
@@ -16,10 +16,10 @@
 //!
 //! fn main() -> std::process::ExitCode {
 //!     let router = Router::builder("calculator", "1.0.0")
-//!         .tool(Tool::new("add").description("Adds two numbers")
-//!             .handler(|_ctx: RequestContext, x: Add| async move { format!("{}", x.a + x.b) }))
-//!         .tool(Tool::new("ping").description("Answers pong")
-//!             .handler(|_ctx: RequestContext, _: NoArgs| async { "pong" }))
+//!         .tool(Tool::builder("add").description("Adds two numbers")
+//!             .handler(|Args(x): Args<Add>| async move { format!("{}", x.a + x.b) }))
+//!         .tool(Tool::builder("ping").description("Answers pong")
+//!             .handler(|| async { "pong" }))
 //!         .build()
 //!         .expect("valid router");
 //!     mcp_handler::run(router)

@@ -2,26 +2,47 @@
 //! every request. Listings are serialized at build time, so `tools/list`
 //! and friends cost a copy of cached bytes, not a walk over the registry.
 
+mod build_error;
+mod cache;
 mod completion;
+mod extract;
+mod handler;
+mod needs;
+mod pages;
 mod prompt;
+mod prompt_args;
+mod read_result;
 mod resource;
 mod tool;
+mod tool_result;
 mod uri_template;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bytes::Bytes;
-use serde::Serialize;
 use serde_json::Value;
 
+pub use build_error::BuildError;
+pub use cache::{CacheHint, CacheScope};
 pub use completion::Completer;
-pub use prompt::{Prompt, PromptDef};
-pub use resource::{IntoContents, Resource, ResourceDef, ResourceRequest, ResourceTemplate, ResourceTemplateDef};
-pub use tool::{IntoToolResult, Json, NoArgs, Tool, ToolDef};
+pub use extract::{Args, Call, Cancellation, FromCall, Headers, Platform, Rejection, State};
+pub use handler::Handler;
+pub use needs::Needs;
+#[allow(deprecated)]
+pub use prompt::PromptDef;
+pub use prompt::{IntoPromptResult, Prompt, PromptBuilder};
+pub use read_result::{IntoContents, IntoReadResult};
+pub use resource::{Resource, ResourceBuilder, ResourceRequest, ResourceTemplate, ResourceTemplateBuilder};
+#[allow(deprecated)]
+pub use resource::{ResourceDef, ResourceTemplateDef};
+#[allow(deprecated)]
+pub use tool::ToolDef;
+pub use tool::{Tool, ToolBuilder};
+pub use tool_result::{IntoToolResult, Json, NoArgs};
 
+use needs::Input;
+use pages::{decode_cursor, erased_serde_free, paginate};
 use resource::CompiledTemplate;
 
 use crate::error::McpError;
@@ -30,92 +51,16 @@ use crate::stateless::headers::{HeaderParam, header_params};
 use crate::stateless::meta::SERVER_INFO;
 use crate::version::ProtocolVersion;
 
-/// Who may cache a result (2026-07-28 `cacheScope`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CacheScope {
-    /// The same for every caller: shared caches may keep it.
-    Public,
-    /// Caller-specific: only that caller's cache may keep it.
-    Private,
-}
-
-/// Caching hints on cacheable results (`ttlMs`, `cacheScope`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CacheHint {
-    /// How long the result may be considered fresh.
-    pub ttl_ms: u64,
-    /// Who may cache it.
-    pub scope: CacheScope,
-}
-
-impl CacheHint {
-    /// Fresh for `ttl_ms` milliseconds for anyone.
-    pub const fn public(ttl_ms: u64) -> Self {
-        Self { ttl_ms, scope: CacheScope::Public }
-    }
-    /// Fresh for `ttl_ms` milliseconds for this caller only.
-    pub const fn private(ttl_ms: u64) -> Self {
-        Self { ttl_ms, scope: CacheScope::Private }
-    }
-    pub(crate) fn json_fields(self) -> String {
-        let scope = match self.scope {
-            CacheScope::Public => "public",
-            CacheScope::Private => "private",
-        };
-        format!(r#""ttlMs":{},"cacheScope":"{scope}""#, self.ttl_ms)
-    }
-}
-
-/// Why a router could not be built. Raised at start-up, never per request.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum BuildError {
-    /// Two entries share a name or URI.
-    #[error("duplicate {kind} {name:?}")]
-    Duplicate {
-        /// "tool", "resource", "resource template" or "prompt".
-        kind: &'static str,
-        /// The repeated name.
-        name: String,
-    },
-    /// A tool name breaks the naming rules (1–128 of `A-Za-z0-9_-.`).
-    #[error("invalid tool name {0:?}: use 1-128 characters of A-Z a-z 0-9 _ - .")]
-    InvalidToolName(String),
-    /// A schema that must describe an object does not.
-    #[error("the {which} of tool {tool:?} must be a JSON schema of type \"object\"")]
-    SchemaNotObject {
-        /// The tool.
-        tool: String,
-        /// "inputSchema" or "outputSchema".
-        which: &'static str,
-    },
-    /// A URI template that cannot be matched.
-    #[error("resource template: {0}")]
-    InvalidTemplate(String),
-    /// A page size of zero.
-    #[error("page size must be at least 1")]
-    InvalidPageSize,
-    /// An `x-mcp-header` annotation breaks SEP-2243's rules.
-    #[error("tool {tool:?}: {reason}")]
-    InvalidHeaderParam {
-        /// The tool.
-        tool: String,
-        /// What is wrong.
-        reason: String,
-    },
-}
-
 /// Collects tools, resources and prompts; `build` checks and freezes them.
 ///
 /// ```
-/// use mcp_handler_core::{Router, Tool, RequestContext};
+/// use mcp_handler_core::{Args, Router, Tool};
 /// #[derive(serde::Deserialize, schemars::JsonSchema)]
 /// struct Add { a: f64, b: f64 }
 ///
 /// let router = Router::builder("calc", "1.0.0")
-///     .tool(Tool::new("add").description("Adds two numbers")
-///         .handler(|_ctx: RequestContext, x: Add| async move { format!("{}", x.a + x.b) }))
+///     .tool(Tool::builder("add").description("Adds two numbers")
+///         .handler(|Args(x): Args<Add>| async move { format!("{}", x.a + x.b) }))
 ///     .build()
 ///     .expect("valid router");
 /// assert_eq!(router.tool_names().collect::<Vec<_>>(), ["add"]);
@@ -125,10 +70,10 @@ pub enum BuildError {
 pub struct RouterBuilder {
     info: Implementation,
     instructions: Option<String>,
-    tools: Vec<ToolDef>,
-    resources: Vec<ResourceDef>,
-    templates: Vec<ResourceTemplateDef>,
-    prompts: Vec<PromptDef>,
+    tools: Vec<Tool>,
+    resources: Vec<Resource>,
+    templates: Vec<ResourceTemplate>,
+    prompts: Vec<Prompt>,
     page_size: usize,
     list_cache: CacheHint,
     list_changed: bool,
@@ -136,8 +81,10 @@ pub struct RouterBuilder {
 }
 
 impl RouterBuilder {
-    /// Shares `value` with every handler: `ctx.state::<T>()` returns it
-    /// (one value per type; a second call with the same type replaces it).
+    /// Shares `value` with every handler: a [`State<T>`](State) parameter
+    /// receives a clone, `ctx.state::<T>()` a reference (one value per
+    /// type; a second call with the same type replaces it). `build` fails
+    /// if a handler extracts a `State<T>` no call gave.
     /// For clients, pools and configuration built once at start, and for
     /// `mcp-handler-secrets`' `Secrets`, which `mcp_handler::run` also finds
     /// here to load, refresh and report readiness.
@@ -146,22 +93,22 @@ impl RouterBuilder {
         self
     }
     /// Registers a tool.
-    pub fn tool(mut self, tool: ToolDef) -> Self {
+    pub fn tool(mut self, tool: Tool) -> Self {
         self.tools.push(tool);
         self
     }
     /// Registers a direct resource.
-    pub fn resource(mut self, resource: ResourceDef) -> Self {
+    pub fn resource(mut self, resource: Resource) -> Self {
         self.resources.push(resource);
         self
     }
     /// Registers a resource template.
-    pub fn resource_template(mut self, template: ResourceTemplateDef) -> Self {
+    pub fn resource_template(mut self, template: ResourceTemplate) -> Self {
         self.templates.push(template);
         self
     }
     /// Registers a prompt.
-    pub fn prompt(mut self, prompt: PromptDef) -> Self {
+    pub fn prompt(mut self, prompt: Prompt) -> Self {
         self.prompts.push(prompt);
         self
     }
@@ -194,11 +141,31 @@ impl RouterBuilder {
         self
     }
 
+    /// Refuses a handler that would fail on every call: a `State<T>` never
+    /// given, or parameters its kind cannot fill.
+    fn check_handlers(&self) -> Result<(), BuildError> {
+        let tools = self.tools.iter().map(|t| ("tool", &t.info.name, &t.needs, Input::Arguments));
+        let prompts = self.prompts.iter().map(|p| ("prompt", &p.info.name, &p.needs, Input::Arguments));
+        let resources = self.resources.iter().map(|r| ("resource", &r.info.uri, &r.needs, Input::Resource));
+        let templates =
+            self.templates.iter().map(|t| ("resource template", &t.info.uri_template, &t.needs, Input::Resource));
+        for (kind, name, needs, input) in tools.chain(prompts).chain(resources).chain(templates) {
+            if let Some(type_name) = needs.missing_state(&self.state) {
+                return Err(BuildError::MissingState { kind, name: name.clone(), type_name });
+            }
+            if let Some(reason) = needs.problem(input) {
+                return Err(BuildError::InvalidHandler { kind, name: name.clone(), reason });
+            }
+        }
+        Ok(())
+    }
+
     /// Checks names, schemas and templates, then serializes the listings.
     pub fn build(self) -> Result<Router, BuildError> {
         if self.page_size == 0 {
             return Err(BuildError::InvalidPageSize);
         }
+        self.check_handlers()?;
         let mut tool_headers = Vec::with_capacity(self.tools.len());
         for t in &self.tools {
             let params = header_params(&t.info.input_schema)
@@ -341,12 +308,12 @@ pub(crate) struct RouterInner {
     pub(crate) list_changed: bool,
     pub(crate) info: Implementation,
     pub(crate) instructions: Option<String>,
-    pub(crate) tools: Vec<ToolDef>,
+    pub(crate) tools: Vec<Tool>,
     pub(crate) tool_index: HashMap<String, usize>,
-    pub(crate) resources: Vec<ResourceDef>,
+    pub(crate) resources: Vec<Resource>,
     pub(crate) resource_index: HashMap<String, usize>,
     pub(crate) templates: Vec<CompiledTemplate>,
-    pub(crate) prompts: Vec<PromptDef>,
+    pub(crate) prompts: Vec<Prompt>,
     pub(crate) prompt_index: HashMap<String, usize>,
     pub(crate) pages: Pages,
     pub(crate) has_completions: bool,
@@ -484,60 +451,13 @@ impl RouterInner {
     }
 }
 
-fn encode_cursor(key: &str, index: usize) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{key}:{index}"))
-}
-
-fn decode_cursor(key: &str, cursor: &str) -> Option<usize> {
-    let raw = URL_SAFE_NO_PAD.decode(cursor).ok()?;
-    let text = std::str::from_utf8(&raw).ok()?;
-    let (k, i) = text.split_once(':')?;
-    (k == key).then(|| i.parse().ok()).flatten()
-}
-
-/// Listing entries of any kind, serialized through `serde_json::Value`.
-mod erased_serde_free {
-    pub(crate) trait Item {
-        fn to_json(&self) -> serde_json::Value;
-    }
-    impl<T: serde::Serialize> Item for T {
-        fn to_json(&self) -> serde_json::Value {
-            serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
-        }
-    }
-}
-
-fn paginate(
-    key: &str,
-    items: &[&dyn erased_serde_free::Item],
-    page_size: usize,
-    extra: Option<&serde_json::Map<String, Value>>,
-) -> Vec<Bytes> {
-    let chunks: Vec<&[&dyn erased_serde_free::Item]> =
-        if items.is_empty() { vec![&[][..]] } else { items.chunks(page_size).collect() };
-    let count = chunks.len();
-    chunks
-        .into_iter()
-        .enumerate()
-        .map(|(i, chunk)| {
-            let mut page = extra.cloned().unwrap_or_default();
-            let list = chunk.iter().map(|item| item.to_json()).collect();
-            page.insert(key.to_owned(), Value::Array(list));
-            if i + 1 < count {
-                page.insert("nextCursor".into(), Value::String(encode_cursor(key, i + 1)));
-            }
-            Bytes::from(serde_json::to_vec(&page).unwrap_or_default())
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::RequestContext;
 
-    fn tool(name: &str) -> ToolDef {
-        Tool::new(name).description("d").handler(|_c: RequestContext, _: NoArgs| async { "ok" })
+    fn tool(name: &str) -> Tool {
+        Tool::builder(name).description("d").handler(|_c: RequestContext, _: NoArgs| async { "ok" })
     }
 
     #[test]
@@ -565,7 +485,7 @@ mod tests {
             Router::builder("s", "1").tool(tool("bad name")).build(),
             Err(BuildError::InvalidToolName(_))
         ));
-        let not_obj = Tool::new("x").raw_handler(serde_json::json!({"type":"string"}), |_c, _a| async { "x" });
+        let not_obj = Tool::builder("x").raw_handler(serde_json::json!({"type":"string"}), |_c, _a| async { "x" });
         assert!(matches!(Router::builder("s", "1").tool(not_obj).build(), Err(BuildError::SchemaNotObject { .. })));
     }
 }

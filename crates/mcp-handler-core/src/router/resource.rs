@@ -1,7 +1,6 @@
 //! Resources and resource templates.
 
 use std::collections::HashMap;
-use std::future::Future;
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
@@ -9,6 +8,10 @@ use serde::Serialize;
 
 use super::CacheHint;
 use super::completion::{CompleteFn, Completer};
+use super::extract::{Call, CallInput, RejectionKind};
+use super::handler::Handler;
+use super::needs::Needs;
+use super::read_result::IntoReadResult;
 use super::uri_template::UriTemplate;
 use crate::context::RequestContext;
 use crate::error::McpError;
@@ -24,39 +27,35 @@ pub struct ResourceRequest {
     pub params: HashMap<String, String>,
 }
 
-/// What a resource handler may return.
-pub trait IntoContents: Send {
-    /// The `contents` array.
-    fn into_contents(self) -> Vec<ResourceContents>;
-}
-
-impl IntoContents for ResourceContents {
-    fn into_contents(self) -> Vec<ResourceContents> {
-        vec![self]
-    }
-}
-
-impl IntoContents for Vec<ResourceContents> {
-    fn into_contents(self) -> Vec<ResourceContents> {
-        self
-    }
-}
-
-pub(crate) type ReadFn = dyn Fn(RequestContext, ResourceRequest) -> BoxFuture<'static, Result<Vec<ResourceContents>, McpError>>
+pub(crate) type ReadFn = dyn Fn(&RequestContext, ResourceRequest) -> BoxFuture<'static, Result<Vec<ResourceContents>, McpError>>
     + Send
     + Sync;
 
-fn erase_read<F, Fut, R, E>(f: F) -> Arc<ReadFn>
+/// Wraps a handler as the router's `ReadFn`.
+fn erase_read<H, T>(handler: H, info_mime: Option<&str>) -> (Arc<ReadFn>, Needs)
 where
-    F: Fn(RequestContext, ResourceRequest) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<R, E>> + Send + 'static,
-    R: IntoContents,
-    E: Into<McpError>,
+    H: Handler<T>,
+    H::Output: IntoReadResult,
 {
-    Arc::new(move |ctx, req| {
-        let fut = f(ctx, req);
-        Box::pin(async move { fut.await.map(IntoContents::into_contents).map_err(Into::into) })
-    })
+    let mut needs = Needs::default();
+    H::describe(&mut needs);
+    // Only a return type that is bare text needs the URI and MIME type
+    // after the handler has taken the request.
+    let mime: Option<Arc<str>> = info_mime.map(Into::into);
+    let read: Arc<ReadFn> = Arc::new(move |ctx, req| {
+        let uri = if <H::Output as IntoReadResult>::NEEDS_URI { Some(req.uri.clone()) } else { None };
+        match handler.call(&mut Call { ctx, input: CallInput::Resource(Some(req)) }) {
+            Ok(fut) => {
+                let mime = if <H::Output as IntoReadResult>::NEEDS_URI { mime.clone() } else { None };
+                Box::pin(async move { fut.await.into_read_result(uri, mime.as_deref()) })
+            }
+            Err(rejection) => Box::pin(std::future::ready(Err(match rejection.0 {
+                RejectionKind::Arguments(e) => McpError::invalid_params(e),
+                RejectionKind::Error(e) => e,
+            }))),
+        }
+    });
+    (read, needs)
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -80,19 +79,19 @@ pub(crate) struct ResourceInfo {
     pub(crate) meta: Option<Meta>,
 }
 
-/// A direct resource under construction.
+/// A direct resource under construction; [`read`](Self::read) makes the
+/// [`Resource`].
 ///
 /// ```
-/// use mcp_handler_core::{Resource, ResourceContents, McpError};
-/// let readme = Resource::new("docs://readme", "readme")
+/// use mcp_handler_core::Resource;
+/// // Bare text becomes the contents, with the URI and MIME type declared here.
+/// let readme = Resource::builder("docs://readme", "readme")
 ///     .mime_type("text/markdown")
-///     .read(|_ctx, req| async move {
-///         Ok::<_, McpError>(ResourceContents::text(req.uri, "# Hello"))
-///     });
+///     .read(|| async { "# Hello" });
 /// ```
 #[derive(Debug, Clone)]
 #[must_use]
-pub struct Resource {
+pub struct ResourceBuilder {
     info: ResourceInfo,
     cache: CacheHint,
 }
@@ -102,15 +101,34 @@ const DEFAULT_READ_CACHE: CacheHint = CacheHint::private(0);
 
 /// A resource with its reader.
 #[must_use]
-pub struct ResourceDef {
+pub struct Resource {
     pub(crate) info: ResourceInfo,
     pub(crate) read: Arc<ReadFn>,
     pub(crate) cache: CacheHint,
+    pub(crate) needs: Needs,
 }
 
-impl std::fmt::Debug for ResourceDef {
+/// The finished resource's old name.
+#[deprecated(since = "0.2.0", note = "renamed to `Resource`; its builder is `ResourceBuilder`")]
+pub type ResourceDef = Resource;
+
+impl Resource {
+    /// Starts a resource at `uri` named `name`.
+    pub fn builder(uri: impl Into<String>, name: impl Into<String>) -> ResourceBuilder {
+        ResourceBuilder::new(uri, name)
+    }
+
+    /// The old spelling of [`Resource::builder`].
+    #[deprecated(since = "0.2.0", note = "use `Resource::builder`: `Resource` is now the finished resource")]
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new(uri: impl Into<String>, name: impl Into<String>) -> ResourceBuilder {
+        ResourceBuilder::new(uri, name)
+    }
+}
+
+impl std::fmt::Debug for Resource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ResourceDef").field("uri", &self.info.uri).finish_non_exhaustive()
+        f.debug_struct("Resource").field("uri", &self.info.uri).finish_non_exhaustive()
     }
 }
 
@@ -149,7 +167,7 @@ macro_rules! describe_setters {
     };
 }
 
-impl Resource {
+impl ResourceBuilder {
     /// A resource at `uri` named `name`.
     pub fn new(uri: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
@@ -178,15 +196,17 @@ impl Resource {
         self.info.size = Some(size);
         self
     }
-    /// The reader.
-    pub fn read<F, Fut, R, E>(self, f: F) -> ResourceDef
+    /// The reader: an async function of extractors in any order
+    /// ([`ResourceRequest`] for the URI). It may return contents, a `String`
+    /// (text contents at this URI with the declared MIME type), or a
+    /// `Result` of those with an error that converts into [`McpError`].
+    pub fn read<H, T>(self, handler: H) -> Resource
     where
-        F: Fn(RequestContext, ResourceRequest) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<R, E>> + Send + 'static,
-        R: IntoContents,
-        E: Into<McpError>,
+        H: Handler<T>,
+        H::Output: IntoReadResult,
     {
-        ResourceDef { info: self.info, read: erase_read(f), cache: self.cache }
+        let (read, needs) = erase_read(handler, self.info.mime_type.as_deref());
+        Resource { info: self.info, read, cache: self.cache, needs }
     }
 }
 
@@ -209,12 +229,50 @@ pub(crate) struct TemplateInfo {
     pub(crate) meta: Option<Meta>,
 }
 
-/// A resource template under construction, e.g. `users://{id}/profile`.
+/// A resource template under construction, e.g. `users://{id}/profile`;
+/// [`read`](Self::read) makes the [`ResourceTemplate`].
 #[must_use]
-pub struct ResourceTemplate {
+pub struct ResourceTemplateBuilder {
     info: TemplateInfo,
     completers: HashMap<String, Arc<CompleteFn>>,
     cache: CacheHint,
+}
+
+impl std::fmt::Debug for ResourceTemplateBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResourceTemplateBuilder").field("uri_template", &self.info.uri_template).finish_non_exhaustive()
+    }
+}
+
+/// A resource template with its reader.
+#[must_use]
+pub struct ResourceTemplate {
+    pub(crate) info: TemplateInfo,
+    pub(crate) read: Arc<ReadFn>,
+    pub(crate) completers: HashMap<String, Arc<CompleteFn>>,
+    pub(crate) cache: CacheHint,
+    pub(crate) needs: Needs,
+}
+
+/// The finished template's old name.
+#[deprecated(since = "0.2.0", note = "renamed to `ResourceTemplate`; its builder is `ResourceTemplateBuilder`")]
+pub type ResourceTemplateDef = ResourceTemplate;
+
+impl ResourceTemplate {
+    /// Starts a template (RFC 6570 `{var}` / `{+var}`) named `name`.
+    pub fn builder(uri_template: impl Into<String>, name: impl Into<String>) -> ResourceTemplateBuilder {
+        ResourceTemplateBuilder::new(uri_template, name)
+    }
+
+    /// The old spelling of [`ResourceTemplate::builder`].
+    #[deprecated(
+        since = "0.2.0",
+        note = "use `ResourceTemplate::builder`: `ResourceTemplate` is now the finished template"
+    )]
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new(uri_template: impl Into<String>, name: impl Into<String>) -> ResourceTemplateBuilder {
+        ResourceTemplateBuilder::new(uri_template, name)
+    }
 }
 
 impl std::fmt::Debug for ResourceTemplate {
@@ -223,22 +281,7 @@ impl std::fmt::Debug for ResourceTemplate {
     }
 }
 
-/// A resource template with its reader.
-#[must_use]
-pub struct ResourceTemplateDef {
-    pub(crate) info: TemplateInfo,
-    pub(crate) read: Arc<ReadFn>,
-    pub(crate) completers: HashMap<String, Arc<CompleteFn>>,
-    pub(crate) cache: CacheHint,
-}
-
-impl std::fmt::Debug for ResourceTemplateDef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ResourceTemplateDef").field("uri_template", &self.info.uri_template).finish_non_exhaustive()
-    }
-}
-
-impl ResourceTemplate {
+impl ResourceTemplateBuilder {
     /// A template (RFC 6570 `{var}` / `{+var}`) named `name`.
     pub fn new(uri_template: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
@@ -267,20 +310,20 @@ impl ResourceTemplate {
         self.completers.insert(variable.into(), completer.into().0);
         self
     }
-    /// The reader; `req.params` holds the matched variables.
-    pub fn read<F, Fut, R, E>(self, f: F) -> ResourceTemplateDef
+    /// The reader, as for [`ResourceBuilder::read`]; `ResourceRequest::params`
+    /// holds the matched variables.
+    pub fn read<H, T>(self, handler: H) -> ResourceTemplate
     where
-        F: Fn(RequestContext, ResourceRequest) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<R, E>> + Send + 'static,
-        R: IntoContents,
-        E: Into<McpError>,
+        H: Handler<T>,
+        H::Output: IntoReadResult,
     {
-        ResourceTemplateDef { info: self.info, read: erase_read(f), completers: self.completers, cache: self.cache }
+        let (read, needs) = erase_read(handler, self.info.mime_type.as_deref());
+        ResourceTemplate { info: self.info, read, completers: self.completers, cache: self.cache, needs }
     }
 }
 
 /// A compiled template in the router.
 pub(crate) struct CompiledTemplate {
-    pub(crate) def: ResourceTemplateDef,
+    pub(crate) def: ResourceTemplate,
     pub(crate) matcher: UriTemplate,
 }

@@ -1,22 +1,26 @@
-//! Tools: definitions, typed handlers and what a handler may return.
+//! Tools: a builder for the listing, then a handler makes the tool.
 
-use std::fmt::Display;
 use std::future::Future;
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
-use schemars::JsonSchema;
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use super::extract::{Call, CallInput, RejectionKind};
+use super::handler::Handler;
+use super::needs::Needs;
+use super::tool_result::{IntoToolResult, NoArgs};
 use crate::context::RequestContext;
-use crate::model::{CallToolResult, Content, Icon, Meta, ToolAnnotations};
+use crate::model::{CallToolResult, Icon, Meta, ToolAnnotations};
 
-/// The erased handler: parses its own arguments so that typed tools
-/// deserialize straight from the borrowed request body.
-pub(crate) type ToolFn = dyn Fn(RequestContext, Option<&RawValue>) -> BoxFuture<'static, CallToolResult> + Send + Sync;
+pub(crate) use super::tool_result::schema_value;
+
+/// The erased handler: extracts its own parameters, so that typed tools
+/// deserialize straight from the borrowed request body, and clones the
+/// context only when a parameter asks for it.
+pub(crate) type ToolFn = dyn Fn(&RequestContext, Option<&RawValue>) -> BoxFuture<'static, CallToolResult> + Send + Sync;
 
 /// A tool as listed by `tools/list`.
 #[derive(Debug, Clone, Serialize)]
@@ -38,37 +42,63 @@ pub(crate) struct ToolInfo {
     pub(crate) meta: Option<Meta>,
 }
 
-/// A tool under construction: name and metadata first, then a handler.
+/// A tool under construction: name and metadata first, then a handler,
+/// which makes the [`Tool`].
 ///
 /// ```
-/// use mcp_handler_core::{Tool, RequestContext, NoArgs};
-/// let tool = Tool::new("now")
+/// use mcp_handler_core::Tool;
+/// let tool = Tool::builder("now")
 ///     .description("The server's clock")
-///     .handler(|_ctx: RequestContext, _: NoArgs| async { "12:00" });
+///     .handler(|| async { "12:00" });
 /// ```
 #[derive(Debug, Clone)]
 #[must_use]
-pub struct Tool {
+pub struct ToolBuilder {
     info: ToolInfo,
 }
 
-/// A tool with its handler, ready to register on a router.
+/// A tool with its handler, ready to register on a router
+/// ([`RouterBuilder::tool`](super::RouterBuilder::tool)).
 #[must_use]
-pub struct ToolDef {
+pub struct Tool {
     pub(crate) info: ToolInfo,
     pub(crate) call: Arc<ToolFn>,
     /// The name again, shared: a call names its tool in panic logs without
     /// copying the string on every request.
     pub(crate) label: Arc<str>,
+    pub(crate) needs: Needs,
 }
 
-impl std::fmt::Debug for ToolDef {
+/// The finished tool's old name.
+#[deprecated(since = "0.2.0", note = "renamed to `Tool`; its builder is `ToolBuilder`")]
+pub type ToolDef = Tool;
+
+impl std::fmt::Debug for Tool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ToolDef").field("name", &self.info.name).finish_non_exhaustive()
+        f.debug_struct("Tool").field("name", &self.info.name).finish_non_exhaustive()
     }
 }
 
 impl Tool {
+    /// Starts a tool named `name` (1–128 characters of `A-Za-z0-9_-.`).
+    pub fn builder(name: impl Into<String>) -> ToolBuilder {
+        ToolBuilder::new(name)
+    }
+
+    /// Starts a tool named `name`: the old spelling of [`Tool::builder`].
+    #[deprecated(since = "0.2.0", note = "use `Tool::builder`: `Tool` is now the finished tool")]
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new(name: impl Into<String>) -> ToolBuilder {
+        ToolBuilder::new(name)
+    }
+
+    /// The tool's name.
+    pub fn name(&self) -> &str {
+        &self.info.name
+    }
+}
+
+impl ToolBuilder {
     /// A tool named `name` (1–128 characters of `A-Za-z0-9_-.`).
     pub fn new(name: impl Into<String>) -> Self {
         Self {
@@ -109,50 +139,51 @@ impl Tool {
         self.info.meta = Some(meta);
         self
     }
-    /// Overrides the output schema (normally derived from a [`Json`] return type).
+    /// Overrides the output schema (normally derived from a [`Json`](super::Json) return type).
     pub fn output_schema(mut self, schema: Value) -> Self {
         self.info.output_schema = Some(schema);
         self
     }
 
-    /// A typed handler: `A` gives the `inputSchema` and is deserialized from
-    /// `arguments`; the return type `R` may give an `outputSchema` (see [`Json`]).
+    /// The handler: an async function of extractors in any order (see
+    /// [`FromCall`](super::FromCall)). The arguments parameter (`Args<T>`, or
+    /// a bare `T`) gives the `inputSchema` and is deserialized from
+    /// `arguments`; a handler without one takes no arguments. The return
+    /// type may give an `outputSchema` (see [`Json`](super::Json)).
     /// Arguments that do not deserialize produce an `isError` result that
     /// tells the model what was wrong, as the 2025-11-25 spec asks.
-    pub fn handler<A, F, Fut, R>(mut self, f: F) -> ToolDef
+    pub fn handler<H, T>(mut self, handler: H) -> Tool
     where
-        A: DeserializeOwned + JsonSchema + Send + 'static,
-        F: Fn(RequestContext, A) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = R> + Send + 'static,
-        R: IntoToolResult + 'static,
+        H: Handler<T>,
+        H::Output: IntoToolResult,
     {
-        self.info.input_schema = schema_value::<A>();
+        let mut needs = Needs::default();
+        H::describe(&mut needs);
+        self.info.input_schema = needs.schema.take().unwrap_or_else(schema_value::<NoArgs>);
         if self.info.output_schema.is_none() {
-            self.info.output_schema = R::output_schema();
+            self.info.output_schema = H::Output::output_schema();
         }
         let name: Arc<str> = self.info.name.as_str().into();
-        let call = move |ctx: RequestContext, raw: Option<&RawValue>| -> BoxFuture<'static, CallToolResult> {
-            let parsed = match raw {
-                Some(raw) if raw.get() != "null" => serde_json::from_str::<A>(raw.get()),
-                _ => serde_json::from_str::<A>("{}"),
-            };
-            match parsed {
-                Ok(args) => {
-                    let fut = f(ctx, args);
-                    Box::pin(async move { fut.await.into_tool_result() })
-                }
-                Err(e) => {
-                    let msg = format!("Invalid arguments for tool '{name}': {e}");
-                    Box::pin(std::future::ready(CallToolResult::error(msg)))
+        let call = move |ctx: &RequestContext, raw: Option<&RawValue>| -> BoxFuture<'static, CallToolResult> {
+            match handler.call(&mut Call { ctx, input: CallInput::Tool(raw) }) {
+                Ok(fut) => Box::pin(async move { fut.await.into_tool_result() }),
+                Err(rejection) => {
+                    let result = match rejection.0 {
+                        RejectionKind::Arguments(e) => {
+                            CallToolResult::error(format!("Invalid arguments for tool '{name}': {e}"))
+                        }
+                        RejectionKind::Error(e) => CallToolResult::error(e.message.into_owned()),
+                    };
+                    Box::pin(std::future::ready(result))
                 }
             }
         };
-        ToolDef { label: self.info.name.as_str().into(), info: self.info, call: Arc::new(call) }
+        Tool { label: self.info.name.as_str().into(), info: self.info, call: Arc::new(call), needs }
     }
 
     /// A handler over raw JSON arguments with a hand-written `inputSchema`
     /// (kept exactly as given, `$schema`, `$defs` and all).
-    pub fn raw_handler<F, Fut, R>(mut self, input_schema: Value, f: F) -> ToolDef
+    pub fn raw_handler<F, Fut, R>(mut self, input_schema: Value, f: F) -> Tool
     where
         F: Fn(RequestContext, Map<String, Value>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = R> + Send + 'static,
@@ -160,14 +191,14 @@ impl Tool {
     {
         self.info.input_schema = input_schema;
         let name: Arc<str> = self.info.name.as_str().into();
-        let call = move |ctx: RequestContext, raw: Option<&RawValue>| -> BoxFuture<'static, CallToolResult> {
+        let call = move |ctx: &RequestContext, raw: Option<&RawValue>| -> BoxFuture<'static, CallToolResult> {
             let parsed = match raw {
                 Some(raw) if raw.get() != "null" => serde_json::from_str::<Map<String, Value>>(raw.get()),
                 _ => Ok(Map::new()),
             };
             match parsed {
                 Ok(args) => {
-                    let fut = f(ctx, args);
+                    let fut = f(ctx.clone(), args);
                     Box::pin(async move { fut.await.into_tool_result() })
                 }
                 Err(e) => {
@@ -176,160 +207,6 @@ impl Tool {
                 }
             }
         };
-        ToolDef { label: self.info.name.as_str().into(), info: self.info, call: Arc::new(call) }
-    }
-}
-
-/// The input of a tool that takes no arguments: its schema is
-/// `{"type":"object","properties":{}}` and any object is accepted.
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
-pub struct NoArgs {}
-
-impl JsonSchema for NoArgs {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "NoArgs".into()
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({ "type": "object", "properties": {} })
-    }
-}
-
-/// Structured tool output: `T` becomes `structuredContent` (and, for older
-/// clients, a JSON text block), and `T`'s schema becomes the tool's
-/// `outputSchema`. `T` must serialize to a JSON object.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Json<T>(pub T);
-
-/// What a tool handler may return.
-pub trait IntoToolResult: Send {
-    /// Converts into the wire result.
-    fn into_tool_result(self) -> CallToolResult;
-    /// The `outputSchema` this return type implies, if any.
-    fn output_schema() -> Option<Value> {
-        None
-    }
-}
-
-impl IntoToolResult for CallToolResult {
-    fn into_tool_result(self) -> CallToolResult {
-        self
-    }
-}
-
-impl IntoToolResult for String {
-    fn into_tool_result(self) -> CallToolResult {
-        CallToolResult::text(self)
-    }
-}
-
-impl IntoToolResult for &'static str {
-    fn into_tool_result(self) -> CallToolResult {
-        CallToolResult::text(self)
-    }
-}
-
-impl IntoToolResult for Content {
-    fn into_tool_result(self) -> CallToolResult {
-        CallToolResult::success(vec![self])
-    }
-}
-
-impl IntoToolResult for Vec<Content> {
-    fn into_tool_result(self) -> CallToolResult {
-        CallToolResult::success(self)
-    }
-}
-
-impl<T: Serialize + JsonSchema + Send> IntoToolResult for Json<T> {
-    fn into_tool_result(self) -> CallToolResult {
-        match serde_json::to_value(&self.0) {
-            Ok(v) => {
-                let text = v.to_string();
-                CallToolResult::text(text).with_structured_content(v)
-            }
-            Err(e) => CallToolResult::error(format!("tool output did not serialize: {e}")),
-        }
-    }
-    fn output_schema() -> Option<Value> {
-        Some(schema_value::<T>())
-    }
-}
-
-impl<T: IntoToolResult, E: Display + Send> IntoToolResult for Result<T, E> {
-    fn into_tool_result(self) -> CallToolResult {
-        match self {
-            Ok(v) => v.into_tool_result(),
-            Err(e) => CallToolResult::error(e.to_string()),
-        }
-    }
-    fn output_schema() -> Option<Value> {
-        T::output_schema()
-    }
-}
-
-/// The JSON schema of `T` as MCP wants it: draft 2020-12 (the default
-/// dialect, so `$schema` is left out), no generated `title`, and only the
-/// `format` values draft 2020-12 defines. schemars marks Rust integer types
-/// with its own formats (`usize` is `"uint"`, `u32` `"uint32"`, `f64`
-/// `"double"`); clients that check formats (the TypeScript SDK) warn once per
-/// such field, and the range they mean is already stated by `minimum`.
-pub(crate) fn schema_value<T: JsonSchema>() -> Value {
-    // RestrictFormats reads the dialect from the root's `$schema`, which the
-    // generator inserts before it runs the transforms; `$defs` are covered.
-    let settings = schemars::generate::SchemaSettings::draft2020_12()
-        .with_transform(schemars::transform::RestrictFormats::default());
-    let schema = settings.into_generator().into_root_schema_for::<T>();
-    let mut v: Value = schema.into();
-    if let Value::Object(map) = &mut v {
-        map.remove("$schema");
-        map.remove("title");
-    }
-    v
-}
-
-#[cfg(test)]
-mod tests {
-    use super::schema_value;
-    use serde_json::{Value, json};
-
-    #[derive(schemars::JsonSchema)]
-    #[allow(dead_code)]
-    struct Inner {
-        count: u32,
-    }
-
-    #[derive(schemars::JsonSchema)]
-    #[allow(dead_code)]
-    struct Args {
-        n: usize,
-        ratio: f64,
-        at: std::net::Ipv4Addr,
-        inner: Inner,
-        many: Vec<u64>,
-    }
-
-    fn formats(v: &Value, out: &mut Vec<String>) {
-        match v {
-            Value::Object(m) => {
-                if let Some(Value::String(f)) = m.get("format") {
-                    out.push(f.clone());
-                }
-                m.values().for_each(|x| formats(x, out));
-            }
-            Value::Array(a) => a.iter().for_each(|x| formats(x, out)),
-            _ => {}
-        }
-    }
-
-    #[test]
-    fn only_standard_formats_remain_and_ranges_stay() {
-        let s = schema_value::<Args>();
-        let mut found = Vec::new();
-        formats(&s, &mut found);
-        assert_eq!(found, ["ipv4"], "{s}");
-        assert_eq!(s["properties"]["n"], json!({ "type": "integer", "minimum": 0 }));
-        assert_eq!(s["$defs"]["Inner"]["properties"]["count"], json!({ "type": "integer", "minimum": 0 }));
-        assert_eq!(s["properties"]["many"]["items"], json!({ "type": "integer", "minimum": 0 }));
-        assert!(s.get("$schema").is_none() && s.get("title").is_none());
+        Tool { label: self.info.name.as_str().into(), info: self.info, call: Arc::new(call), needs: Needs::default() }
     }
 }

@@ -10,9 +10,8 @@ use std::time::Duration;
 
 use mcp_handler::model::{CreateMessageRequest, ElicitRequest, SamplingMessage};
 use mcp_handler::{
-    BuildError, CallToolResult, Completer, Content, EndpointConfig, GetPromptResult, InMemorySessionStore, LogLevel,
-    McpError, NoArgs, Prompt, PromptMessage, RequestContext, Resource, ResourceContents, ResourceTemplate, Router,
-    Tool,
+    Args, BuildError, CallToolResult, Completer, Content, EndpointConfig, InMemorySessionStore, LogLevel, Prompt,
+    PromptMessage, RequestContext, Resource, ResourceContents, ResourceRequest, ResourceTemplate, Router, Tool,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -41,36 +40,51 @@ struct ElicitationArgs {
     message: String,
 }
 
+#[derive(Deserialize, schemars::JsonSchema)]
+struct TwoArgs {
+    /// First test argument
+    arg1: String,
+    /// Second test argument
+    arg2: String,
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+struct EmbedArgs {
+    /// URI of the resource to embed
+    #[serde(rename = "resourceUri")]
+    resource_uri: String,
+}
+
 /// Every fixture the suite reads.
 pub fn router() -> Result<Router, BuildError> {
     let builder = Router::builder("mcp-handler-everything", env!("CARGO_PKG_VERSION"))
         .instructions("Conformance fixtures for the official MCP test suite.")
         .notify_list_changes(true)
         .tool(
-            Tool::new("test_simple_text")
+            Tool::builder("test_simple_text")
                 .description("Returns simple text content")
-                .handler(|_c: RequestContext, _: NoArgs| async { "This is a simple text response for testing." }),
+                .handler(|| async { "This is a simple text response for testing." }),
         )
         .tool(
-            Tool::new("test_image_content")
+            Tool::builder("test_image_content")
                 .description("Returns image content")
-                .handler(|_c: RequestContext, _: NoArgs| async { Content::image(PNG_1X1, "image/png") }),
+                .handler(|| async { Content::image(PNG_1X1, "image/png") }),
         )
         .tool(
-            Tool::new("test_audio_content")
+            Tool::builder("test_audio_content")
                 .description("Returns audio content")
-                .handler(|_c: RequestContext, _: NoArgs| async { Content::audio(WAV_EMPTY, "audio/wav") }),
+                .handler(|| async { Content::audio(WAV_EMPTY, "audio/wav") }),
         )
-        .tool(Tool::new("test_embedded_resource").description("Returns an embedded resource").handler(
-            |_c: RequestContext, _: NoArgs| async {
+        .tool(Tool::builder("test_embedded_resource").description("Returns an embedded resource").handler(
+            || async {
                 Content::resource(
                     ResourceContents::text("test://embedded-resource", "This is an embedded resource content.")
                         .with_mime_type("text/plain"),
                 )
             },
         ))
-        .tool(Tool::new("test_multiple_content_types").description("Returns text, image and resource content").handler(
-            |_c: RequestContext, _: NoArgs| async {
+        .tool(Tool::builder("test_multiple_content_types").description("Returns text, image and resource content").handler(
+            || async {
                 vec![
                     Content::text("Multiple content types test:"),
                     Content::image(PNG_1X1, "image/png"),
@@ -81,8 +95,8 @@ pub fn router() -> Result<Router, BuildError> {
                 ]
             },
         ))
-        .tool(Tool::new("test_tool_with_logging").description("Sends three log messages while it runs").handler(
-            |ctx: RequestContext, _: NoArgs| async move {
+        .tool(Tool::builder("test_tool_with_logging").description("Sends three log messages while it runs").handler(
+            |ctx: RequestContext| async move {
                 ctx.log(LogLevel::Info, "Tool execution started");
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 ctx.log(LogLevel::Info, "Tool processing data");
@@ -91,13 +105,13 @@ pub fn router() -> Result<Router, BuildError> {
                 "Tool with logging executed successfully"
             },
         ))
-        .tool(Tool::new("test_error_handling").description("Always fails with isError: true").handler(
-            |_c: RequestContext, _: NoArgs| async {
+        .tool(Tool::builder("test_error_handling").description("Always fails with isError: true").handler(
+            || async {
                 CallToolResult::error("This tool intentionally returns an error for testing")
             },
         ))
-        .tool(Tool::new("test_tool_with_progress").description("Reports progress 0, 50, 100 of 100").handler(
-            |ctx: RequestContext, _: NoArgs| async move {
+        .tool(Tool::builder("test_tool_with_progress").description("Reports progress 0, 50, 100 of 100").handler(
+            |ctx: RequestContext| async move {
                 for (i, p) in [0.0, 50.0, 100.0].into_iter().enumerate() {
                     if i > 0 {
                         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -108,16 +122,16 @@ pub fn router() -> Result<Router, BuildError> {
                 format!("Progress test completed (token {token})")
             },
         ))
-        .tool(Tool::new("test_sampling").description("Asks the client's LLM to sample").handler(
-            |ctx: RequestContext, a: SamplingArgs| async move {
+        .tool(Tool::builder("test_sampling").description("Asks the client's LLM to sample").handler(
+            |ctx: RequestContext, Args(a): Args<SamplingArgs>| async move {
                 let req = CreateMessageRequest::new(vec![SamplingMessage::user_text(a.prompt)], 100);
                 let reply = ctx.sample(req).await.map_err(|e| e.to_string())?;
                 let text = reply.content.as_text().unwrap_or("<non-text content>").to_owned();
                 Ok::<_, String>(format!("LLM response: {text}"))
             },
         ))
-        .tool(Tool::new("test_elicitation").description("Asks the user for a username and email").handler(
-            |ctx: RequestContext, a: ElicitationArgs| async move {
+        .tool(Tool::builder("test_elicitation").description("Asks the user for a username and email").handler(
+            |ctx: RequestContext, Args(a): Args<ElicitationArgs>| async move {
                 let schema = json!({
                     "type": "object",
                     "properties": {
@@ -135,9 +149,9 @@ pub fn router() -> Result<Router, BuildError> {
             },
         ))
         .tool(
-            Tool::new("test_elicitation_sep1034_defaults")
+            Tool::builder("test_elicitation_sep1034_defaults")
                 .description("Elicits with defaults for every primitive type")
-                .handler(|ctx: RequestContext, _: NoArgs| async move {
+                .handler(|ctx: RequestContext| async move {
                     let schema = json!({
                         "type": "object",
                         "properties": {
@@ -157,8 +171,8 @@ pub fn router() -> Result<Router, BuildError> {
                 }),
         )
         .tool(
-            Tool::new("test_elicitation_sep1330_enums").description("Elicits with every enum schema variant").handler(
-                |ctx: RequestContext, _: NoArgs| async move {
+            Tool::builder("test_elicitation_sep1330_enums").description("Elicits with every enum schema variant").handler(
+                |ctx: RequestContext| async move {
                     let schema = json!({
                         "type": "object",
                         "properties": {
@@ -198,15 +212,15 @@ pub fn router() -> Result<Router, BuildError> {
             ),
         )
         .tool(
-            Tool::new("test_reconnection")
+            Tool::builder("test_reconnection")
                 .description("Streams a notification before its result (SSE polling test)")
-                .handler(|ctx: RequestContext, _: NoArgs| async move {
+                .handler(|ctx: RequestContext| async move {
                     ctx.log(LogLevel::Info, "Reconnection test started");
                     tokio::time::sleep(Duration::from_millis(100)).await;
                     "Reconnection test completed"
                 }),
         )
-        .tool(Tool::new("json_schema_2020_12_tool").description("Tool with JSON Schema 2020-12 features").raw_handler(
+        .tool(Tool::builder("json_schema_2020_12_tool").description("Tool with JSON Schema 2020-12 features").raw_handler(
             json!({
                 "$schema": "https://json-schema.org/draft/2020-12/schema",
                 "type": "object",
@@ -233,80 +247,66 @@ pub fn router() -> Result<Router, BuildError> {
             |_c, args| async move { format!("Received: {}", serde_json::Value::Object(args)) },
         ))
         .resource(
-            Resource::new("test://static-text", "static-text")
+            // Bare text: the contents at the URI read, with the declared MIME type.
+            Resource::builder("test://static-text", "static-text")
                 .description("A static text resource")
                 .mime_type("text/plain")
-                .read(|_c, r| async move {
-                    Ok::<_, McpError>(
-                        ResourceContents::text(r.uri, "This is the content of the static text resource.")
-                            .with_mime_type("text/plain"),
-                    )
-                }),
+                .read(|| async { "This is the content of the static text resource." }),
         )
         .resource(
-            Resource::new("test://static-binary", "static-binary")
+            Resource::builder("test://static-binary", "static-binary")
                 .description("A static binary resource (PNG)")
                 .mime_type("image/png")
-                .read(|_c, r| async move {
-                    Ok::<_, McpError>(ResourceContents::blob(r.uri, PNG_1X1).with_mime_type("image/png"))
+                .read(|r: ResourceRequest| async move {
+                    ResourceContents::blob(r.uri, PNG_1X1).with_mime_type("image/png")
                 }),
         )
         .resource(
-            Resource::new("test://watched-resource", "watched-resource")
+            Resource::builder("test://watched-resource", "watched-resource")
                 .description("A resource clients can subscribe to")
                 .mime_type("text/plain")
-                .read(|_c, r| async move {
-                    Ok::<_, McpError>(
-                        ResourceContents::text(r.uri, "Watched resource content").with_mime_type("text/plain"),
-                    )
-                }),
+                .read(|| async { "Watched resource content" }),
         )
         .resource_template(
-            ResourceTemplate::new("test://template/{id}/data", "template-data")
+            ResourceTemplate::builder("test://template/{id}/data", "template-data")
                 .description("Data for an id")
                 .mime_type("application/json")
-                .read(|_c, r| async move {
+                .read(|r: ResourceRequest| async move {
                     let id = r.params.get("id").cloned().unwrap_or_default();
-                    let body = json!({ "id": id, "templateTest": true, "data": format!("Data for ID: {id}") });
-                    Ok::<_, McpError>(
-                        ResourceContents::text(r.uri, body.to_string()).with_mime_type("application/json"),
-                    )
+                    json!({ "id": id, "templateTest": true, "data": format!("Data for ID: {id}") }).to_string()
                 }),
         )
-        .prompt(Prompt::new("test_simple_prompt").description("A prompt without arguments").get(|_c, _a| async {
-            Ok::<_, McpError>(vec![PromptMessage::user(Content::text("This is a simple prompt for testing."))])
-        }))
         .prompt(
-            Prompt::new("test_prompt_with_arguments")
+            Prompt::builder("test_simple_prompt")
+                .description("A prompt without arguments")
+                .get(|| async { "This is a simple prompt for testing." }),
+        )
+        .prompt(
+            Prompt::builder("test_prompt_with_arguments")
                 .description("A prompt with two arguments")
-                .argument("arg1", "First test argument", true)
-                .argument("arg2", "Second test argument", true)
                 .complete("arg1", Completer::from_values(["paris", "park", "party", "pasta", "python"]))
-                .get(|_c, a| async move {
-                    let text = format!("Prompt with arguments: arg1='{}', arg2='{}'", a["arg1"], a["arg2"]);
-                    Ok::<_, McpError>(vec![PromptMessage::user(Content::text(text))])
+                .get(|Args(a): Args<TwoArgs>| async move {
+                    format!("Prompt with arguments: arg1='{}', arg2='{}'", a.arg1, a.arg2)
                 }),
         )
         .prompt(
-            Prompt::new("test_prompt_with_embedded_resource")
+            Prompt::builder("test_prompt_with_embedded_resource")
                 .description("A prompt embedding a resource")
-                .argument("resourceUri", "URI of the resource to embed", true)
-                .get(|_c, a| async move {
-                    let uri = a["resourceUri"].clone();
-                    Ok::<_, McpError>(GetPromptResult::new(vec![
+                .get(|Args(a): Args<EmbedArgs>| async move {
+                    vec![
                         PromptMessage::user(Content::resource(
-                            ResourceContents::text(uri, "Embedded resource content for testing.")
+                            ResourceContents::text(a.resource_uri, "Embedded resource content for testing.")
                                 .with_mime_type("text/plain"),
                         )),
                         PromptMessage::user(Content::text("Please process the embedded resource above.")),
-                    ]))
+                    ]
                 }),
         )
-        .prompt(Prompt::new("test_prompt_with_image").description("A prompt with an image").get(|_c, _a| async {
-            Ok::<_, McpError>(vec![
+        .prompt(Prompt::builder("test_prompt_with_image").description("A prompt with an image").get(|| async {
+            vec![
                 PromptMessage::user(Content::image(PNG_1X1, "image/png")),
                 PromptMessage::user(Content::text("Please analyze the image above.")),
-            ])
+            ]
         }));
     stateless::register(builder).build()
 }

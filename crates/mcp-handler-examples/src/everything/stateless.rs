@@ -3,10 +3,7 @@
 //! handlers serve 2025 clients through the back channel.
 
 use mcp_handler::model::{CreateMessageRequest, ElicitRequest, SamplingMessage};
-use mcp_handler::{
-    ClientRequestError, Content, GetPromptResult, LogLevel, McpError, NoArgs, Prompt, PromptMessage, RequestContext,
-    RouterBuilder, Tool,
-};
+use mcp_handler::{Args, ClientRequestError, LogLevel, McpError, Prompt, RequestContext, RouterBuilder, Tool};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -43,24 +40,24 @@ struct RegionArgs {
 /// Adds the 2026 fixtures.
 pub(super) fn register(b: RouterBuilder) -> RouterBuilder {
     b.tool(
-        Tool::new("test_logging_tool")
+        Tool::builder("test_logging_tool")
             .description("Logs three messages (only when the request sets a log level)")
-            .handler(|ctx: RequestContext, _: NoArgs| async move {
+            .handler(|ctx: RequestContext| async move {
                 for msg in ["Logging tool started", "Logging tool working", "Logging tool finished"] {
                     ctx.log(LogLevel::Info, msg);
                 }
                 "Logging tool completed"
             }),
     )
-    .tool(Tool::new("test_missing_capability").description("Needs the client's sampling capability").handler(
-        |ctx: RequestContext, _: NoArgs| async move {
+    .tool(Tool::builder("test_missing_capability").description("Needs the client's sampling capability").handler(
+        |ctx: RequestContext| async move {
             let req = CreateMessageRequest::new(vec![SamplingMessage::user_text("Say hello")], 20);
             ctx.sample(req).await.map(|r| format!("Sampled: {}", sampled_text(&r)))
         },
     ))
     .tool(
-        Tool::new("test_streaming_elicitation").description("Reports progress, then asks the user to confirm").handler(
-            |ctx: RequestContext, _: NoArgs| async move {
+        Tool::builder("test_streaming_elicitation").description("Reports progress, then asks the user to confirm").handler(
+            |ctx: RequestContext| async move {
                 ctx.progress(0.0, Some(1.0), Some("waiting for confirmation"));
                 let schema =
                     json!({ "type": "object", "properties": { "ok": { "type": "boolean" } }, "required": ["ok"] });
@@ -70,50 +67,50 @@ pub(super) fn register(b: RouterBuilder) -> RouterBuilder {
             },
         ),
     )
-    .tool(Tool::new("test_trigger_tool_change").description("Announces a change of the tool list").handler(
-        |ctx: RequestContext, _: NoArgs| async move {
+    .tool(Tool::builder("test_trigger_tool_change").description("Announces a change of the tool list").handler(
+        |ctx: RequestContext| async move {
             let reached = ctx.notifier().map_or(0, |n| n.tools_list_changed());
             format!("tools/list_changed sent to {reached} stream(s)")
         },
     ))
-    .tool(Tool::new("test_trigger_prompt_change").description("Announces a change of the prompt list").handler(
-        |ctx: RequestContext, _: NoArgs| async move {
+    .tool(Tool::builder("test_trigger_prompt_change").description("Announces a change of the prompt list").handler(
+        |ctx: RequestContext| async move {
             let reached = ctx.notifier().map_or(0, |n| n.prompts_list_changed());
             format!("prompts/list_changed sent to {reached} stream(s)")
         },
     ))
     .tool(
-        Tool::new("test_header_param")
+        Tool::builder("test_header_param")
             .description("Echoes a region mirrored into the Mcp-Param-Region header")
-            .handler(|_ctx: RequestContext, a: RegionArgs| async move {
+            .handler(|Args(a): Args<RegionArgs>| async move {
                 format!("region={} text={}", a.region, a.text.unwrap_or_default())
             }),
     )
-    .tool(Tool::new("test_input_required_result_elicitation").description("Asks the user's name, then greets").handler(
-        |ctx: RequestContext, _: NoArgs| async move {
+    .tool(Tool::builder("test_input_required_result_elicitation").description("Asks the user's name, then greets").handler(
+        |ctx: RequestContext| async move {
             let answer = ctx.elicit_keyed(Some("user_name"), ask_name("What is your name?")).await?;
             Outcome::Ok(format!("Hello, {}!", field(&answer.content, "name")))
         },
     ))
-    .tool(Tool::new("test_input_required_result_sampling").description("Asks the client's model a question").handler(
-        |ctx: RequestContext, _: NoArgs| async move {
+    .tool(Tool::builder("test_input_required_result_sampling").description("Asks the client's model a question").handler(
+        |ctx: RequestContext| async move {
             let req =
                 CreateMessageRequest::new(vec![SamplingMessage::user_text("What is the capital of France?")], 100);
             let answer = ctx.sample_keyed(Some("capital_question"), req).await?;
             Outcome::Ok(format!("The model said: {}", sampled_text(&answer)))
         },
     ))
-    .tool(Tool::new("test_input_required_result_list_roots").description("Lists the client's roots").handler(
-        |ctx: RequestContext, _: NoArgs| async move {
+    .tool(Tool::builder("test_input_required_result_list_roots").description("Lists the client's roots").handler(
+        |ctx: RequestContext| async move {
             let roots = ctx.list_roots_keyed(Some("client_roots")).await?;
             let uris: Vec<&str> = roots.roots.iter().map(|r| r.uri.as_str()).collect();
             Outcome::Ok(format!("Roots: {}", uris.join(", ")))
         },
     ))
     .tool(
-        Tool::new("test_input_required_result_request_state")
+        Tool::builder("test_input_required_result_request_state")
             .description("Asks for a confirmation carried across rounds")
-            .handler(|ctx: RequestContext, _: NoArgs| async move {
+            .handler(|ctx: RequestContext| async move {
                 let schema =
                     json!({ "type": "object", "properties": { "ok": { "type": "boolean" } }, "required": ["ok"] });
                 let answer = ctx.elicit_keyed(Some("confirm"), ElicitRequest::new("Please confirm", schema)).await?;
@@ -121,8 +118,8 @@ pub(super) fn register(b: RouterBuilder) -> RouterBuilder {
                 Outcome::Ok(format!("state-ok: confirmed={}", field(&answer.content, "ok")))
             }),
     )
-    .tool(Tool::new("test_input_required_result_multiple_inputs").description("Asks for three inputs at once").handler(
-        |ctx: RequestContext, _: NoArgs| async move {
+    .tool(Tool::builder("test_input_required_result_multiple_inputs").description("Asks for three inputs at once").handler(
+        |ctx: RequestContext| async move {
             let sample = CreateMessageRequest::new(vec![SamplingMessage::user_text("Generate a greeting")], 50);
             let (name, greeting, roots) = tokio::join!(
                 ctx.elicit_keyed(Some("user_name"), ask_name("What is your name?")),
@@ -139,8 +136,8 @@ pub(super) fn register(b: RouterBuilder) -> RouterBuilder {
         },
     ))
     .tool(
-        Tool::new("test_input_required_result_multi_round").description("Asks two questions, one round each").handler(
-            |ctx: RequestContext, _: NoArgs| async move {
+        Tool::builder("test_input_required_result_multi_round").description("Asks two questions, one round each").handler(
+            |ctx: RequestContext| async move {
                 let name = ctx.elicit_keyed(Some("step1"), ask_name("Step 1: What is your name?")).await?;
                 let color_schema =
                     json!({ "type": "object", "properties": { "color": { "type": "string" } }, "required": ["color"] });
@@ -155,18 +152,18 @@ pub(super) fn register(b: RouterBuilder) -> RouterBuilder {
         ),
     )
     .tool(
-        Tool::new("test_input_required_result_tampered_state")
+        Tool::builder("test_input_required_result_tampered_state")
             .description("Asks for input; refuses a forged requestState")
-            .handler(|ctx: RequestContext, _: NoArgs| async move {
+            .handler(|ctx: RequestContext| async move {
                 let schema = json!({ "type": "object", "properties": { "ok": { "type": "boolean" } } });
                 ctx.elicit_keyed(Some("approval"), ElicitRequest::new("Approve?", schema)).await?;
                 Outcome::Ok("approved".into())
             }),
     )
     .tool(
-        Tool::new("test_input_required_result_capabilities")
+        Tool::builder("test_input_required_result_capabilities")
             .description("Asks only for what the client supports")
-            .handler(|ctx: RequestContext, _: NoArgs| async move {
+            .handler(|ctx: RequestContext| async move {
                 let sample = CreateMessageRequest::new(vec![SamplingMessage::user_text("Suggest a name")], 20);
                 if ctx.client_supports("elicitation") {
                     let (name, suggestion) = tokio::join!(
@@ -181,16 +178,15 @@ pub(super) fn register(b: RouterBuilder) -> RouterBuilder {
                 }
             }),
     )
-    .prompt(Prompt::new("test_input_required_result_prompt").description("A prompt that asks for context first").get(
-        |ctx, _args| async move {
+    .prompt(Prompt::builder("test_input_required_result_prompt").description("A prompt that asks for context first").get(
+        |ctx: RequestContext| async move {
             let schema =
                 json!({ "type": "object", "properties": { "context": { "type": "string" } }, "required": ["context"] });
-            let answer = ctx
-                .elicit_keyed(Some("user_context"), ElicitRequest::new("What context should the prompt use?", schema))
-                .await
-                .map_err(|e| McpError::internal(e.to_string()))?;
-            let text = format!("Use this context: {}", field(&answer.content, "context"));
-            Ok::<_, McpError>(GetPromptResult::new(vec![PromptMessage::user(Content::text(text))]))
+            let asked = ElicitRequest::new("What context should the prompt use?", schema);
+            match ctx.elicit_keyed(Some("user_context"), asked).await {
+                Ok(answer) => Ok(format!("Use this context: {}", field(&answer.content, "context"))),
+                Err(e) => Err(McpError::internal(e.to_string())),
+            }
         },
     ))
 }
