@@ -10,7 +10,7 @@ use http::header::{self, HeaderName, HeaderValue};
 use http::{Response, StatusCode};
 
 use super::body::McpBody;
-use super::service::refuse;
+use super::responses::refuse;
 use crate::error::McpError;
 
 /// What a verifier thinks of a presented credential.

@@ -2,11 +2,15 @@
 //! `http` types so every shell (hyper, Lambda, tests) runs the same code.
 
 mod auth;
+mod batch;
 mod body;
 mod config;
 mod guard;
+mod negotiate;
 mod read;
+mod responses;
 mod service;
+mod sessions;
 mod stateless;
 
 pub use auth::{EndpointAuth, TokenVerdict, TokenVerifier};

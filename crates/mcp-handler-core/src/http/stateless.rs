@@ -13,7 +13,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::body::{EventIds, GetStream, McpBody, sse_event};
 use super::guard::Accepts;
-use super::service::{Caller, Shared, accepted, answer, refuse, sse_response};
+use super::responses::{accepted, answer, refuse, sse_response};
+use super::service::{Caller, Shared};
 use crate::context::{ClientCaps, LogPolicy};
 use crate::dispatch::{self, CallEnv, Dispatched, StatelessEnv};
 use crate::error::McpError;

@@ -1,0 +1,88 @@
+//! JSON-RPC batches (protocol versions 2025-03-26 and older): each member
+//! answered as a single message would be, the answers in one array.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{Response, StatusCode};
+use serde_json::value::RawValue;
+
+use super::body::McpBody;
+use super::guard::Accepts;
+use crate::dispatch::Dispatched;
+use crate::error::McpError;
+use crate::jsonrpc::{self, Incoming};
+use crate::version::ProtocolVersion;
+
+use super::responses::{accepted, bad_request, json_response, refuse};
+use super::service::{Caller, Shared};
+
+impl Shared {
+    pub(super) async fn batch(
+        self: Arc<Self>,
+        parts: http::request::Parts,
+        bytes: &Bytes,
+        header_version: Option<ProtocolVersion>,
+        accepts: Accepts,
+    ) -> Response<McpBody> {
+        let items: Vec<&RawValue> = match serde_json::from_slice(bytes) {
+            Ok(v) => v,
+            Err(e) => return refuse(StatusCode::BAD_REQUEST, None, &jsonrpc::classify_json_error(&e)),
+        };
+        let session = match self.session(&parts, None).await {
+            Ok(s) => s,
+            Err(resp) => return resp,
+        };
+        let version = session
+            .as_ref()
+            .map(|(_, d)| d.protocol_version)
+            .or(header_version)
+            .unwrap_or(ProtocolVersion::HTTP_DEFAULT);
+        if !version.allows_batches() {
+            let err = McpError::invalid_request(format!(
+                "Invalid Request: JSON-RPC batches are not supported in protocol version {version}"
+            ));
+            return refuse(StatusCode::BAD_REQUEST, None, &err);
+        }
+        if items.is_empty() {
+            return bad_request("Invalid Request: empty batch");
+        }
+        // Batch members are answered together in one JSON array, so none of
+        // them can stream: notifications they emit are dropped.
+        let caller = Caller { version, session, accepts: Accepts { json: accepts.json, sse: false } };
+        let mut out: Vec<Bytes> = Vec::new();
+        for raw in items {
+            match Incoming::parse(raw.get().as_bytes()) {
+                Err(bad) => out.push(jsonrpc::error_bytes(bad.id.as_ref(), &bad.error)),
+                Ok(Incoming::Notification { method, params }) => self.notification(&method, params, &caller),
+                Ok(Incoming::Response { id, outcome }) => self.client_response(&id, outcome, &caller),
+                Ok(Incoming::Request { id, method, .. }) if method == "initialize" => {
+                    let err = McpError::invalid_request("Invalid Request: initialize must not be part of a batch");
+                    out.push(jsonrpc::error_bytes(Some(&id), &err));
+                }
+                Ok(Incoming::Request { id, method, params }) => {
+                    match self.request(&id, &method, params, &caller, None).await {
+                        Dispatched::Done(b) => out.push(b),
+                        Dispatched::Call(call) => {
+                            let _guard = self.track_inflight(&caller, &id, &call.ctx);
+                            out.push(call.fut.await.body);
+                        }
+                    }
+                }
+            }
+        }
+        if out.is_empty() {
+            return accepted();
+        }
+        let mut body = Vec::with_capacity(out.iter().map(Bytes::len).sum::<usize>() + out.len() + 2);
+        body.push(b'[');
+        for (i, b) in out.iter().enumerate() {
+            if i > 0 {
+                body.push(b',');
+            }
+            body.extend_from_slice(b);
+        }
+        body.push(b']');
+        json_response(Bytes::from(body))
+    }
+}

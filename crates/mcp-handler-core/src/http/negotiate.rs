@@ -1,0 +1,74 @@
+//! Which protocol generation a request speaks, decided once: the
+//! `MCP-Protocol-Version` header, or without one the body's `_meta`.
+
+// Refusals travel as `Err(Response)`: the cold path (see `service.rs`).
+#![allow(clippy::result_large_err)]
+
+use http::{Response, StatusCode};
+
+use super::body::McpBody;
+use super::responses::refuse;
+use crate::error::McpError;
+use crate::jsonrpc::{Incoming, RequestId};
+use crate::version::ProtocolVersion;
+
+// Parsed once: a lookup by `&str` parses the name on every request.
+const VERSION_HEADER: http::HeaderName = http::HeaderName::from_static("mcp-protocol-version");
+
+/// The generation of a request, decided once from the version header (and,
+/// without one, from the body's `_meta`).
+pub(super) enum Generation {
+    /// `initialize` generation; `None` when no header was sent.
+    Legacy(Option<ProtocolVersion>),
+    /// 2026-07-28.
+    Stateless,
+}
+
+/// The version header: `Ok(None)` when absent, `Err(text)` when it names
+/// a revision this server does not serve.
+pub(super) fn header_version(parts: &http::request::Parts) -> Result<Option<ProtocolVersion>, String> {
+    let Some(v) = parts.headers.get(VERSION_HEADER) else { return Ok(None) };
+    let text = v.to_str().unwrap_or("<non-ASCII>").trim();
+    ProtocolVersion::parse(text).map(Some).ok_or_else(|| text.to_owned())
+}
+
+/// `-32022` (400) for a version header this server does not serve.
+pub(super) fn unsupported(id: Option<&RequestId>, requested: &str) -> Response<McpBody> {
+    refuse(StatusCode::BAD_REQUEST, id, &McpError::unsupported_protocol_version(requested))
+}
+
+/// GET and DELETE are 405 for 2026 clients (no streams, no sessions).
+pub(super) fn is_stateless_header(parts: &http::request::Parts) -> bool {
+    parts
+        .headers
+        .get(VERSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| ProtocolVersion::parse(v.trim()))
+        .is_some_and(ProtocolVersion::is_stateless)
+}
+
+/// Decides the generation of a POSTed message, once, before anything
+/// else looks at it.
+pub(super) fn generation(header: Option<ProtocolVersion>, msg: &Incoming<'_>) -> Result<Generation, Response<McpBody>> {
+    match header {
+        Some(v) if v.is_stateless() => Ok(Generation::Stateless),
+        Some(v) => Ok(Generation::Legacy(Some(v))),
+        None => {
+            // A 2026 client must send the header; tell it so rather than
+            // treating it as a 2025-03-26 client.
+            let params = match msg {
+                Incoming::Request { params, .. } | Incoming::Notification { params, .. } => *params,
+                Incoming::Response { .. } => None,
+            };
+            if crate::stateless::meta::protocol_version(params).is_some() {
+                let id = match msg {
+                    Incoming::Request { id, .. } => Some(id),
+                    _ => None,
+                };
+                let err = McpError::header_mismatch("Header mismatch: the MCP-Protocol-Version header is required");
+                return Err(refuse(StatusCode::BAD_REQUEST, id, &err));
+            }
+            Ok(Generation::Legacy(None))
+        }
+    }
+}

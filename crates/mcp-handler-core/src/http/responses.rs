@@ -1,0 +1,71 @@
+//! The responses the endpoint builds: refusals (an HTTP status with a
+//! JSON-RPC error body), JSON answers, SSE, `202 Accepted`. A leaf: it
+//! knows the body type and what the client accepts, nothing of requests.
+
+use bytes::Bytes;
+use http::header::{self, HeaderValue};
+use http::{Response, StatusCode};
+
+use super::body::{EventIds, McpBody, sse_complete};
+use super::guard::Accepts;
+use crate::dispatch::Output;
+use crate::error::McpError;
+use crate::jsonrpc::{self, RequestId};
+use crate::outbox::Outbox;
+use crate::util::random_token;
+
+/// A transport-level refusal: status plus a JSON-RPC error body.
+pub(super) fn refuse(status: StatusCode, id: Option<&RequestId>, error: &McpError) -> Response<McpBody> {
+    let mut resp = Response::new(McpBody::full(jsonrpc::error_bytes(id, error)));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp
+}
+
+pub(super) fn bad_request(msg: &'static str) -> Response<McpBody> {
+    refuse(StatusCode::BAD_REQUEST, None, &McpError::invalid_request(msg))
+}
+
+pub(super) fn json_response(bytes: Bytes) -> Response<McpBody> {
+    let mut resp = Response::new(McpBody::full(bytes));
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp
+}
+
+/// A finished answer in the form the client accepts: JSON, or a one-event
+/// SSE body for a client that only takes `text/event-stream`.
+pub(super) fn answer(bytes: Bytes, accepts: Accepts) -> Response<McpBody> {
+    if accepts.json {
+        return json_response(bytes);
+    }
+    let mut ids = EventIds::new(random_token(6).into());
+    sse_response(McpBody::full(sse_complete(&mut ids, None, &Outbox::new(false), &bytes)))
+}
+
+/// [`answer`] with the handler's status (400 for a missing client
+/// capability in the 2026 generation, 200 otherwise).
+pub(super) fn answer_output(out: Output, accepts: Accepts) -> Response<McpBody> {
+    let mut resp = answer(out.body, accepts);
+    *resp.status_mut() = out.status;
+    resp
+}
+
+pub(super) fn accepted() -> Response<McpBody> {
+    let mut resp = Response::new(McpBody::empty());
+    *resp.status_mut() = StatusCode::ACCEPTED;
+    resp
+}
+
+pub(super) fn sse_response(body: McpBody) -> Response<McpBody> {
+    let mut resp = Response::new(body);
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    resp
+}
+
+pub(super) fn too_large(limit: usize) -> Response<McpBody> {
+    let err = McpError::invalid_request(format!("Payload Too Large: the body exceeds {limit} bytes"));
+    refuse(StatusCode::PAYLOAD_TOO_LARGE, None, &err)
+}
