@@ -7,8 +7,22 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::scenario::Expect;
 use super::sse;
+
+/// What a correct answer to a step holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Expect<'a> {
+    /// 200, `result.content[0].text` equal to this; `complete` when the shape is 2026.
+    Echo { text: &'a str, stateless: bool },
+    /// 200, `result.tools` lists `echo`.
+    Tools,
+    /// 200, `result.protocolVersion` present.
+    Initialized,
+    /// 202 (the notification).
+    Accepted,
+    /// 2xx, or 405 from a server that does not let clients end sessions.
+    Deleted,
+}
 
 /// Why a request did not count as answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

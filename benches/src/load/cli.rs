@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use clap::Parser;
 
+use super::config::Scenario;
 use super::config::{Config, Stop};
-use super::scenario::Scenario;
 use super::sigv4::SigV4;
 
 /// Load an MCP endpoint with checked requests and report throughput and

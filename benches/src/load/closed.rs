@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::config::Stop;
-use super::worker::Slot;
+use super::slot::Slot;
 
 /// The shared clock and request budget of a closed-loop run.
 #[derive(Debug)]

@@ -6,7 +6,6 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use http::{HeaderName, HeaderValue, Uri};
 
-use super::scenario::Scenario;
 use super::sigv4::SigV4;
 
 /// Most connections one run opens: each is a socket (a file descriptor) and
@@ -230,5 +229,35 @@ mod tests {
         assert!(Config::new("http://127.0.0.1:1/")?.with_rate(f64::NAN).is_err());
         assert!(Config::new("http://127.0.0.1:1/")?.with_stop(Stop::Requests(0)).is_err());
         Ok(())
+    }
+}
+
+/// The request shape and sequence of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[non_exhaustive]
+pub enum Scenario {
+    /// `tools/call echo` in the 2025-06-18 shape, no `initialize` first.
+    Call,
+    /// `tools/call echo` in the 2026-07-28 shape: `_meta` and routing headers.
+    #[value(name = "call-2026")]
+    Call2026,
+    /// `tools/list`; the answer must list `echo`.
+    List,
+    /// `call` with a 10 KiB argument that must come back unchanged.
+    Big,
+    /// Per connection: initialize, initialized, list, N calls, DELETE; again.
+    Session,
+}
+
+impl Scenario {
+    /// The name the command line and the results use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Call => "call",
+            Self::Call2026 => "call-2026",
+            Self::List => "list",
+            Self::Big => "big",
+            Self::Session => "session",
+        }
     }
 }

@@ -30,6 +30,7 @@ mod open;
 mod report;
 mod scenario;
 mod sigv4;
+mod slot;
 mod sse;
 mod stats;
 mod worker;
@@ -43,9 +44,9 @@ use anyhow::Context;
 
 pub use check::ErrorKind;
 pub use cli::Cli;
+pub use config::Scenario;
 pub use config::{Config, MAX_CONNECTIONS, MAX_SESSION_CALLS, Stop};
 pub use report::Outcome;
-pub use scenario::Scenario;
 pub use sigv4::SigV4;
 
 use closed::Closed;

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::config::Stop;
-use super::worker::Slot;
+use super::slot::Slot;
 
 /// A request that leaves this much after its intended time counts as late.
 pub(crate) const LATE: Duration = Duration::from_millis(1);

@@ -5,40 +5,10 @@
 
 use http::HeaderValue;
 
-use super::check::ErrorKind;
-use super::config::Config;
+use super::check::{ErrorKind, Expect};
+use super::config::{Config, Scenario};
 use super::sigv4::Signer;
 use crate::payload;
-
-/// The request shape and sequence of a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-#[non_exhaustive]
-pub enum Scenario {
-    /// `tools/call echo` in the 2025-06-18 shape, no `initialize` first.
-    Call,
-    /// `tools/call echo` in the 2026-07-28 shape: `_meta` and routing headers.
-    #[value(name = "call-2026")]
-    Call2026,
-    /// `tools/list`; the answer must list `echo`.
-    List,
-    /// `call` with a 10 KiB argument that must come back unchanged.
-    Big,
-    /// Per connection: initialize, initialized, list, N calls, DELETE; again.
-    Session,
-}
-
-impl Scenario {
-    /// The name the command line and the results use.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Call => "call",
-            Self::Call2026 => "call-2026",
-            Self::List => "list",
-            Self::Big => "big",
-            Self::Session => "session",
-        }
-    }
-}
 
 /// One request of a scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,21 +83,6 @@ impl Script {
         self.session = None;
         Step::Initialize
     }
-}
-
-/// What a correct answer to a step holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Expect<'a> {
-    /// 200, `result.content[0].text` equal to this; `complete` when the shape is 2026.
-    Echo { text: &'a str, stateless: bool },
-    /// 200, `result.tools` lists `echo`.
-    Tools,
-    /// 200, `result.protocolVersion` present.
-    Initialized,
-    /// 202 (the notification).
-    Accepted,
-    /// 2xx, or 405 from a server that does not let clients end sessions.
-    Deleted,
 }
 
 /// A request body.

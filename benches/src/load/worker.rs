@@ -14,25 +14,12 @@ use super::conn::{Connection, Failure, Tls};
 use super::open::Open;
 use super::scenario::{Plan, Script, Step};
 use super::sigv4::Signer;
+use super::slot::Slot;
 use super::stats::Stats;
 
 /// Pause after a failed connect, so a server that is down is not hammered
 /// by a loop of refused connections.
 const CONNECT_BACKOFF: Duration = Duration::from_millis(10);
-
-/// One request's place in the run.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Slot {
-    /// Past the warm-up (and so recorded).
-    pub(crate) counted: bool,
-    /// Where its latency counts from: the send (closed loop) or the intended
-    /// send time (open loop).
-    pub(crate) from: Instant,
-    /// `from` is an intended time that waiting for a connection must not move.
-    pub(crate) scheduled: bool,
-    /// Open loop: it left more than [`super::open::LATE`] after its time.
-    pub(crate) late: bool,
-}
 
 /// How requests are offered.
 #[derive(Debug)]

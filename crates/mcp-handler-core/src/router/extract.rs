@@ -22,7 +22,6 @@ use serde_json::value::RawValue;
 use tokio_util::sync::CancellationToken;
 
 use super::needs::{Input, Needs};
-use super::resource::ResourceRequest;
 use crate::context::RequestContext;
 use crate::error::McpError;
 use crate::invocation::Invocation;
@@ -237,6 +236,16 @@ impl FromCall for Headers {
     fn from_call(call: &mut Call<'_>) -> Result<Self, Rejection> {
         Ok(Self(call.ctx.clone()))
     }
+}
+
+/// What a resource handler receives besides the context.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ResourceRequest {
+    /// The URI being read.
+    pub uri: String,
+    /// Template variables (empty for a direct resource).
+    pub params: HashMap<String, String>,
 }
 
 impl FromCall for ResourceRequest {

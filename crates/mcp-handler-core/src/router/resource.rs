@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::CacheHint;
 use super::completion::{CompleteFn, Completer};
+pub use super::extract::ResourceRequest;
 use super::extract::{Call, CallInput, RejectionKind};
 use super::handler::Handler;
 use super::needs::Needs;
@@ -16,16 +17,6 @@ use super::uri_template::UriTemplate;
 use crate::context::RequestContext;
 use crate::error::McpError;
 use crate::model::{Annotations, Icon, Meta, ResourceContents};
-
-/// What a resource handler receives besides the context.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct ResourceRequest {
-    /// The URI being read.
-    pub uri: String,
-    /// Template variables (empty for a direct resource).
-    pub params: HashMap<String, String>,
-}
 
 pub(crate) type ReadFn = dyn Fn(&RequestContext, ResourceRequest) -> BoxFuture<'static, Result<Vec<ResourceContents>, McpError>>
     + Send
