@@ -209,6 +209,15 @@ pub(crate) struct InvalidMessage {
 }
 
 impl<'a> Incoming<'a> {
+    /// The id to answer: a request's; notifications and responses have none
+    /// to answer.
+    pub(crate) fn id(&self) -> Option<&RequestId> {
+        match self {
+            Self::Request { id, .. } => Some(id),
+            Self::Notification { .. } | Self::Response { .. } => None,
+        }
+    }
+
     /// Parses one JSON-RPC message from `raw` (already known to be an object
     /// or, for batch members, any JSON value).
     pub(crate) fn parse(raw: &'a [u8]) -> Result<Self, InvalidMessage> {

@@ -61,12 +61,8 @@ pub(super) fn generation(header: Option<ProtocolVersion>, msg: &Incoming<'_>) ->
                 Incoming::Response { .. } => None,
             };
             if crate::stateless::meta::protocol_version(params).is_some() {
-                let id = match msg {
-                    Incoming::Request { id, .. } => Some(id),
-                    _ => None,
-                };
                 let err = McpError::header_mismatch("Header mismatch: the MCP-Protocol-Version header is required");
-                return Err(refuse(StatusCode::BAD_REQUEST, id, &err));
+                return Err(refuse(StatusCode::BAD_REQUEST, msg.id(), &err));
             }
             Ok(Generation::Legacy(None))
         }

@@ -69,3 +69,16 @@ pub(super) fn too_large(limit: usize) -> Response<McpBody> {
     let err = McpError::invalid_request(format!("Payload Too Large: the body exceeds {limit} bytes"));
     refuse(StatusCode::PAYLOAD_TOO_LARGE, None, &err)
 }
+
+/// `503`: the session store failed (logged here, once for every caller);
+/// the client may retry.
+pub(super) fn store_unavailable(id: Option<&RequestId>, error: &dyn std::fmt::Display) -> Response<McpBody> {
+    tracing::error!(error = %error, "session store failed");
+    refuse(StatusCode::SERVICE_UNAVAILABLE, id, &store_error())
+}
+
+/// The JSON-RPC error of a failed session store, for callers that answer
+/// inside a result rather than with a status.
+pub(super) fn store_error() -> McpError {
+    McpError::internal("Session store unavailable")
+}

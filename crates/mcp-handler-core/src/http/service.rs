@@ -256,13 +256,7 @@ impl Shared {
         };
         let header_version = match header_version {
             Ok(v) => v,
-            Err(text) => {
-                let id = match &msg {
-                    Incoming::Request { id, .. } => Some(id),
-                    _ => None,
-                };
-                return negotiate::unsupported(id, &text);
-            }
+            Err(text) => return negotiate::unsupported(msg.id(), &text),
         };
         let header_version = match negotiate::generation(header_version, &msg) {
             Ok(Generation::Stateless) => return self.stateless(parts, msg, accepts).await,
@@ -274,10 +268,7 @@ impl Shared {
         {
             return self.initialize(id, *params).await;
         }
-        let request_id = match &msg {
-            Incoming::Request { id, .. } => Some(id.clone()),
-            _ => None,
-        };
+        let request_id = msg.id().cloned();
         let session = match self.session(&parts, request_id.as_ref()).await {
             Ok(s) => s,
             Err(resp) => return resp,

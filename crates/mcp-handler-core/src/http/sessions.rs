@@ -23,7 +23,7 @@ use crate::session::SessionData;
 use crate::util::random_token;
 
 use super::negotiate;
-use super::responses::{json_response, refuse, sse_response};
+use super::responses::{json_response, refuse, sse_response, store_error, store_unavailable};
 use super::service::{Caller, Shared};
 
 // Names parsed once: a lookup by `&str` parses the name on every request.
@@ -46,10 +46,7 @@ impl Shared {
         match store.get(sid).await {
             Ok(Some(data)) => Ok(Some((sid.into(), data))),
             Ok(None) => Err(refuse(StatusCode::NOT_FOUND, id, &McpError::invalid_request("Session not found"))),
-            Err(e) => {
-                tracing::error!(error = %e, "session store failed");
-                Err(refuse(StatusCode::SERVICE_UNAVAILABLE, id, &McpError::internal("Session store unavailable")))
-            }
+            Err(e) => Err(store_unavailable(id, &e)),
         }
     }
 
@@ -64,12 +61,7 @@ impl Shared {
         if let Some(store) = &self.config.sessions {
             let sid = random_token(16);
             if let Err(e) = store.insert(&sid, SessionData::new(version, caps, client_info)).await {
-                tracing::error!(error = %e, "session store failed");
-                return refuse(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    Some(id),
-                    &McpError::internal("Session store unavailable"),
-                );
+                return store_unavailable(Some(id), &e);
             }
             if let Ok(v) = HeaderValue::from_str(&sid) {
                 resp.headers_mut().insert(SESSION_HEADER, v);
@@ -93,7 +85,7 @@ impl Shared {
             Ok(_) => Ok(()),
             Err(e) => {
                 tracing::error!(error = %e, "session store failed");
-                Err(McpError::internal("Session store unavailable"))
+                Err(store_error())
             }
         }
     }
@@ -205,8 +197,7 @@ impl Shared {
             Err(resp) => return resp,
         };
         if let Err(e) = store.remove(&sid).await {
-            tracing::error!(error = %e, "session store failed");
-            return refuse(StatusCode::SERVICE_UNAVAILABLE, None, &McpError::internal("Session store unavailable"));
+            return store_unavailable(None, &e);
         }
         lock(&self.hub.session_streams).remove(&sid);
         for ((s, _), token) in lock(&self.inflight).iter() {
