@@ -11,11 +11,12 @@
 
 use bytes::Bytes;
 
-use crate::context::LogPolicy;
-use crate::dispatch::{self, CallEnv, Dispatched, StatelessEnv};
+use crate::dispatch::{self, CallEnv, Dispatched, V2026Env};
+use crate::env::{ClientCaps, LogPolicy, RequestEnv};
 use crate::error::McpError;
 use crate::http::{EndpointConfig, ResponseMode};
 use crate::jsonrpc::{self, Incoming};
+use crate::method::Method;
 use crate::router::Router;
 use crate::stateless::RequestStateKey;
 use crate::stateless::meta::RequestMeta;
@@ -47,54 +48,33 @@ impl Dispatcher {
             Err(bad) => return jsonrpc::error_bytes(bad.id.as_ref(), &bad.error),
         };
         let streams = self.config.response_mode == ResponseMode::Streaming;
-        let (env, named) = if version.is_stateless() {
+        let Some(m) = Method::parse(&method).filter(|m| m.in_generation(version.generation())) else {
+            return jsonrpc::error_bytes(Some(&id), &McpError::method_not_found(&method));
+        };
+        let mut env = RequestEnv::new(version, self.router.inner.state.clone(), self.config.client_request_timeout);
+        let (env, named) = if version.is_2026() {
             let meta = match RequestMeta::parse(params) {
                 Ok(m) => m,
                 Err(e) => return jsonrpc::error_bytes(Some(&id), &e),
             };
-            if method == "server/discover" {
+            if m == Method::ServerDiscover {
                 return jsonrpc::raw_result_bytes(&id, self.router.discover_bytes(streams));
             }
-            let log = meta.log_level.map_or(LogPolicy::Off, LogPolicy::AtLeast);
-            let env = CallEnv {
-                protocol_version: version,
-                session_id: None,
-                log,
-                client_capabilities: crate::context::ClientCaps::InMeta,
-                http: None,
-                outbox: None,
-                pending: None,
-                client_request_timeout: self.config.client_request_timeout,
-                notifier: None,
-                stateless: Some(StatelessEnv { key: self.key.clone(), ttl: self.config.request_state_ttl }),
-                meta: Some(meta.raw.to_owned()),
-                state: self.router.inner.state.clone(),
-            };
-            (env, Some(meta.named))
+            env.log = meta.log_level.map_or(LogPolicy::Off, LogPolicy::AtLeast);
+            env.client_capabilities = ClientCaps::InMeta;
+            let v2026 =
+                V2026Env { meta: meta.raw.to_owned(), key: self.key.clone(), ttl: self.config.request_state_ttl };
+            (CallEnv { env, v2026: Some(v2026) }, Some(meta.named))
         } else {
-            if method == "initialize" {
+            if m == Method::Initialize {
                 return match dispatch::initialize(&self.router, params, streams) {
                     Ok((_, result, _, _)) => jsonrpc::result_bytes(&id, &result),
                     Err(e) => jsonrpc::error_bytes(Some(&id), &e),
                 };
             }
-            let env = CallEnv {
-                protocol_version: version,
-                session_id: None,
-                log: LogPolicy::All,
-                client_capabilities: crate::context::ClientCaps::Unknown,
-                http: None,
-                outbox: None,
-                pending: None,
-                client_request_timeout: self.config.client_request_timeout,
-                notifier: None,
-                stateless: None,
-                meta: None,
-                state: self.router.inner.state.clone(),
-            };
-            (env, None)
+            (CallEnv { env, v2026: None }, None)
         };
-        match dispatch::dispatch(&self.router, id, &method, params, named, env) {
+        match dispatch::dispatch(&self.router, id, m, params, named, env) {
             Dispatched::Done(bytes) => bytes,
             Dispatched::Call(call) => call.fut.await.body,
         }

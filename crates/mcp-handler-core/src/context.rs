@@ -7,28 +7,19 @@ use std::time::Duration;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use tokio_util::sync::CancellationToken;
 
+use crate::env::{ClientCaps, LogPolicy, RequestEnv};
 use crate::error::McpError;
 use crate::hub::Notifier;
 use crate::jsonrpc::{self, RequestId};
 use crate::model::{
     CreateMessageRequest, CreateMessageResult, ElicitRequest, ElicitResult, ListRootsResult, LogLevel, Meta,
 };
-use crate::outbox::{Outbox, PendingRequests};
+use crate::outbox::Outbox;
 use crate::stateless::mrtr::Mrtr;
 use crate::version::ProtocolVersion;
-
-/// Which log messages reach the client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum LogPolicy {
-    /// 2025 generation without `logging/setLevel`: everything.
-    All,
-    /// At least this level (set by `logging/setLevel` or `_meta`).
-    AtLeast(LogLevel),
-    /// 2026 request without `io.modelcontextprotocol/logLevel`: nothing.
-    Off,
-}
 
 /// Why a server-to-client request did not produce an answer.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -60,31 +51,18 @@ pub enum ClientRequestError {
 /// use: building the map costs an allocation per member, and most handlers
 /// never read it.
 pub(crate) struct MetaCell {
-    raw: Option<Box<serde_json::value::RawValue>>,
+    raw: Option<Box<RawValue>>,
     parsed: std::sync::OnceLock<Option<Meta>>,
 }
 
 impl MetaCell {
-    pub(crate) fn new(raw: Option<Box<serde_json::value::RawValue>>) -> Self {
+    fn new(raw: Option<Box<RawValue>>) -> Self {
         Self { raw, parsed: std::sync::OnceLock::new() }
     }
 
     pub(crate) fn get(&self) -> Option<&Meta> {
         self.parsed.get_or_init(|| self.raw.as_ref().and_then(|r| serde_json::from_str(r.get()).ok())).as_ref()
     }
-}
-
-/// Where a request's client capabilities come from.
-#[derive(Clone, Default)]
-pub(crate) enum ClientCaps {
-    /// Not known: a 2025 client without a session.
-    #[default]
-    Unknown,
-    /// Declared at `initialize`, kept by the session.
-    Session(Arc<Value>),
-    /// In the request's own `_meta` (2026-07-28), checked to be an object
-    /// and read from there when a handler first asks.
-    InMeta,
 }
 
 /// The per-request context handed to every handler. Cheap to clone.
@@ -97,7 +75,7 @@ impl std::fmt::Debug for RequestContext {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RequestContext")
             .field("request_id", &self.inner.id)
-            .field("protocol_version", &self.inner.protocol_version)
+            .field("protocol_version", &self.inner.env.protocol_version)
             .finish_non_exhaustive()
     }
 }
@@ -105,49 +83,26 @@ impl std::fmt::Debug for RequestContext {
 pub(crate) struct ContextInner {
     pub(crate) id: RequestId,
     pub(crate) meta: MetaCell,
-    pub(crate) protocol_version: ProtocolVersion,
-    pub(crate) log: LogPolicy,
-    pub(crate) session_id: Option<Arc<str>>,
-    pub(crate) client_capabilities: ClientCaps,
-    pub(crate) http: Option<http::request::Parts>,
-    /// Inline rather than its own allocation: the response that polls the
-    /// handler holds a clone of this context to drain it.
-    pub(crate) outbox: Option<Outbox>,
-    pub(crate) pending: Option<Arc<PendingRequests>>,
+    pub(crate) env: RequestEnv,
     /// Made when first needed (a session tracking the request, a handler
     /// waiting on it): only sessions cancel by id, so most requests never
     /// need one, and a token costs locks to make, clone, poll and drop.
     pub(crate) cancel: std::sync::OnceLock<CancellationToken>,
-    pub(crate) client_request_timeout: Duration,
+    /// Present for 2026 requests of the methods that may ask for input.
     pub(crate) mrtr: Option<Arc<Mrtr>>,
-    pub(crate) notifier: Option<Notifier>,
-    pub(crate) state: Arc<http::Extensions>,
 }
 
 impl RequestContext {
-    pub(crate) fn new(inner: ContextInner) -> Self {
-        Self { inner: Arc::new(inner) }
+    pub(crate) fn new(id: RequestId, env: RequestEnv, meta: Option<Box<RawValue>>, mrtr: Option<Arc<Mrtr>>) -> Self {
+        let cancel = std::sync::OnceLock::new();
+        Self { inner: Arc::new(ContextInner { id, meta: MetaCell::new(meta), env, cancel, mrtr }) }
     }
 
     /// A context for calling handlers outside any transport (unit tests of
     /// your tools): no back channel, notifications dropped.
     pub fn detached(id: RequestId) -> Self {
-        Self::new(ContextInner {
-            id,
-            meta: MetaCell::new(None),
-            protocol_version: ProtocolVersion::LATEST_INITIALIZE,
-            log: LogPolicy::All,
-            session_id: None,
-            client_capabilities: ClientCaps::Unknown,
-            http: None,
-            outbox: None,
-            pending: None,
-            cancel: std::sync::OnceLock::new(),
-            client_request_timeout: Duration::from_secs(60),
-            mrtr: None,
-            notifier: None,
-            state: Arc::default(),
-        })
+        let env = RequestEnv::new(ProtocolVersion::LATEST_2025, Arc::default(), Duration::from_secs(60));
+        Self::new(id, env, None, None)
     }
 
     /// The JSON-RPC id of the request.
@@ -167,18 +122,18 @@ impl RequestContext {
 
     /// The protocol revision of this request.
     pub fn protocol_version(&self) -> ProtocolVersion {
-        self.inner.protocol_version
+        self.inner.env.protocol_version
     }
 
     /// The session, when the endpoint runs with sessions.
     pub fn session_id(&self) -> Option<&str> {
-        self.inner.session_id.as_deref()
+        self.inner.env.session_id.as_deref()
     }
 
     /// The client's declared capabilities, when known: always for 2026
     /// requests (they carry them), for 2025 clients when sessions are on.
     pub fn client_capabilities(&self) -> Option<&Value> {
-        match &self.inner.client_capabilities {
+        match &self.inner.env.client_capabilities {
             ClientCaps::Unknown => None,
             ClientCaps::Session(caps) => Some(caps),
             ClientCaps::InMeta => self.inner.meta.get()?.get(crate::stateless::meta::CLIENT_CAPABILITIES),
@@ -211,23 +166,23 @@ impl RequestContext {
     /// The value of type `T` the router shares with its handlers (see
     /// `RouterBuilder::state`): clients, pools, `Secrets`.
     pub fn state<T: Send + Sync + 'static>(&self) -> Option<&T> {
-        self.inner.state.get::<T>()
+        self.inner.env.state.get::<T>()
     }
 
     /// Publishes list changes and resource updates to listening clients.
     pub fn notifier(&self) -> Option<&Notifier> {
-        self.inner.notifier.as_ref()
+        self.inner.env.notifier.as_ref()
     }
 
     /// The HTTP request's headers (absent outside HTTP).
     pub fn headers(&self) -> Option<&http::HeaderMap> {
-        self.inner.http.as_ref().map(|p| &p.headers)
+        self.inner.env.http.as_ref().map(|p| &p.headers)
     }
 
     /// The HTTP request's extensions: where shells put what they know
     /// (the Lambda context, an authenticated principal, ...).
     pub fn extensions(&self) -> Option<&http::Extensions> {
-        self.inner.http.as_ref().map(|p| &p.extensions)
+        self.inner.env.http.as_ref().map(|p| &p.extensions)
     }
 
     /// Whether the client cancelled this request (or went away).
@@ -264,7 +219,7 @@ impl RequestContext {
 
     /// Like [`log`](Self::log) with a logger name.
     pub fn log_as(&self, level: LogLevel, logger: Option<&str>, data: impl Serialize) {
-        let pass = match self.inner.log {
+        let pass = match self.inner.env.log {
             LogPolicy::All => true,
             LogPolicy::AtLeast(min) => level >= min,
             LogPolicy::Off => false,
@@ -285,7 +240,7 @@ impl RequestContext {
     /// Sends any notification related to this request. Dropped (with a
     /// debug log) when the response cannot carry it.
     pub fn notify(&self, method: &str, params: &impl Serialize) {
-        match &self.inner.outbox {
+        match &self.inner.env.outbox {
             Some(outbox) => outbox.push(jsonrpc::notification_bytes(method, params)),
             None => tracing::debug!(method, "notification dropped: this response cannot stream"),
         }
@@ -381,15 +336,15 @@ impl RequestContext {
         method: &str,
         params: &impl Serialize,
     ) -> Result<R, ClientRequestError> {
-        let (Some(outbox), Some(pending)) = (&self.inner.outbox, &self.inner.pending) else {
+        let (Some(outbox), Some(pending)) = (&self.inner.env.outbox, &self.inner.env.pending) else {
             return Err(ClientRequestError::NoBackChannel);
         };
         if !outbox.back_channel {
             return Err(ClientRequestError::NoBackChannel);
         }
-        let (id, rx, _guard) = pending.register(self.inner.session_id.clone());
+        let (id, rx, _guard) = pending.register(self.inner.env.session_id.clone());
         outbox.push(jsonrpc::request_bytes(&id, method, params));
-        let timeout = self.inner.client_request_timeout;
+        let timeout = self.inner.env.client_request_timeout;
         let answer = tokio::select! {
             r = tokio::time::timeout(timeout, rx) => match r {
                 Err(_) => return Err(ClientRequestError::Timeout(timeout)),
@@ -403,7 +358,7 @@ impl RequestContext {
     }
 
     pub(crate) fn outbox(&self) -> Option<&Outbox> {
-        self.inner.outbox.as_ref()
+        self.inner.env.outbox.as_ref()
     }
 
     pub(crate) fn cancel_token(&self) -> &CancellationToken {

@@ -26,6 +26,7 @@
 pub mod bench_api;
 mod context;
 mod dispatch;
+mod env;
 mod error;
 mod http;
 mod hub;
@@ -33,6 +34,7 @@ mod invocation;
 mod json_text;
 mod jsonrpc;
 pub mod logging;
+mod method;
 pub mod model;
 mod outbox;
 mod router;
@@ -61,4 +63,4 @@ pub use router::{
 pub use router::{PromptDef, ResourceDef, ResourceTemplateDef, ToolDef};
 pub use session::{InMemorySessionStore, SessionData, SessionStore, StoreError};
 pub use stateless::{Principal, RequestStateKey, RequestStateKeyError};
-pub use version::ProtocolVersion;
+pub use version::{Generation, ProtocolVersion};

@@ -1,6 +1,23 @@
-//! Protocol revisions this crate speaks.
+//! Protocol revisions this crate speaks, and the two generations they
+//! form.
+//!
+//! One vocabulary everywhere (types, functions, docs): the **2025
+//! generation** is every revision that opens with `initialize`
+//! (2024-11-05 through 2025-11-25: a handshake, optional sessions,
+//! server-to-client requests over SSE); the **2026 generation** is
+//! 2026-07-28 (no handshake, every request carries `_meta` and routing
+//! headers, input-required results instead of server-to-client requests).
 
 use std::fmt;
+
+/// The two generations of the protocol (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Generation {
+    /// 2024-11-05 through 2025-11-25: `initialize`, sessions, back channel.
+    V2025,
+    /// 2026-07-28: per-request `_meta`, `server/discover`, input-required results.
+    V2026,
+}
 
 /// An MCP protocol revision.
 ///
@@ -22,12 +39,13 @@ pub enum ProtocolVersion {
 }
 
 impl ProtocolVersion {
-    /// Every revision of the `initialize` generation, oldest first.
-    pub const INITIALIZE_GENERATION: &'static [Self] =
+    /// Every revision of the 2025 generation, oldest first.
+    pub const GENERATION_2025: &'static [Self] =
         &[Self::V2024_11_05, Self::V2025_03_26, Self::V2025_06_18, Self::V2025_11_25];
 
-    /// The newest revision of the `initialize` generation.
-    pub const LATEST_INITIALIZE: Self = Self::V2025_11_25;
+    /// The newest revision of the 2025 generation (what `initialize`
+    /// answers a client that asks for a revision this crate does not know).
+    pub const LATEST_2025: Self = Self::V2025_11_25;
 
     /// Every revision this crate serves, newest first (what `server/discover`
     /// and `UnsupportedProtocolVersionError` list).
@@ -53,10 +71,17 @@ impl ProtocolVersion {
         Self::SUPPORTED.iter().copied().find(|v| v.as_str() == s)
     }
 
-    /// Whether this is the stateless generation (no `initialize`, per-request
-    /// `_meta`, input-required results instead of server-to-client requests).
-    pub fn is_stateless(self) -> bool {
-        self >= Self::V2026_07_28
+    /// The generation this revision belongs to.
+    pub const fn generation(self) -> Generation {
+        match self {
+            Self::V2026_07_28 => Generation::V2026,
+            _ => Generation::V2025,
+        }
+    }
+
+    /// Whether this revision is of the 2026 generation.
+    pub const fn is_2026(self) -> bool {
+        matches!(self.generation(), Generation::V2026)
     }
 
     /// Whether JSON-RPC batches are allowed (2025-03-26 and older).

@@ -12,23 +12,9 @@ use crate::jsonrpc::{self};
 use crate::model::CompletionReference;
 use crate::stateless::meta::Named;
 
-use super::env::CallEnv;
-
 pub(super) fn parse_params<'a, T: Deserialize<'a>>(params: Option<&'a RawValue>) -> Result<T, McpError> {
     let raw = params.map_or("{}", RawValue::get);
     serde_json::from_str(raw).map_err(|e| McpError::invalid_params(format!("Invalid params: {e}")))
-}
-
-/// The request's `_meta`: what the endpoint already read (2026), or the
-/// raw member checked here (2025); `null` counts as absent. It stays JSON
-/// text until a handler looks at it (`MetaCell`).
-pub(super) fn request_meta(env: &CallEnv, raw: Option<&RawValue>) -> Result<Option<Box<RawValue>>, McpError> {
-    match (&env.meta, raw) {
-        (Some(_), _) | (None, None) => Ok(None),
-        (None, Some(raw)) if raw.get() == "null" => Ok(None),
-        (None, Some(raw)) if raw.get().starts_with('{') => Ok(Some(raw.to_owned())),
-        (None, Some(_)) => Err(McpError::invalid_params("Invalid params: _meta must be an object")),
-    }
 }
 
 /// A member that may be absent, `null`, or a value.
@@ -67,7 +53,7 @@ pub(super) struct CallToolParams<'a> {
     #[serde(borrow, default)]
     pub(super) arguments: Option<&'a RawValue>,
     /// Left unparsed: a 2026 request's `_meta` was already parsed (and
-    /// arrives in `CallEnv::meta`); a 2025 one is parsed only here.
+    /// arrives in `V2026Env::meta`); a 2025 one is parsed only here.
     #[serde(rename = "_meta", borrow, default)]
     pub(super) meta: Option<&'a RawValue>,
     #[serde(default)]
@@ -94,7 +80,7 @@ impl<'a> CallToolParams<'a> {
         Ok(Self {
             name,
             arguments: n.arguments,
-            // Already in `CallEnv::meta`.
+            // Already in `V2026Env::meta`.
             meta: None,
             input_responses: present(n.input_responses)?,
             request_state: present(n.request_state)?,

@@ -89,7 +89,7 @@ where
                 Err(Ok(input_required)) => {
                     // Interim results carry no cache hints.
                     let w = match writer {
-                        Writer::Modern { router, .. } => Writer::Modern { router, cache: None },
+                        Writer::V2026 { router, .. } => Writer::V2026 { router, cache: None },
                         w => w,
                     };
                     Output::ok(w.write_as(&id, input_required, INPUT_REQUIRED))

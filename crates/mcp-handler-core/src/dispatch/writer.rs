@@ -13,8 +13,13 @@ use crate::stateless::meta::SERVER_INFO;
 /// How results are written for the request's generation.
 #[derive(Clone)]
 pub(super) enum Writer {
-    Legacy,
-    Modern { router: Router, cache: Option<CacheHint> },
+    V2025,
+    /// Results carry `resultType`, the server's identity and, for reads,
+    /// cache hints.
+    V2026 {
+        router: Router,
+        cache: Option<CacheHint>,
+    },
 }
 
 /// Result types that may carry their own `_meta` (where a 2026 response
@@ -82,7 +87,7 @@ impl Writer {
 
     /// `kind` is the 2026 `resultType` member, written as is.
     pub(super) fn write_as<T: ResultBody>(&self, id: &RequestId, mut value: T, kind: &'static [u8]) -> Bytes {
-        let Self::Modern { router, cache } = self else {
+        let Self::V2026 { router, cache } = self else {
             return jsonrpc::result_bytes_by(id, &[], |buf| value.write_json(buf));
         };
         let r = &*router.inner;

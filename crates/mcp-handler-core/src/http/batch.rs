@@ -12,6 +12,7 @@ use super::guard::Accepts;
 use crate::dispatch::Dispatched;
 use crate::error::McpError;
 use crate::jsonrpc::{self, Incoming};
+use crate::method::Method;
 use crate::version::ProtocolVersion;
 
 use super::responses::{accepted, bad_request, json_response, refuse};
@@ -56,7 +57,7 @@ impl Shared {
                 Err(bad) => out.push(jsonrpc::error_bytes(bad.id.as_ref(), &bad.error)),
                 Ok(Incoming::Notification { method, params }) => self.notification(&method, params, &caller),
                 Ok(Incoming::Response { id, outcome }) => self.client_response(&id, outcome, &caller),
-                Ok(Incoming::Request { id, method, .. }) if method == "initialize" => {
+                Ok(Incoming::Request { id, method, .. }) if Method::parse(&method) == Some(Method::Initialize) => {
                     let err = McpError::invalid_request("Invalid Request: initialize must not be part of a batch");
                     out.push(jsonrpc::error_bytes(Some(&id), &err));
                 }

@@ -17,11 +17,11 @@ const VERSION_HEADER: http::HeaderName = http::HeaderName::from_static("mcp-prot
 
 /// The generation of a request, decided once from the version header (and,
 /// without one, from the body's `_meta`).
-pub(super) enum Generation {
-    /// `initialize` generation; `None` when no header was sent.
-    Legacy(Option<ProtocolVersion>),
-    /// 2026-07-28.
-    Stateless,
+pub(super) enum Negotiated {
+    /// The 2025 generation; the header's revision, `None` when none was sent.
+    V2025(Option<ProtocolVersion>),
+    /// The 2026 generation.
+    V2026,
 }
 
 /// The version header: `Ok(None)` when absent, `Err(text)` when it names
@@ -38,21 +38,21 @@ pub(super) fn unsupported(id: Option<&RequestId>, requested: &str) -> Response<M
 }
 
 /// GET and DELETE are 405 for 2026 clients (no streams, no sessions).
-pub(super) fn is_stateless_header(parts: &http::request::Parts) -> bool {
+pub(super) fn is_2026_header(parts: &http::request::Parts) -> bool {
     parts
         .headers
         .get(VERSION_HEADER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| ProtocolVersion::parse(v.trim()))
-        .is_some_and(ProtocolVersion::is_stateless)
+        .is_some_and(ProtocolVersion::is_2026)
 }
 
 /// Decides the generation of a POSTed message, once, before anything
 /// else looks at it.
-pub(super) fn generation(header: Option<ProtocolVersion>, msg: &Incoming<'_>) -> Result<Generation, Response<McpBody>> {
+pub(super) fn generation(header: Option<ProtocolVersion>, msg: &Incoming<'_>) -> Result<Negotiated, Response<McpBody>> {
     match header {
-        Some(v) if v.is_stateless() => Ok(Generation::Stateless),
-        Some(v) => Ok(Generation::Legacy(Some(v))),
+        Some(v) if v.is_2026() => Ok(Negotiated::V2026),
+        Some(v) => Ok(Negotiated::V2025(Some(v))),
         None => {
             // A 2026 client must send the header; tell it so rather than
             // treating it as a 2025-03-26 client.
@@ -64,7 +64,7 @@ pub(super) fn generation(header: Option<ProtocolVersion>, msg: &Incoming<'_>) ->
                 let err = McpError::header_mismatch("Header mismatch: the MCP-Protocol-Version header is required");
                 return Err(refuse(StatusCode::BAD_REQUEST, msg.id(), &err));
             }
-            Ok(Generation::Legacy(None))
+            Ok(Negotiated::V2025(None))
         }
     }
 }

@@ -18,7 +18,7 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
-use http::{Method, Request, Response, StatusCode};
+use http::{Request, Response, StatusCode};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use tokio_util::sync::CancellationToken;
@@ -26,20 +26,21 @@ use tokio_util::sync::CancellationToken;
 use super::body::{EventIds, McpBody, PostStream, priming_event, sse_complete};
 use super::config::{EndpointConfig, ResponseMode, SseMode};
 use super::guard::{self, Accepts};
-use super::negotiate::{self, Generation};
+use super::negotiate::{self, Negotiated};
 use super::responses::{accepted, answer, answer_output, bad_request, refuse, sse_response, too_large};
-use crate::context::{ClientCaps, LogPolicy};
 use crate::dispatch::{self, CallEnv, Dispatched, HandlerCall};
+use crate::env::{ClientCaps, LogPolicy, RequestEnv};
 use crate::error::McpError;
 use crate::hub::{Hub, Notifier};
 use crate::jsonrpc::{self, Incoming, RequestId};
+use crate::method::Method;
 use crate::model::LogLevel;
 use crate::outbox::{Outbox, PendingRequests};
 use crate::router::Router;
 use crate::session::SessionData;
 use crate::stateless::RequestStateKey;
 use crate::util::random_token;
-use crate::version::ProtocolVersion;
+use crate::version::{Generation, ProtocolVersion};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -166,9 +167,9 @@ impl Shared {
             return resp;
         }
         match parts.method {
-            Method::POST => self.post(parts, body).await,
-            Method::GET => self.get(parts).await,
-            Method::DELETE => self.delete(parts).await,
+            http::Method::POST => self.post(parts, body).await,
+            http::Method::GET => self.get(parts).await,
+            http::Method::DELETE => self.delete(parts).await,
             _ => self.method_not_allowed(),
         }
     }
@@ -222,7 +223,7 @@ impl Shared {
             }
         };
         match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
-            Some(b'[') if header_version.as_ref().is_ok_and(|v| v.is_some_and(ProtocolVersion::is_stateless)) => {
+            Some(b'[') if header_version.as_ref().is_ok_and(|v| v.is_some_and(ProtocolVersion::is_2026)) => {
                 let err = McpError::invalid_request(
                     "Invalid Request: JSON-RPC batches are not supported in protocol version 2026-07-28",
                 );
@@ -259,12 +260,12 @@ impl Shared {
             Err(text) => return negotiate::unsupported(msg.id(), &text),
         };
         let header_version = match negotiate::generation(header_version, &msg) {
-            Ok(Generation::Stateless) => return self.stateless(parts, msg, accepts).await,
-            Ok(Generation::Legacy(v)) => v,
+            Ok(Negotiated::V2026) => return self.post_2026(parts, msg, accepts).await,
+            Ok(Negotiated::V2025(v)) => v,
             Err(resp) => return resp,
         };
         if let Incoming::Request { id, method, params } = &msg
-            && method == "initialize"
+            && Method::parse(method) == Some(Method::Initialize)
         {
             return self.initialize(id, *params).await;
         }
@@ -297,12 +298,20 @@ impl Shared {
         }
     }
 
-    /// Requests other than `initialize`; session-touching methods here, the
-    /// rest in `dispatch`.
+    /// The environment of a request of `version` served by this endpoint,
+    /// before the generation adds what it knows.
+    pub(super) fn request_env(&self, version: ProtocolVersion) -> RequestEnv {
+        let mut env = RequestEnv::new(version, self.router.inner.state.clone(), self.config.client_request_timeout);
+        env.notifier = Some(Notifier(self.hub.clone()));
+        env
+    }
+
+    /// 2025-generation requests other than `initialize`: the
+    /// session-touching methods here, the rest in `dispatch`.
     pub(super) async fn request(
         &self,
         id: &RequestId,
-        method: &str,
+        name: &str,
         params: Option<&RawValue>,
         caller: &Caller,
         http: Option<http::request::Parts>,
@@ -313,8 +322,11 @@ impl Shared {
                 Err(e) => jsonrpc::error_bytes(Some(id), &e),
             })
         };
+        let Some(method) = Method::parse(name).filter(|m| m.in_generation(Generation::V2025)) else {
+            return done(Err(McpError::method_not_found(name)));
+        };
         match method {
-            "logging/setLevel" => {
+            Method::LoggingSetLevel => {
                 #[derive(Deserialize)]
                 struct P {
                     level: LogLevel,
@@ -325,7 +337,7 @@ impl Shared {
                 };
                 done(r)
             }
-            "resources/subscribe" | "resources/unsubscribe" => {
+            Method::ResourcesSubscribe | Method::ResourcesUnsubscribe => {
                 #[derive(Deserialize)]
                 struct P {
                     uri: String,
@@ -334,10 +346,10 @@ impl Shared {
                     Ok(p) => p,
                     Err(e) => return done(Err(e)),
                 };
-                if method == "resources/subscribe" && !self.router.knows_resource(&p.uri) {
+                let subscribe = method == Method::ResourcesSubscribe;
+                if subscribe && !self.router.knows_resource(&p.uri) {
                     return done(Err(McpError::resource_not_found(&p.uri)));
                 }
-                let subscribe = method == "resources/subscribe";
                 done(
                     self.update_session(caller, |d| {
                         if subscribe {
@@ -353,28 +365,16 @@ impl Shared {
                 let can_stream = self.config.response_mode == ResponseMode::Streaming
                     && caller.accepts.sse
                     && self.config.back_channel;
-                let log = match caller.session.as_ref().and_then(|(_, d)| d.log_level) {
-                    Some(level) => LogPolicy::AtLeast(level),
-                    None => LogPolicy::All,
-                };
-                let env = CallEnv {
-                    protocol_version: caller.version,
-                    session_id: caller.session.as_ref().map(|(s, _)| s.clone()),
-                    log,
-                    client_capabilities: caller
-                        .session
-                        .as_ref()
-                        .map_or(ClientCaps::Unknown, |(_, d)| ClientCaps::Session(d.client_capabilities.clone())),
-                    http,
-                    outbox: caller.accepts.sse.then(|| Outbox::new(can_stream)),
-                    pending: Some(self.pending.clone()),
-                    client_request_timeout: self.config.client_request_timeout,
-                    notifier: Some(Notifier(self.hub.clone())),
-                    stateless: None,
-                    meta: None,
-                    state: self.router.inner.state.clone(),
-                };
-                dispatch::dispatch(&self.router, id.clone(), method, params, None, env)
+                let mut env = self.request_env(caller.version);
+                if let Some((session_id, data)) = &caller.session {
+                    env.session_id = Some(session_id.clone());
+                    env.log = data.log_level.map_or(LogPolicy::All, LogPolicy::AtLeast);
+                    env.client_capabilities = ClientCaps::Session(data.client_capabilities.clone());
+                }
+                env.http = http;
+                env.outbox = caller.accepts.sse.then(|| Outbox::new(can_stream));
+                env.pending = Some(self.pending.clone());
+                dispatch::dispatch(&self.router, id.clone(), method, params, None, CallEnv { env, v2026: None })
             }
         }
     }
@@ -396,7 +396,7 @@ impl Shared {
         // is known to be SSE: the JSON path draws no random bytes. The
         // 2026 generation has no event ids at all.
         let sse_start = || {
-            if caller.version.is_stateless() {
+            if caller.version.is_2026() {
                 return (EventIds::none(), None);
             }
             let mut ids = EventIds::new(random_token(6).into());

@@ -138,7 +138,7 @@ impl Shared {
     }
 
     pub(super) async fn get(self: &Arc<Self>, parts: http::request::Parts) -> Response<McpBody> {
-        if self.config.sessions.is_none() || negotiate::is_stateless_header(&parts) {
+        if self.config.sessions.is_none() || negotiate::is_2026_header(&parts) {
             return self.method_not_allowed();
         }
         if !guard::accepts(&parts).sse {
@@ -188,7 +188,7 @@ impl Shared {
 
     pub(super) async fn delete(&self, parts: http::request::Parts) -> Response<McpBody> {
         let Some(store) = &self.config.sessions else { return self.method_not_allowed() };
-        if negotiate::is_stateless_header(&parts) {
+        if negotiate::is_2026_header(&parts) {
             return self.method_not_allowed();
         }
         let (sid, _) = match self.session(&parts, None).await {

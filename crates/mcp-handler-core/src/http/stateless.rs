@@ -1,6 +1,6 @@
-//! One 2026-07-28 request: routing headers, `_meta`, method, then the
-//! shared dispatch. Reached only when the endpoint decided the request is
-//! of the stateless generation (see `Shared::generation`).
+//! One 2026-generation request: routing headers, `_meta`, method, then
+//! the shared dispatch. Reached only when the endpoint decided the request
+//! is of the 2026 generation (`negotiate::generation`).
 
 use std::sync::Arc;
 
@@ -15,33 +15,19 @@ use super::body::{EventIds, GetStream, McpBody, sse_event};
 use super::guard::Accepts;
 use super::responses::{accepted, answer, refuse, sse_response};
 use super::service::{Caller, Shared};
-use crate::context::{ClientCaps, LogPolicy};
-use crate::dispatch::{self, CallEnv, Dispatched, StatelessEnv};
+use crate::dispatch::{self, CallEnv, Dispatched, V2026Env};
+use crate::env::{ClientCaps, LogPolicy};
 use crate::error::McpError;
-use crate::hub::{Filter, Notifier};
+use crate::hub::Filter;
 use crate::jsonrpc::{self, Incoming, RequestId};
+use crate::method::Method;
 use crate::outbox::Outbox;
 use crate::stateless::headers;
 use crate::stateless::meta::{Named, RequestMeta, SUBSCRIPTION_ID};
-use crate::version::ProtocolVersion;
-
-/// Methods of the 2026-07-28 generation (`initialize`, `ping`,
-/// `logging/setLevel` and `resources/(un)subscribe` are gone).
-const METHODS: &[&str] = &[
-    "server/discover",
-    "tools/list",
-    "tools/call",
-    "resources/list",
-    "resources/read",
-    "resources/templates/list",
-    "prompts/list",
-    "prompts/get",
-    "completion/complete",
-    "subscriptions/listen",
-];
+use crate::version::{Generation, ProtocolVersion};
 
 impl Shared {
-    pub(super) async fn stateless(
+    pub(super) async fn post_2026(
         self: Arc<Self>,
         parts: Parts,
         msg: Incoming<'_>,
@@ -59,23 +45,23 @@ impl Shared {
                 ),
             ),
             Incoming::Request { id, method, params } => {
-                match self.stateless_request(parts, &id, &method, params, accepts).await {
+                match self.request_2026(parts, &id, &method, params, accepts).await {
                     Ok(resp) | Err(resp) => resp,
                 }
             }
         }
     }
 
-    async fn stateless_request(
+    async fn request_2026(
         self: &Arc<Self>,
         parts: Parts,
         id: &RequestId,
-        method: &str,
+        name: &str,
         params: Option<&RawValue>,
         accepts: Accepts,
     ) -> Result<Response<McpBody>, Response<McpBody>> {
         let bad = |status: StatusCode, e: McpError| refuse(status, Some(id), &e);
-        headers::check_method(&parts, method).map_err(|e| bad(StatusCode::BAD_REQUEST, e))?;
+        headers::check_method(&parts, name).map_err(|e| bad(StatusCode::BAD_REQUEST, e))?;
         let meta = RequestMeta::parse(params).map_err(|e| bad(StatusCode::BAD_REQUEST, e))?;
         let version = &*meta.version;
         if version != ProtocolVersion::V2026_07_28.as_str() {
@@ -84,36 +70,32 @@ impl Shared {
             ));
             return Err(bad(StatusCode::BAD_REQUEST, e));
         }
-        let offered = self.router.offers(method) && (method != "subscriptions/listen" || self.streams());
-        if !METHODS.contains(&method) || !offered {
-            return Err(bad(StatusCode::NOT_FOUND, crate::stateless::method_not_found(method)));
-        }
+        let offered = |m: &Method| {
+            m.in_generation(Generation::V2026)
+                && self.router.offers(*m)
+                && (*m != Method::SubscriptionsListen || self.streams())
+        };
+        let Some(method) = Method::parse(name).filter(offered) else {
+            return Err(bad(StatusCode::NOT_FOUND, crate::stateless::method_not_found(name)));
+        };
         self.check_routing_headers(&parts, method, meta.named).map_err(|e| bad(StatusCode::BAD_REQUEST, e))?;
-        if method == "subscriptions/listen" {
-            return self.listen(id, params, accepts).map_err(|e| bad(StatusCode::OK, e));
+        match method {
+            Method::SubscriptionsListen => return self.listen(id, params, accepts).map_err(|e| bad(StatusCode::OK, e)),
+            Method::ServerDiscover => {
+                let result = self.router.discover_bytes(self.streams());
+                return Ok(answer(jsonrpc::raw_result_bytes(id, result), accepts));
+            }
+            _ => {}
         }
-        if method == "server/discover" {
-            return Ok(answer(jsonrpc::raw_result_bytes(id, self.router.discover_bytes(self.streams())), accepts));
-        }
-        let log = match meta.log_level {
-            Some(level) => LogPolicy::AtLeast(level),
-            None => LogPolicy::Off,
-        };
-        let env = CallEnv {
-            protocol_version: ProtocolVersion::V2026_07_28,
-            session_id: None,
-            log,
-            client_capabilities: ClientCaps::InMeta,
-            meta: Some(meta.raw.to_owned()),
-            state: self.router.inner.state.clone(),
-            http: Some(parts),
-            // Streams carry progress and logs only; never client requests.
-            outbox: accepts.sse.then(|| Outbox::new(false)),
-            pending: None,
-            client_request_timeout: self.config.client_request_timeout,
-            notifier: Some(Notifier(self.hub.clone())),
-            stateless: Some(StatelessEnv { key: self.state_key.clone(), ttl: self.config.request_state_ttl }),
-        };
+        let mut env = self.request_env(ProtocolVersion::V2026_07_28);
+        env.log = meta.log_level.map_or(LogPolicy::Off, LogPolicy::AtLeast);
+        env.client_capabilities = ClientCaps::InMeta;
+        env.http = Some(parts);
+        // Streams carry progress and logs only; never client requests.
+        env.outbox = accepts.sse.then(|| Outbox::new(false));
+        let v2026 =
+            V2026Env { meta: meta.raw.to_owned(), key: self.state_key.clone(), ttl: self.config.request_state_ttl };
+        let env = CallEnv { env, v2026: Some(v2026) };
         let caller = Caller { version: ProtocolVersion::V2026_07_28, session: None, accepts };
         Ok(match dispatch::dispatch(&self.router, id.clone(), method, params, Some(meta.named), env) {
             Dispatched::Done(bytes) => answer(bytes, accepts),
@@ -122,11 +104,11 @@ impl Shared {
     }
 
     /// `Mcp-Name` for the named methods, `Mcp-Param-*` for tools.
-    fn check_routing_headers(&self, parts: &Parts, method: &str, named: Named<'_>) -> Result<(), McpError> {
-        let (field, raw) = match method {
-            "tools/call" | "prompts/get" => ("name", named.name),
-            "resources/read" => ("uri", named.uri),
-            _ => return Ok(()),
+    fn check_routing_headers(&self, parts: &Parts, method: Method, named: Named<'_>) -> Result<(), McpError> {
+        let (field, raw) = match method.named_by() {
+            Some(field @ "uri") => (field, named.uri),
+            Some(field) => (field, named.name),
+            None => return Ok(()),
         };
         let Some(raw) = raw else {
             return Err(McpError::invalid_params(format!("Invalid params: missing {field}")));
@@ -136,14 +118,12 @@ impl Shared {
         };
         let expected = &*expected;
         headers::check_name(parts, expected)?;
-        if method == "tools/call" {
-            let r = &*self.router.inner;
-            if let Some(&i) = r.tool_index.get(expected)
-                && !r.tool_headers[i].is_empty()
-            {
-                let args: Option<Value> = named.arguments.and_then(|a| serde_json::from_str(a.get()).ok());
-                headers::check_params(parts, &r.tool_headers[i], args.as_ref())?;
-            }
+        if method == Method::ToolsCall
+            && let Some(tool) = self.router.inner.tools.get(expected)
+            && !tool.header_params.is_empty()
+        {
+            let args: Option<Value> = named.arguments.and_then(|a| serde_json::from_str(a.get()).ok());
+            headers::check_params(parts, &tool.header_params, args.as_ref())?;
         }
         Ok(())
     }

@@ -2,6 +2,7 @@
 //! every request. Listings are serialized at build time, so `tools/list`
 //! and friends cost a copy of cached bytes, not a walk over the registry.
 
+mod build;
 mod build_error;
 mod cache;
 mod completion;
@@ -17,10 +18,10 @@ mod tool;
 mod tool_result;
 mod uri_template;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use indexmap::IndexMap;
 use serde_json::Value;
 
 pub use build_error::BuildError;
@@ -41,15 +42,15 @@ pub use tool::ToolDef;
 pub use tool::{Tool, ToolBuilder};
 pub use tool_result::{IntoToolResult, Json, NoArgs};
 
-use needs::Input;
-use pages::{decode_cursor, erased_serde_free, paginate};
+use pages::decode_cursor;
 use resource::CompiledTemplate;
 
 use crate::error::McpError;
+use crate::method::{Feature, Method};
 use crate::model::Implementation;
-use crate::stateless::headers::{HeaderParam, header_params};
+use crate::stateless::headers::HeaderParam;
 use crate::stateless::meta::SERVER_INFO;
-use crate::version::ProtocolVersion;
+use crate::version::{Generation, ProtocolVersion};
 
 /// Collects tools, resources and prompts; `build` checks and freezes them.
 ///
@@ -140,145 +141,6 @@ impl RouterBuilder {
         self.list_changed = on;
         self
     }
-
-    /// Refuses a handler that would fail on every call: a `State<T>` never
-    /// given, or parameters its kind cannot fill.
-    fn check_handlers(&self) -> Result<(), BuildError> {
-        let tools = self.tools.iter().map(|t| ("tool", &t.info.name, &t.needs, Input::Arguments));
-        let prompts = self.prompts.iter().map(|p| ("prompt", &p.info.name, &p.needs, Input::Arguments));
-        let resources = self.resources.iter().map(|r| ("resource", &r.info.uri, &r.needs, Input::Resource));
-        let templates =
-            self.templates.iter().map(|t| ("resource template", &t.info.uri_template, &t.needs, Input::Resource));
-        for (kind, name, needs, input) in tools.chain(prompts).chain(resources).chain(templates) {
-            if let Some(type_name) = needs.missing_state(&self.state) {
-                return Err(BuildError::MissingState { kind, name: name.clone(), type_name });
-            }
-            if let Some(reason) = needs.problem(input) {
-                return Err(BuildError::InvalidHandler { kind, name: name.clone(), reason });
-            }
-        }
-        Ok(())
-    }
-
-    /// Checks names, schemas and templates, then serializes the listings.
-    pub fn build(self) -> Result<Router, BuildError> {
-        if self.page_size == 0 {
-            return Err(BuildError::InvalidPageSize);
-        }
-        self.check_handlers()?;
-        let mut tool_headers = Vec::with_capacity(self.tools.len());
-        for t in &self.tools {
-            let params = header_params(&t.info.input_schema)
-                .map_err(|reason| BuildError::InvalidHeaderParam { tool: t.info.name.clone(), reason })?;
-            tool_headers.push(params);
-        }
-        let mut tool_index = HashMap::new();
-        for (i, t) in self.tools.iter().enumerate() {
-            let name = &t.info.name;
-            let valid = (1..=128).contains(&name.len())
-                && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
-            if !valid {
-                return Err(BuildError::InvalidToolName(name.clone()));
-            }
-            if !is_object_schema(&t.info.input_schema) {
-                return Err(BuildError::SchemaNotObject { tool: name.clone(), which: "inputSchema" });
-            }
-            if t.info.output_schema.as_ref().is_some_and(|s| !is_object_schema(s)) {
-                return Err(BuildError::SchemaNotObject { tool: name.clone(), which: "outputSchema" });
-            }
-            if tool_index.insert(name.clone(), i).is_some() {
-                return Err(BuildError::Duplicate { kind: "tool", name: name.clone() });
-            }
-        }
-        let mut resource_index = HashMap::new();
-        for (i, r) in self.resources.iter().enumerate() {
-            if resource_index.insert(r.info.uri.clone(), i).is_some() {
-                return Err(BuildError::Duplicate { kind: "resource", name: r.info.uri.clone() });
-            }
-        }
-        let mut templates = Vec::with_capacity(self.templates.len());
-        for def in self.templates {
-            let matcher =
-                uri_template::UriTemplate::parse(&def.info.uri_template).map_err(BuildError::InvalidTemplate)?;
-            for var in def.completers.keys() {
-                if !matcher.variables().any(|v| v == var) {
-                    return Err(BuildError::InvalidTemplate(format!(
-                        "completion for unknown variable {var:?} in {:?}",
-                        def.info.uri_template
-                    )));
-                }
-            }
-            if templates.iter().any(|t: &CompiledTemplate| t.def.info.uri_template == def.info.uri_template) {
-                return Err(BuildError::Duplicate { kind: "resource template", name: def.info.uri_template });
-            }
-            templates.push(CompiledTemplate { def, matcher });
-        }
-        let mut prompt_index = HashMap::new();
-        for (i, p) in self.prompts.iter().enumerate() {
-            if prompt_index.insert(p.info.name.clone(), i).is_some() {
-                return Err(BuildError::Duplicate { kind: "prompt", name: p.info.name.clone() });
-            }
-        }
-        let n = self.page_size;
-        let server_info = serde_json::to_value(&self.info).unwrap_or(Value::Null);
-        let mut modern = serde_json::Map::new();
-        modern.insert("resultType".into(), Value::String("complete".into()));
-        modern.insert("_meta".into(), serde_json::json!({ SERVER_INFO: server_info }));
-        modern.insert("ttlMs".into(), Value::from(self.list_cache.ttl_ms));
-        modern.insert("cacheScope".into(), serde_json::to_value(self.list_cache.scope).unwrap_or(Value::Null));
-        let both = |key: &str, list: Vec<&dyn erased_serde_free::Item>| -> (Vec<Bytes>, Vec<Bytes>) {
-            (paginate(key, &list, n, None), paginate(key, &list, n, Some(&modern)))
-        };
-        let (tools, tools_modern) =
-            both("tools", self.tools.iter().map(|t| &t.info as &dyn erased_serde_free::Item).collect());
-        let (resources, resources_modern) =
-            both("resources", self.resources.iter().map(|r| &r.info as &dyn erased_serde_free::Item).collect());
-        let (templates_pages, templates_modern) =
-            both("resourceTemplates", templates.iter().map(|t| &t.def.info as &dyn erased_serde_free::Item).collect());
-        let (prompts, prompts_modern) =
-            both("prompts", self.prompts.iter().map(|p| &p.info as &dyn erased_serde_free::Item).collect());
-        let pages = Pages {
-            tools,
-            resources,
-            templates: templates_pages,
-            prompts,
-            tools_modern,
-            resources_modern,
-            templates_modern,
-            prompts_modern,
-        };
-        let has_completions = self.prompts.iter().any(|p| !p.completers.is_empty())
-            || templates.iter().any(|t| !t.def.completers.is_empty());
-        Ok(Router {
-            inner: Arc::new(RouterInner {
-                server_info_meta: Bytes::from(format!(
-                    r#""_meta":{{"{SERVER_INFO}":{}}}"#,
-                    serde_json::to_string(&server_info).unwrap_or_else(|_| "null".into())
-                )),
-                server_info,
-                tool_headers,
-                list_cache: self.list_cache,
-                list_changed: self.list_changed,
-                info: self.info,
-                instructions: self.instructions,
-                tools: self.tools,
-                tool_index,
-                resources: self.resources,
-                resource_index,
-                templates,
-                prompts: self.prompts,
-                prompt_index,
-                pages,
-                has_completions,
-                discover: Default::default(),
-                state: Arc::new(self.state),
-            }),
-        })
-    }
-}
-
-fn is_object_schema(schema: &Value) -> bool {
-    schema.get("type").and_then(Value::as_str) == Some("object")
 }
 
 /// The frozen registry. Cheap to clone (one `Arc`).
@@ -303,19 +165,19 @@ pub(crate) struct RouterInner {
     pub(crate) server_info: Value,
     /// `"_meta":{"io.modelcontextprotocol/serverInfo":{...}}`, serialized once.
     pub(crate) server_info_meta: Bytes,
-    pub(crate) tool_headers: Vec<Vec<HeaderParam>>,
     pub(crate) list_cache: CacheHint,
     pub(crate) list_changed: bool,
     pub(crate) info: Implementation,
     pub(crate) instructions: Option<String>,
-    pub(crate) tools: Vec<Tool>,
-    pub(crate) tool_index: HashMap<String, usize>,
-    pub(crate) resources: Vec<Resource>,
-    pub(crate) resource_index: HashMap<String, usize>,
+    /// By name, in registration order (the listing's order).
+    pub(crate) tools: IndexMap<String, RoutedTool>,
+    /// Direct resources by URI, in registration order.
+    pub(crate) resources: IndexMap<String, Resource>,
+    /// Tried in registration order; the first match serves a read.
     pub(crate) templates: Vec<CompiledTemplate>,
-    pub(crate) prompts: Vec<Prompt>,
-    pub(crate) prompt_index: HashMap<String, usize>,
-    pub(crate) pages: Pages,
+    pub(crate) prompts: IndexMap<String, Prompt>,
+    /// Serialized listings: `[2025 generation, 2026 generation]`.
+    pub(crate) pages: [Pages; 2],
     pub(crate) has_completions: bool,
     /// The serialized `server/discover` result, without and with change
     /// notifications: it depends only on the registry, so it is built once.
@@ -324,17 +186,19 @@ pub(crate) struct RouterInner {
     pub(crate) state: Arc<http::Extensions>,
 }
 
-/// Serialized list results, one entry per page, for each generation (2026
-/// pages also carry `resultType`, server identity and cache hints).
+/// A registered tool with what `build` derived from its schema.
+pub(crate) struct RoutedTool {
+    pub(crate) tool: Tool,
+    /// Arguments a 2026 client repeats in `Mcp-Param-*` headers.
+    pub(crate) header_params: Vec<HeaderParam>,
+}
+
+/// Serialized list results of one generation, one entry per page.
 pub(crate) struct Pages {
     pub(crate) tools: Vec<Bytes>,
     pub(crate) resources: Vec<Bytes>,
     pub(crate) templates: Vec<Bytes>,
     pub(crate) prompts: Vec<Bytes>,
-    pub(crate) tools_modern: Vec<Bytes>,
-    pub(crate) resources_modern: Vec<Bytes>,
-    pub(crate) templates_modern: Vec<Bytes>,
-    pub(crate) prompts_modern: Vec<Bytes>,
 }
 
 impl Router {
@@ -366,7 +230,7 @@ impl Router {
 
     /// Registered tool names, in registration order.
     pub fn tool_names(&self) -> impl Iterator<Item = &str> {
-        self.inner.tools.iter().map(|t| t.info.name.as_str())
+        self.inner.tools.keys().map(String::as_str)
     }
 
     /// The capabilities this registry implies. `notifications` says
@@ -420,27 +284,29 @@ impl Router {
 
     /// Whether the registry offers what `method` serves (2026 answers
     /// `-32601` for features it does not advertise).
-    pub(crate) fn offers(&self, method: &str) -> bool {
+    pub(crate) fn offers(&self, method: Method) -> bool {
         let r = &*self.inner;
-        match method {
-            "tools/list" | "tools/call" => !r.tools.is_empty(),
-            "resources/list" | "resources/read" | "resources/templates/list" => {
-                !r.resources.is_empty() || !r.templates.is_empty()
-            }
-            "prompts/list" | "prompts/get" => !r.prompts.is_empty(),
-            "completion/complete" => r.has_completions,
-            _ => true,
+        match method.feature() {
+            None => true,
+            Some(Feature::Tools) => !r.tools.is_empty(),
+            Some(Feature::Resources) => !r.resources.is_empty() || !r.templates.is_empty(),
+            Some(Feature::Prompts) => !r.prompts.is_empty(),
+            Some(Feature::Completions) => r.has_completions,
         }
     }
 
     /// Whether `uri` names a direct resource or matches a template.
     pub(crate) fn knows_resource(&self, uri: &str) -> bool {
-        self.inner.resource_index.contains_key(uri)
-            || self.inner.templates.iter().any(|t| t.matcher.matches(uri).is_some())
+        self.inner.resources.contains_key(uri) || self.inner.templates.iter().any(|t| t.matcher.matches(uri).is_some())
     }
 }
 
 impl RouterInner {
+    /// The listings served to `generation`.
+    pub(crate) fn pages(&self, generation: Generation) -> &Pages {
+        &self.pages[usize::from(generation == Generation::V2026)]
+    }
+
     /// The page a cursor points at, or -32602 for a cursor we did not issue.
     pub(crate) fn page<'a>(pages: &'a [Bytes], key: &str, cursor: Option<&str>) -> Result<&'a Bytes, McpError> {
         let index = match cursor {
@@ -464,15 +330,18 @@ mod tests {
     fn pages_chain_through_opaque_cursors() {
         let r = Router::builder("s", "1").page_size(2).tool(tool("a")).tool(tool("b")).tool(tool("c")).build().unwrap();
         let first: Value =
-            serde_json::from_slice(RouterInner::page(&r.inner.pages.tools, "tools", None).unwrap()).unwrap();
+            serde_json::from_slice(RouterInner::page(&r.inner.pages(Generation::V2025).tools, "tools", None).unwrap())
+                .unwrap();
         assert_eq!(first["tools"].as_array().unwrap().len(), 2);
         let cursor = first["nextCursor"].as_str().unwrap();
-        let second: Value =
-            serde_json::from_slice(RouterInner::page(&r.inner.pages.tools, "tools", Some(cursor)).unwrap()).unwrap();
+        let second: Value = serde_json::from_slice(
+            RouterInner::page(&r.inner.pages(Generation::V2025).tools, "tools", Some(cursor)).unwrap(),
+        )
+        .unwrap();
         assert_eq!(second["tools"][0]["name"], "c");
         assert!(second.get("nextCursor").is_none());
-        assert!(RouterInner::page(&r.inner.pages.tools, "tools", Some("garbage")).is_err());
-        assert!(RouterInner::page(&r.inner.pages.tools, "prompts", Some(cursor)).is_err());
+        assert!(RouterInner::page(&r.inner.pages(Generation::V2025).tools, "tools", Some("garbage")).is_err());
+        assert!(RouterInner::page(&r.inner.pages(Generation::V2025).tools, "prompts", Some(cursor)).is_err());
     }
 
     #[test]

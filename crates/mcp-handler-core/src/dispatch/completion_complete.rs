@@ -1,0 +1,58 @@
+//! `completion/complete`: suggestions for a prompt argument or a resource
+//! template variable, from the completer registered for it.
+
+use futures_util::FutureExt as _;
+use serde_json::value::RawValue;
+
+use crate::error::McpError;
+use crate::jsonrpc::RequestId;
+use crate::model::{CompleteRequest, CompletionReference};
+use crate::router::Router;
+
+use super::context;
+use super::env::{CallEnv, Dispatched};
+use super::params::{CompleteParams, Retry, parse_params};
+use super::run::{Label, guard_sync, run};
+use super::writer::{Complete, Writer};
+
+pub(super) fn dispatch(
+    router: &Router,
+    id: &RequestId,
+    params: Option<&RawValue>,
+    env: CallEnv,
+    writer: Writer,
+) -> Result<Dispatched, McpError> {
+    let p: CompleteParams<'_> = parse_params(params)?;
+    let r = &*router.inner;
+    let completer = match &p.reference {
+        CompletionReference::Prompt { name } => {
+            let prompt =
+                r.prompts.get(name).ok_or_else(|| McpError::invalid_params(format!("Unknown prompt: {name}")))?;
+            prompt.completers.get(&p.argument.name).cloned()
+        }
+        CompletionReference::Resource { uri } => {
+            let template = r
+                .templates
+                .iter()
+                .find(|t| &t.def.info.uri_template == uri)
+                .ok_or_else(|| McpError::invalid_params(format!("Unknown resource template: {uri}")))?;
+            template.def.completers.get(&p.argument.name).cloned()
+        }
+    };
+    let Some(completer) = completer else {
+        // Nothing to suggest is an answer, not an error.
+        let empty = Complete { completion: serde_json::json!({ "values": [] }) };
+        return Ok(Dispatched::Done(writer.write(id, empty)));
+    };
+    // Completion is not one of the methods that may ask for input: no target.
+    let ctx = context(id, env, p.meta, None, Retry::default())?;
+    let req = CompleteRequest {
+        reference: p.reference,
+        argument: p.argument.name,
+        value: p.argument.value,
+        context: p.context.and_then(|c| c.arguments).unwrap_or_default(),
+    };
+    let label = Label::Owned("completion".into());
+    let fut = guard_sync(&label, || completer(ctx.clone(), req))?;
+    Ok(Dispatched::Call(run(id.clone(), ctx, label, writer, fut.map(|r| r.map(|completion| Complete { completion })))))
+}
