@@ -45,6 +45,7 @@ mod version;
 
 pub use context::{ClientRequestError, RequestContext};
 pub use error::{ErrorCode, McpError};
+pub use http::shell;
 pub use http::{
     EndpointAuth, EndpointConfig, EnvConfigError, HostPolicy, McpBody, McpService, OriginPolicy, ResponseMode, SseMode,
     TokenVerdict, TokenVerifier,

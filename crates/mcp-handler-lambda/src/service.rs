@@ -9,9 +9,10 @@ use std::task::{Context, Poll};
 use std::time::{Duration, UNIX_EPOCH};
 
 use futures_util::future::BoxFuture;
-use http::{Response, StatusCode, header};
+use http::{Response, header};
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt as _};
+use mcp_handler_core::shell::{self, Probe};
 use mcp_handler_core::{Invocation, McpBody, McpService};
 use tower_service::Service;
 
@@ -90,54 +91,8 @@ fn front_door_domain(req: &Request) -> Option<&str> {
 /// must be the domain the front door was invoked on. (The core's own Host
 /// check is opened on Lambda, where the platform routes by host.)
 fn host_matches_front_door(req: &Request) -> bool {
-    let Some(domain) = front_door_domain(req).filter(|d| !d.is_empty()) else { return true };
-    let Some(host) = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()) else { return true };
-    let strip = |h: &str| -> String {
-        let h = h.trim();
-        let without_port = match h.rsplit_once(':') {
-            Some((name, port))
-                if !name.ends_with(']') && port.bytes().all(|b| b.is_ascii_digit()) && !name.contains(':') =>
-            {
-                name
-            }
-            _ => h,
-        };
-        without_port.to_ascii_lowercase()
-    };
-    let (host, domain) = (strip(host), strip(domain));
-    // Loopback names are one machine (a local emulator says "localhost"
-    // while the client dialled 127.0.0.1).
-    let local = |h: &str| matches!(h, "localhost" | "127.0.0.1" | "[::1]");
-    host == domain || (local(&host) && local(&domain))
-}
-
-fn forbidden_host() -> Response<McpBody> {
-    let body =
-        r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Forbidden: Host header is not allowed"}}"#;
-    let mut r = Response::new(McpBody::full(body));
-    *r.status_mut() = StatusCode::FORBIDDEN;
-    r.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
-    r
-}
-
-fn unavailable(why: &str) -> Response<McpBody> {
-    let body = serde_json::json!({
-        "jsonrpc": "2.0",
-        "id": null,
-        "error": {"code": -32603, "message": format!("Service Unavailable: {why}")},
-    });
-    let mut r = Response::new(McpBody::full(body.to_string()));
-    *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-    r.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
-    r.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
-    r
-}
-
-fn plain(status: StatusCode, text: &'static str) -> Response<McpBody> {
-    let mut r = Response::new(McpBody::full(text));
-    *r.status_mut() = status;
-    r.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("text/plain; charset=utf-8"));
-    r
+    let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok());
+    front_door_domain(req).is_none_or(|domain| shell::host_matches(host, domain))
 }
 
 impl Service<Request> for LambdaService {
@@ -151,26 +106,19 @@ impl Service<Request> for LambdaService {
 
     fn call(&mut self, mut req: Request) -> Self::Future {
         // ALB and uptime checks probe these without MCP headers.
-        if req.method() == http::Method::GET && req.uri().path() == "/healthz" {
-            return Box::pin(std::future::ready(Ok(plain(StatusCode::OK, "ok\n"))));
-        }
-        // Ready once the before-invocation work (secrets the extension
-        // serves only now) succeeds; running it here also warms them.
-        if req.method() == http::Method::GET && req.uri().path() == "/readyz" {
-            let before = self.before_invocation();
-            return Box::pin(async move {
-                Ok(match before.await {
-                    Ok(()) => plain(StatusCode::OK, "ok\n"),
-                    Err(why) => {
-                        tracing::debug!(reason = %why, "not ready");
-                        plain(StatusCode::SERVICE_UNAVAILABLE, "not ready\n")
-                    }
-                })
-            });
+        match Probe::of(req.method(), req.uri().path()) {
+            Some(Probe::Live) => return Box::pin(std::future::ready(Ok(shell::live()))),
+            // Ready once the before-invocation work (secrets the extension
+            // serves only now) succeeds; running it here also warms them.
+            Some(Probe::Ready) => {
+                let before = self.before_invocation();
+                return Box::pin(async move { Ok(shell::ready(before.await)) });
+            }
+            _ => {}
         }
         if !host_matches_front_door(&req) {
             tracing::debug!(domain = ?front_door_domain(&req), "Host does not match the front door's domain");
-            return Box::pin(std::future::ready(Ok(forbidden_host())));
+            return Box::pin(std::future::ready(Ok(shell::forbidden_host())));
         }
         if let Some(inv) = invocation(&req) {
             tracing::debug!(request_id = %inv.request_id, "invocation");
@@ -181,7 +129,7 @@ impl Service<Request> for LambdaService {
         Box::pin(async move {
             if let Err(why) = before.await {
                 tracing::error!(error = %why, "before-invocation work failed");
-                return Ok(unavailable(&why));
+                return Ok(shell::unavailable(&why));
             }
             mcp.call(req).await
         })

@@ -1,4 +1,5 @@
-//! Routes one HTTP request: health endpoints, the MCP endpoint, or 404.
+//! Routes one HTTP request: the MCP endpoint, the health probes (answered
+//! by the core's `shell` module, as on Lambda), or 404.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -8,7 +9,8 @@ use std::sync::Arc;
 use futures_util::FutureExt as _;
 use futures_util::future::Either;
 
-use http::{Request, Response, StatusCode, header};
+use http::{Request, Response, StatusCode};
+use mcp_handler_core::shell::{self, Probe};
 use mcp_handler_core::{McpBody, McpService};
 
 use crate::readiness::Readiness;
@@ -21,13 +23,6 @@ pub(crate) struct App {
     pub(crate) readiness: Readiness,
 }
 
-fn plain(status: StatusCode, text: &'static str) -> Response<McpBody> {
-    let mut r = Response::new(McpBody::full(text));
-    *r.status_mut() = status;
-    r.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("text/plain; charset=utf-8"));
-    r
-}
-
 impl App {
     /// Routes `req`. The MCP endpoint's future is returned as it is (no
     /// wrapper future, no clone of the router per request): it is the hot
@@ -38,25 +33,21 @@ impl App {
         B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        // Health endpoints skip Host/Origin/auth checks: probes come from
-        // the platform with whatever Host it likes.
-        match req.uri().path() {
-            p if p == &*self.path => Either::Left(self.mcp.handle(req).map(Ok)),
-            "/healthz" => Either::Right(Box::pin(std::future::ready(Ok(plain(StatusCode::OK, "ok\n"))))),
-            "/readyz" => {
-                let readiness = self.readiness.clone();
-                Either::Right(Box::pin(async move {
-                    Ok(match readiness.check().await {
-                        Ok(()) => plain(StatusCode::OK, "ready\n"),
-                        Err(why) => {
-                            tracing::debug!(reason = %why, "not ready");
-                            plain(StatusCode::SERVICE_UNAVAILABLE, "not ready\n")
-                        }
-                    })
-                }))
-            }
-            _ => Either::Right(Box::pin(std::future::ready(Ok(plain(StatusCode::NOT_FOUND, "not found\n"))))),
+        // Probes skip Host/Origin/auth checks: they come from the platform
+        // with whatever Host it likes. They are matched after the MCP path,
+        // so the hot path costs one comparison.
+        let path = req.uri().path();
+        if path == &*self.path {
+            return Either::Left(self.mcp.handle(req).map(Ok));
         }
+        Either::Right(match Probe::of(req.method(), path) {
+            Some(Probe::Live) => Box::pin(std::future::ready(Ok(shell::live()))),
+            Some(Probe::Ready) => {
+                let readiness = self.readiness.clone();
+                Box::pin(async move { Ok(shell::ready(readiness.check().await)) })
+            }
+            _ => Box::pin(std::future::ready(Ok(shell::plain_text(StatusCode::NOT_FOUND, "not found\n")))),
+        })
     }
 }
 

@@ -7,14 +7,26 @@ use super::config::{EndpointConfig, HostPolicy, OriginPolicy};
 
 const LOCAL_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
 
-/// The host part of `host[:port]`, keeping IPv6 brackets.
+/// The refusal of a `Host` that is not allowed, here and in the shells.
+pub(crate) const HOST_REFUSED: &str = "Forbidden: Host header is not allowed";
+
+/// The host part of `host[:port]`, keeping IPv6 brackets (and leaving a
+/// bare IPv6 literal whole rather than splitting it at its last colon).
 fn strip_port(authority: &str) -> &str {
     if authority.starts_with('[') {
         return authority.find(']').map_or(authority, |i| &authority[..=i]);
     }
-    authority
-        .rsplit_once(':')
-        .map_or(authority, |(h, p)| if p.bytes().all(|b| b.is_ascii_digit()) { h } else { authority })
+    authority.rsplit_once(':').map_or(authority, |(h, p)| {
+        if p.bytes().all(|b| b.is_ascii_digit()) && !h.contains(':') { h } else { authority }
+    })
+}
+
+/// Whether two `host[:port]` values name the same host: ports, ASCII case
+/// and surrounding blanks ignored, loopback names equal. The shells' check
+/// against a front door's domain (`shell::host_matches`).
+pub(crate) fn same_host(a: &str, b: &str) -> bool {
+    let (a, b) = (strip_port(a.trim()), strip_port(b.trim()));
+    a.eq_ignore_ascii_case(b) || (is_local(a) && is_local(b))
 }
 
 fn request_host(parts: &Parts) -> Option<&str> {
@@ -32,11 +44,11 @@ pub(crate) fn check_host_and_origin(parts: &Parts, config: &EndpointConfig) -> R
         HostPolicy::Any => {}
         HostPolicy::Localhost => match host {
             Some(h) if is_local(strip_port(h)) => {}
-            _ => return Err("Forbidden: Host header is not allowed"),
+            _ => return Err(HOST_REFUSED),
         },
         HostPolicy::List(list) => match host {
             Some(h) if list.iter().any(|a| a.eq_ignore_ascii_case(strip_port(h)) || a.eq_ignore_ascii_case(h)) => {}
-            _ => return Err("Forbidden: Host header is not allowed"),
+            _ => return Err(HOST_REFUSED),
         },
     }
     let Some(origin) = parts.headers.get(ORIGIN) else { return Ok(()) };

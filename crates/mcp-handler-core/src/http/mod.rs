@@ -11,6 +11,7 @@ mod read;
 mod responses;
 mod service;
 mod sessions;
+pub mod shell;
 mod stateless;
 
 pub use auth::{EndpointAuth, TokenVerdict, TokenVerifier};
