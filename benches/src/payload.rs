@@ -22,7 +22,7 @@ pub fn big_text() -> String {
 /// The 2025-generation version the load sends (the newest one every peer speaks).
 pub const VERSION_2025: &str = "2025-06-18";
 
-/// The stateless generation's version.
+/// The 2026 generation's version.
 pub const VERSION_2026: &str = "2026-07-28";
 
 #[cfg(test)]

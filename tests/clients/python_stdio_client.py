@@ -40,7 +40,7 @@ async def on_sample(_context, params):
 
 async def main(demo, everything):
     async with Client(StdioServerParameters(command=demo, args=["--stdio"])) as c:
-        check(c.protocol_version.startswith("2025-"), f"the initialize generation over stdio ({c.protocol_version})")
+        check(c.protocol_version.startswith("2025-"), f"the 2025 generation over stdio ({c.protocol_version})")
         check(c.server_info.name == "mcp-handler-demo", f"server identity ({c.server_info.name})")
         tools = await c.list_tools()
         names = sorted(t.name for t in tools.tools)
@@ -56,7 +56,7 @@ async def main(demo, everything):
         elicitation_callback=on_elicit,
         sampling_callback=on_sample,
     ) as c:
-        check(c.protocol_version.startswith("2025-"), f"the initialize generation over stdio ({c.protocol_version})")
+        check(c.protocol_version.startswith("2025-"), f"the 2025 generation over stdio ({c.protocol_version})")
         e = await c.call_tool("test_elicitation", {"message": "Who are you?"})
         check(asked == ["Who are you?"], f"the server's elicitation reached the client ({asked})")
         text = e.content[0].text

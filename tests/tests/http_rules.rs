@@ -17,7 +17,7 @@ use mcp_handler::{
 use mcp_handler_tests::{call, initialize_body, open_session, post, post_json};
 use serde_json::json;
 
-fn stateless() -> McpService {
+fn no_sessions() -> McpService {
     McpService::new(mcp_handler_examples::everything::router().unwrap(), EndpointConfig::default())
 }
 
@@ -34,7 +34,7 @@ fn tool_call(id: u32, name: &str) -> String {
 
 #[tokio::test]
 async fn a_plain_request_is_answered_with_json() {
-    let r = post_json(&stateless(), &tool_call(1, "test_simple_text"), &[]).await;
+    let r = post_json(&no_sessions(), &tool_call(1, "test_simple_text"), &[]).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.header("content-type"), Some("application/json"));
     assert_eq!(r.json()["result"]["content"][0]["text"], "This is a simple text response for testing.");
@@ -43,7 +43,7 @@ async fn a_plain_request_is_answered_with_json() {
 
 #[tokio::test]
 async fn notifications_and_responses_get_202_and_no_body() {
-    let svc = stateless();
+    let svc = no_sessions();
     let n = post_json(&svc, r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#, &[]).await;
     assert_eq!(n.status, StatusCode::ACCEPTED);
     assert!(n.body.is_empty());
@@ -54,7 +54,7 @@ async fn notifications_and_responses_get_202_and_no_body() {
 
 #[tokio::test]
 async fn a_handler_that_emits_switches_to_sse_with_priming_on_2025_11_25() {
-    let svc = stateless();
+    let svc = no_sessions();
     let body = json!({"jsonrpc":"2.0","id":7,"method":"tools/call",
         "params":{"name":"test_tool_with_progress","_meta":{"progressToken":"tok"}}})
     .to_string();
@@ -94,7 +94,7 @@ async fn sse_always_streams_even_plain_tools() {
 
 #[tokio::test]
 async fn a_json_only_client_gets_json_and_no_back_channel() {
-    let svc = stateless();
+    let svc = no_sessions();
     let accept_json = [("accept", "application/json")];
     let r = post_json(&svc, &tool_call(1, "test_tool_with_logging"), &accept_json).await;
     assert_eq!(r.header("content-type"), Some("application/json"), "{}", r.text());
@@ -110,7 +110,7 @@ async fn a_json_only_client_gets_json_and_no_back_channel() {
 
 #[tokio::test]
 async fn an_sse_only_client_gets_even_plain_answers_as_sse() {
-    let svc = stateless();
+    let svc = no_sessions();
     let only_sse = [("accept", "text/event-stream")];
     for body in [tool_call(1, "test_simple_text"), r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#.to_owned()] {
         let r = post_json(&svc, &body, &only_sse).await;
@@ -143,7 +143,7 @@ async fn buffered_mode_sends_one_complete_sse_body_and_refuses_client_requests()
 
 #[tokio::test]
 async fn get_and_delete_are_405_without_sessions() {
-    let svc = stateless();
+    let svc = no_sessions();
     for method in ["GET", "DELETE", "PUT", "PATCH"] {
         let req = Request::builder()
             .method(method)
@@ -218,7 +218,7 @@ async fn get_streams_follow_the_session_rules() {
 
 #[tokio::test]
 async fn protocol_version_header_is_checked() {
-    let svc = stateless();
+    let svc = no_sessions();
     let ping = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
     let bad = post_json(&svc, ping, &[("mcp-protocol-version", "1999-01-01")]).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
@@ -230,7 +230,7 @@ async fn protocol_version_header_is_checked() {
 
 #[tokio::test]
 async fn initialize_negotiates_the_version() {
-    let svc = stateless();
+    let svc = no_sessions();
     for (asked, got) in [
         ("2024-11-05", "2024-11-05"),
         ("2025-03-26", "2025-03-26"),
@@ -253,7 +253,7 @@ async fn initialize_negotiates_the_version() {
 
 #[tokio::test]
 async fn host_and_origin_are_validated() {
-    let svc = stateless();
+    let svc = no_sessions();
     let ping = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
     let req = |host: &str, origin: Option<&str>| {
         let mut b = Request::post("/mcp")
@@ -306,7 +306,7 @@ async fn bodies_over_the_limit_get_413_with_or_without_content_length() {
 
 #[tokio::test]
 async fn content_type_and_accept_are_enforced() {
-    let svc = stateless();
+    let svc = no_sessions();
     let ping = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
     let text_plain = Request::post("/mcp")
         .header("host", "localhost")
@@ -332,7 +332,7 @@ async fn content_type_and_accept_are_enforced() {
 
 #[tokio::test]
 async fn batches_follow_the_negotiated_version() {
-    let svc = stateless();
+    let svc = no_sessions();
     let batch = r#"[{"jsonrpc":"2.0","id":1,"method":"ping"},
                     {"jsonrpc":"2.0","method":"notifications/initialized"},
                     {"jsonrpc":"2.0","id":2,"method":"nope"}]"#;

@@ -78,7 +78,7 @@ fn json_of(o: &Out) -> Value {
     }
 }
 
-fn stateless_meta() -> Value {
+fn meta_2026() -> Value {
     json!({
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",
         "io.modelcontextprotocol/clientCapabilities": {},
@@ -97,8 +97,7 @@ async fn every_front_door_serves_both_generations() {
             assert_eq!(json_of(&r)["result"]["protocolVersion"], "2025-11-25", "{door}");
             assert!(r.headers.get("mcp-session-id").is_none(), "{door}: no sessions on Lambda");
 
-            let discover =
-                json!({"jsonrpc":"2.0","id":2,"method":"server/discover","params":{"_meta": stateless_meta()}});
+            let discover = json!({"jsonrpc":"2.0","id":2,"method":"server/discover","params":{"_meta": meta_2026()}});
             let headers = [("mcp-protocol-version", "2026-07-28"), ("mcp-method", "server/discover")];
             let r = serve(&svc, event(door, &discover, &headers)).await;
             assert_eq!(r.status, 200, "{door}: {}", r.body);

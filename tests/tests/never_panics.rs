@@ -114,11 +114,11 @@ fn check_as(
 
 fn services() -> (McpService, McpService, tokio::runtime::Runtime) {
     let router = mcp_handler_examples::everything::router().unwrap();
-    let stateless = McpService::new(router.clone(), EndpointConfig::default());
+    let no_sessions = McpService::new(router.clone(), EndpointConfig::default());
     let sessions =
         McpService::new(router, EndpointConfig::default().with_session_store(Arc::new(InMemorySessionStore::new())));
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    (stateless, sessions, rt)
+    (no_sessions, sessions, rt)
 }
 
 proptest! {

@@ -1,6 +1,6 @@
 //! The official SDK clients against the real `everything` binary: the
 //! Python SDK (mcp 2.x, which speaks 2026-07-28 after `server/discover`)
-//! and the TypeScript SDK 1.32 (the `initialize` generation). Both are
+//! and the TypeScript SDK 1.32 (the 2025 generation). Both are
 //! installed into `.tools/` by `cargo xtask test`; without them these tests
 //! fail and say how to install them.
 

@@ -18,8 +18,8 @@ use crate::http::{EndpointConfig, ResponseMode};
 use crate::jsonrpc::{self, Incoming};
 use crate::method::Method;
 use crate::router::Router;
-use crate::stateless::RequestStateKey;
-use crate::stateless::meta::RequestMeta;
+use crate::v2026::RequestStateKey;
+use crate::v2026::meta::RequestMeta;
 use crate::version::ProtocolVersion;
 
 /// A router and endpoint settings, ready to answer one message at a time.

@@ -18,7 +18,7 @@ use crate::model::{
     CreateMessageRequest, CreateMessageResult, ElicitRequest, ElicitResult, ListRootsResult, LogLevel, Meta,
 };
 use crate::outbox::Outbox;
-use crate::stateless::mrtr::Mrtr;
+use crate::v2026::mrtr::Mrtr;
 use crate::version::ProtocolVersion;
 
 /// Why a server-to-client request did not produce an answer.
@@ -136,7 +136,7 @@ impl RequestContext {
         match &self.inner.env.client_capabilities {
             ClientCaps::Unknown => None,
             ClientCaps::Session(caps) => Some(caps),
-            ClientCaps::InMeta => self.inner.meta.get()?.get(crate::stateless::meta::CLIENT_CAPABILITIES),
+            ClientCaps::InMeta => self.inner.meta.get()?.get(crate::v2026::meta::CLIENT_CAPABILITIES),
         }
     }
 
@@ -304,7 +304,7 @@ impl RequestContext {
             }
             return self.client_request(method, params).await;
         };
-        // Stateless: answer from the retry, or suspend this round.
+        // 2026 generation: answer from the retry, or suspend this round.
         if !self.client_supports(capability) {
             mrtr.fail(http::StatusCode::BAD_REQUEST, McpError::missing_client_capability(capability));
             return std::future::pending().await;
@@ -329,7 +329,7 @@ impl RequestContext {
     }
 
     /// Sends any request to the client over the 2025 back channel and waits
-    /// for its answer (stateless requests have no back channel: use the
+    /// for its answer (2026 requests have no back channel: use the
     /// typed helpers above, which become input-required results).
     pub async fn client_request<R: DeserializeOwned>(
         &self,

@@ -1,6 +1,6 @@
 //! Change notifications: who is listening and what they asked for.
 //!
-//! Stateless clients open `subscriptions/listen` streams with a filter;
+//! Clients of the 2026 generation open `subscriptions/listen` streams with a filter;
 //! session clients of the 2025 generation have one GET stream per session.
 //! A [`Notifier`] publishes list changes and resource updates to both.
 
@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use crate::jsonrpc::{self, RequestId};
 use crate::outbox::lock;
 use crate::session::SessionStore;
-use crate::stateless::meta::SUBSCRIPTION_ID;
+use crate::v2026::meta::SUBSCRIPTION_ID;
 
 /// What a `subscriptions/listen` request asks for.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -136,7 +136,7 @@ impl Drop for ListenGuard {
     }
 }
 
-/// Publishes change notifications to every listening client: stateless
+/// Publishes change notifications to every listening client: 2026
 /// `subscriptions/listen` streams (filtered as each asked) and the GET
 /// streams of 2025 sessions. Cheap to clone; get one from
 /// `McpService::notifier()` or a handler's `ctx.notifier()`.
@@ -162,7 +162,7 @@ impl Notifier {
     pub fn resources_list_changed(&self) -> usize {
         self.0.publish(Event::Resources) + self.0.publish_to_sessions(Event::Resources)
     }
-    /// The resource at `uri` changed: tells stateless listeners that asked
+    /// The resource at `uri` changed: tells 2026 listeners that asked
     /// for it and 2025 sessions subscribed to it.
     pub async fn resource_updated(&self, uri: &str) -> usize {
         let mut reached = self.0.publish(Event::Updated(uri));

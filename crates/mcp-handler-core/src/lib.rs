@@ -39,8 +39,8 @@ pub mod model;
 mod outbox;
 mod router;
 mod session;
-mod stateless;
 mod util;
+mod v2026;
 mod version;
 
 pub use context::{ClientRequestError, RequestContext};
@@ -63,5 +63,5 @@ pub use router::{
 #[allow(deprecated)]
 pub use router::{PromptDef, ResourceDef, ResourceTemplateDef, ToolDef};
 pub use session::{InMemorySessionStore, SessionData, SessionStore, StoreError};
-pub use stateless::{Principal, RequestStateKey, RequestStateKeyError};
+pub use v2026::{Principal, RequestStateKey, RequestStateKeyError};
 pub use version::{Generation, ProtocolVersion};

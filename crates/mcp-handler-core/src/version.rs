@@ -34,7 +34,7 @@ pub enum ProtocolVersion {
     V2025_06_18,
     /// 2025-11-25: SSE priming, icons, URL elicitation.
     V2025_11_25,
-    /// 2026-07-28: stateless; every request carries its version in `_meta`.
+    /// 2026-07-28: the 2026 generation; every request carries its version in `_meta`.
     V2026_07_28,
 }
 

@@ -229,7 +229,7 @@ impl Bridge {
 fn before_initialize(line: &[u8]) -> Bytes {
     let id = serde_json::from_slice::<Shape<'_>>(line).ok().and_then(|s| s.id.0).map_or("null", RawValue::get);
     Bytes::from(format!(
-        r#"{{"jsonrpc":"2.0","id":{id},"error":{{"code":-32600,"message":"Invalid Request: send initialize first; over stdio this server speaks the initialize generation (2024-11-05 to 2025-11-25)"}}}}"#
+        r#"{{"jsonrpc":"2.0","id":{id},"error":{{"code":-32600,"message":"Invalid Request: send initialize first; over stdio this server speaks the 2025 generation (2024-11-05 to 2025-11-25)"}}}}"#
     ))
 }
 

@@ -2,7 +2,7 @@
 //!
 //! The stdio shell: newline-delimited JSON-RPC on stdin and stdout, the way
 //! desktop hosts (Claude Desktop, IDEs) launch a local MCP server. It speaks
-//! the `initialize` generation (2025 revisions), with server-to-client
+//! the 2025 generation (2024-11-05 … 2025-11-25), with server-to-client
 //! requests (elicitation, sampling, roots) over the same pipe; logs go to
 //! stderr; end of input is a clean exit.
 //!

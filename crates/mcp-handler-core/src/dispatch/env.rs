@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 
 use crate::context::RequestContext;
 use crate::env::RequestEnv;
-use crate::stateless::RequestStateKey;
+use crate::v2026::RequestStateKey;
 
 /// What dispatch takes: the request's environment, and for a 2026
 /// request what only that generation has.

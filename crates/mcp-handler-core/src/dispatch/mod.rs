@@ -19,9 +19,9 @@ use crate::error::McpError;
 use crate::jsonrpc::{self, RequestId};
 use crate::method::Method;
 use crate::router::Router;
-use crate::stateless::Principal;
-use crate::stateless::meta::Named;
-use crate::stateless::mrtr::{Mrtr, Sealer};
+use crate::v2026::Principal;
+use crate::v2026::meta::Named;
+use crate::v2026::mrtr::{Mrtr, Sealer};
 
 mod completion_complete;
 mod env;

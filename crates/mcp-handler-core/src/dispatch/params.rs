@@ -10,7 +10,7 @@ use serde_json::value::RawValue;
 use crate::error::McpError;
 use crate::jsonrpc::{self};
 use crate::model::CompletionReference;
-use crate::stateless::meta::Named;
+use crate::v2026::meta::Named;
 
 pub(super) fn parse_params<'a, T: Deserialize<'a>>(params: Option<&'a RawValue>) -> Result<T, McpError> {
     let raw = params.map_or("{}", RawValue::get);

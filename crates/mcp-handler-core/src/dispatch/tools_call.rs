@@ -7,7 +7,7 @@ use crate::error::McpError;
 use crate::jsonrpc::RequestId;
 use crate::method::Method;
 use crate::router::Router;
-use crate::stateless::meta::Named;
+use crate::v2026::meta::Named;
 
 use super::env::{CallEnv, Dispatched};
 use super::params::{CallToolParams, Retry, parse_params};

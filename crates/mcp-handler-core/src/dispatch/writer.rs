@@ -8,7 +8,7 @@ use crate::error::McpError;
 use crate::jsonrpc::{self, RequestId};
 use crate::model::{CallToolResult, GetPromptResult, Meta};
 use crate::router::{CacheHint, Router};
-use crate::stateless::meta::SERVER_INFO;
+use crate::v2026::meta::SERVER_INFO;
 
 /// How results are written for the request's generation.
 #[derive(Clone)]

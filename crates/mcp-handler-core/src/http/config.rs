@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::auth::EndpointAuth;
 use crate::session::SessionStore;
-use crate::stateless::{RequestStateKey, RequestStateKeyError};
+use crate::v2026::{RequestStateKey, RequestStateKeyError};
 
 /// A deployment setting that cannot be used. The message names the
 /// variable, never a secret value.

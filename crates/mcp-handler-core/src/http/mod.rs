@@ -12,7 +12,7 @@ mod responses;
 mod service;
 mod sessions;
 pub mod shell;
-mod stateless;
+mod v2026;
 
 pub use auth::{EndpointAuth, TokenVerdict, TokenVerifier};
 pub use body::McpBody;

@@ -60,7 +60,7 @@ pub(super) fn generation(header: Option<ProtocolVersion>, msg: &Incoming<'_>) ->
                 Incoming::Request { params, .. } | Incoming::Notification { params, .. } => *params,
                 Incoming::Response { .. } => None,
             };
-            if crate::stateless::meta::protocol_version(params).is_some() {
+            if crate::v2026::meta::protocol_version(params).is_some() {
                 let err = McpError::header_mismatch("Header mismatch: the MCP-Protocol-Version header is required");
                 return Err(refuse(StatusCode::BAD_REQUEST, msg.id(), &err));
             }

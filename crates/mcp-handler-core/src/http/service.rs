@@ -38,8 +38,8 @@ use crate::model::LogLevel;
 use crate::outbox::{Outbox, PendingRequests};
 use crate::router::Router;
 use crate::session::SessionData;
-use crate::stateless::RequestStateKey;
 use crate::util::random_token;
+use crate::v2026::RequestStateKey;
 use crate::version::{Generation, ProtocolVersion};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;

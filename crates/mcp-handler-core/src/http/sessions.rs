@@ -101,7 +101,7 @@ impl Shared {
                 let Ok(p) = dispatch::session_params::<P>(params) else { return };
                 // Without a session, ids of different clients collide, so a
                 // cancellation could hit a stranger's request: only sessions
-                // cancel by id (stateless clients cancel by disconnecting).
+                // cancel by id (2026 clients cancel by disconnecting).
                 if let Some((sid, _)) = &caller.session
                     && let Some(token) = lock(&self.inflight).get(&(sid.clone(), p.request_id))
                 {

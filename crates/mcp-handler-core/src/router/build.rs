@@ -13,8 +13,8 @@ use super::needs::Input;
 use super::pages::{erased_serde_free, paginate};
 use super::resource::CompiledTemplate;
 use super::{BuildError, Pages, RoutedTool, Router, RouterBuilder, RouterInner, uri_template};
-use crate::stateless::headers::header_params;
-use crate::stateless::meta::SERVER_INFO;
+use crate::v2026::headers::header_params;
+use crate::v2026::meta::SERVER_INFO;
 
 impl RouterBuilder {
     /// Checks names, schemas, handlers and templates, then serializes the

@@ -48,8 +48,8 @@ use resource::CompiledTemplate;
 use crate::error::McpError;
 use crate::method::{Feature, Method};
 use crate::model::Implementation;
-use crate::stateless::headers::HeaderParam;
-use crate::stateless::meta::SERVER_INFO;
+use crate::v2026::headers::HeaderParam;
+use crate::v2026::meta::SERVER_INFO;
 use crate::version::{Generation, ProtocolVersion};
 
 /// Collects tools, resources and prompts; `build` checks and freezes them.

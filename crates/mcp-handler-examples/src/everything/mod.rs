@@ -1,9 +1,9 @@
 //! The conformance fixtures. Names and contents are fixed by the official
 //! suite (`@modelcontextprotocol/conformance`); this is a test target, not
 //! an example of style. The 2026-07-28 scenarios' extra fixtures are in
-//! `stateless.rs`.
+//! `v2026.rs`.
 
-mod stateless;
+mod v2026;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -308,7 +308,7 @@ pub fn router() -> Result<Router, BuildError> {
                 PromptMessage::user(Content::text("Please analyze the image above.")),
             ]
         }));
-    stateless::register(builder).build()
+    v2026::register(builder).build()
 }
 
 async fn elicitation_summary(ctx: &RequestContext, message: &str, schema: serde_json::Value) -> Result<String, String> {

@@ -1,6 +1,6 @@
 //! Multi round-trip requests (SEP-2322) without server memory.
 //!
-//! A handler written once calls `ctx.elicit(..)`; for a stateless request
+//! A handler written once calls `ctx.elicit(..)`; for a 2026 request
 //! that call either finds its answer (in this request's `inputResponses`,
 //! or in answers of earlier rounds sealed into `requestState`) or records
 //! an input request and never completes. The dispatcher, seeing the
@@ -41,7 +41,7 @@ impl Sealer {
     }
 }
 
-/// The input side of one stateless request.
+/// The input side of one 2026 request.
 pub(crate) struct Mrtr {
     answers: Map<String, Value>,
     used: Mutex<BTreeSet<String>>,

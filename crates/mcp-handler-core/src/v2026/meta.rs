@@ -1,4 +1,4 @@
-//! The per-request `_meta` of the stateless generation.
+//! The per-request `_meta` of the 2026 generation.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -30,7 +30,7 @@ pub(crate) fn protocol_version(params: Option<&RawValue>) -> Option<String> {
     }
 }
 
-/// The validated `_meta` of a stateless request, borrowed from the body.
+/// The validated `_meta` of a 2026 request, borrowed from the body.
 ///
 /// Only the members the endpoint acts on are read; the whole object stays
 /// JSON text until a handler asks for it (`ctx.meta()`), since building a

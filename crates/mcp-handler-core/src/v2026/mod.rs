@@ -1,8 +1,8 @@
-//! The 2026-07-28 generation: per-request `_meta`, routing headers, and
+//! The 2026 generation (2026-07-28): per-request `_meta`, routing headers, and
 //! input-required results (MRTR) with integrity-protected request state.
 //!
 //! The generation of a request is decided once, in the HTTP endpoint
-//! (`http::generation`); everything here runs only for stateless requests.
+//! (`http::negotiate::generation`); everything here runs only for 2026 requests.
 
 pub(crate) mod headers;
 pub(crate) mod meta;

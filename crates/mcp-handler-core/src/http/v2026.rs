@@ -22,8 +22,8 @@ use crate::hub::Filter;
 use crate::jsonrpc::{self, Incoming, RequestId};
 use crate::method::Method;
 use crate::outbox::Outbox;
-use crate::stateless::headers;
-use crate::stateless::meta::{Named, RequestMeta, SUBSCRIPTION_ID};
+use crate::v2026::headers;
+use crate::v2026::meta::{Named, RequestMeta, SUBSCRIPTION_ID};
 use crate::version::{Generation, ProtocolVersion};
 
 impl Shared {
@@ -76,7 +76,7 @@ impl Shared {
                 && (*m != Method::SubscriptionsListen || self.streams())
         };
         let Some(method) = Method::parse(name).filter(offered) else {
-            return Err(bad(StatusCode::NOT_FOUND, crate::stateless::method_not_found(name)));
+            return Err(bad(StatusCode::NOT_FOUND, crate::v2026::method_not_found(name)));
         };
         self.check_routing_headers(&parts, method, meta.named).map_err(|e| bad(StatusCode::BAD_REQUEST, e))?;
         match method {

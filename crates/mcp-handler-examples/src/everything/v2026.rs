@@ -1,4 +1,4 @@
-//! Fixtures of the 2026-07-28 scenarios (stateless requests, routing
+//! Fixtures of the 2026-07-28 scenarios (2026-generation requests, routing
 //! headers, subscriptions, input-required results). Written once: the same
 //! handlers serve 2025 clients through the back channel.
 

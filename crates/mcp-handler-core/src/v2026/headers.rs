@@ -1,4 +1,4 @@
-//! Routing headers of the stateless generation (SEP-2243): `Mcp-Method`,
+//! Routing headers of the 2026 generation (SEP-2243): `Mcp-Method`,
 //! `Mcp-Name` and `Mcp-Param-*` mirror body fields so that gateways can
 //! route without parsing JSON; the server checks they agree with the body.
 
