@@ -2,28 +2,19 @@
 //! template variable, from the completer registered for it.
 
 use futures_util::FutureExt as _;
-use serde_json::value::RawValue;
 
 use crate::error::McpError;
-use crate::jsonrpc::RequestId;
 use crate::model::{CompleteRequest, CompletionReference};
-use crate::router::Router;
 
-use super::context;
-use super::env::{CallEnv, Dispatched};
+use super::env::Dispatched;
 use super::params::{CompleteParams, Retry, parse_params};
 use super::run::{Label, guard_sync, run};
-use super::writer::{Complete, Writer};
+use super::writer::Complete;
+use super::{Req, context};
 
-pub(super) fn dispatch(
-    router: &Router,
-    id: &RequestId,
-    params: Option<&RawValue>,
-    env: CallEnv,
-    writer: Writer,
-) -> Result<Dispatched, McpError> {
-    let p: CompleteParams<'_> = parse_params(params)?;
-    let r = &*router.inner;
+pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
+    let p: CompleteParams<'_> = parse_params(req.params)?;
+    let r = &*req.router.inner;
     let completer = match &p.reference {
         CompletionReference::Prompt { name } => {
             let prompt =
@@ -42,17 +33,18 @@ pub(super) fn dispatch(
     let Some(completer) = completer else {
         // Nothing to suggest is an answer, not an error.
         let empty = Complete { completion: serde_json::json!({ "values": [] }) };
-        return Ok(Dispatched::Done(writer.write(id, empty)));
+        return Ok(Dispatched::Done(req.writer.write(req.id, empty)));
     };
     // Completion is not one of the methods that may ask for input: no target.
-    let ctx = context(id, env, p.meta, None, Retry::default())?;
-    let req = CompleteRequest {
+    let ctx = context(req.id, req.env, p.meta, None, Retry::default())?;
+    let request = CompleteRequest {
         reference: p.reference,
         argument: p.argument.name,
         value: p.argument.value,
         context: p.context.and_then(|c| c.arguments).unwrap_or_default(),
     };
     let label = Label::Owned("completion".into());
-    let fut = guard_sync(&label, || completer(ctx.clone(), req))?;
-    Ok(Dispatched::Call(run(id.clone(), ctx, label, writer, fut.map(|r| r.map(|completion| Complete { completion })))))
+    let fut = guard_sync(&label, || completer(ctx.clone(), request))?;
+    let fut = fut.map(|r| r.map(|completion| Complete { completion }));
+    Ok(Dispatched::Call(run(req.id.clone(), ctx, label, req.writer, fut)))
 }

@@ -1,26 +1,19 @@
 //! `tools/list`, `resources/list`, `resources/templates/list` and
 //! `prompts/list`: a page of the listings the router serialized at build.
 
-use serde_json::value::RawValue;
-
 use crate::error::McpError;
-use crate::jsonrpc::{self, RequestId};
+use crate::jsonrpc;
 use crate::method::Method;
-use crate::router::{Router, RouterInner};
+use crate::router::RouterInner;
 use crate::version::Generation;
 
+use super::Req;
 use super::env::Dispatched;
 use super::params::{CursorParams, parse_params};
 
-pub(super) fn answer(
-    router: &Router,
-    id: &RequestId,
-    method: Method,
-    params: Option<&RawValue>,
-    v2026: bool,
-) -> Result<Dispatched, McpError> {
-    let p: CursorParams<'_> = parse_params(params)?;
-    let pages = router.inner.pages(if v2026 { Generation::V2026 } else { Generation::V2025 });
+pub(super) fn answer(req: Req<'_>, method: Method) -> Result<Dispatched, McpError> {
+    let p: CursorParams<'_> = parse_params(req.params)?;
+    let pages = req.router.inner.pages(if req.is_2026() { Generation::V2026 } else { Generation::V2025 });
     let (list, key) = match method {
         Method::ToolsList => (&pages.tools, "tools"),
         Method::ResourcesList => (&pages.resources, "resources"),
@@ -29,5 +22,5 @@ pub(super) fn answer(
         other => return Err(McpError::method_not_found(other.as_str())),
     };
     let page = RouterInner::page(list, key, p.cursor.as_deref())?;
-    Ok(Dispatched::Done(jsonrpc::raw_result_bytes(id, page)))
+    Ok(Dispatched::Done(jsonrpc::raw_result_bytes(req.id, page)))
 }

@@ -56,15 +56,16 @@ pub(crate) fn dispatch(
         Some(_) => Writer::V2026 { router: router.clone(), cache: None },
         None => Writer::V2025,
     };
+    let req = Req { router, id: &id, params, named, env, writer };
     let r = match method {
         Method::Ping => Ok(Dispatched::Done(jsonrpc::raw_result_bytes(&id, b"{}"))),
         Method::ToolsList | Method::ResourcesList | Method::ResourcesTemplatesList | Method::PromptsList => {
-            lists::answer(router, &id, method, params, env.v2026.is_some())
+            lists::answer(req, method)
         }
-        Method::ToolsCall => tools_call::dispatch(router, &id, params, named, env, writer),
-        Method::ResourcesRead => resources_read::dispatch(router, &id, params, env, writer),
-        Method::PromptsGet => prompts_get::dispatch(router, &id, params, env, writer),
-        Method::CompletionComplete => completion_complete::dispatch(router, &id, params, env, writer),
+        Method::ToolsCall => tools_call::dispatch(req),
+        Method::ResourcesRead => resources_read::dispatch(req),
+        Method::PromptsGet => prompts_get::dispatch(req),
+        Method::CompletionComplete => completion_complete::dispatch(req),
         // Answered by the endpoint; reaching here means a generation that
         // does not have the method.
         Method::Initialize
@@ -77,6 +78,23 @@ pub(crate) fn dispatch(
     match r {
         Ok(d) => d,
         Err(e) => Dispatched::Done(jsonrpc::error_bytes(Some(&id), &e)),
+    }
+}
+
+/// One request as a method's module receives it.
+struct Req<'a> {
+    router: &'a Router,
+    id: &'a RequestId,
+    params: Option<&'a RawValue>,
+    /// What a 2026 endpoint already read with `_meta` (`tools/call` uses it).
+    named: Option<Named<'a>>,
+    env: CallEnv,
+    writer: Writer,
+}
+
+impl Req<'_> {
+    fn is_2026(&self) -> bool {
+        self.env.v2026.is_some()
     }
 }
 

@@ -1,27 +1,17 @@
 //! `prompts/get`: the prompt's handler with its (string) arguments.
 
-use serde_json::value::RawValue;
-
 use crate::error::McpError;
-use crate::jsonrpc::RequestId;
 use crate::method::Method;
-use crate::router::Router;
 
-use super::env::{CallEnv, Dispatched};
+use super::env::Dispatched;
 use super::params::{GetPromptParams, Retry, parse_params};
 use super::run::{Label, guard_sync, run};
-use super::writer::Writer;
-use super::{Target, context};
+use super::{Req, Target, context};
 
-pub(super) fn dispatch(
-    router: &Router,
-    id: &RequestId,
-    params: Option<&RawValue>,
-    env: CallEnv,
-    writer: Writer,
-) -> Result<Dispatched, McpError> {
-    let p: GetPromptParams<'_> = parse_params(params)?;
-    let prompt = router
+pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
+    let p: GetPromptParams<'_> = parse_params(req.params)?;
+    let prompt = req
+        .router
         .inner
         .prompts
         .get(&p.name)
@@ -30,11 +20,11 @@ pub(super) fn dispatch(
     if let Some(missing) = prompt.info.arguments.iter().find(|a| a.required && !args.contains_key(&a.name)) {
         return Err(McpError::invalid_params(format!("Missing required argument: {}", missing.name)));
     }
-    let arguments = if env.v2026.is_some() { serde_json::to_string(&args).ok() } else { None };
+    let arguments = if req.is_2026() { serde_json::to_string(&args).ok() } else { None };
     let target = Target { method: Method::PromptsGet, name: &p.name, arguments };
     let retry = Retry { input_responses: p.input_responses, request_state: p.request_state };
-    let ctx = context(id, env, p.meta, Some(target), retry)?;
+    let ctx = context(req.id, req.env, p.meta, Some(target), retry)?;
     let label = Label::Owned(format!("prompt {}", p.name));
     let fut = guard_sync(&label, || (prompt.get)(&ctx, args))?;
-    Ok(Dispatched::Call(run(id.clone(), ctx, label, writer, fut)))
+    Ok(Dispatched::Call(run(req.id.clone(), ctx, label, req.writer, fut)))
 }

@@ -4,28 +4,20 @@
 use std::collections::HashMap;
 
 use futures_util::FutureExt as _;
-use serde_json::value::RawValue;
 
 use crate::error::{ErrorCode, McpError};
-use crate::jsonrpc::RequestId;
 use crate::method::Method;
-use crate::router::{ResourceRequest, Router};
+use crate::router::ResourceRequest;
 
-use super::env::{CallEnv, Dispatched};
+use super::env::Dispatched;
 use super::params::{ReadParams, Retry, parse_params};
 use super::run::{Label, guard_sync, run};
 use super::writer::{Read, Writer};
-use super::{Target, context};
+use super::{Req, Target, context};
 
-pub(super) fn dispatch(
-    router: &Router,
-    id: &RequestId,
-    params: Option<&RawValue>,
-    env: CallEnv,
-    writer: Writer,
-) -> Result<Dispatched, McpError> {
-    let p: ReadParams<'_> = parse_params(params)?;
-    let r = &*router.inner;
+pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
+    let p: ReadParams<'_> = parse_params(req.params)?;
+    let r = &*req.router.inner;
     let found = if let Some(resource) = r.resources.get(&p.uri) {
         Some((resource.read.clone(), HashMap::new(), resource.cache))
     } else {
@@ -34,17 +26,17 @@ pub(super) fn dispatch(
     let Some((read, vars, cache)) = found else {
         // The 2026 generation moved "not found" to -32602 (SEP-2164).
         let e = McpError::resource_not_found(&p.uri);
-        return Err(if env.v2026.is_some() { McpError { code: ErrorCode::INVALID_PARAMS, ..e } } else { e });
+        return Err(if req.is_2026() { McpError { code: ErrorCode::INVALID_PARAMS, ..e } } else { e });
     };
     let target = Target { method: Method::ResourcesRead, name: &p.uri, arguments: None };
     let retry = Retry { input_responses: p.input_responses, request_state: p.request_state };
-    let ctx = context(id, env, p.meta, Some(target), retry)?;
+    let ctx = context(req.id, req.env, p.meta, Some(target), retry)?;
     let label = Label::Owned(format!("resource {}", p.uri));
-    let req = ResourceRequest { uri: p.uri, params: vars };
-    let fut = guard_sync(&label, || read(&ctx, req))?;
-    let writer = match writer {
+    let request = ResourceRequest { uri: p.uri, params: vars };
+    let fut = guard_sync(&label, || read(&ctx, request))?;
+    let writer = match req.writer {
         Writer::V2026 { router, .. } => Writer::V2026 { router, cache: Some(cache) },
         w => w,
     };
-    Ok(Dispatched::Call(run(id.clone(), ctx, label, writer, fut.map(|r| r.map(|contents| Read { contents })))))
+    Ok(Dispatched::Call(run(req.id.clone(), ctx, label, writer, fut.map(|r| r.map(|contents| Read { contents })))))
 }

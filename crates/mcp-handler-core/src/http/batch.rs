@@ -30,15 +30,11 @@ impl Shared {
             Ok(v) => v,
             Err(e) => return refuse(StatusCode::BAD_REQUEST, None, &jsonrpc::classify_json_error(&e)),
         };
-        let session = match self.session(&parts, None).await {
-            Ok(s) => s,
+        let caller = match self.caller(&parts, None, header_version, accepts).await {
+            Ok(c) => c,
             Err(resp) => return resp,
         };
-        let version = session
-            .as_ref()
-            .map(|(_, d)| d.protocol_version)
-            .or(header_version)
-            .unwrap_or(ProtocolVersion::HTTP_DEFAULT);
+        let version = caller.version;
         if !version.allows_batches() {
             let err = McpError::invalid_request(format!(
                 "Invalid Request: JSON-RPC batches are not supported in protocol version {version}"
@@ -50,7 +46,7 @@ impl Shared {
         }
         // Batch members are answered together in one JSON array, so none of
         // them can stream: notifications they emit are dropped.
-        let caller = Caller { version, session, accepts: Accepts { json: accepts.json, sse: false } };
+        let caller = Caller { accepts: Accepts { json: accepts.json, sse: false }, ..caller };
         let mut out: Vec<Bytes> = Vec::new();
         for raw in items {
             match Incoming::parse(raw.get().as_bytes()) {

@@ -270,16 +270,10 @@ impl Shared {
             return self.initialize(id, *params).await;
         }
         let request_id = msg.id().cloned();
-        let session = match self.session(&parts, request_id.as_ref()).await {
-            Ok(s) => s,
+        let caller = match self.caller(&parts, request_id.as_ref(), header_version, accepts).await {
+            Ok(c) => c,
             Err(resp) => return resp,
         };
-        let version = session
-            .as_ref()
-            .map(|(_, d)| d.protocol_version)
-            .or(header_version)
-            .unwrap_or(ProtocolVersion::HTTP_DEFAULT);
-        let caller = Caller { version, session, accepts };
         match msg {
             Incoming::Notification { method, params } => {
                 self.notification(&method, params, &caller);

@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 use tokio::sync::mpsc;
 
 use super::body::{EventIds, GetStream, McpBody, priming_event};
-use super::guard::{self};
+use super::guard::{self, Accepts};
 use crate::dispatch::{self};
 use crate::error::McpError;
 use crate::hub::STREAM_QUEUE;
@@ -21,6 +21,7 @@ use crate::jsonrpc::{self, RequestId};
 use crate::outbox::lock;
 use crate::session::SessionData;
 use crate::util::random_token;
+use crate::version::ProtocolVersion;
 
 use super::negotiate;
 use super::responses::{json_response, refuse, sse_response, store_error, store_unavailable};
@@ -48,6 +49,25 @@ impl Shared {
             Ok(None) => Err(refuse(StatusCode::NOT_FOUND, id, &McpError::invalid_request("Session not found"))),
             Err(e) => Err(store_unavailable(id, &e)),
         }
+    }
+
+    /// Who sends a 2025 message: its session (see [`Self::session`]) and
+    /// the revision it speaks, the session's if it has one, else the
+    /// header's, else the HTTP default.
+    pub(super) async fn caller(
+        &self,
+        parts: &http::request::Parts,
+        id: Option<&RequestId>,
+        header_version: Option<ProtocolVersion>,
+        accepts: Accepts,
+    ) -> Result<Caller, Response<McpBody>> {
+        let session = self.session(parts, id).await?;
+        let version = session
+            .as_ref()
+            .map(|(_, d)| d.protocol_version)
+            .or(header_version)
+            .unwrap_or(ProtocolVersion::HTTP_DEFAULT);
+        Ok(Caller { version, session, accepts })
     }
 
     pub(super) async fn initialize(&self, id: &RequestId, params: Option<&RawValue>) -> Response<McpBody> {
