@@ -55,10 +55,10 @@ pub use invocation::Invocation;
 pub use jsonrpc::RequestId;
 pub use model::{CallToolResult, Content, GetPromptResult, LogLevel, PromptMessage, ResourceContents, ToolAnnotations};
 pub use router::{
-    Args, BuildError, CacheHint, CacheScope, Call, Cancellation, Completer, FromCall, Handler, Headers, IntoContents,
-    IntoPromptResult, IntoReadResult, IntoToolResult, Json, Needs, NoArgs, Platform, Prompt, PromptBuilder, Rejection,
-    Resource, ResourceBuilder, ResourceRequest, ResourceTemplate, ResourceTemplateBuilder, Router, RouterBuilder,
-    State, Tool, ToolBuilder,
+    Args, BuildError, CacheHint, CacheScope, Call, Cancellation, Completer, DEFAULT_TOOL_TIMEOUT, FromCall, Handler,
+    Headers, IntoContents, IntoPromptResult, IntoReadResult, IntoToolResult, Json, Needs, NoArgs, Platform, Prompt,
+    PromptBuilder, Rejection, Resource, ResourceBuilder, ResourceRequest, ResourceTemplate, ResourceTemplateBuilder,
+    Router, RouterBuilder, State, Tool, ToolBuilder,
 };
 #[allow(deprecated)]
 pub use router::{PromptDef, ResourceDef, ResourceTemplateDef, ToolDef};

@@ -49,6 +49,14 @@ pub struct ServerConfig {
     /// (`--drain-timeout`, `MCP_DRAIN_TIMEOUT_SECS`; default 25 s, under
     /// the 30 s ECS and Kubernetes give before SIGKILL).
     pub drain_timeout: Duration,
+    /// How long a client may take to send a request's head, and how long
+    /// a keep-alive connection may sit idle waiting for the next one
+    /// (`--header-timeout`, `MCP_HEADER_TIMEOUT_SECS`; default 30 s).
+    pub header_timeout: Duration,
+    /// Open connections served at once (`--max-connections`,
+    /// `MCP_MAX_CONNECTIONS`; default 10 000). Beyond it a connection's
+    /// first request is answered `503` with `Retry-After` and it is closed.
+    pub max_connections: usize,
 }
 
 impl Default for ServerConfig {
@@ -57,6 +65,8 @@ impl Default for ServerConfig {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             path: "/mcp".into(),
             drain_timeout: Duration::from_secs(25),
+            header_timeout: Duration::from_secs(30),
+            max_connections: 10_000,
         }
     }
 }
@@ -80,6 +90,18 @@ impl ServerConfig {
         self.drain_timeout = d;
         self
     }
+    /// Sets the request-head (and idle keep-alive) timeout.
+    #[must_use]
+    pub fn with_header_timeout(mut self, d: Duration) -> Self {
+        self.header_timeout = d;
+        self
+    }
+    /// Sets how many connections are served at once.
+    #[must_use]
+    pub fn with_max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n;
+        self
+    }
 }
 
 /// What the command line asks for.
@@ -100,7 +122,8 @@ pub enum Command {
 /// (see [`Server::with_usage`](crate::Server::with_usage)).
 pub const USAGE: &str = "\
 USAGE:
-    <binary> [--bind ADDR] [--path PATH] [--drain-timeout SECS]
+    <binary> [--bind ADDR] [--path PATH] [--drain-timeout SECS] [--header-timeout SECS]
+             [--max-connections N]
     <binary> healthcheck [--bind ADDR]      liveness: GET /healthz, exit 0 when it answers 200
     <binary> healthcheck --deep [--bind ADDR] [--path PATH]
                                             serving: an MCP server/discover round trip through the
@@ -124,6 +147,12 @@ pub fn parse_command(
     if let Some(v) = env("MCP_DRAIN_TIMEOUT_SECS") {
         config.drain_timeout = parse_secs("MCP_DRAIN_TIMEOUT_SECS", &v)?;
     }
+    if let Some(v) = env("MCP_HEADER_TIMEOUT_SECS") {
+        config.header_timeout = parse_positive_secs("MCP_HEADER_TIMEOUT_SECS", &v)?;
+    }
+    if let Some(v) = env("MCP_MAX_CONNECTIONS") {
+        config.max_connections = parse_count("MCP_MAX_CONNECTIONS", &v)?;
+    }
     let mut healthcheck = None;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -140,6 +169,12 @@ pub fn parse_command(
             "--bind" => config.bind = parse_addr("--bind", &value("--bind")?)?,
             "--path" => config.path = parse_path("--path", &value("--path")?)?,
             "--drain-timeout" => config.drain_timeout = parse_secs("--drain-timeout", &value("--drain-timeout")?)?,
+            "--header-timeout" => {
+                config.header_timeout = parse_positive_secs("--header-timeout", &value("--header-timeout")?)?;
+            }
+            "--max-connections" => {
+                config.max_connections = parse_count("--max-connections", &value("--max-connections")?)?;
+            }
             _ => return Err(ConfigError::UnknownArgument(arg)),
         }
     }
@@ -169,6 +204,23 @@ fn parse_secs(name: &'static str, v: &str) -> Result<Duration, ConfigError> {
     })
 }
 
+/// Seconds that must be at least one: a zero timeout would close every
+/// connection before its first request.
+fn parse_positive_secs(name: &'static str, v: &str) -> Result<Duration, ConfigError> {
+    match v.parse::<u64>() {
+        Ok(n) if n > 0 => Ok(Duration::from_secs(n)),
+        _ => Err(ConfigError::Invalid { name, value: v.into(), expected: "a whole number of seconds, at least 1" }),
+    }
+}
+
+/// A count of at least one.
+fn parse_count(name: &'static str, v: &str) -> Result<usize, ConfigError> {
+    match v.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(ConfigError::Invalid { name, value: v.into(), expected: "a whole number, at least 1" }),
+    }
+}
+
 /// Applies the endpoint's environment settings (`EndpointConfig::with_env`:
 /// `MCP_ALLOWED_HOSTS`, `MCP_ALLOWED_ORIGINS`, `MCP_REQUEST_STATE_KEY`), and
 /// opens the Host check when bound beyond loopback without an explicit list
@@ -180,9 +232,12 @@ pub fn apply_endpoint_env(
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<EndpointConfig, ConfigError> {
     let explicit_hosts = env("MCP_ALLOWED_HOSTS").is_some();
-    let mut endpoint = endpoint
-        .with_env(&env)
-        .map_err(|e| ConfigError::BadSecret { name: "MCP_REQUEST_STATE_KEY", reason: e.to_string() })?;
+    let mut endpoint = endpoint.with_env(&env).map_err(|e| match e {
+        mcp_handler_core::EnvConfigError::Invalid { name, value, expected } => {
+            ConfigError::Invalid { name, value, expected }
+        }
+        other => ConfigError::BadSecret { name: "MCP_REQUEST_STATE_KEY", reason: other.to_string() },
+    })?;
     if !explicit_hosts && !bind.ip().is_loopback() {
         endpoint = endpoint.with_host_policy(HostPolicy::Any);
     }
@@ -223,6 +278,11 @@ mod tests {
         assert!(matches!(parse_command(args(&["--frob"]), |_| None), Err(ConfigError::UnknownArgument(_))));
         let env = |k: &str| (k == "MCP_DRAIN_TIMEOUT_SECS").then(|| "soon".to_owned());
         assert!(parse_command(args(&[]), env).is_err());
+        assert!(parse_command(args(&["--header-timeout", "0"]), |_| None).is_err());
+        assert!(parse_command(args(&["--max-connections", "0"]), |_| None).is_err());
+        let env = |k: &str| (k == "MCP_MAX_CONNECTIONS").then(|| "12".to_owned());
+        let Command::Serve(c) = parse_command(args(&["--header-timeout=5"]), env).unwrap() else { panic!() };
+        assert_eq!((c.header_timeout, c.max_connections), (Duration::from_secs(5), 12));
     }
 
     #[test]

@@ -20,6 +20,7 @@
 
 mod app;
 mod config;
+mod conn;
 mod logging;
 mod probe;
 mod readiness;
@@ -155,7 +156,7 @@ impl Server {
             path: Arc::from(config.path.as_str()),
             readiness: self.readiness,
         };
-        serve::serve(listener, app, shutdown, config.drain_timeout).await
+        serve::serve(listener, app, shutdown, config).await
     }
 
     /// The whole program: parses flags and environment, installs logging,

@@ -5,12 +5,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
+use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
 use crate::app::App;
+use crate::config::ServerConfig;
+use crate::conn::{self, Admission, ConnectionLimit};
 
 /// How a drain ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,14 +24,16 @@ pub enum DrainOutcome {
 
 /// Serves `app` on `listener` until `shutdown` completes, then stops
 /// accepting, marks the server unready, closes GET streams and lets
-/// in-flight requests finish within `drain_timeout`.
+/// in-flight requests finish within the drain timeout.
 pub(crate) async fn serve(
     listener: TcpListener,
     app: App,
     shutdown: impl Future<Output = ()>,
-    drain_timeout: Duration,
+    config: &ServerConfig,
 ) -> DrainOutcome {
-    let builder = Arc::new(auto::Builder::new(TokioExecutor::new()));
+    let drain_timeout = config.drain_timeout;
+    let builder = Arc::new(conn::builder(config));
+    let limit = ConnectionLimit::new(config.max_connections);
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -46,6 +49,18 @@ pub(crate) async fn serve(
                     }
                 };
                 let _ = stream.set_nodelay(true);
+                let permit = match limit.admit() {
+                    Admission::Serve(permit) => permit,
+                    Admission::Refuse(permit) => {
+                        tracing::warn!(%peer, "connection limit reached; answering 503");
+                        tokio::spawn(conn::refuse(stream, permit));
+                        continue;
+                    }
+                    Admission::Drop => {
+                        tracing::warn!(%peer, "connection limit reached; closing");
+                        continue;
+                    }
+                };
                 let app = app.clone();
                 let svc = service_fn(move |req| app.call(req));
                 let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc).into_owned();
@@ -54,6 +69,7 @@ pub(crate) async fn serve(
                     if let Err(e) = conn.await {
                         tracing::debug!(%peer, error = %e, "connection ended with an error");
                     }
+                    drop(permit);
                 });
             }
             () = &mut shutdown => break,

@@ -25,6 +25,17 @@ pub const ENVIRONMENT: &[EnvVar] = &[
     var("MCP_PATH", "/mcp", "endpoint path (--path)"),
     var("MCP_DRAIN_TIMEOUT_SECS", "25", "seconds in-flight requests get after SIGTERM (--drain-timeout)"),
     var(
+        "MCP_HEADER_TIMEOUT_SECS",
+        "30",
+        "seconds a client may take to send a request head, and a keep-alive connection may idle (--header-timeout)",
+    ),
+    var("MCP_BODY_TIMEOUT_SECS", "30", "seconds a stalled request body may take before a 408"),
+    var(
+        "MCP_MAX_CONNECTIONS",
+        "10000",
+        "open connections served at once; beyond it a connection gets 503 with Retry-After (--max-connections)",
+    ),
+    var(
         "MCP_ALLOWED_HOSTS",
         "localhost names on a loopback bind, any host otherwise",
         "comma-separated Host allow-list, or *; behind a load balancer, the names clients use",

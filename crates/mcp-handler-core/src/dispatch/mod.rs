@@ -31,6 +31,7 @@ mod params;
 mod prompts_get;
 mod resources_read;
 mod run;
+mod time_limit;
 mod tools_call;
 mod writer;
 

@@ -1,13 +1,18 @@
 //! `tools/call`: the tool's handler with its arguments.
 
+use std::time::Duration;
+
 use futures_util::FutureExt as _;
+use futures_util::future::Either;
 
 use crate::error::McpError;
 use crate::method::Method;
+use crate::model::CallToolResult;
 
 use super::env::Dispatched;
 use super::params::{CallToolParams, Retry, parse_params};
 use super::run::{Label, guard_sync, run};
+use super::time_limit::{self, TimeLimited};
 use super::{Req, Target, context};
 
 pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
@@ -32,5 +37,16 @@ pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
     let ctx = context(req.id, req.env, p.meta, Some(target), retry)?;
     let label = Label::Shared(tool.tool.label.clone());
     let fut = guard_sync(&label, || (tool.tool.call)(&ctx, p.arguments))?;
-    Ok(Dispatched::Call(run(req.id.clone(), ctx, label, req.writer, fut.map(Ok::<_, McpError>))))
+    let call = match time_limit::limit(tool.tool.timeout.or(req.router.inner.tool_timeout), &ctx) {
+        None => Either::Left(fut.map(Ok::<_, McpError>)),
+        Some(limit) => Either::Right(TimeLimited::new(fut, limit).map(|r| Ok(r.unwrap_or_else(timed_out)))),
+    };
+    Ok(Dispatched::Call(run(req.id.clone(), ctx, label, req.writer, call)))
+}
+
+/// A call cut at its limit: a tool error the model can read, not a
+/// protocol error (the request itself was fine).
+fn timed_out(limit: Duration) -> CallToolResult {
+    tracing::warn!(limit = ?limit, "tool call timed out");
+    CallToolResult::error(format!("The tool timed out after {:.1} s", limit.as_secs_f64()))
 }

@@ -15,6 +15,16 @@ pub enum EnvConfigError {
     /// `MCP_REQUEST_STATE_KEY` is not a usable key.
     #[error("MCP_REQUEST_STATE_KEY: {0}")]
     RequestStateKey(RequestStateKeyError),
+    /// A variable whose value did not parse.
+    #[error("{name}: {value:?} is not {expected}")]
+    Invalid {
+        /// The variable.
+        name: &'static str,
+        /// What was given.
+        value: String,
+        /// What was expected.
+        expected: &'static str,
+    },
 }
 
 /// Which `Host` headers the endpoint serves (DNS-rebinding defence).
@@ -83,6 +93,7 @@ pub struct EndpointConfig {
     pub(crate) sse_mode: SseMode,
     pub(crate) sse_retry: Option<Duration>,
     pub(crate) keep_alive: Option<Duration>,
+    pub(crate) body_timeout: Duration,
     pub(crate) client_request_timeout: Duration,
     pub(crate) request_state_key: Option<RequestStateKey>,
     pub(crate) request_state_ttl: Duration,
@@ -101,6 +112,7 @@ impl std::fmt::Debug for EndpointConfig {
             .field("sse_mode", &self.sse_mode)
             .field("sse_retry", &self.sse_retry)
             .field("keep_alive", &self.keep_alive)
+            .field("body_timeout", &self.body_timeout)
             .field("client_request_timeout", &self.client_request_timeout)
             .field("request_state_key", &self.request_state_key.as_ref().map(|_| "<configured>"))
             .field("request_state_ttl", &self.request_state_ttl)
@@ -122,6 +134,7 @@ impl Default for EndpointConfig {
             sse_mode: SseMode::OnDemand,
             sse_retry: Some(Duration::from_secs(1)),
             keep_alive: Some(Duration::from_secs(15)),
+            body_timeout: Duration::from_secs(30),
             client_request_timeout: Duration::from_secs(60),
             request_state_key: None,
             request_state_ttl: Duration::from_secs(15 * 60),
@@ -172,6 +185,15 @@ impl EndpointConfig {
     #[must_use]
     pub fn with_sse_retry(mut self, d: Option<Duration>) -> Self {
         self.sse_retry = d;
+        self
+    }
+    /// How long a request body may take to arrive once it stalls (default
+    /// 30 s; `MCP_BODY_TIMEOUT_SECS`): a body that trickles in is answered
+    /// `408` and its connection closed, so slow clients cannot hold the
+    /// server's memory and tasks.
+    #[must_use]
+    pub fn with_body_timeout(mut self, d: Duration) -> Self {
+        self.body_timeout = d;
         self
     }
     /// Comment lines on idle GET streams so proxies keep them open.
@@ -236,6 +258,15 @@ impl EndpointConfig {
         }
         if let Some(v) = env("MCP_REQUEST_STATE_KEY") {
             self.request_state_key = Some(RequestStateKey::from_base64(&v).map_err(EnvConfigError::RequestStateKey)?);
+        }
+        if let Some(v) = env("MCP_BODY_TIMEOUT_SECS") {
+            self.body_timeout = match v.trim().parse::<u64>() {
+                Ok(n) if n > 0 => Duration::from_secs(n),
+                _ => {
+                    let expected = "a whole number of seconds, at least 1";
+                    return Err(EnvConfigError::Invalid { name: "MCP_BODY_TIMEOUT_SECS", value: v, expected });
+                }
+            };
         }
         Ok(self)
     }

@@ -5,7 +5,10 @@
 //! no copy and no queue; only a body in several frames is joined, once.
 //! `http_body_util`'s `collect` would allocate a frame queue per request.
 
-use std::future::poll_fn;
+use std::future::{Future as _, poll_fn};
+use std::pin::Pin;
+use std::task::Poll;
+use std::time::Duration;
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use http_body::Body;
@@ -14,12 +17,18 @@ use http_body::Body;
 pub(crate) enum ReadError {
     /// More than the limit: refused without reading the rest.
     TooLarge,
+    /// The body stalled for longer than the timeout.
+    TimedOut,
     /// The transport failed.
     Failed(Box<dyn std::error::Error + Send + Sync>),
 }
 
-/// The whole body, at most `limit` bytes. Trailers are ignored.
-pub(crate) async fn read_body<B>(body: B, limit: usize) -> Result<Bytes, ReadError>
+/// The whole body, at most `limit` bytes, within `timeout` of the first
+/// time it makes the reader wait. Trailers are ignored.
+///
+/// The timer is made only when the body stalls: a body that arrived with
+/// its head (nearly every one) costs no timer registration.
+pub(crate) async fn read_body<B>(body: B, limit: usize, timeout: Duration) -> Result<Bytes, ReadError>
 where
     B: Body,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -28,7 +37,19 @@ where
     let mut first: Option<Bytes> = None;
     let mut joined: Option<BytesMut> = None;
     let mut total = 0usize;
-    while let Some(frame) = poll_fn(|cx| body.as_mut().poll_frame(cx)).await {
+    let mut deadline: Option<Pin<Box<tokio::time::Sleep>>> = None;
+    loop {
+        let next = poll_fn(|cx| match body.as_mut().poll_frame(cx) {
+            Poll::Ready(frame) => Poll::Ready(Ok(frame)),
+            Poll::Pending => {
+                let sleep = deadline.get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+                match sleep.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Err(ReadError::TimedOut)),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        });
+        let Some(frame) = next.await? else { break };
         let frame = frame.map_err(|e| ReadError::Failed(e.into()))?;
         let Ok(mut data) = frame.into_data() else { continue };
         let len = data.remaining();
@@ -68,7 +89,8 @@ mod tests {
     }
 
     fn read(chunks: &[&'static str], limit: usize) -> Result<Bytes, ReadError> {
-        futures_util::FutureExt::now_or_never(read_body(body(chunks), limit)).unwrap_or(Err(ReadError::TooLarge))
+        futures_util::FutureExt::now_or_never(read_body(body(chunks), limit, Duration::from_secs(1)))
+            .unwrap_or(Err(ReadError::TooLarge))
     }
 
     #[test]
@@ -83,5 +105,16 @@ mod tests {
         assert!(matches!(read(&["12345", "67890"], 10), Ok(b) if b.len() == 10));
         assert!(matches!(read(&["12345", "678901"], 10), Err(ReadError::TooLarge)));
         assert!(matches!(read(&["12345678901"], 10), Err(ReadError::TooLarge)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stalled_body_times_out_and_a_prompt_one_does_not() {
+        let first = futures_util::stream::iter([Ok::<_, Infallible>(Frame::data(Bytes::from_static(b"{")))]);
+        let stalled = StreamBody::new(futures_util::StreamExt::chain(first, futures_util::stream::pending()));
+        let started = tokio::time::Instant::now();
+        let r = read_body(stalled, 100, Duration::from_secs(3)).await;
+        assert!(matches!(r, Err(ReadError::TimedOut)));
+        assert_eq!(started.elapsed(), Duration::from_secs(3));
+        assert!(matches!(read_body(body(&["{}"]), 100, Duration::from_secs(3)).await, Ok(b) if b == "{}"));
     }
 }

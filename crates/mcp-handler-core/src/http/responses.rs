@@ -70,6 +70,18 @@ pub(super) fn too_large(limit: usize) -> Response<McpBody> {
     refuse(StatusCode::PAYLOAD_TOO_LARGE, None, &err)
 }
 
+/// `408`: the body stalled past the timeout. The connection is closed: the
+/// rest of the body may still be on its way, and nobody will read it.
+pub(super) fn body_timed_out(timeout: std::time::Duration) -> Response<McpBody> {
+    let err = McpError::invalid_request(format!(
+        "Request Timeout: the body did not arrive within {} s",
+        timeout.as_secs_f64()
+    ));
+    let mut resp = refuse(StatusCode::REQUEST_TIMEOUT, None, &err);
+    resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    resp
+}
+
 /// `503`: the session store failed (logged here, once for every caller);
 /// the client may retry.
 pub(super) fn store_unavailable(id: Option<&RequestId>, error: &dyn std::fmt::Display) -> Response<McpBody> {

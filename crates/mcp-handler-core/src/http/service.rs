@@ -27,7 +27,7 @@ use super::body::{EventIds, McpBody, PostStream, priming_event, sse_complete};
 use super::config::{EndpointConfig, ResponseMode, SseMode};
 use super::guard::{self, Accepts};
 use super::negotiate::{self, Negotiated};
-use super::responses::{accepted, answer, answer_output, bad_request, refuse, sse_response, too_large};
+use super::responses::{accepted, answer, answer_output, bad_request, body_timed_out, refuse, sse_response, too_large};
 use crate::dispatch::{self, CallEnv, Dispatched, HandlerCall};
 use crate::env::{ClientCaps, LogPolicy, RequestEnv};
 use crate::error::McpError;
@@ -214,9 +214,10 @@ impl Shared {
         if declared.is_some_and(|n| n > limit as u64) {
             return too_large(limit);
         }
-        let bytes = match super::read::read_body(body, limit).await {
+        let bytes = match super::read::read_body(body, limit, self.config.body_timeout).await {
             Ok(b) => b,
             Err(super::read::ReadError::TooLarge) => return too_large(limit),
+            Err(super::read::ReadError::TimedOut) => return body_timed_out(self.config.body_timeout),
             Err(super::read::ReadError::Failed(e)) => {
                 tracing::debug!(error = %e, "request body could not be read");
                 return bad_request("Bad Request: the request body could not be read");

@@ -116,6 +116,7 @@ impl RouterBuilder {
                 prompts,
                 pages,
                 has_completions,
+                tool_timeout: self.tool_timeout,
                 discover: Default::default(),
                 state: Arc::new(self.state),
             }),

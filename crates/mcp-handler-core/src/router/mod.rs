@@ -52,6 +52,9 @@ use crate::v2026::headers::HeaderParam;
 use crate::v2026::meta::SERVER_INFO;
 use crate::version::{Generation, ProtocolVersion};
 
+/// The default time limit of a tool call (see [`RouterBuilder::tool_timeout`]).
+pub const DEFAULT_TOOL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// Collects tools, resources and prompts; `build` checks and freezes them.
 ///
 /// ```
@@ -78,6 +81,7 @@ pub struct RouterBuilder {
     page_size: usize,
     list_cache: CacheHint,
     list_changed: bool,
+    tool_timeout: Option<std::time::Duration>,
     state: http::Extensions,
 }
 
@@ -134,6 +138,15 @@ impl RouterBuilder {
         self.list_cache = hint;
         self
     }
+    /// How long a tool call may run before it is answered with a tool
+    /// error ("timed out"), for tools without their own
+    /// ([`ToolBuilder::timeout`]); default 5 minutes, `None` for no limit.
+    /// On Lambda the invocation's deadline, less a margin, caps every
+    /// tool, so a slow tool is answered instead of the function timing out.
+    pub fn tool_timeout(mut self, limit: Option<std::time::Duration>) -> Self {
+        self.tool_timeout = limit;
+        self
+    }
     /// Advertises `listChanged` for tools, prompts and resources: say so
     /// when the application will publish changes through a
     /// [`Notifier`](crate::Notifier).
@@ -179,6 +192,8 @@ pub(crate) struct RouterInner {
     /// Serialized listings: `[2025 generation, 2026 generation]`.
     pub(crate) pages: [Pages; 2],
     pub(crate) has_completions: bool,
+    /// The time limit of tools without their own.
+    pub(crate) tool_timeout: Option<std::time::Duration>,
     /// The serialized `server/discover` result, without and with change
     /// notifications: it depends only on the registry, so it is built once.
     pub(crate) discover: [std::sync::OnceLock<Bytes>; 2],
@@ -214,6 +229,7 @@ impl Router {
             page_size: 100,
             list_cache: CacheHint::public(300_000),
             list_changed: false,
+            tool_timeout: Some(DEFAULT_TOOL_TIMEOUT),
             state: http::Extensions::new(),
         }
     }

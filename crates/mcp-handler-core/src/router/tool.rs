@@ -55,6 +55,7 @@ pub(crate) struct ToolInfo {
 #[must_use]
 pub struct ToolBuilder {
     info: ToolInfo,
+    timeout: Option<std::time::Duration>,
 }
 
 /// A tool with its handler, ready to register on a router
@@ -67,6 +68,9 @@ pub struct Tool {
     /// copying the string on every request.
     pub(crate) label: Arc<str>,
     pub(crate) needs: Needs,
+    /// This tool's own time limit (else the router's, see
+    /// [`RouterBuilder::tool_timeout`](super::RouterBuilder::tool_timeout)).
+    pub(crate) timeout: Option<std::time::Duration>,
 }
 
 /// The finished tool's old name.
@@ -112,11 +116,20 @@ impl ToolBuilder {
                 icons: Vec::new(),
                 meta: None,
             },
+            timeout: None,
         }
     }
     /// What the tool does; models read this to decide when to call it.
     pub fn description(mut self, d: impl Into<String>) -> Self {
         self.info.description = Some(d.into());
+        self
+    }
+    /// How long a call may run before it is answered with a tool error
+    /// (`isError: true`, "timed out"); overrides the router's default
+    /// ([`RouterBuilder::tool_timeout`](super::RouterBuilder::tool_timeout)).
+    /// On Lambda the invocation's deadline, less a margin, caps it.
+    pub fn timeout(mut self, limit: std::time::Duration) -> Self {
+        self.timeout = Some(limit);
         self
     }
     /// Human-readable title.
@@ -178,7 +191,13 @@ impl ToolBuilder {
                 }
             }
         };
-        Tool { label: self.info.name.as_str().into(), info: self.info, call: Arc::new(call), needs }
+        Tool {
+            label: self.info.name.as_str().into(),
+            info: self.info,
+            call: Arc::new(call),
+            needs,
+            timeout: self.timeout,
+        }
     }
 
     /// A handler over raw JSON arguments with a hand-written `inputSchema`
@@ -207,6 +226,12 @@ impl ToolBuilder {
                 }
             }
         };
-        Tool { label: self.info.name.as_str().into(), info: self.info, call: Arc::new(call), needs: Needs::default() }
+        Tool {
+            label: self.info.name.as_str().into(),
+            info: self.info,
+            call: Arc::new(call),
+            needs: Needs::default(),
+            timeout: self.timeout,
+        }
     }
 }

@@ -1,0 +1,149 @@
+//! Every resource a slow or greedy client controls is bounded: a tool call
+//! (its own limit, the router's, the platform's deadline), a stalled body,
+//! a half-sent request head, an idle keep-alive connection, and the number
+//! of open connections. In-process where HTTP semantics suffice; the real
+//! `demo` binary on loopback for what only a socket shows.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use http::StatusCode;
+use http_body_util::StreamBody;
+use mcp_handler::{EndpointConfig, Invocation, McpService, Router, Tool};
+use mcp_handler_tests::{Running, demo_bin, post, post_json};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
+use tower::ServiceExt as _;
+
+fn slow_router(tool_timeout: Option<Duration>) -> Router {
+    let slow = |secs: u64| async move {
+        tokio::time::sleep(Duration::from_secs(secs)).await;
+        "finished"
+    };
+    Router::builder("limits", "1")
+        .tool(Tool::builder("slow").description("Sleeps 30 s").handler(move || slow(30)))
+        .tool(
+            Tool::builder("own_limit")
+                .description("Sleeps 30 s, limited to 0.3 s")
+                .timeout(Duration::from_millis(300))
+                .handler(move || slow(30)),
+        )
+        .tool(Tool::builder("quick").description("Answers at once").handler(|| async { "done" }))
+        .tool_timeout(tool_timeout)
+        .build()
+        .expect("router")
+}
+
+fn call_body(tool: &str) -> String {
+    json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": tool, "arguments": {}}}).to_string()
+}
+
+fn tool_error_text(reply: &Value) -> Option<String> {
+    (reply["result"]["isError"] == json!(true)).then(|| reply["result"]["content"][0]["text"].to_string())
+}
+
+#[tokio::test]
+async fn a_tool_past_its_limit_is_answered_with_a_tool_error() {
+    let svc = McpService::new(slow_router(Some(Duration::from_millis(400))), EndpointConfig::default());
+    let started = Instant::now();
+    let own = post_json(&svc, &call_body("own_limit"), &[]).await;
+    assert_eq!(own.status, StatusCode::OK);
+    let text = tool_error_text(&own.json()).expect("a tool error");
+    assert!(text.contains("timed out after 0.3 s"), "{text}");
+    let router_default = post_json(&svc, &call_body("slow"), &[]).await;
+    let text = tool_error_text(&router_default.json()).expect("a tool error");
+    assert!(text.contains("timed out after 0.4 s"), "{text}");
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    let quick = post_json(&svc, &call_body("quick"), &[]).await.json();
+    assert_eq!(quick["result"]["content"][0]["text"], "done");
+    assert!(quick["result"].get("isError").is_none_or(|e| e == false));
+}
+
+#[tokio::test]
+async fn the_platform_deadline_caps_every_tool_even_without_a_limit() {
+    let svc = McpService::new(slow_router(None), EndpointConfig::default());
+    let deadline = SystemTime::now() + Duration::from_millis(900);
+    let mut req = post().body(http_body_util::Full::new(Bytes::from(call_body("slow")))).expect("request");
+    req.extensions_mut().insert(Invocation::new("req-1").with_deadline(deadline));
+    let started = Instant::now();
+    let reply = mcp_handler_tests::call(&svc, req).await;
+    let text = tool_error_text(&reply.json()).expect("a tool error before the deadline");
+    assert!(text.contains("timed out"), "{text}");
+    // The margin leaves the answer time to travel before the deadline.
+    assert!(SystemTime::now() < deadline, "answered after the deadline");
+    assert!(started.elapsed() >= Duration::from_millis(300), "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn a_stalled_body_is_answered_408_and_the_connection_closed() {
+    let config = EndpointConfig::default().with_body_timeout(Duration::from_millis(300));
+    let svc = McpService::new(slow_router(None), config);
+    let first = futures_util::stream::iter([Ok::<_, std::convert::Infallible>(http_body::Frame::data(
+        Bytes::from_static(b"{\"jsonrpc\":\"2.0\","),
+    ))]);
+    let stalled = StreamBody::new(futures_util::StreamExt::chain(first, futures_util::stream::pending()));
+    let req = post().body(stalled).expect("request");
+    let started = Instant::now();
+    let resp = tokio::time::timeout(Duration::from_secs(5), svc.oneshot(req)).await.expect("answered").expect("ok");
+    assert_eq!(resp.status(), StatusCode::REQUEST_TIMEOUT);
+    assert_eq!(resp.headers()["connection"], "close");
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    let body = http_body_util::BodyExt::collect(resp.into_body()).await.expect("body").to_bytes();
+    let v: Value = serde_json::from_slice(&body).expect("JSON-RPC error");
+    assert_eq!(v["error"]["code"], -32600);
+}
+
+/// Reads until the peer closes (or `limit` passes): how long that took.
+async fn closed_within(stream: &mut TcpStream, limit: Duration) -> Option<Duration> {
+    let started = Instant::now();
+    let mut buf = [0u8; 4096];
+    loop {
+        match tokio::time::timeout_at((started + limit).into(), stream.read(&mut buf)).await {
+            Err(_) => return None,
+            Ok(Ok(0) | Err(_)) => return Some(started.elapsed()),
+            Ok(Ok(_)) => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn half_sent_heads_and_idle_connections_are_closed_within_the_timeout() {
+    let server = Running::start_with(demo_bin(), &["--header-timeout", "1"], &[]).await;
+    let mut half = TcpStream::connect(server.addr).await.expect("connect");
+    half.write_all(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: appl").await.expect("write");
+    let took = closed_within(&mut half, Duration::from_secs(5)).await.expect("a half-sent head is closed");
+    assert!(took >= Duration::from_millis(900), "{took:?}");
+
+    let mut idle = TcpStream::connect(server.addr).await.expect("connect");
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").await.expect("write");
+    let mut head = [0u8; 12];
+    idle.read_exact(&mut head).await.expect("an answer");
+    assert_eq!(&head, b"HTTP/1.1 200");
+    assert!(closed_within(&mut idle, Duration::from_secs(5)).await.is_some(), "an idle keep-alive is closed");
+}
+
+#[tokio::test]
+async fn connections_beyond_the_limit_get_503_with_retry_after() {
+    let server = Running::start_with(demo_bin(), &["--max-connections", "2"], &[]).await;
+    // Wait until the readiness probes' connections have closed.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let _a = TcpStream::connect(server.addr).await.expect("connect");
+    let _b = TcpStream::connect(server.addr).await.expect("connect");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut c = TcpStream::connect(server.addr).await.expect("connect");
+    c.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").await.expect("write");
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), c.read_to_end(&mut answer)).await.expect("closed").expect("read");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 503"), "{text}");
+    assert!(text.to_ascii_lowercase().contains("retry-after: 1"), "{text}");
+    let body = text.split("\r\n\r\n").nth(1).expect("a body");
+    let v: Value = serde_json::from_str(body).expect("a JSON-RPC error body");
+    assert_eq!(v["error"]["code"], -32603);
+    // Once one closes, a new connection is served again.
+    drop(_a);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let ok = mcp_handler_tests::http(server.addr, "GET", "/healthz", &[], "").await.expect("served");
+    assert_eq!(ok.status, StatusCode::OK);
+}
