@@ -130,7 +130,12 @@ pub fn run_with(router: Router, endpoint: EndpointConfig) -> std::process::ExitC
         {
             server = setup.server(server);
         }
-        runtime.block_on(server.run())
+        let code = runtime.block_on(server.run());
+        // Drained: whatever is still spawned (a secrets refresher, an idle
+        // connection's task) has nothing left to deliver, so the process
+        // exits now rather than when the runtime's threads wind down.
+        runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+        code
     }
     #[cfg(not(feature = "server"))]
     {
