@@ -147,3 +147,28 @@ async fn connections_beyond_the_limit_get_503_with_retry_after() {
     let ok = mcp_handler_tests::http(server.addr, "GET", "/healthz", &[], "").await.expect("served");
     assert_eq!(ok.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn calls_beyond_the_in_flight_limit_get_503_at_once_and_places_come_back() {
+    let config = EndpointConfig::default().with_max_in_flight(1, 1);
+    let svc = McpService::new(slow_router(Some(Duration::from_secs(1))), config);
+    let first = tokio::spawn({
+        let svc = svc.clone();
+        async move { post_json(&svc, &call_body("slow"), &[]).await }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    let refused = post_json(&svc, &call_body("quick"), &[]).await;
+    assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(started.elapsed() < Duration::from_millis(500), "refused at once, not queued");
+    assert_eq!(refused.header("retry-after"), Some("1"));
+    assert_eq!(refused.json()["id"], 1);
+    assert_eq!(refused.error_code(), -32603);
+    // Listings are answered from cached bytes and are not calls.
+    let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}).to_string();
+    assert_eq!(post_json(&svc, &list, &[]).await.status, StatusCode::OK);
+    let first = first.await.expect("first call");
+    assert!(tool_error_text(&first.json()).is_some_and(|t| t.contains("timed out")));
+    let again = post_json(&svc, &call_body("quick"), &[]).await.json();
+    assert_eq!(again["result"]["content"][0]["text"], "done");
+}

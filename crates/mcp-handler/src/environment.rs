@@ -30,6 +30,12 @@ pub const ENVIRONMENT: &[EnvVar] = &[
         "seconds a client may take to send a request head, and a keep-alive connection may idle (--header-timeout)",
     ),
     var("MCP_BODY_TIMEOUT_SECS", "30", "seconds a stalled request body may take before a 408"),
+    var("MCP_MAX_IN_FLIGHT", "1024", "handler calls running at once; beyond it a call gets 503 with Retry-After"),
+    var(
+        "MCP_MAX_IN_FLIGHT_PER_CLIENT",
+        "64",
+        "handler calls one session or principal may run at once; beyond it 503 with Retry-After",
+    ),
     var(
         "MCP_MAX_CONNECTIONS",
         "10000",

@@ -7,6 +7,7 @@ use bytes::Bytes;
 use http::{Response, StatusCode};
 use serde_json::value::RawValue;
 
+use super::admission::ClientKey;
 use super::body::McpBody;
 use super::guard::Accepts;
 use crate::dispatch::Dispatched;
@@ -61,6 +62,12 @@ impl Shared {
                     match self.request(&id, &method, params, &caller, None).await {
                         Dispatched::Done(b) => out.push(b),
                         Dispatched::Call(call) => {
+                            let client = ClientKey::of(call.ctx.session_id(), call.ctx.extensions());
+                            let Ok(_permit) = self.in_flight.admit(client) else {
+                                let busy = McpError::internal("Service Unavailable: too many calls in flight");
+                                out.push(jsonrpc::error_bytes(Some(&id), &busy));
+                                continue;
+                            };
                             let _guard = self.track_inflight(&caller, &id, &call.ctx);
                             out.push(call.fut.await.body);
                         }

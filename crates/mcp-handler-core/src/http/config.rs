@@ -94,6 +94,8 @@ pub struct EndpointConfig {
     pub(crate) sse_retry: Option<Duration>,
     pub(crate) keep_alive: Option<Duration>,
     pub(crate) body_timeout: Duration,
+    pub(crate) max_in_flight: usize,
+    pub(crate) max_in_flight_per_client: usize,
     pub(crate) client_request_timeout: Duration,
     pub(crate) request_state_key: Option<RequestStateKey>,
     pub(crate) request_state_ttl: Duration,
@@ -113,6 +115,8 @@ impl std::fmt::Debug for EndpointConfig {
             .field("sse_retry", &self.sse_retry)
             .field("keep_alive", &self.keep_alive)
             .field("body_timeout", &self.body_timeout)
+            .field("max_in_flight", &self.max_in_flight)
+            .field("max_in_flight_per_client", &self.max_in_flight_per_client)
             .field("client_request_timeout", &self.client_request_timeout)
             .field("request_state_key", &self.request_state_key.as_ref().map(|_| "<configured>"))
             .field("request_state_ttl", &self.request_state_ttl)
@@ -135,6 +139,8 @@ impl Default for EndpointConfig {
             sse_retry: Some(Duration::from_secs(1)),
             keep_alive: Some(Duration::from_secs(15)),
             body_timeout: Duration::from_secs(30),
+            max_in_flight: 1024,
+            max_in_flight_per_client: 64,
             client_request_timeout: Duration::from_secs(60),
             request_state_key: None,
             request_state_ttl: Duration::from_secs(15 * 60),
@@ -194,6 +200,16 @@ impl EndpointConfig {
     #[must_use]
     pub fn with_body_timeout(mut self, d: Duration) -> Self {
         self.body_timeout = d;
+        self
+    }
+    /// How many handler calls may run at once: `total` in all (default
+    /// 1024; `MCP_MAX_IN_FLIGHT`) and `per_client` for one session or
+    /// principal (default 64; `MCP_MAX_IN_FLIGHT_PER_CLIENT`). A call beyond
+    /// either is refused at once with `503` and `Retry-After`, never queued.
+    #[must_use]
+    pub fn with_max_in_flight(mut self, total: usize, per_client: usize) -> Self {
+        self.max_in_flight = total.max(1);
+        self.max_in_flight_per_client = per_client.max(1);
         self
     }
     /// Comment lines on idle GET streams so proxies keep them open.
@@ -258,6 +274,16 @@ impl EndpointConfig {
         }
         if let Some(v) = env("MCP_REQUEST_STATE_KEY") {
             self.request_state_key = Some(RequestStateKey::from_base64(&v).map_err(EnvConfigError::RequestStateKey)?);
+        }
+        let count = |name: &'static str, v: String| match v.trim().parse::<usize>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(EnvConfigError::Invalid { name, value: v, expected: "a whole number, at least 1" }),
+        };
+        if let Some(v) = env("MCP_MAX_IN_FLIGHT") {
+            self.max_in_flight = count("MCP_MAX_IN_FLIGHT", v)?;
+        }
+        if let Some(v) = env("MCP_MAX_IN_FLIGHT_PER_CLIENT") {
+            self.max_in_flight_per_client = count("MCP_MAX_IN_FLIGHT_PER_CLIENT", v)?;
         }
         if let Some(v) = env("MCP_BODY_TIMEOUT_SECS") {
             self.body_timeout = match v.trim().parse::<u64>() {

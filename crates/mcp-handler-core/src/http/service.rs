@@ -23,6 +23,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use tokio_util::sync::CancellationToken;
 
+use super::admission::{self, ClientKey, InFlight};
 use super::body::{EventIds, McpBody, PostStream, priming_event, sse_complete};
 use super::config::{EndpointConfig, ResponseMode, SseMode};
 use super::guard::{self, Accepts};
@@ -67,12 +68,15 @@ pub(super) struct Shared {
     /// Seals 2026 request state (configured, or generated at start).
     pub(super) state_key: RequestStateKey,
     pub(super) shutdown: CancellationToken,
+    /// Handler calls running now, in all and per client.
+    pub(super) in_flight: Arc<InFlight>,
 }
 
 impl McpService {
     /// Serves `router` with `config`.
     pub fn new(router: Router, config: EndpointConfig) -> Self {
         let state_key = config.request_state_key.clone().unwrap_or_else(RequestStateKey::generate);
+        let in_flight = Arc::new(InFlight::new(config.max_in_flight, config.max_in_flight_per_client));
         Self {
             shared: Arc::new(Shared {
                 router,
@@ -82,6 +86,7 @@ impl McpService {
                 inflight: Mutex::new(HashMap::new()),
                 state_key,
                 shutdown: CancellationToken::new(),
+                in_flight,
             }),
         }
     }
@@ -383,6 +388,10 @@ impl Shared {
         id: &RequestId,
     ) -> Response<McpBody> {
         let HandlerCall { mut fut, ctx } = call;
+        let permit = match self.in_flight.admit(ClientKey::of(ctx.session_id(), ctx.extensions())) {
+            Ok(p) => p,
+            Err(full) => return admission::refusal(full, Some(id)),
+        };
         let guard = self.track_inflight(caller, id, &ctx);
         let Some(outbox) = ctx.outbox() else {
             return answer_output(fut.await, caller.accepts);
@@ -435,7 +444,7 @@ impl Shared {
             priming,
             response: None,
             ids,
-            guard: guard.map(|g| Box::new(g) as Box<dyn Send + Sync>),
+            guard: Some(Box::new((permit, guard))),
         }))
     }
 }
