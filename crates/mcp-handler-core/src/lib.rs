@@ -47,8 +47,8 @@ pub use context::{ClientRequestError, RequestContext};
 pub use error::{ErrorCode, McpError};
 pub use http::shell;
 pub use http::{
-    EndpointAuth, EndpointConfig, EnvConfigError, HostPolicy, McpBody, McpService, OriginPolicy, ResponseMode, SseMode,
-    TokenVerdict, TokenVerifier,
+    ClientAddress, EndpointAuth, EndpointConfig, EnvConfigError, HostPolicy, McpBody, McpService, OriginPolicy,
+    RateLimit, ResponseMode, SseMode, TokenVerdict, TokenVerifier,
 };
 pub use hub::Notifier;
 pub use invocation::Invocation;

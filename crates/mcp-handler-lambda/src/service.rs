@@ -13,7 +13,7 @@ use http::{Response, header};
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt as _};
 use mcp_handler_core::shell::{self, Probe};
-use mcp_handler_core::{Invocation, McpBody, McpService};
+use mcp_handler_core::{ClientAddress, Invocation, McpBody, McpService};
 use tower_service::Service;
 
 /// A check run before each invocation: `None` when there is nothing to
@@ -77,6 +77,18 @@ fn invocation(req: &Request) -> Option<Invocation> {
     Some(inv)
 }
 
+/// The client's address as the front door saw it (API Gateway, Function
+/// URLs); ALB events carry it only in `X-Forwarded-For`, which a trusted
+/// proxy header setting reads.
+fn source_address(req: &Request) -> Option<ClientAddress> {
+    let ip = match req.request_context_ref()? {
+        RequestContext::ApiGatewayV1(ctx) => ctx.identity.source_ip.as_deref(),
+        RequestContext::ApiGatewayV2(ctx) => ctx.http.source_ip.as_deref(),
+        _ => None,
+    }?;
+    ip.parse().ok().map(ClientAddress)
+}
+
 /// The domain the front door was invoked on (API Gateway, Function URL),
 /// when it says; ALB events do not.
 fn front_door_domain(req: &Request) -> Option<&str> {
@@ -119,6 +131,11 @@ impl Service<Request> for LambdaService {
         if !host_matches_front_door(&req) {
             tracing::debug!(domain = ?front_door_domain(&req), "Host does not match the front door's domain");
             return Box::pin(std::future::ready(Ok(shell::forbidden_host())));
+        }
+        if self.mcp.wants_client_address()
+            && let Some(addr) = source_address(&req)
+        {
+            req.extensions_mut().insert(addr);
         }
         if let Some(inv) = invocation(&req) {
             tracing::debug!(request_id = %inv.request_id, "invocation");

@@ -35,6 +35,9 @@ pub(crate) async fn serve(
     let builder = Arc::new(conn::builder(config));
     let limit = ConnectionLimit::new(config.max_connections);
     let graceful = GracefulShutdown::new();
+    // Only a rate limit reads the peer's address; inserting it costs an
+    // allocation per request, so it is added only then.
+    let wants_addr = app.mcp.wants_client_address();
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -62,7 +65,13 @@ pub(crate) async fn serve(
                     }
                 };
                 let app = app.clone();
-                let svc = service_fn(move |req| app.call(req));
+                let addr = wants_addr.then(|| mcp_handler_core::ClientAddress(peer.ip()));
+                let svc = service_fn(move |mut req: http::Request<hyper::body::Incoming>| {
+                    if let Some(addr) = addr {
+                        req.extensions_mut().insert(addr);
+                    }
+                    app.call(req)
+                });
                 let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc).into_owned();
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {

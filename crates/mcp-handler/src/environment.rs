@@ -32,6 +32,16 @@ pub const ENVIRONMENT: &[EnvVar] = &[
     var("MCP_BODY_TIMEOUT_SECS", "30", "seconds a stalled request body may take before a 408"),
     var("MCP_MAX_IN_FLIGHT", "1024", "handler calls running at once; beyond it a call gets 503 with Retry-After"),
     var(
+        "MCP_RATE_LIMIT",
+        "off",
+        "JSON-RPC requests per client (session, principal, else address), e.g. 100/s or 600/m:50; beyond, 429",
+    ),
+    var(
+        "MCP_TRUSTED_PROXY_HEADER",
+        "-",
+        "behind a proxy only: the header whose last entry is the client's address (e.g. X-Forwarded-For)",
+    ),
+    var(
         "MCP_MAX_IN_FLIGHT_PER_CLIENT",
         "64",
         "handler calls one session or principal may run at once; beyond it 503 with Retry-After",

@@ -11,7 +11,7 @@ use super::admission::ClientKey;
 use super::body::McpBody;
 use super::guard::Accepts;
 use crate::dispatch::Dispatched;
-use crate::error::McpError;
+use crate::error::{ErrorCode, McpError};
 use crate::jsonrpc::{self, Incoming};
 use crate::method::Method;
 use crate::version::ProtocolVersion;
@@ -59,6 +59,13 @@ impl Shared {
                     out.push(jsonrpc::error_bytes(Some(&id), &err));
                 }
                 Ok(Incoming::Request { id, method, params }) => {
+                    let session = caller.session.as_ref().map(|(s, _)| &**s);
+                    if let Some(limited) = self.over_rate(&parts, session, Method::parse(&method), params, None) {
+                        let secs = limited.retry_after.as_secs_f64().ceil().max(1.0);
+                        let msg = format!("Too Many Requests: rate limit reached; retry in {secs} s");
+                        out.push(jsonrpc::error_bytes(Some(&id), &McpError::new(ErrorCode(-32000), msg)));
+                        continue;
+                    }
                     match self.request(&id, &method, params, &caller, None).await {
                         Dispatched::Done(b) => out.push(b),
                         Dispatched::Call(call) => {

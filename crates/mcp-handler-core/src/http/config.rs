@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::auth::EndpointAuth;
+use super::rate::RateLimit;
 use crate::session::SessionStore;
 use crate::v2026::{RequestStateKey, RequestStateKeyError};
 
@@ -96,6 +97,8 @@ pub struct EndpointConfig {
     pub(crate) body_timeout: Duration,
     pub(crate) max_in_flight: usize,
     pub(crate) max_in_flight_per_client: usize,
+    pub(crate) rate_limit: Option<RateLimit>,
+    pub(crate) trusted_proxy_header: Option<http::HeaderName>,
     pub(crate) client_request_timeout: Duration,
     pub(crate) request_state_key: Option<RequestStateKey>,
     pub(crate) request_state_ttl: Duration,
@@ -117,6 +120,8 @@ impl std::fmt::Debug for EndpointConfig {
             .field("body_timeout", &self.body_timeout)
             .field("max_in_flight", &self.max_in_flight)
             .field("max_in_flight_per_client", &self.max_in_flight_per_client)
+            .field("rate_limit", &self.rate_limit)
+            .field("trusted_proxy_header", &self.trusted_proxy_header)
             .field("client_request_timeout", &self.client_request_timeout)
             .field("request_state_key", &self.request_state_key.as_ref().map(|_| "<configured>"))
             .field("request_state_ttl", &self.request_state_ttl)
@@ -141,6 +146,8 @@ impl Default for EndpointConfig {
             body_timeout: Duration::from_secs(30),
             max_in_flight: 1024,
             max_in_flight_per_client: 64,
+            rate_limit: None,
+            trusted_proxy_header: None,
             client_request_timeout: Duration::from_secs(60),
             request_state_key: None,
             request_state_ttl: Duration::from_secs(15 * 60),
@@ -211,6 +218,31 @@ impl EndpointConfig {
         self.max_in_flight = total.max(1);
         self.max_in_flight_per_client = per_client.max(1);
         self
+    }
+    /// Limits every client to `limit` JSON-RPC requests (a batch counts
+    /// each member), in a token bucket per session, else per principal,
+    /// else per address (`MCP_RATE_LIMIT`, e.g. `100/s` or `600/m:50`; off
+    /// by default). Beyond it: `429` with `Retry-After` and `RateLimit`
+    /// headers. The buckets live in this process's memory.
+    #[must_use]
+    pub fn with_rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(limit);
+        self
+    }
+    /// The header a trusted proxy in front of the server appends the
+    /// client's address to (`MCP_TRUSTED_PROXY_HEADER`, e.g.
+    /// `X-Forwarded-For`): its last entry is the client the rate limit
+    /// counts. Set it only behind such a proxy: a client can write the
+    /// header itself.
+    #[must_use]
+    pub fn with_trusted_proxy_header(mut self, name: http::HeaderName) -> Self {
+        self.trusted_proxy_header = Some(name);
+        self
+    }
+    /// Whether a rate limit is configured (shells then add the client's
+    /// address to each request).
+    pub fn rate_limited(&self) -> bool {
+        self.rate_limit.is_some()
     }
     /// Comment lines on idle GET streams so proxies keep them open.
     #[must_use]
@@ -284,6 +316,19 @@ impl EndpointConfig {
         }
         if let Some(v) = env("MCP_MAX_IN_FLIGHT_PER_CLIENT") {
             self.max_in_flight_per_client = count("MCP_MAX_IN_FLIGHT_PER_CLIENT", v)?;
+        }
+        if let Some(v) = env("MCP_RATE_LIMIT") {
+            let expected = "a rate such as 100/s or 600/m, optionally :BURST";
+            let limit = RateLimit::parse(&v);
+            self.rate_limit =
+                Some(limit.ok_or(EnvConfigError::Invalid { name: "MCP_RATE_LIMIT", value: v, expected })?);
+        }
+        if let Some(v) = env("MCP_TRUSTED_PROXY_HEADER") {
+            let name = http::HeaderName::from_bytes(v.trim().as_bytes());
+            let expected = "a header name such as X-Forwarded-For";
+            let name =
+                name.map_err(|_| EnvConfigError::Invalid { name: "MCP_TRUSTED_PROXY_HEADER", value: v, expected })?;
+            self.trusted_proxy_header = Some(name);
         }
         if let Some(v) = env("MCP_BODY_TIMEOUT_SECS") {
             self.body_timeout = match v.trim().parse::<u64>() {

@@ -8,14 +8,17 @@ mod body;
 mod config;
 mod guard;
 mod negotiate;
+mod rate;
 mod read;
 mod responses;
 mod service;
 mod sessions;
 pub mod shell;
+mod throttle;
 mod v2026;
 
 pub use auth::{EndpointAuth, TokenVerdict, TokenVerifier};
 pub use body::McpBody;
 pub use config::{EndpointConfig, EnvConfigError, HostPolicy, OriginPolicy, ResponseMode, SseMode};
+pub use rate::{ClientAddress, RateLimit};
 pub use service::McpService;

@@ -28,6 +28,7 @@ use super::body::{EventIds, McpBody, PostStream, priming_event, sse_complete};
 use super::config::{EndpointConfig, ResponseMode, SseMode};
 use super::guard::{self, Accepts};
 use super::negotiate::{self, Negotiated};
+use super::rate::Limiter;
 use super::responses::{accepted, answer, answer_output, bad_request, body_timed_out, refuse, sse_response, too_large};
 use crate::dispatch::{self, CallEnv, Dispatched, HandlerCall};
 use crate::env::{ClientCaps, LogPolicy, RequestEnv};
@@ -70,6 +71,8 @@ pub(super) struct Shared {
     pub(super) shutdown: CancellationToken,
     /// Handler calls running now, in all and per client.
     pub(super) in_flight: Arc<InFlight>,
+    /// Rate-limit buckets (empty unless a limit is configured).
+    pub(super) limiter: Limiter,
 }
 
 impl McpService {
@@ -87,8 +90,17 @@ impl McpService {
                 state_key,
                 shutdown: CancellationToken::new(),
                 in_flight,
+                limiter: Limiter::default(),
             }),
         }
+    }
+
+    /// Whether shells should add the client's address
+    /// ([`ClientAddress`](crate::ClientAddress)) to each request: a rate
+    /// limit, the endpoint's or a tool's, counts per address when a request
+    /// names no session or principal.
+    pub fn wants_client_address(&self) -> bool {
+        self.shared.config.rate_limited() || self.shared.router.inner.tool_rate_limits
     }
 
     /// The router served.
@@ -290,6 +302,10 @@ impl Shared {
                 accepted()
             }
             Incoming::Request { id, method, params } => {
+                let session = caller.session.as_ref().map(|(s, _)| &**s);
+                if let Some(resp) = self.throttle(&parts, session, &id, Method::parse(&method), params, None) {
+                    return resp;
+                }
                 match self.request(&id, &method, params, &caller, Some(parts)).await {
                     Dispatched::Done(bytes) => answer(bytes, caller.accepts),
                     Dispatched::Call(call) => self.respond(call, &caller, &id).await,

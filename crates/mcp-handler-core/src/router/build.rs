@@ -97,6 +97,7 @@ impl RouterBuilder {
             }
         };
         let pages = [pages(None), pages(Some(&v2026))];
+        let tool_rate_limits = tools.values().any(|t| t.tool.rate_limit.is_some());
         let has_completions = prompts.values().any(|p| !p.completers.is_empty())
             || templates.iter().any(|t| !t.def.completers.is_empty());
         Ok(Router {
@@ -117,6 +118,7 @@ impl RouterBuilder {
                 pages,
                 has_completions,
                 tool_timeout: self.tool_timeout,
+                tool_rate_limits,
                 discover: Default::default(),
                 state: Arc::new(self.state),
             }),

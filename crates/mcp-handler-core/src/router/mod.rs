@@ -192,6 +192,8 @@ pub(crate) struct RouterInner {
     /// Serialized listings: `[2025 generation, 2026 generation]`.
     pub(crate) pages: [Pages; 2],
     pub(crate) has_completions: bool,
+    /// Whether any tool has its own rate limit.
+    pub(crate) tool_rate_limits: bool,
     /// The time limit of tools without their own.
     pub(crate) tool_timeout: Option<std::time::Duration>,
     /// The serialized `server/discover` result, without and with change

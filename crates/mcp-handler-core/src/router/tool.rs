@@ -56,6 +56,7 @@ pub(crate) struct ToolInfo {
 pub struct ToolBuilder {
     info: ToolInfo,
     timeout: Option<std::time::Duration>,
+    rate_limit: Option<crate::http::RateLimit>,
 }
 
 /// A tool with its handler, ready to register on a router
@@ -71,6 +72,8 @@ pub struct Tool {
     /// This tool's own time limit (else the router's, see
     /// [`RouterBuilder::tool_timeout`](super::RouterBuilder::tool_timeout)).
     pub(crate) timeout: Option<std::time::Duration>,
+    /// Calls of this tool a client may make, besides the endpoint's limit.
+    pub(crate) rate_limit: Option<crate::http::RateLimit>,
 }
 
 /// The finished tool's old name.
@@ -117,6 +120,7 @@ impl ToolBuilder {
                 meta: None,
             },
             timeout: None,
+            rate_limit: None,
         }
     }
     /// What the tool does; models read this to decide when to call it.
@@ -130,6 +134,13 @@ impl ToolBuilder {
     /// On Lambda the invocation's deadline, less a margin, caps it.
     pub fn timeout(mut self, limit: std::time::Duration) -> Self {
         self.timeout = Some(limit);
+        self
+    }
+    /// Limits each client's calls of this tool (a token bucket per session,
+    /// principal or address, besides the endpoint's own limit); beyond it
+    /// the call gets `429` with `Retry-After`.
+    pub fn rate_limit(mut self, limit: crate::http::RateLimit) -> Self {
+        self.rate_limit = Some(limit);
         self
     }
     /// Human-readable title.
@@ -197,6 +208,7 @@ impl ToolBuilder {
             call: Arc::new(call),
             needs,
             timeout: self.timeout,
+            rate_limit: self.rate_limit,
         }
     }
 
@@ -232,6 +244,7 @@ impl ToolBuilder {
             call: Arc::new(call),
             needs: Needs::default(),
             timeout: self.timeout,
+            rate_limit: self.rate_limit,
         }
     }
 }
