@@ -172,3 +172,68 @@ async fn calls_beyond_the_in_flight_limit_get_503_at_once_and_places_come_back()
     let again = post_json(&svc, &call_body("quick"), &[]).await.json();
     assert_eq!(again["result"]["content"][0]["text"], "done");
 }
+
+#[tokio::test]
+async fn a_quiet_streaming_call_sends_keep_alive_comments() {
+    let router = Router::builder("quiet", "1")
+        .tool(Tool::builder("quiet").description("Reports once, then works quietly").handler(
+            |ctx: mcp_handler::RequestContext| async move {
+                ctx.progress(1.0, Some(2.0), Some("started"));
+                tokio::time::sleep(Duration::from_millis(1000)).await;
+                "finished"
+            },
+        ))
+        .build()
+        .expect("router");
+    let config = EndpointConfig::default().with_keep_alive(Some(Duration::from_millis(250)));
+    let svc = McpService::new(router, config);
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": {"name": "quiet", "arguments": {}, "_meta": {"progressToken": "p"}}});
+    let reply = post_json(&svc, &body.to_string(), &[]).await;
+    assert_eq!(reply.header("content-type"), Some("text/event-stream"));
+    let text = reply.text();
+    let comments = text.matches(": keep-alive").count();
+    assert!(comments >= 2, "keep-alive comments while quiet: {text}");
+    let messages = reply.sse_messages();
+    assert_eq!(messages.last().expect("the answer")["result"]["content"][0]["text"], "finished");
+}
+
+/// Nesting is bounded where a value is built (serde_json stops at 128
+/// levels); members nobody reads are skipped without recursion. Either way
+/// a 100 000-deep body is an error answer, not a stack overflow.
+#[tokio::test]
+async fn deep_nesting_is_an_error_answer_not_a_stack_overflow() {
+    let router = Router::builder("deep", "1")
+        .tool(Tool::builder("any").description("Takes any JSON").handler(
+            |mcp_handler::Args(v): mcp_handler::Args<serde_json::Map<String, Value>>| async move {
+                format!("{} members", v.len())
+            },
+        ))
+        .build()
+        .expect("router");
+    let svc = McpService::new(router, EndpointConfig::default());
+    let depth = 100_000;
+    let nested = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+    let body = format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"any","arguments":{{"a":{nested}}}}}}}"#
+    );
+    let reply = post_json(&svc, &body, &[]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let text = tool_error_text(&reply.json()).expect("arguments that do not parse are a tool error");
+    assert!(text.contains("recursion limit"), "{text}");
+}
+
+#[tokio::test]
+async fn too_many_request_headers_get_431() {
+    let server = Running::start_with(demo_bin(), &[], &[]).await;
+    let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+    let mut head = String::from("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+    for i in 0..150 {
+        head.push_str(&format!("x-h{i}: v\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await.expect("write");
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer)).await.expect("closed").ok();
+    assert!(answer.starts_with(b"HTTP/1.1 431"), "{}", String::from_utf8_lossy(&answer));
+}

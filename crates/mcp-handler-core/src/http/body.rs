@@ -158,10 +158,32 @@ pub(crate) struct PostStream {
     pub(crate) response: Option<Bytes>,
     pub(crate) ids: EventIds,
     pub(crate) guard: Option<Box<dyn Send + Sync>>,
+    /// Comment lines while the handler is quiet, so proxies that close idle
+    /// connections keep a long call's stream open; the timer is made when
+    /// the stream first has nothing to send.
+    pub(crate) keep_alive: Option<(Duration, Option<Pin<Box<tokio::time::Sleep>>>)>,
 }
 
 impl PostStream {
     fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Bytes>> {
+        let out = self.poll_events(cx);
+        match (&out, &mut self.keep_alive) {
+            (Poll::Ready(_), Some((period, Some(sleep)))) => {
+                sleep.as_mut().reset(tokio::time::Instant::now() + *period);
+            }
+            (Poll::Pending, Some((period, sleep))) => {
+                let sleep = sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep(*period)));
+                if sleep.as_mut().poll(cx).is_ready() {
+                    sleep.as_mut().reset(tokio::time::Instant::now() + *period);
+                    return Poll::Ready(Some(Bytes::from_static(b": keep-alive\n\n")));
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
+    fn poll_events(&mut self, cx: &mut Context<'_>) -> Poll<Option<Bytes>> {
         if let Some(p) = self.priming.take() {
             return Poll::Ready(Some(p));
         }

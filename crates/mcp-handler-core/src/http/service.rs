@@ -461,6 +461,7 @@ impl Shared {
             response: None,
             ids,
             guard: Some(Box::new((permit, guard))),
+            keep_alive: self.config.keep_alive.map(|d| (d, None)),
         }))
     }
 }
