@@ -50,7 +50,17 @@ fn table() -> Vec<Case> {
         case("fractional id", r#"{"jsonrpc":"2.0","id":1.5,"method":"ping"}"#, S::BAD_REQUEST, -32600),
         case("object id", r#"{"jsonrpc":"2.0","id":{},"method":"ping"}"#, S::BAD_REQUEST, -32600),
         case("method not a string", r#"{"jsonrpc":"2.0","id":1,"method":7}"#, S::BAD_REQUEST, -32600),
-        case("params an array", r#"{"jsonrpc":"2.0","id":1,"method":"ping","params":[1]}"#, S::BAD_REQUEST, -32600),
+        case("params a number", r#"{"jsonrpc":"2.0","id":1,"method":"ping","params":1}"#, S::BAD_REQUEST, -32600),
+        // By-position params are valid JSON-RPC; MCP methods take objects.
+        case("params an array", r#"{"jsonrpc":"2.0","id":1,"method":"ping","params":[1]}"#, S::OK, -32602),
+        case("tools/call params an array", call("[1,2]"), S::OK, -32602),
+        case("tools/call params by position", call(r#"["test_simple_text"]"#), S::OK, -32602),
+        case(
+            "initialize params an array",
+            r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":["2025-06-18",{}]}"#,
+            S::OK,
+            -32602,
+        ),
         case("neither method nor result", r#"{"jsonrpc":"2.0","id":1}"#, S::BAD_REQUEST, -32600),
         case("unknown method", r#"{"jsonrpc":"2.0","id":1,"method":"tools/frobnicate"}"#, S::OK, -32601),
         case("tool name of the wrong type", call(r#"{"name":5}"#), S::OK, -32602),
@@ -165,6 +175,25 @@ async fn the_request_id_is_echoed_in_errors_when_it_was_readable() {
     assert_eq!(r.json()["id"], "q");
     let r = mcp_handler_tests::post_json(&svc, "{broken", &[]).await;
     assert!(r.json()["id"].is_null(), "parse errors carry id null");
+}
+
+/// By-position params in a batch member get that member's -32602 with its
+/// id; a notification with them is accepted and ignored, as unknown
+/// notifications are.
+#[tokio::test]
+async fn by_position_params_in_batches_and_notifications() {
+    let svc = McpService::new(mcp_handler_examples::everything::router().unwrap(), EndpointConfig::default());
+    let batch = r#"[{"jsonrpc":"2.0","id":"a","method":"tools/list","params":[]},
+                    {"jsonrpc":"2.0","id":"b","method":"ping"}]"#;
+    let r = mcp_handler_tests::post_json(&svc, batch, &[("mcp-protocol-version", "2025-03-26")]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let answers = r.json();
+    assert_eq!((answers[0]["id"].as_str(), answers[0]["error"]["code"].as_i64()), (Some("a"), Some(-32602)));
+    assert_eq!(answers[1]["result"], serde_json::json!({}));
+    let note = r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":[1]}"#;
+    let r = mcp_handler_tests::post_json(&svc, note, &[]).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    assert!(r.body.is_empty());
 }
 
 #[tokio::test]
