@@ -30,13 +30,13 @@ use super::negotiate::{self, Negotiated};
 use super::responses::{accepted, answer, answer_output, bad_request, refuse, sse_response, too_large};
 use crate::dispatch::{self, CallEnv, Dispatched, HandlerCall};
 use crate::env::{ClientCaps, LogPolicy, RequestEnv};
-use crate::error::McpError;
+use crate::error::{ErrorCode, McpError};
 use crate::hub::{Hub, Notifier};
 use crate::jsonrpc::{self, Incoming, RequestId};
 use crate::method::Method;
 use crate::model::LogLevel;
 use crate::outbox::{Outbox, PendingRequests};
-use crate::router::Router;
+use crate::router::{Push, Router};
 use crate::session::SessionData;
 use crate::util::random_token;
 use crate::v2026::RequestStateKey;
@@ -178,6 +178,18 @@ impl Shared {
     /// notifications need.
     pub(super) fn streams(&self) -> bool {
         self.config.response_mode == ResponseMode::Streaming
+    }
+
+    /// What a 2025 client can be sent unasked: only a session has a GET
+    /// stream, and only a streaming endpoint can keep it open.
+    pub(super) fn push_2025(&self) -> Push {
+        if self.streams() && self.config.sessions.is_some() { Push::Available } else { Push::Unavailable }
+    }
+
+    /// What a 2026 client can be sent unasked: `subscriptions/listen`
+    /// exists when responses can stay open.
+    pub(super) fn push_2026(&self) -> Push {
+        if self.streams() { Push::Available } else { Push::Unavailable }
     }
 
     pub(super) fn method_not_allowed(&self) -> Response<McpBody> {
@@ -332,6 +344,18 @@ impl Shared {
                 done(r)
             }
             Method::ResourcesSubscribe | Method::ResourcesUnsubscribe => {
+                if self.push_2025() == Push::Unavailable {
+                    // Not advertised in `initialize`: refused as MCP refuses
+                    // any method of a capability the server lacks, rather
+                    // than acknowledged and never honoured.
+                    return done(Err(McpError::new(
+                        ErrorCode::METHOD_NOT_FOUND,
+                        format!(
+                            "Method not found: {name}: this endpoint cannot deliver resource updates \
+                             (it needs sessions and streamed responses), so it does not offer resources.subscribe"
+                        ),
+                    )));
+                }
                 #[derive(Deserialize)]
                 struct P {
                     uri: String,

@@ -71,9 +71,9 @@ impl Shared {
     }
 
     pub(super) async fn initialize(&self, id: &RequestId, params: Option<&RawValue>) -> Response<McpBody> {
-        // Subscriptions are acknowledged with or without sessions; updates
-        // reach a 2025 client on its session's GET stream.
-        let (version, result, caps, client_info) = match dispatch::initialize(&self.router, params, self.streams()) {
+        // Updates reach a 2025 client only on its session's GET stream:
+        // `push_2025` decides what the capabilities promise.
+        let (version, result, caps, client_info) = match dispatch::initialize(&self.router, params, self.push_2025()) {
             Ok(v) => v,
             Err(e) => return json_response(jsonrpc::error_bytes(Some(id), &e)),
         };

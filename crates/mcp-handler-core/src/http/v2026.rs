@@ -82,7 +82,7 @@ impl Shared {
         match method {
             Method::SubscriptionsListen => return self.listen(id, params, accepts).map_err(|e| bad(StatusCode::OK, e)),
             Method::ServerDiscover => {
-                let result = self.router.discover_bytes(self.streams());
+                let result = self.router.discover_bytes(self.push_2026());
                 return Ok(answer(jsonrpc::raw_result_bytes(id, result), accepts));
             }
             _ => {}
