@@ -196,6 +196,45 @@ async fn by_position_params_in_batches_and_notifications() {
     assert!(r.body.is_empty());
 }
 
+/// A handler's internal error (`?` on `std::io::Error`) reaches the client
+/// as a generic message: not the path, not the OS text. An error built on
+/// purpose keeps its text.
+#[tokio::test]
+async fn internal_errors_do_not_leak_paths_or_os_text() {
+    use mcp_handler::{McpError, NoArgs, RequestContext, Resource, Router, Tool};
+    const PATH: &str = "/nonexistent/mcp-handler-secret-dir/credentials.toml";
+    let router = Router::builder("leaks", "1")
+        .tool(Tool::builder("read_config").description("reads a missing file").handler(
+            |_c: RequestContext, _: NoArgs| async { std::fs::read_to_string(PATH) },
+        ))
+        .tool(Tool::builder("refuse").description("an error on purpose").handler(
+            |_c: RequestContext, _: NoArgs| async { Err::<String, _>(McpError::internal("quota exceeded; retry later")) },
+        ))
+        .resource(
+            Resource::builder("test://config", "config").read(|| async { std::fs::read_to_string(PATH).map(|_| "") }),
+        )
+        .build()
+        .unwrap();
+    let svc = McpService::new(router, EndpointConfig::default());
+    let leaks = |text: &str| text.contains("mcp-handler-secret-dir") || text.contains("No such file");
+
+    let tool = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"read_config","arguments":{}}}"#;
+    let r = mcp_handler_tests::post_json(&svc, tool, &[]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["result"]["isError"], true, "{}", r.text());
+    assert_eq!(r.json()["result"]["content"][0]["text"], "Internal error");
+    assert!(!leaks(&r.text()), "{}", r.text());
+
+    let read = r#"{"jsonrpc":"2.0","id":2,"method":"resources/read","params":{"uri":"test://config"}}"#;
+    let r = mcp_handler_tests::post_json(&svc, read, &[]).await;
+    assert_eq!((r.status, r.error_code()), (StatusCode::OK, -32603));
+    assert!(!leaks(&r.text()), "{}", r.text());
+
+    let chosen = r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"refuse","arguments":{}}}"#;
+    let r = mcp_handler_tests::post_json(&svc, chosen, &[]).await;
+    assert_eq!(r.json()["result"]["content"][0]["text"], "quota exceeded; retry later");
+}
+
 #[tokio::test]
 async fn session_errors_have_their_own_statuses() {
     let svc = McpService::new(
