@@ -204,11 +204,15 @@ async fn internal_errors_do_not_leak_paths_or_os_text() {
     use mcp_handler::{McpError, NoArgs, RequestContext, Resource, Router, Tool};
     const PATH: &str = "/nonexistent/mcp-handler-secret-dir/credentials.toml";
     let router = Router::builder("leaks", "1")
-        .tool(Tool::builder("read_config").description("reads a missing file").handler(
-            |_c: RequestContext, _: NoArgs| async { std::fs::read_to_string(PATH) },
-        ))
+        .tool(
+            Tool::builder("read_config")
+                .description("reads a missing file")
+                .handler(|_c: RequestContext, _: NoArgs| async { std::fs::read_to_string(PATH) }),
+        )
         .tool(Tool::builder("refuse").description("an error on purpose").handler(
-            |_c: RequestContext, _: NoArgs| async { Err::<String, _>(McpError::internal("quota exceeded; retry later")) },
+            |_c: RequestContext, _: NoArgs| async {
+                Err::<String, _>(McpError::internal("quota exceeded; retry later"))
+            },
         ))
         .resource(
             Resource::builder("test://config", "config").read(|| async { std::fs::read_to_string(PATH).map(|_| "") }),

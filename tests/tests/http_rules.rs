@@ -260,7 +260,8 @@ async fn subscriptions_are_offered_only_where_updates_can_be_delivered() {
     let unsub = sub.replace("resources/subscribe", "resources/unsubscribe");
     let sessions = || EndpointConfig::default().with_session_store(Arc::new(InMemorySessionStore::new()));
     let everything = |config| McpService::new(mcp_handler_examples::everything::router().unwrap(), config);
-    let subscribe_cap = |r: &mcp_handler_tests::Reply| r.json()["result"]["capabilities"]["resources"]["subscribe"].clone();
+    let subscribe_cap =
+        |r: &mcp_handler_tests::Reply| r.json()["result"]["capabilities"]["resources"]["subscribe"].clone();
 
     let stateless = no_sessions();
     let r = post_json(&stateless, sub, &[]).await;
@@ -283,8 +284,8 @@ async fn subscriptions_are_offered_only_where_updates_can_be_delivered() {
         let meta = json!({"io.modelcontextprotocol/protocolVersion":"2026-07-28",
             "io.modelcontextprotocol/clientCapabilities":{}});
         let body = json!({"jsonrpc":"2.0","id":3,"method":"server/discover","params":{"_meta":meta}}).to_string();
-        let r = post_json(&svc, &body, &[("mcp-protocol-version", "2026-07-28"), ("mcp-method", "server/discover")])
-            .await;
+        let r =
+            post_json(&svc, &body, &[("mcp-protocol-version", "2026-07-28"), ("mcp-method", "server/discover")]).await;
         subscribe_cap(&r)
     };
     assert_eq!(discover(no_sessions()).await, true);

@@ -293,9 +293,8 @@ impl Router {
 
     /// [`Self::discover_result`] serialized, built on first use.
     pub(crate) fn discover_bytes(&self, push: Push) -> &Bytes {
-        self.inner.discover[usize::from(push == Push::Available)].get_or_init(|| {
-            serde_json::to_vec(&self.discover_result(push)).map(Bytes::from).unwrap_or_default()
-        })
+        self.inner.discover[usize::from(push == Push::Available)]
+            .get_or_init(|| serde_json::to_vec(&self.discover_result(push)).map(Bytes::from).unwrap_or_default())
     }
 
     /// Whether the registry offers what `method` serves (2026 answers

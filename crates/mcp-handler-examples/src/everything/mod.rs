@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use mcp_handler::model::{CreateMessageRequest, ElicitRequest, SamplingMessage};
 use mcp_handler::{
-    Args, BuildError, CallToolResult, ClientRequestError, Completer, Content, EndpointConfig, InMemorySessionStore, LogLevel, Prompt,
-    PromptMessage, RequestContext, Resource, ResourceContents, ResourceRequest, ResourceTemplate, Router, Tool,
+    Args, BuildError, CallToolResult, ClientRequestError, Completer, Content, EndpointConfig, InMemorySessionStore,
+    LogLevel, Prompt, PromptMessage, RequestContext, Resource, ResourceContents, ResourceRequest, ResourceTemplate,
+    Router, Tool,
 };
 use serde::Deserialize;
 use serde_json::json;
