@@ -18,6 +18,7 @@ use crate::http::{EndpointConfig, ResponseMode};
 use crate::jsonrpc::{self, Incoming};
 use crate::method::Method;
 use crate::router::{Push, Router};
+use crate::util::RandomUnavailable;
 use crate::v2026::RequestStateKey;
 use crate::v2026::meta::RequestMeta;
 use crate::version::ProtocolVersion;
@@ -31,10 +32,14 @@ pub struct Dispatcher {
 }
 
 impl Dispatcher {
-    /// Serves `router` with the parts of `config` that dispatch reads.
-    pub fn new(router: Router, config: EndpointConfig) -> Self {
-        let key = config.request_state_key.clone().unwrap_or_else(RequestStateKey::generate);
-        Self { router, config, key }
+    /// Serves `router` with the parts of `config` that dispatch reads; fails
+    /// as [`McpService::try_new`](crate::McpService::try_new) does.
+    pub fn new(router: Router, config: EndpointConfig) -> Result<Self, RandomUnavailable> {
+        let key = match config.request_state_key.clone() {
+            Some(k) => k,
+            None => RequestStateKey::generate()?,
+        };
+        Ok(Self { router, config, key })
     }
 
     /// Answers one JSON-RPC request (`message`, a whole body) as a client of

@@ -7,6 +7,8 @@ mod body;
 mod config;
 mod guard;
 mod negotiate;
+#[cfg(test)]
+mod random_tests;
 mod read;
 mod responses;
 mod service;

@@ -27,7 +27,9 @@ use super::body::{EventIds, McpBody, PostStream, priming_event, sse_complete};
 use super::config::{EndpointConfig, ResponseMode, SseMode};
 use super::guard::{self, Accepts};
 use super::negotiate::{self, Negotiated};
-use super::responses::{accepted, answer, answer_output, bad_request, refuse, sse_response, too_large};
+use super::responses::{
+    accepted, answer, answer_output, bad_request, random_unavailable, refuse, sse_response, too_large,
+};
 use crate::dispatch::{self, CallEnv, Dispatched, HandlerCall};
 use crate::env::{ClientCaps, LogPolicy, RequestEnv};
 use crate::error::{ErrorCode, McpError};
@@ -38,7 +40,7 @@ use crate::model::LogLevel;
 use crate::outbox::{Outbox, PendingRequests};
 use crate::router::{Push, Router};
 use crate::session::SessionData;
-use crate::util::random_token;
+use crate::util::{RandomUnavailable, random_token};
 use crate::v2026::RequestStateKey;
 use crate::version::{Generation, ProtocolVersion};
 
@@ -70,19 +72,42 @@ pub(super) struct Shared {
 }
 
 impl McpService {
-    /// Serves `router` with `config`.
-    pub fn new(router: Router, config: EndpointConfig) -> Self {
-        let state_key = config.request_state_key.clone().unwrap_or_else(RequestStateKey::generate);
-        Self {
+    /// Serves `router` with `config`, or fails when the OS random source
+    /// cannot give the secrets made at start-up (the request-state key,
+    /// unless `config` has one, and the prefix of server-to-client request
+    /// ids). Shells call this and stop with the error: nothing is derived
+    /// from weaker entropy instead.
+    pub fn try_new(router: Router, config: EndpointConfig) -> Result<Self, RandomUnavailable> {
+        let state_key = match config.request_state_key.clone() {
+            Some(k) => k,
+            None => RequestStateKey::generate()?,
+        };
+        Ok(Self {
             shared: Arc::new(Shared {
                 router,
                 hub: Arc::new(Hub::new(config.sessions.clone())),
                 config,
-                pending: Arc::new(PendingRequests::new()),
+                pending: Arc::new(PendingRequests::new()?),
                 inflight: Mutex::new(HashMap::new()),
                 state_key,
                 shutdown: CancellationToken::new(),
             }),
+        })
+    }
+
+    /// [`try_new`](Self::try_new) for callers with nothing better to do
+    /// than stop when the OS random source fails at start-up (tests,
+    /// examples).
+    ///
+    /// # Panics
+    ///
+    /// When the OS random source fails, only here, at construction: no
+    /// request ever panics for it. A shell that can report a start-up
+    /// error calls `try_new` instead.
+    pub fn new(router: Router, config: EndpointConfig) -> Self {
+        match Self::try_new(router, config) {
+            Ok(s) => s,
+            Err(e) => panic!("cannot start the MCP endpoint: {e}"),
         }
     }
 
@@ -297,7 +322,7 @@ impl Shared {
             }
             Incoming::Request { id, method, params } => {
                 match self.request(&id, &method, params, &caller, Some(parts)).await {
-                    Dispatched::Done(bytes) => answer(bytes, caller.accepts),
+                    Dispatched::Done(bytes) => answer(bytes, caller.accepts, &id),
                     Dispatched::Call(call) => self.respond(call, &caller, &id).await,
                 }
             }
@@ -408,28 +433,28 @@ impl Shared {
         let HandlerCall { mut fut, ctx } = call;
         let guard = self.track_inflight(caller, id, &ctx);
         let Some(outbox) = ctx.outbox() else {
-            return answer_output(fut.await, caller.accepts);
+            return answer_output(fut.await, caller.accepts, id);
         };
         // Event ids and the priming event are built only once the answer
         // is known to be SSE: the JSON path draws no random bytes. The
         // 2026 generation has no event ids at all.
         let sse_start = || {
             if caller.version.is_2026() {
-                return (EventIds::none(), None);
+                return Ok((EventIds::none(), None));
             }
-            let mut ids = EventIds::new(random_token(6).into());
+            let mut ids = EventIds::new(random_token(6)?.into());
             let priming = (caller.version.sends_priming_event() && self.config.sse_retry.is_some())
                 .then(|| priming_event(&mut ids, self.config.sse_retry));
-            (ids, priming)
+            Ok::<_, RandomUnavailable>((ids, priming))
         };
         if self.config.response_mode == ResponseMode::Buffered {
             // Run to completion, then one body.
             let out = fut.await;
             drop(guard);
             if outbox.is_empty() {
-                return answer_output(out, caller.accepts);
+                return answer_output(out, caller.accepts, id);
             }
-            let (mut ids, priming) = sse_start();
+            let Ok((mut ids, priming)) = sse_start() else { return random_unavailable(Some(id)) };
             return sse_response(McpBody::full(sse_complete(&mut ids, priming, outbox, &out.body)));
         }
         if self.config.sse_mode == SseMode::OnDemand {
@@ -445,13 +470,13 @@ impl Shared {
             if let Some(out) = first {
                 drop(guard);
                 if outbox.is_empty() {
-                    return answer_output(out, caller.accepts);
+                    return answer_output(out, caller.accepts, id);
                 }
-                let (mut ids, priming) = sse_start();
+                let Ok((mut ids, priming)) = sse_start() else { return random_unavailable(Some(id)) };
                 return sse_response(McpBody::full(sse_complete(&mut ids, priming, outbox, &out.body)));
             }
         }
-        let (ids, priming) = sse_start();
+        let Ok((ids, priming)) = sse_start() else { return random_unavailable(Some(id)) };
         sse_response(McpBody::post_stream(PostStream {
             fut: Some(fut),
             ctx,
