@@ -239,6 +239,68 @@ async fn internal_errors_do_not_leak_paths_or_os_text() {
     assert_eq!(r.json()["result"]["content"][0]["text"], "quota exceeded; retry later");
 }
 
+/// `resources.subscribe` is promised only where updates can travel: a 2025
+/// session's GET stream on a streaming endpoint, or 2026's
+/// `subscriptions/listen`. Elsewhere subscribing is -32601, not a silent `{}`.
+#[tokio::test]
+async fn subscriptions_are_offered_only_where_updates_can_be_delivered() {
+    let sub = r#"{"jsonrpc":"2.0","id":2,"method":"resources/subscribe","params":{"uri":"test://watched-resource"}}"#;
+    let unsub = sub.replace("resources/subscribe", "resources/unsubscribe");
+    let sessions = || EndpointConfig::default().with_session_store(Arc::new(InMemorySessionStore::new()));
+    let everything = |config| McpService::new(mcp_handler_examples::everything::router().unwrap(), config);
+    let subscribe_cap =
+        |r: &mcp_handler_tests::Reply| r.json()["result"]["capabilities"]["resources"]["subscribe"].clone();
+
+    let stateless = everything(EndpointConfig::default());
+    let r = mcp_handler_tests::post_json(&stateless, sub, &[]).await;
+    assert_eq!((r.status, r.error_code()), (StatusCode::OK, -32601), "{}", r.text());
+    assert!(r.text().contains("cannot deliver resource updates"), "says why: {}", r.text());
+    assert_eq!(mcp_handler_tests::post_json(&stateless, &unsub, &[]).await.error_code(), -32601);
+
+    let buffered = everything(sessions().with_response_mode(mcp_handler::ResponseMode::Buffered));
+    assert_eq!(
+        subscribe_cap(
+            &mcp_handler_tests::post_json(&buffered, &mcp_handler_tests::initialize_body("2025-11-25"), &[]).await
+        ),
+        false
+    );
+    let sid = mcp_handler_tests::open_session(&buffered, "2025-11-25").await;
+    assert_eq!(mcp_handler_tests::post_json(&buffered, sub, &[("mcp-session-id", &sid)]).await.error_code(), -32601);
+
+    let streaming = everything(sessions());
+    assert_eq!(
+        subscribe_cap(
+            &mcp_handler_tests::post_json(&streaming, &mcp_handler_tests::initialize_body("2025-11-25"), &[]).await
+        ),
+        true
+    );
+    let sid = mcp_handler_tests::open_session(&streaming, "2025-11-25").await;
+    assert_eq!(
+        mcp_handler_tests::post_json(&streaming, sub, &[("mcp-session-id", &sid)]).await.json()["result"],
+        serde_json::json!({})
+    );
+
+    // 2026: `subscriptions/listen` needs only streamed responses.
+    let discover = |svc: McpService| async move {
+        let meta = serde_json::json!({"io.modelcontextprotocol/protocolVersion":"2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities":{}});
+        let body =
+            serde_json::json!({"jsonrpc":"2.0","id":3,"method":"server/discover","params":{"_meta":meta}}).to_string();
+        let r = mcp_handler_tests::post_json(
+            &svc,
+            &body,
+            &[("mcp-protocol-version", "2026-07-28"), ("mcp-method", "server/discover")],
+        )
+        .await;
+        subscribe_cap(&r)
+    };
+    assert_eq!(discover(everything(EndpointConfig::default())).await, true);
+    assert_eq!(
+        discover(everything(EndpointConfig::default().with_response_mode(mcp_handler::ResponseMode::Buffered))).await,
+        false
+    );
+}
+
 #[tokio::test]
 async fn session_errors_have_their_own_statuses() {
     let svc = McpService::new(

@@ -251,47 +251,6 @@ async fn initialize_negotiates_the_version() {
     assert!(r.header("mcp-session-id").is_none(), "stateless by default");
 }
 
-/// `resources.subscribe` is promised only where updates can travel: a 2025
-/// session's GET stream on a streaming endpoint, or 2026's
-/// `subscriptions/listen`. Elsewhere subscribing is -32601, not a silent `{}`.
-#[tokio::test]
-async fn subscriptions_are_offered_only_where_updates_can_be_delivered() {
-    let sub = r#"{"jsonrpc":"2.0","id":2,"method":"resources/subscribe","params":{"uri":"test://watched-resource"}}"#;
-    let unsub = sub.replace("resources/subscribe", "resources/unsubscribe");
-    let sessions = || EndpointConfig::default().with_session_store(Arc::new(InMemorySessionStore::new()));
-    let everything = |config| McpService::new(mcp_handler_examples::everything::router().unwrap(), config);
-    let subscribe_cap =
-        |r: &mcp_handler_tests::Reply| r.json()["result"]["capabilities"]["resources"]["subscribe"].clone();
-
-    let stateless = no_sessions();
-    let r = post_json(&stateless, sub, &[]).await;
-    assert_eq!((r.status, r.error_code()), (StatusCode::OK, -32601), "{}", r.text());
-    assert!(r.text().contains("cannot deliver resource updates"), "says why: {}", r.text());
-    assert_eq!(post_json(&stateless, &unsub, &[]).await.error_code(), -32601);
-
-    let buffered = everything(sessions().with_response_mode(ResponseMode::Buffered));
-    assert_eq!(subscribe_cap(&post_json(&buffered, &initialize_body("2025-11-25"), &[]).await), false);
-    let sid = open_session(&buffered, "2025-11-25").await;
-    assert_eq!(post_json(&buffered, sub, &[("mcp-session-id", &sid)]).await.error_code(), -32601);
-
-    let streaming = with_sessions();
-    assert_eq!(subscribe_cap(&post_json(&streaming, &initialize_body("2025-11-25"), &[]).await), true);
-    let sid = open_session(&streaming, "2025-11-25").await;
-    assert_eq!(post_json(&streaming, sub, &[("mcp-session-id", &sid)]).await.json()["result"], json!({}));
-
-    // 2026: `subscriptions/listen` needs only streamed responses.
-    let discover = |svc: McpService| async move {
-        let meta = json!({"io.modelcontextprotocol/protocolVersion":"2026-07-28",
-            "io.modelcontextprotocol/clientCapabilities":{}});
-        let body = json!({"jsonrpc":"2.0","id":3,"method":"server/discover","params":{"_meta":meta}}).to_string();
-        let r =
-            post_json(&svc, &body, &[("mcp-protocol-version", "2026-07-28"), ("mcp-method", "server/discover")]).await;
-        subscribe_cap(&r)
-    };
-    assert_eq!(discover(no_sessions()).await, true);
-    assert_eq!(discover(everything(EndpointConfig::default().with_response_mode(ResponseMode::Buffered))).await, false);
-}
-
 #[tokio::test]
 async fn host_and_origin_are_validated() {
     let svc = no_sessions();

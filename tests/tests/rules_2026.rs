@@ -264,7 +264,7 @@ async fn logs_flow_only_at_the_level_the_request_asks() {
 async fn elicitation_becomes_an_input_required_round_trip_on_any_instance() {
     // Two instances sharing a key, as in a fleet: the second finishes
     // what the first started, with no shared memory.
-    let key = RequestStateKey::generate();
+    let key = RequestStateKey::generate().unwrap();
     let a = service(EndpointConfig::default().with_request_state_key(key.clone()));
     let b = service(EndpointConfig::default().with_request_state_key(key));
     let tool = json!({ "name": "test_input_required_result_multi_round", "arguments": {} });
