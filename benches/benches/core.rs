@@ -40,7 +40,7 @@ fn main() -> ExitCode {
 /// Routers and bodies are built here, outside every measured loop.
 fn run() -> anyhow::Result<()> {
     let rt = fixtures::runtime()?;
-    let dispatcher = |tools| fixtures::router(tools).map(|r| Dispatcher::new(r, EndpointConfig::default()));
+    let dispatcher = |tools| fixtures::router(tools).and_then(|r| Ok(Dispatcher::new(r, EndpointConfig::default())?));
     // One tool: exactly what `bench-server` serves.
     let echo = dispatcher(1)?;
     let lists = [(10, dispatcher(10)?), (100, dispatcher(100)?)];

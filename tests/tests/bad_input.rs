@@ -50,7 +50,17 @@ fn table() -> Vec<Case> {
         case("fractional id", r#"{"jsonrpc":"2.0","id":1.5,"method":"ping"}"#, S::BAD_REQUEST, -32600),
         case("object id", r#"{"jsonrpc":"2.0","id":{},"method":"ping"}"#, S::BAD_REQUEST, -32600),
         case("method not a string", r#"{"jsonrpc":"2.0","id":1,"method":7}"#, S::BAD_REQUEST, -32600),
-        case("params an array", r#"{"jsonrpc":"2.0","id":1,"method":"ping","params":[1]}"#, S::BAD_REQUEST, -32600),
+        case("params a number", r#"{"jsonrpc":"2.0","id":1,"method":"ping","params":1}"#, S::BAD_REQUEST, -32600),
+        // By-position params are valid JSON-RPC; MCP methods take objects.
+        case("params an array", r#"{"jsonrpc":"2.0","id":1,"method":"ping","params":[1]}"#, S::OK, -32602),
+        case("tools/call params an array", call("[1,2]"), S::OK, -32602),
+        case("tools/call params by position", call(r#"["test_simple_text"]"#), S::OK, -32602),
+        case(
+            "initialize params an array",
+            r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":["2025-06-18",{}]}"#,
+            S::OK,
+            -32602,
+        ),
         case("neither method nor result", r#"{"jsonrpc":"2.0","id":1}"#, S::BAD_REQUEST, -32600),
         case("unknown method", r#"{"jsonrpc":"2.0","id":1,"method":"tools/frobnicate"}"#, S::OK, -32601),
         case("tool name of the wrong type", call(r#"{"name":5}"#), S::OK, -32602),
@@ -165,6 +175,130 @@ async fn the_request_id_is_echoed_in_errors_when_it_was_readable() {
     assert_eq!(r.json()["id"], "q");
     let r = mcp_handler_tests::post_json(&svc, "{broken", &[]).await;
     assert!(r.json()["id"].is_null(), "parse errors carry id null");
+}
+
+/// By-position params in a batch member get that member's -32602 with its
+/// id; a notification with them is accepted and ignored, as unknown
+/// notifications are.
+#[tokio::test]
+async fn by_position_params_in_batches_and_notifications() {
+    let svc = McpService::new(mcp_handler_examples::everything::router().unwrap(), EndpointConfig::default());
+    let batch = r#"[{"jsonrpc":"2.0","id":"a","method":"tools/list","params":[]},
+                    {"jsonrpc":"2.0","id":"b","method":"ping"}]"#;
+    let r = mcp_handler_tests::post_json(&svc, batch, &[("mcp-protocol-version", "2025-03-26")]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let answers = r.json();
+    assert_eq!((answers[0]["id"].as_str(), answers[0]["error"]["code"].as_i64()), (Some("a"), Some(-32602)));
+    assert_eq!(answers[1]["result"], serde_json::json!({}));
+    let note = r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":[1]}"#;
+    let r = mcp_handler_tests::post_json(&svc, note, &[]).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    assert!(r.body.is_empty());
+}
+
+/// A handler's internal error (`?` on `std::io::Error`) reaches the client
+/// as a generic message: not the path, not the OS text. An error built on
+/// purpose keeps its text.
+#[tokio::test]
+async fn internal_errors_do_not_leak_paths_or_os_text() {
+    use mcp_handler::{McpError, NoArgs, RequestContext, Resource, Router, Tool};
+    const PATH: &str = "/nonexistent/mcp-handler-secret-dir/credentials.toml";
+    let router = Router::builder("leaks", "1")
+        .tool(
+            Tool::builder("read_config")
+                .description("reads a missing file")
+                .handler(|_c: RequestContext, _: NoArgs| async { std::fs::read_to_string(PATH) }),
+        )
+        .tool(Tool::builder("refuse").description("an error on purpose").handler(
+            |_c: RequestContext, _: NoArgs| async {
+                Err::<String, _>(McpError::internal("quota exceeded; retry later"))
+            },
+        ))
+        .resource(
+            Resource::builder("test://config", "config").read(|| async { std::fs::read_to_string(PATH).map(|_| "") }),
+        )
+        .build()
+        .unwrap();
+    let svc = McpService::new(router, EndpointConfig::default());
+    let leaks = |text: &str| text.contains("mcp-handler-secret-dir") || text.contains("No such file");
+
+    let tool = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"read_config","arguments":{}}}"#;
+    let r = mcp_handler_tests::post_json(&svc, tool, &[]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["result"]["isError"], true, "{}", r.text());
+    assert_eq!(r.json()["result"]["content"][0]["text"], "Internal error");
+    assert!(!leaks(&r.text()), "{}", r.text());
+
+    let read = r#"{"jsonrpc":"2.0","id":2,"method":"resources/read","params":{"uri":"test://config"}}"#;
+    let r = mcp_handler_tests::post_json(&svc, read, &[]).await;
+    assert_eq!((r.status, r.error_code()), (StatusCode::OK, -32603));
+    assert!(!leaks(&r.text()), "{}", r.text());
+
+    let chosen = r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"refuse","arguments":{}}}"#;
+    let r = mcp_handler_tests::post_json(&svc, chosen, &[]).await;
+    assert_eq!(r.json()["result"]["content"][0]["text"], "quota exceeded; retry later");
+}
+
+/// `resources.subscribe` is promised only where updates can travel: a 2025
+/// session's GET stream on a streaming endpoint, or 2026's
+/// `subscriptions/listen`. Elsewhere subscribing is -32601, not a silent `{}`.
+#[tokio::test]
+async fn subscriptions_are_offered_only_where_updates_can_be_delivered() {
+    let sub = r#"{"jsonrpc":"2.0","id":2,"method":"resources/subscribe","params":{"uri":"test://watched-resource"}}"#;
+    let unsub = sub.replace("resources/subscribe", "resources/unsubscribe");
+    let sessions = || EndpointConfig::default().with_session_store(Arc::new(InMemorySessionStore::new()));
+    let everything = |config| McpService::new(mcp_handler_examples::everything::router().unwrap(), config);
+    let subscribe_cap =
+        |r: &mcp_handler_tests::Reply| r.json()["result"]["capabilities"]["resources"]["subscribe"].clone();
+
+    let stateless = everything(EndpointConfig::default());
+    let r = mcp_handler_tests::post_json(&stateless, sub, &[]).await;
+    assert_eq!((r.status, r.error_code()), (StatusCode::OK, -32601), "{}", r.text());
+    assert!(r.text().contains("cannot deliver resource updates"), "says why: {}", r.text());
+    assert_eq!(mcp_handler_tests::post_json(&stateless, &unsub, &[]).await.error_code(), -32601);
+
+    let buffered = everything(sessions().with_response_mode(mcp_handler::ResponseMode::Buffered));
+    assert_eq!(
+        subscribe_cap(
+            &mcp_handler_tests::post_json(&buffered, &mcp_handler_tests::initialize_body("2025-11-25"), &[]).await
+        ),
+        false
+    );
+    let sid = mcp_handler_tests::open_session(&buffered, "2025-11-25").await;
+    assert_eq!(mcp_handler_tests::post_json(&buffered, sub, &[("mcp-session-id", &sid)]).await.error_code(), -32601);
+
+    let streaming = everything(sessions());
+    assert_eq!(
+        subscribe_cap(
+            &mcp_handler_tests::post_json(&streaming, &mcp_handler_tests::initialize_body("2025-11-25"), &[]).await
+        ),
+        true
+    );
+    let sid = mcp_handler_tests::open_session(&streaming, "2025-11-25").await;
+    assert_eq!(
+        mcp_handler_tests::post_json(&streaming, sub, &[("mcp-session-id", &sid)]).await.json()["result"],
+        serde_json::json!({})
+    );
+
+    // 2026: `subscriptions/listen` needs only streamed responses.
+    let discover = |svc: McpService| async move {
+        let meta = serde_json::json!({"io.modelcontextprotocol/protocolVersion":"2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities":{}});
+        let body =
+            serde_json::json!({"jsonrpc":"2.0","id":3,"method":"server/discover","params":{"_meta":meta}}).to_string();
+        let r = mcp_handler_tests::post_json(
+            &svc,
+            &body,
+            &[("mcp-protocol-version", "2026-07-28"), ("mcp-method", "server/discover")],
+        )
+        .await;
+        subscribe_cap(&r)
+    };
+    assert_eq!(discover(everything(EndpointConfig::default())).await, true);
+    assert_eq!(
+        discover(everything(EndpointConfig::default().with_response_mode(mcp_handler::ResponseMode::Buffered))).await,
+        false
+    );
 }
 
 #[tokio::test]

@@ -199,8 +199,10 @@ async fn resource_and_prompt_handlers_return_plain_values() {
             )
             .resource_template(ResourceTemplate::builder("users://{id}", "user").read(
                 |r: ResourceRequest, State(o): State<Offset>| async move {
-                    let id: i64 = r.params["id"].parse().map_err(|_| "id is not a number".to_owned())?;
-                    Ok::<_, String>(format!("user {}", id + o.0))
+                    // A literal is sent as is; a run-time `String` would
+                    // read "Internal error" (its text may carry internals).
+                    let id: i64 = r.params["id"].parse().map_err(|_| "id is not a number")?;
+                    Ok::<_, &'static str>(format!("user {}", id + o.0))
                 },
             ))
             .state(Offset(1))

@@ -247,7 +247,7 @@ async fn initialize_negotiates_the_version() {
     for cap in ["tools", "resources", "prompts", "logging", "completions"] {
         assert!(result["capabilities"].get(cap).is_some(), "capability {cap} derived from the registry");
     }
-    assert_eq!(result["capabilities"]["resources"]["subscribe"], true, "acknowledged even without sessions");
+    assert_eq!(result["capabilities"]["resources"]["subscribe"], false, "no GET stream without sessions");
     assert!(r.header("mcp-session-id").is_none(), "stateless by default");
 }
 

@@ -165,6 +165,28 @@ async fn meta_and_versions_are_validated() {
     assert_eq!((no_header.status, no_header.error_code()), (StatusCode::BAD_REQUEST, -32020));
 }
 
+/// By-position params cannot hold `_meta`: the 400 with -32602 of every
+/// request whose `_meta` is missing, with the id echoed, even when the
+/// array's first member looks like a `_meta` object.
+#[tokio::test]
+async fn by_position_params_are_invalid_params() {
+    let svc = service(EndpointConfig::default());
+    for (id, params) in [(21, json!([1, 2])), (22, json!([meta(json!({}))]))] {
+        let body = json!({ "jsonrpc": "2.0", "id": id, "method": "tools/call", "params": params });
+        let req = Request::post("/mcp")
+            .header("host", "localhost")
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", "2026-07-28")
+            .header("mcp-method", "tools/call")
+            .body(Full::new(Bytes::from(body.to_string())))
+            .unwrap();
+        let r = call(&svc, req).await;
+        assert_eq!((r.status, r.error_code()), (StatusCode::BAD_REQUEST, -32602), "{}", r.text());
+        assert_eq!(r.json()["id"], id);
+    }
+}
+
 #[tokio::test]
 async fn removed_and_unknown_methods_are_404() {
     let svc = service(EndpointConfig::default());
@@ -242,7 +264,7 @@ async fn logs_flow_only_at_the_level_the_request_asks() {
 async fn elicitation_becomes_an_input_required_round_trip_on_any_instance() {
     // Two instances sharing a key, as in a fleet: the second finishes
     // what the first started, with no shared memory.
-    let key = RequestStateKey::generate();
+    let key = RequestStateKey::generate().unwrap();
     let a = service(EndpointConfig::default().with_request_state_key(key.clone()));
     let b = service(EndpointConfig::default().with_request_state_key(key));
     let tool = json!({ "name": "test_input_required_result_multi_round", "arguments": {} });

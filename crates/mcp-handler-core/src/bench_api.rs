@@ -17,7 +17,8 @@ use crate::error::McpError;
 use crate::http::{EndpointConfig, ResponseMode};
 use crate::jsonrpc::{self, Incoming};
 use crate::method::Method;
-use crate::router::Router;
+use crate::router::{Push, Router};
+use crate::util::RandomUnavailable;
 use crate::v2026::RequestStateKey;
 use crate::v2026::meta::RequestMeta;
 use crate::version::ProtocolVersion;
@@ -31,10 +32,14 @@ pub struct Dispatcher {
 }
 
 impl Dispatcher {
-    /// Serves `router` with the parts of `config` that dispatch reads.
-    pub fn new(router: Router, config: EndpointConfig) -> Self {
-        let key = config.request_state_key.clone().unwrap_or_else(RequestStateKey::generate);
-        Self { router, config, key }
+    /// Serves `router` with the parts of `config` that dispatch reads; fails
+    /// as [`McpService::try_new`](crate::McpService::try_new) does.
+    pub fn new(router: Router, config: EndpointConfig) -> Result<Self, RandomUnavailable> {
+        let key = match config.request_state_key.clone() {
+            Some(k) => k,
+            None => RequestStateKey::generate()?,
+        };
+        Ok(Self { router, config, key })
     }
 
     /// Answers one JSON-RPC request (`message`, a whole body) as a client of
@@ -48,6 +53,7 @@ impl Dispatcher {
             Err(bad) => return jsonrpc::error_bytes(bad.id.as_ref(), &bad.error),
         };
         let streams = self.config.response_mode == ResponseMode::Streaming;
+        let push = |sessions: bool| if streams && sessions { Push::Available } else { Push::Unavailable };
         let Some(m) = Method::parse(&method).filter(|m| m.in_generation(version.generation())) else {
             return jsonrpc::error_bytes(Some(&id), &McpError::method_not_found(&method));
         };
@@ -58,7 +64,7 @@ impl Dispatcher {
                 Err(e) => return jsonrpc::error_bytes(Some(&id), &e),
             };
             if m == Method::ServerDiscover {
-                return jsonrpc::raw_result_bytes(&id, self.router.discover_bytes(streams));
+                return jsonrpc::raw_result_bytes(&id, self.router.discover_bytes(push(true)));
             }
             env.log = meta.log_level.map_or(LogPolicy::Off, LogPolicy::AtLeast);
             env.client_capabilities = ClientCaps::InMeta;
@@ -67,7 +73,7 @@ impl Dispatcher {
             (CallEnv { env, v2026: Some(v2026) }, Some(meta.named))
         } else {
             if m == Method::Initialize {
-                return match dispatch::initialize(&self.router, params, streams) {
+                return match dispatch::initialize(&self.router, params, push(self.config.sessions.is_some())) {
                     Ok((_, result, _, _)) => jsonrpc::result_bytes(&id, &result),
                     Err(e) => jsonrpc::error_bytes(Some(&id), &e),
                 };

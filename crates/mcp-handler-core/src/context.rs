@@ -47,6 +47,14 @@ pub enum ClientRequestError {
     InvalidResponse(String),
 }
 
+/// Sent with its text: every message is this crate's own, or the client's
+/// (its error, or what was wrong with its answer), never server internals.
+impl From<ClientRequestError> for McpError {
+    fn from(err: ClientRequestError) -> Self {
+        McpError::internal(err.to_string())
+    }
+}
+
 /// A request's `_meta` (an object), kept as JSON text and parsed on first
 /// use: building the map costs an allocation per member, and most handlers
 /// never read it.

@@ -114,26 +114,80 @@ impl McpError {
     }
 }
 
+/// The message a client gets for an error converted implicitly (`?` on an
+/// internal error): the detail is logged, never sent.
+const GENERIC: &str = "Internal error";
+
+/// Conversions of internal errors (`?` on an I/O, serialization or any
+/// run-time `String` error) answer with a generic message: their text
+/// names files, hosts and OS detail that belong in the server's log, and
+/// it is logged here at `warn`. To choose what a client reads, build the
+/// error with a constructor ([`McpError::internal`],
+/// [`McpError::invalid_params`], ...): constructors keep their text.
+fn internal_detail(kind: &'static str, detail: &dyn fmt::Display) -> McpError {
+    tracing::warn!(kind, error = %detail, "internal error answered with a generic message");
+    McpError::internal(GENERIC)
+}
+
+/// A run-time `String` may carry anything (`e.to_string()` of an I/O
+/// error, say): generic for the client, logged. Use
+/// `McpError::internal(message)` to send the text on purpose.
 impl From<String> for McpError {
     fn from(message: String) -> Self {
-        Self::internal(message)
+        internal_detail("message", &message)
     }
 }
 
+/// A `'static` string is a literal the author wrote for the client: it
+/// cannot carry run-time detail, so it is sent as is.
 impl From<&'static str> for McpError {
     fn from(message: &'static str) -> Self {
         Self::internal(message)
     }
 }
 
+/// Generic for the client, logged: outgoing serialization failures are the
+/// server's fault and their text describes its types. (Errors in a
+/// client's input are answered with `McpError::invalid_params` and the
+/// parser's text, which describes only what the client sent.)
 impl From<serde_json::Error> for McpError {
     fn from(err: serde_json::Error) -> Self {
-        Self::internal(format!("serialization failed: {err}"))
+        internal_detail("serialization", &err)
     }
 }
 
+/// Generic for the client, logged: the text names paths and OS errors.
 impl From<std::io::Error> for McpError {
     fn from(err: std::io::Error) -> Self {
-        Self::internal(format!("I/O error: {err}"))
+        internal_detail("io", &err)
+    }
+}
+
+/// Any boxed error (what `?` produces in a handler returning
+/// `Result<_, Box<dyn Error + Send + Sync>>`): generic for the client,
+/// logged.
+impl From<Box<dyn std::error::Error + Send + Sync>> for McpError {
+    fn from(err: Box<dyn std::error::Error + Send + Sync>) -> Self {
+        internal_detail("error", &err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn implicit_conversions_hide_detail_and_constructors_keep_text() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "/etc/secret/key.pem: No such file");
+        for e in [
+            McpError::from(io),
+            McpError::from(String::from("open /var/lib/app.db failed")),
+            McpError::from(serde_json::from_str::<u8>("\"/home/x\"").unwrap_err()),
+        ] {
+            assert_eq!((e.code, &*e.message), (ErrorCode::INTERNAL_ERROR, GENERIC));
+        }
+        assert_eq!(McpError::from("a literal for the client").message, "a literal for the client");
+        assert_eq!(McpError::internal(String::from("on purpose")).message, "on purpose");
+        assert_eq!(McpError::invalid_params("bad x").message, "bad x");
     }
 }

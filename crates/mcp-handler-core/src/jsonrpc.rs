@@ -260,10 +260,27 @@ impl<'a> Incoming<'a> {
     }
 }
 
+/// JSON-RPC 2.0 allows `params` by name (an object) or by position (an
+/// array); anything else makes the message no Request object at all.
+/// Whether the method accepts the shape is the method's business: see
+/// [`object_params`].
 fn check_params(params: Option<&RawValue>) -> Result<(), &'static str> {
     match params.map(|p| p.get().as_bytes().first()) {
-        None | Some(Some(b'{')) => Ok(()),
-        _ => Err("Invalid Request: \"params\" must be an object"),
+        None | Some(Some(b'{' | b'[')) => Ok(()),
+        _ => Err("Invalid Request: \"params\" must be an object or an array"),
+    }
+}
+
+/// MCP defines every method's params as an object: by-position params are
+/// a valid JSON-RPC request with invalid params (`-32602`), refused before
+/// anything deserializes them (serde would read a struct from an array by
+/// position, and so accept `["name"]` for `{"name": ...}`).
+pub(crate) fn object_params(params: Option<&RawValue>) -> Result<(), McpError> {
+    match params {
+        Some(p) if !p.get().starts_with('{') => {
+            Err(McpError::invalid_params("Invalid params: \"params\" must be an object"))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -451,9 +468,22 @@ mod tests {
         assert_eq!(code(br#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#), -32600);
         assert_eq!(code(br#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#), -32600);
         assert_eq!(code(br#"{"jsonrpc":"2.0","id":1.5,"method":"ping"}"#), -32600);
-        assert_eq!(code(br#"{"jsonrpc":"2.0","id":1,"method":"ping","params":[1]}"#), -32600);
+        assert_eq!(code(br#"{"jsonrpc":"2.0","id":1,"method":"ping","params":1}"#), -32600);
+        assert_eq!(code(br#"{"jsonrpc":"2.0","id":1,"method":"ping","params":"x"}"#), -32600);
         assert_eq!(code(br#"{"jsonrpc":"2.0","id":1,"method":7}"#), -32600);
         assert_eq!(code(br#"{"jsonrpc":"2.0"}"#), -32600);
+    }
+
+    #[test]
+    fn by_position_params_are_a_request_whose_params_are_invalid() {
+        let r = Incoming::parse(br#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":[1,2]}"#).unwrap();
+        let Incoming::Request { id, params, .. } = r else { panic!("a request") };
+        assert_eq!(id, RequestId::Number(3));
+        assert_eq!(object_params(params).unwrap_err().code.0, -32602);
+        let n = Incoming::parse(br#"{"jsonrpc":"2.0","method":"notifications/x","params":[1]}"#).unwrap();
+        assert!(matches!(n, Incoming::Notification { .. }));
+        let obj = RawValue::from_string("{}".into()).unwrap();
+        assert!(object_params(Some(&obj)).is_ok() && object_params(None).is_ok());
     }
 
     #[test]

@@ -63,5 +63,6 @@ pub use router::{
 #[allow(deprecated)]
 pub use router::{PromptDef, ResourceDef, ResourceTemplateDef, ToolDef};
 pub use session::{InMemorySessionStore, SessionData, SessionStore, StoreError};
+pub use util::RandomUnavailable;
 pub use v2026::{Principal, RequestStateKey, RequestStateKeyError};
 pub use version::{Generation, ProtocolVersion};

@@ -73,10 +73,11 @@ pub(crate) struct PendingRequests {
 }
 
 impl PendingRequests {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new() -> Result<Self, crate::util::RandomUnavailable> {
         // The random prefix makes ids unguessable across sessions; answers
         // are also checked against the session that asked.
-        Self { map: Mutex::new(HashMap::new()), prefix: crate::util::random_token(8), counter: AtomicU64::new(1) }
+        let prefix = crate::util::random_token(8)?;
+        Ok(Self { map: Mutex::new(HashMap::new()), prefix, counter: AtomicU64::new(1) })
     }
 
     pub(crate) fn register(

@@ -1,6 +1,6 @@
 //! Lambda settings from the environment.
 
-use mcp_handler_core::ResponseMode;
+use mcp_handler_core::{RandomUnavailable, ResponseMode};
 
 /// Why the Lambda settings are unusable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -9,6 +9,11 @@ pub enum ConfigError {
     /// `MCP_LAMBDA_RESPONSE_MODE` is neither `buffered` nor `streaming`.
     #[error("MCP_LAMBDA_RESPONSE_MODE must be \"buffered\" or \"streaming\", got {0:?}")]
     ResponseMode(String),
+    /// The OS random source failed, so the endpoint's start-up secrets
+    /// cannot be made; the sandbox fails its init rather than use weaker
+    /// ones.
+    #[error("cannot start the MCP endpoint: {0}")]
+    Random(#[from] RandomUnavailable),
 }
 
 /// How the function answers.

@@ -130,7 +130,7 @@ impl LambdaApp {
             None => LambdaConfig::from_env(|k| std::env::var(k).ok())?,
         };
         let endpoint = lambda_endpoint(self.endpoint, &config);
-        Ok(LambdaService::new(McpService::new(self.router, endpoint), self.before))
+        Ok(LambdaService::new(McpService::try_new(self.router, endpoint)?, self.before))
     }
 
     /// Everything [`run`](Self::run) does before serving: reads the

@@ -151,11 +151,8 @@ impl Server {
         config: &ServerConfig,
         shutdown: impl Future<Output = ()>,
     ) -> DrainOutcome {
-        let app = app::App {
-            mcp: McpService::new(self.router, self.endpoint),
-            path: Arc::from(config.path.as_str()),
-            readiness: self.readiness,
-        };
+        let mcp = McpService::new(self.router, self.endpoint);
+        let app = app::App { mcp, path: Arc::from(config.path.as_str()), readiness: self.readiness };
         serve::serve(listener, app, shutdown, config).await
     }
 
@@ -234,7 +231,15 @@ impl Server {
         // A drain that hit its deadline was still an orderly, requested
         // stop (it is logged as a warning); exit 0 so orchestrators do not
         // count it as a crash.
-        let _outcome = Self { endpoint, ..this }.serve(listener, &config, serve::shutdown_signal()).await;
+        let mcp = match McpService::try_new(this.router, endpoint) {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot start the MCP endpoint");
+                return ExitCode::FAILURE;
+            }
+        };
+        let app = app::App { mcp, path: Arc::from(config.path.as_str()), readiness: this.readiness };
+        let _outcome = serve::serve(listener, app, serve::shutdown_signal(), &config).await;
         ExitCode::SUCCESS
     }
 

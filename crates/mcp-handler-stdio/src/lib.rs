@@ -32,7 +32,9 @@ use std::ffi::OsString;
 use std::sync::Arc;
 use std::time::Duration;
 
-use mcp_handler_core::{EndpointConfig, HostPolicy, InMemorySessionStore, McpService, ResponseMode, Router};
+use mcp_handler_core::{
+    EndpointConfig, HostPolicy, InMemorySessionStore, McpService, RandomUnavailable, ResponseMode, Router,
+};
 use tokio::io::{AsyncBufRead, AsyncWrite};
 
 mod bridge;
@@ -56,6 +58,10 @@ pub enum StdioError {
     /// Writing stdout failed (the host closed it).
     #[error("cannot write stdout: {0}")]
     Write(#[source] std::io::Error),
+    /// The OS random source failed, so the endpoint's start-up secrets
+    /// cannot be made.
+    #[error("cannot start the MCP endpoint: {0}")]
+    Random(#[from] RandomUnavailable),
 }
 
 /// A router served over stdio. Unless set otherwise: the endpoint's
@@ -124,7 +130,7 @@ impl StdioServer {
             .with_session_store(Arc::new(sessions))
             .with_response_mode(ResponseMode::Streaming)
             .with_host_policy(HostPolicy::Localhost);
-        let service = McpService::new(self.router, endpoint);
+        let service = McpService::try_new(self.router, endpoint)?;
         serve::serve(service, input, output, max_line, self.drain).await
     }
 }

@@ -6,7 +6,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::error::McpError;
-use crate::router::Router;
+use crate::router::{Push, Router};
 use crate::version::{Generation, ProtocolVersion};
 
 use super::params::parse_params;
@@ -16,7 +16,7 @@ use super::params::parse_params;
 pub(crate) fn initialize(
     router: &Router,
     params: Option<&RawValue>,
-    notifications: bool,
+    push: Push,
 ) -> Result<(ProtocolVersion, Value, Value, Value), McpError> {
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
@@ -37,7 +37,7 @@ pub(crate) fn initialize(
     let r = &*router.inner;
     let mut result = serde_json::Map::new();
     result.insert("protocolVersion".into(), Value::String(version.as_str().into()));
-    result.insert("capabilities".into(), router.capabilities(notifications));
+    result.insert("capabilities".into(), router.capabilities(push));
     result.insert("serverInfo".into(), serde_json::to_value(&r.info)?);
     if let Some(text) = &r.instructions {
         result.insert("instructions".into(), Value::String(text.clone()));

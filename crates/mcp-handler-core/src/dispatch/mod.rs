@@ -53,6 +53,10 @@ pub(crate) fn dispatch(
     named: Option<Named<'_>>,
     env: CallEnv,
 ) -> Dispatched {
+    // Methods that read no params (`ping`) are refused alike.
+    if let Err(e) = jsonrpc::object_params(params) {
+        return Dispatched::Done(jsonrpc::error_bytes(Some(&id), &e));
+    }
     let writer = match env.v2026 {
         Some(_) => Writer::V2026 { router: router.clone(), cache: None },
         None => Writer::V2025,

@@ -13,6 +13,7 @@ use crate::model::CompletionReference;
 use crate::v2026::meta::Named;
 
 pub(super) fn parse_params<'a, T: Deserialize<'a>>(params: Option<&'a RawValue>) -> Result<T, McpError> {
+    jsonrpc::object_params(params)?;
     let raw = params.map_or("{}", RawValue::get);
     serde_json::from_str(raw).map_err(|e| McpError::invalid_params(format!("Invalid params: {e}")))
 }

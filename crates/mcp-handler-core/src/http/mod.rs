@@ -8,6 +8,8 @@ mod body;
 mod config;
 mod guard;
 mod negotiate;
+#[cfg(test)]
+mod random_tests;
 mod rate;
 mod read;
 mod responses;

@@ -32,22 +32,34 @@ pub(super) fn json_response(bytes: Bytes) -> Response<McpBody> {
     resp
 }
 
-/// A finished answer in the form the client accepts: JSON, or a one-event
-/// SSE body for a client that only takes `text/event-stream`.
-pub(super) fn answer(bytes: Bytes, accepts: Accepts) -> Response<McpBody> {
+/// A finished answer to request `id` in the form the client accepts:
+/// JSON, or a one-event SSE body for a client that only takes
+/// `text/event-stream` (503 if its event ids cannot be made).
+pub(super) fn answer(bytes: Bytes, accepts: Accepts, id: &RequestId) -> Response<McpBody> {
     if accepts.json {
         return json_response(bytes);
     }
-    let mut ids = EventIds::new(random_token(6).into());
+    let Ok(prefix) = random_token(6) else { return random_unavailable(Some(id)) };
+    let mut ids = EventIds::new(prefix.into());
     sse_response(McpBody::full(sse_complete(&mut ids, None, &Outbox::new(false), &bytes)))
 }
 
 /// [`answer`] with the handler's status (400 for a missing client
 /// capability in the 2026 generation, 200 otherwise).
-pub(super) fn answer_output(out: Output, accepts: Accepts) -> Response<McpBody> {
-    let mut resp = answer(out.body, accepts);
-    *resp.status_mut() = out.status;
+pub(super) fn answer_output(out: Output, accepts: Accepts, id: &RequestId) -> Response<McpBody> {
+    let mut resp = answer(out.body, accepts, id);
+    if resp.status() == StatusCode::OK {
+        *resp.status_mut() = out.status;
+    }
     resp
+}
+
+/// `503`: a token this request needs (a session id, event ids) could not
+/// be made because the OS random source failed (logged where it failed).
+/// Nothing weaker is used instead; the client may retry.
+pub(super) fn random_unavailable(id: Option<&RequestId>) -> Response<McpBody> {
+    let err = McpError::internal("Service Unavailable: the server cannot make a secure token now; retry later");
+    refuse(StatusCode::SERVICE_UNAVAILABLE, id, &err)
 }
 
 pub(super) fn accepted() -> Response<McpBody> {

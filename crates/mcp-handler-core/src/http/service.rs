@@ -29,18 +29,20 @@ use super::config::{EndpointConfig, ResponseMode, SseMode};
 use super::guard::{self, Accepts};
 use super::negotiate::{self, Negotiated};
 use super::rate::Limiter;
-use super::responses::{accepted, answer, answer_output, bad_request, body_timed_out, refuse, sse_response, too_large};
+use super::responses::{
+    accepted, answer, answer_output, bad_request, body_timed_out, random_unavailable, refuse, sse_response, too_large,
+};
 use crate::dispatch::{self, CallEnv, Dispatched, HandlerCall};
 use crate::env::{ClientCaps, LogPolicy, RequestEnv};
-use crate::error::McpError;
+use crate::error::{ErrorCode, McpError};
 use crate::hub::{Hub, Notifier};
 use crate::jsonrpc::{self, Incoming, RequestId};
 use crate::method::Method;
 use crate::model::LogLevel;
 use crate::outbox::{Outbox, PendingRequests};
-use crate::router::Router;
+use crate::router::{Push, Router};
 use crate::session::SessionData;
-use crate::util::random_token;
+use crate::util::{RandomUnavailable, random_token};
 use crate::v2026::RequestStateKey;
 use crate::version::{Generation, ProtocolVersion};
 
@@ -76,22 +78,45 @@ pub(super) struct Shared {
 }
 
 impl McpService {
-    /// Serves `router` with `config`.
-    pub fn new(router: Router, config: EndpointConfig) -> Self {
-        let state_key = config.request_state_key.clone().unwrap_or_else(RequestStateKey::generate);
+    /// Serves `router` with `config`, or fails when the OS random source
+    /// cannot give the secrets made at start-up (the request-state key,
+    /// unless `config` has one, and the prefix of server-to-client request
+    /// ids). Shells call this and stop with the error: nothing is derived
+    /// from weaker entropy instead.
+    pub fn try_new(router: Router, config: EndpointConfig) -> Result<Self, RandomUnavailable> {
+        let state_key = match config.request_state_key.clone() {
+            Some(k) => k,
+            None => RequestStateKey::generate()?,
+        };
         let in_flight = Arc::new(InFlight::new(config.max_in_flight, config.max_in_flight_per_client));
-        Self {
+        Ok(Self {
             shared: Arc::new(Shared {
                 router,
                 hub: Arc::new(Hub::new(config.sessions.clone())),
                 config,
-                pending: Arc::new(PendingRequests::new()),
+                pending: Arc::new(PendingRequests::new()?),
                 inflight: Mutex::new(HashMap::new()),
                 state_key,
                 shutdown: CancellationToken::new(),
                 in_flight,
                 limiter: Limiter::default(),
             }),
+        })
+    }
+
+    /// [`try_new`](Self::try_new) for callers with nothing better to do
+    /// than stop when the OS random source fails at start-up (tests,
+    /// examples).
+    ///
+    /// # Panics
+    ///
+    /// When the OS random source fails, only here, at construction: no
+    /// request ever panics for it. A shell that can report a start-up
+    /// error calls `try_new` instead.
+    pub fn new(router: Router, config: EndpointConfig) -> Self {
+        match Self::try_new(router, config) {
+            Ok(s) => s,
+            Err(e) => panic!("cannot start the MCP endpoint: {e}"),
         }
     }
 
@@ -195,6 +220,18 @@ impl Shared {
     /// notifications need.
     pub(super) fn streams(&self) -> bool {
         self.config.response_mode == ResponseMode::Streaming
+    }
+
+    /// What a 2025 client can be sent unasked: only a session has a GET
+    /// stream, and only a streaming endpoint can keep it open.
+    pub(super) fn push_2025(&self) -> Push {
+        if self.streams() && self.config.sessions.is_some() { Push::Available } else { Push::Unavailable }
+    }
+
+    /// What a 2026 client can be sent unasked: `subscriptions/listen`
+    /// exists when responses can stay open.
+    pub(super) fn push_2026(&self) -> Push {
+        if self.streams() { Push::Available } else { Push::Unavailable }
     }
 
     pub(super) fn method_not_allowed(&self) -> Response<McpBody> {
@@ -307,7 +344,7 @@ impl Shared {
                     return resp;
                 }
                 match self.request(&id, &method, params, &caller, Some(parts)).await {
-                    Dispatched::Done(bytes) => answer(bytes, caller.accepts),
+                    Dispatched::Done(bytes) => answer(bytes, caller.accepts, &id),
                     Dispatched::Call(call) => self.respond(call, &caller, &id).await,
                 }
             }
@@ -354,6 +391,18 @@ impl Shared {
                 done(r)
             }
             Method::ResourcesSubscribe | Method::ResourcesUnsubscribe => {
+                if self.push_2025() == Push::Unavailable {
+                    // Not advertised in `initialize`: refused as MCP refuses
+                    // any method of a capability the server lacks, rather
+                    // than acknowledged and never honoured.
+                    return done(Err(McpError::new(
+                        ErrorCode::METHOD_NOT_FOUND,
+                        format!(
+                            "Method not found: {name}: this endpoint cannot deliver resource updates \
+                             (it needs sessions and streamed responses), so it does not offer resources.subscribe"
+                        ),
+                    )));
+                }
                 #[derive(Deserialize)]
                 struct P {
                     uri: String,
@@ -410,28 +459,28 @@ impl Shared {
         };
         let guard = self.track_inflight(caller, id, &ctx);
         let Some(outbox) = ctx.outbox() else {
-            return answer_output(fut.await, caller.accepts);
+            return answer_output(fut.await, caller.accepts, id);
         };
         // Event ids and the priming event are built only once the answer
         // is known to be SSE: the JSON path draws no random bytes. The
         // 2026 generation has no event ids at all.
         let sse_start = || {
             if caller.version.is_2026() {
-                return (EventIds::none(), None);
+                return Ok((EventIds::none(), None));
             }
-            let mut ids = EventIds::new(random_token(6).into());
+            let mut ids = EventIds::new(random_token(6)?.into());
             let priming = (caller.version.sends_priming_event() && self.config.sse_retry.is_some())
                 .then(|| priming_event(&mut ids, self.config.sse_retry));
-            (ids, priming)
+            Ok::<_, RandomUnavailable>((ids, priming))
         };
         if self.config.response_mode == ResponseMode::Buffered {
             // Run to completion, then one body.
             let out = fut.await;
             drop(guard);
             if outbox.is_empty() {
-                return answer_output(out, caller.accepts);
+                return answer_output(out, caller.accepts, id);
             }
-            let (mut ids, priming) = sse_start();
+            let Ok((mut ids, priming)) = sse_start() else { return random_unavailable(Some(id)) };
             return sse_response(McpBody::full(sse_complete(&mut ids, priming, outbox, &out.body)));
         }
         if self.config.sse_mode == SseMode::OnDemand {
@@ -447,13 +496,13 @@ impl Shared {
             if let Some(out) = first {
                 drop(guard);
                 if outbox.is_empty() {
-                    return answer_output(out, caller.accepts);
+                    return answer_output(out, caller.accepts, id);
                 }
-                let (mut ids, priming) = sse_start();
+                let Ok((mut ids, priming)) = sse_start() else { return random_unavailable(Some(id)) };
                 return sse_response(McpBody::full(sse_complete(&mut ids, priming, outbox, &out.body)));
             }
         }
-        let (ids, priming) = sse_start();
+        let Ok((ids, priming)) = sse_start() else { return random_unavailable(Some(id)) };
         sse_response(McpBody::post_stream(PostStream {
             fut: Some(fut),
             ctx,

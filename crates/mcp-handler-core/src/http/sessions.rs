@@ -24,7 +24,7 @@ use crate::util::random_token;
 use crate::version::ProtocolVersion;
 
 use super::negotiate;
-use super::responses::{json_response, refuse, sse_response, store_error, store_unavailable};
+use super::responses::{json_response, random_unavailable, refuse, sse_response, store_error, store_unavailable};
 use super::service::{Caller, Shared};
 
 // Names parsed once: a lookup by `&str` parses the name on every request.
@@ -71,15 +71,15 @@ impl Shared {
     }
 
     pub(super) async fn initialize(&self, id: &RequestId, params: Option<&RawValue>) -> Response<McpBody> {
-        // Subscriptions are acknowledged with or without sessions; updates
-        // reach a 2025 client on its session's GET stream.
-        let (version, result, caps, client_info) = match dispatch::initialize(&self.router, params, self.streams()) {
+        // Updates reach a 2025 client only on its session's GET stream:
+        // `push_2025` decides what the capabilities promise.
+        let (version, result, caps, client_info) = match dispatch::initialize(&self.router, params, self.push_2025()) {
             Ok(v) => v,
             Err(e) => return json_response(jsonrpc::error_bytes(Some(id), &e)),
         };
         let mut resp = json_response(jsonrpc::result_bytes(id, &result));
         if let Some(store) = &self.config.sessions {
-            let sid = random_token(16);
+            let Ok(sid) = random_token(16) else { return random_unavailable(Some(id)) };
             if let Err(e) = store.insert(&sid, SessionData::new(version, caps, client_info)).await {
                 return store_unavailable(Some(id), &e);
             }
@@ -182,6 +182,7 @@ impl Shared {
             // client gets a fresh stream rather than an error.
             tracing::debug!(session = %sid, "Last-Event-ID given; no event store, opening a fresh stream");
         }
+        let Ok(prefix) = random_token(6) else { return random_unavailable(None) };
         let (tx, rx) = mpsc::channel(STREAM_QUEUE);
         {
             let mut streams = lock(&self.hub.session_streams);
@@ -191,7 +192,7 @@ impl Shared {
             }
             streams.insert(sid.clone(), tx);
         }
-        let mut ids = EventIds::new(random_token(6).into());
+        let mut ids = EventIds::new(prefix.into());
         let priming = (data.protocol_version.sends_priming_event() && self.config.sse_retry.is_some())
             .then(|| priming_event(&mut ids, self.config.sse_retry));
         let keep_alive = self.config.keep_alive.map(|d| (d, Box::pin(tokio::time::sleep(d))));

@@ -86,8 +86,8 @@ impl Shared {
         match method {
             Method::SubscriptionsListen => return self.listen(id, params, accepts).map_err(|e| bad(StatusCode::OK, e)),
             Method::ServerDiscover => {
-                let result = self.router.discover_bytes(self.streams());
-                return Ok(answer(jsonrpc::raw_result_bytes(id, result), accepts));
+                let result = self.router.discover_bytes(self.push_2026());
+                return Ok(answer(jsonrpc::raw_result_bytes(id, result), accepts, id));
             }
             _ => {}
         }
@@ -102,7 +102,7 @@ impl Shared {
         let env = CallEnv { env, v2026: Some(v2026) };
         let caller = Caller { version: ProtocolVersion::V2026_07_28, session: None, accepts };
         Ok(match dispatch::dispatch(&self.router, id.clone(), method, params, Some(meta.named), env) {
-            Dispatched::Done(bytes) => answer(bytes, accepts),
+            Dispatched::Done(bytes) => answer(bytes, accepts, id),
             Dispatched::Call(call) => self.respond(call, &caller, id).await,
         })
     }

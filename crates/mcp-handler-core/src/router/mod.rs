@@ -156,6 +156,20 @@ impl RouterBuilder {
     }
 }
 
+/// Whether the endpoint can push notifications (list changes, resource
+/// updates) to the client a description is for. Advertising
+/// `listChanged` or `resources.subscribe` without a way to deliver them
+/// would be a promise silently broken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Push {
+    /// No stream can carry them: a buffered endpoint (responses cannot stay
+    /// open), or a 2025 client without sessions (no GET stream).
+    Unavailable,
+    /// A stream can: the session's GET stream (2025) or
+    /// `subscriptions/listen` (2026).
+    Available,
+}
+
 /// The frozen registry. Cheap to clone (one `Arc`).
 #[derive(Clone)]
 pub struct Router {
@@ -196,7 +210,7 @@ pub(crate) struct RouterInner {
     pub(crate) tool_rate_limits: bool,
     /// The time limit of tools without their own.
     pub(crate) tool_timeout: Option<std::time::Duration>,
-    /// The serialized `server/discover` result, without and with change
+    /// The serialized `server/discover` result, without and with pushed
     /// notifications: it depends only on the registry, so it is built once.
     pub(crate) discover: [std::sync::OnceLock<Bytes>; 2],
     /// What `RouterBuilder::state` shared with handlers.
@@ -251,13 +265,15 @@ impl Router {
         self.inner.tools.keys().map(String::as_str)
     }
 
-    /// The capabilities this registry implies. `notifications` says
-    /// whether change notifications can be delivered at all (not by a
-    /// buffered endpoint, whose responses cannot stay open).
-    pub(crate) fn capabilities(&self, notifications: bool) -> Value {
+    /// The capabilities this registry implies for a client that `push`
+    /// can (or cannot) reach: `listChanged` and `resources.subscribe` are
+    /// promises of notifications, so they are made only where a stream can
+    /// carry them.
+    pub(crate) fn capabilities(&self, push: Push) -> Value {
         let r = &*self.inner;
-        let changed = r.list_changed && notifications;
-        let subscribe = notifications;
+        let can_push = push == Push::Available;
+        let changed = r.list_changed && can_push;
+        let subscribe = can_push;
         let mut caps = serde_json::Map::new();
         caps.insert("logging".into(), Value::Object(Default::default()));
         if !r.tools.is_empty() {
@@ -276,13 +292,13 @@ impl Router {
     }
 
     /// The `server/discover` result (2026-07-28).
-    pub(crate) fn discover_result(&self, notifications: bool) -> Value {
+    pub(crate) fn discover_result(&self, push: Push) -> Value {
         let r = &*self.inner;
         let versions: Vec<&str> = ProtocolVersion::SUPPORTED.iter().map(|v| v.as_str()).collect();
         let mut result = serde_json::json!({
             "resultType": "complete",
             "supportedVersions": versions,
-            "capabilities": self.capabilities(notifications),
+            "capabilities": self.capabilities(push),
             "_meta": { SERVER_INFO: r.server_info },
             "ttlMs": r.list_cache.ttl_ms,
             "cacheScope": r.list_cache.scope,
@@ -294,10 +310,9 @@ impl Router {
     }
 
     /// [`Self::discover_result`] serialized, built on first use.
-    pub(crate) fn discover_bytes(&self, notifications: bool) -> &Bytes {
-        self.inner.discover[usize::from(notifications)].get_or_init(|| {
-            serde_json::to_vec(&self.discover_result(notifications)).map(Bytes::from).unwrap_or_default()
-        })
+    pub(crate) fn discover_bytes(&self, push: Push) -> &Bytes {
+        self.inner.discover[usize::from(push == Push::Available)]
+            .get_or_init(|| serde_json::to_vec(&self.discover_result(push)).map(Bytes::from).unwrap_or_default())
     }
 
     /// Whether the registry offers what `method` serves (2026 answers

@@ -1,11 +1,10 @@
 //! What a tool handler may return, and the schemas its types imply.
 
-use std::fmt::Display;
-
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::error::McpError;
 use crate::model::{CallToolResult, Content};
 
 /// The input of a tool that takes no arguments: its schema is
@@ -75,7 +74,12 @@ impl<T: Serialize + JsonSchema + Send> IntoToolResult for Json<T> {
                 let text = v.to_string();
                 CallToolResult::text(text).with_structured_content(v)
             }
-            Err(e) => CallToolResult::error(format!("tool output did not serialize: {e}")),
+            Err(e) => {
+                // The server's fault, described in terms of its own types:
+                // logged, not sent.
+                tracing::warn!(error = %e, "tool output did not serialize");
+                CallToolResult::error("Internal error: the tool's output did not serialize")
+            }
         }
     }
     fn output_schema() -> Option<Value> {
@@ -83,11 +87,19 @@ impl<T: Serialize + JsonSchema + Send> IntoToolResult for Json<T> {
     }
 }
 
-impl<T: IntoToolResult, E: Display + Send> IntoToolResult for Result<T, E> {
+/// `Err(e)` becomes a result with `isError: true` whose text is the
+/// message of `e` as an [`McpError`]: what a constructor was given
+/// (`McpError::internal(msg)`), a `&'static str`, or a
+/// [`ClientRequestError`](crate::ClientRequestError)'s text. An internal
+/// error converted by `?` (`std::io::Error`, `serde_json::Error`, a
+/// run-time `String`) reads "Internal error" and is logged: its text names
+/// paths and OS detail the client must not see. (For a chosen text that
+/// is not an error of the handler, return `Ok(CallToolResult::error(..))`.)
+impl<T: IntoToolResult, E: Into<McpError> + Send> IntoToolResult for Result<T, E> {
     fn into_tool_result(self) -> CallToolResult {
         match self {
             Ok(v) => v.into_tool_result(),
-            Err(e) => CallToolResult::error(e.to_string()),
+            Err(e) => CallToolResult::error(e.into().message.into_owned()),
         }
     }
     fn output_schema() -> Option<Value> {

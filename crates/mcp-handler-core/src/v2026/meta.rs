@@ -23,7 +23,8 @@ pub(crate) fn protocol_version(params: Option<&RawValue>) -> Option<String> {
         #[serde(rename = "io.modelcontextprotocol/protocolVersion", default)]
         version: Option<Value>,
     }
-    let p: P = serde_json::from_str(params?.get()).ok()?;
+    // Only an object can hold `_meta` (serde would read `P` from an array).
+    let p: P = serde_json::from_str(params.filter(|p| p.get().starts_with('{'))?.get()).ok()?;
     match p.meta?.version? {
         Value::String(s) => Some(s),
         other => Some(other.to_string()),
@@ -96,6 +97,7 @@ impl<'a> RequestMeta<'a> {
             log_level: Option<&'a RawValue>,
         }
         let invalid = |why: &str| McpError::invalid_params(format!("Invalid params: {why}"));
+        crate::jsonrpc::object_params(params)?;
         let p: P<'a> = match params {
             Some(raw) => serde_json::from_str(raw.get()).map_err(|e| invalid(&e.to_string()))?,
             None => {

@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::util::RandomUnavailable;
+
 type HmacSha256 = Hmac<Sha256>;
 
 /// The key that seals request state. Every instance that may receive a
@@ -45,16 +47,12 @@ pub enum RequestStateKeyError {
 }
 
 impl RequestStateKey {
-    /// 32 random bytes from the OS.
-    pub fn generate() -> Self {
+    /// 32 random bytes from the OS. Fails, rather than derive a key from
+    /// weaker entropy, when the OS random source does.
+    pub fn generate() -> Result<Self, RandomUnavailable> {
         let mut key = [0u8; 32];
-        if getrandom::fill(&mut key).is_err() {
-            // Without an OS RNG there is no safe key; derive one from the
-            // weaker token helper, which logs the failure.
-            let fallback = crate::util::random_token(32);
-            key.copy_from_slice(&Sha256::digest(fallback.as_bytes()));
-        }
-        Self(Arc::from(&key[..]))
+        crate::util::fill_random(&mut key)?;
+        Ok(Self(Arc::from(&key[..])))
     }
 
     /// A key from raw bytes (at least 32).
@@ -229,7 +227,7 @@ mod tests {
 
     #[test]
     fn a_sealed_state_opens_with_its_answers() {
-        let key = RequestStateKey::generate();
+        let key = RequestStateKey::generate().unwrap();
         let mut answers = Map::new();
         answers.insert("k".into(), json!({"action": "accept"}));
         let b = binding(json!({"a": 1, "b": 2}));
@@ -242,7 +240,7 @@ mod tests {
 
     #[test]
     fn tampered_foreign_and_misbound_states_are_refused() {
-        let key = RequestStateKey::generate();
+        let key = RequestStateKey::generate().unwrap();
         let b = binding(json!({}));
         let token = seal(&key, &b, &Map::new(), Duration::from_secs(60));
         assert_eq!(open(&key, &b, &format!("{token}-TAMPERED")), Err(StateError::BadSignature));
@@ -250,7 +248,11 @@ mod tests {
         let mut forged = URL_SAFE_NO_PAD.decode(body).unwrap();
         forged[5] ^= 1;
         assert_eq!(open(&key, &b, &format!("{}.{tag}", URL_SAFE_NO_PAD.encode(forged))), Err(StateError::BadSignature));
-        assert_eq!(open(&RequestStateKey::generate(), &b, &token), Err(StateError::BadSignature), "another key");
+        assert_eq!(
+            open(&RequestStateKey::generate().unwrap(), &b, &token),
+            Err(StateError::BadSignature),
+            "another key"
+        );
         assert_eq!(open(&key, &binding(json!({"x": 1})), &token), Err(StateError::WrongRequest));
         let bob = Binding::new("tools/call", &json!({"name": "t", "arguments": {}}), Some("bob".into()));
         assert_eq!(open(&key, &bob, &token), Err(StateError::WrongPrincipal));

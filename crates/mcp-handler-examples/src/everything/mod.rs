@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use mcp_handler::model::{CreateMessageRequest, ElicitRequest, SamplingMessage};
 use mcp_handler::{
-    Args, BuildError, CallToolResult, Completer, Content, EndpointConfig, InMemorySessionStore, LogLevel, Prompt,
-    PromptMessage, RequestContext, Resource, ResourceContents, ResourceRequest, ResourceTemplate, Router, Tool,
+    Args, BuildError, CallToolResult, ClientRequestError, Completer, Content, EndpointConfig, InMemorySessionStore,
+    LogLevel, Prompt, PromptMessage, RequestContext, Resource, ResourceContents, ResourceRequest, ResourceTemplate,
+    Router, Tool,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -125,9 +126,9 @@ pub fn router() -> Result<Router, BuildError> {
         .tool(Tool::builder("test_sampling").description("Asks the client's LLM to sample").handler(
             |ctx: RequestContext, Args(a): Args<SamplingArgs>| async move {
                 let req = CreateMessageRequest::new(vec![SamplingMessage::user_text(a.prompt)], 100);
-                let reply = ctx.sample(req).await.map_err(|e| e.to_string())?;
+                let reply = ctx.sample(req).await?;
                 let text = reply.content.as_text().unwrap_or("<non-text content>").to_owned();
-                Ok::<_, String>(format!("LLM response: {text}"))
+                Ok::<_, ClientRequestError>(format!("LLM response: {text}"))
             },
         ))
         .tool(Tool::builder("test_elicitation").description("Asks the user for a username and email").handler(
@@ -140,8 +141,8 @@ pub fn router() -> Result<Router, BuildError> {
                     },
                     "required": ["username", "email"]
                 });
-                let answer = ctx.elicit(ElicitRequest::new(a.message, schema)).await.map_err(|e| e.to_string())?;
-                Ok::<_, String>(format!(
+                let answer = ctx.elicit(ElicitRequest::new(a.message, schema)).await?;
+                Ok::<_, ClientRequestError>(format!(
                     "User response: action={}, content={}",
                     json!(answer.action).as_str().unwrap_or("?"),
                     json!(answer.content)
@@ -311,8 +312,12 @@ pub fn router() -> Result<Router, BuildError> {
     v2026::register(builder).build()
 }
 
-async fn elicitation_summary(ctx: &RequestContext, message: &str, schema: serde_json::Value) -> Result<String, String> {
-    let answer = ctx.elicit(ElicitRequest::new(message, schema)).await.map_err(|e| e.to_string())?;
+async fn elicitation_summary(
+    ctx: &RequestContext,
+    message: &str,
+    schema: serde_json::Value,
+) -> Result<String, ClientRequestError> {
+    let answer = ctx.elicit(ElicitRequest::new(message, schema)).await?;
     Ok(format!(
         "Elicitation completed: action={}, content={}",
         json!(answer.action).as_str().unwrap_or("?"),
