@@ -17,6 +17,7 @@ mod service;
 mod sessions;
 pub mod shell;
 mod throttle;
+mod v2025;
 mod v2026;
 
 pub use auth::{EndpointAuth, TokenVerdict, TokenVerifier};
