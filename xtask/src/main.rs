@@ -2,9 +2,10 @@
 //!
 //! - `test`: installs what the tests need into `.tools/` (idempotent), then
 //!   runs format and lint checks, the deployment files' linters, every Rust
-//!   test, the doctests, `cargo package`, the official MCP conformance suite
-//!   against the `everything` server and the Lambda emulator, the SAM build,
-//!   and the container image built and run (with the ECS and Compose files).
+//!   test, the doctests, each fuzz target for 15 s, `cargo package`, the
+//!   official MCP conformance suite against the `everything` server and the
+//!   Lambda emulator, the SAM build, and the container image built and run
+//!   (with the ECS and Compose files).
 //! - `conformance`: only the conformance suites (container server).
 //! - `lambda`: the suites on the Lambda emulator, and the arm64 zip.
 //! - `infra`: lint and validate the Dockerfile, the SAM, ECS and Kubernetes
@@ -13,6 +14,8 @@
 //!   run it with podman, as production would (see `image.rs`).
 //! - `bench`: the benchmark suite into `target/bench-report/` (see `bench.rs`;
 //!   `--quick` for a smoke run, `--cores 1,2,4,8` for scaling).
+//! - `fuzz`: coverage-guided fuzzing of the parsers (`--seconds N` per
+//!   target, default 60; one `TARGET` or all; see `fuzz.rs`).
 //! - `package`: `cargo package` of the library crates.
 //! - `tools`: only the installation.
 
@@ -26,6 +29,7 @@ mod containers;
 mod ecs;
 mod ecs_run;
 mod elf;
+mod fuzz;
 mod image;
 mod k8s;
 mod lambda;
@@ -57,11 +61,12 @@ fn main() -> ExitCode {
         Some("infra") => infra(args.get(1).map(String::as_str)),
         Some("image") => tools::ensure_node().and_then(|node| image(&node)),
         Some("bench") => bench::bench(&args[1..]),
+        Some("fuzz") => fuzz::cli(&args[1..]),
         Some("package") => package(),
         Some("tools") => tools::ensure_node().map(|_| ()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test|bench [--quick] [--cores 1,2,4]|conformance|lambda [guarded]|infra [k8s|ecs|sam|workflows]|image|package|tools>"
+                "usage: cargo xtask <test|bench [--quick] [--cores 1,2,4]|conformance|lambda [guarded]|infra [k8s|ecs|sam|workflows]|image|fuzz [--seconds N] [TARGET]|package|tools>"
             );
             return ExitCode::from(2);
         }
@@ -175,6 +180,9 @@ fn test() -> anyhow::Result<()> {
         run::step("tests", run::cargo(&["test", "--workspace", "--no-fail-fast"]))?;
     }
     run::step("doctests", run::cargo(&["test", "--workspace", "--doc"]))?;
+    // Bounded: a crash found here fails the run; the corpus it grows is kept
+    // for the next run (fuzz/corpus, ignored).
+    fuzz::run(fuzz::TEST_SECONDS, None)?;
     package()?;
     bench::smoke()?;
     conformance::run_all(&node)?;

@@ -28,6 +28,9 @@ mod context;
 mod dispatch;
 mod env;
 mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzz_api;
 mod http;
 mod hub;
 mod invocation;

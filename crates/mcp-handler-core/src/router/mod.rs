@@ -16,7 +16,7 @@ mod read_result;
 mod resource;
 mod tool;
 mod tool_result;
-mod uri_template;
+pub(crate) mod uri_template;
 
 use std::sync::Arc;
 

@@ -74,7 +74,14 @@ impl UriTemplate {
                     if value.is_empty() || (!reserved && value.contains('/')) {
                         return None;
                     }
-                    vars.insert(name.clone(), percent_decode(value)?);
+                    let value = percent_decode(value)?;
+                    // A variable named twice must match the same text twice
+                    // (RFC 6570 expands both from one value); otherwise the
+                    // last would silently win (found by fuzzing).
+                    if vars.get(name).is_some_and(|seen| *seen != value) {
+                        return None;
+                    }
+                    vars.insert(name.clone(), value);
                     rest = &rest[end..];
                 }
             }
@@ -125,6 +132,13 @@ mod tests {
         let two = UriTemplate::parse("db://{table}/rows/{row}").unwrap();
         let m = two.matches("db://users/rows/42").unwrap();
         assert_eq!((m["table"].as_str(), m["row"].as_str()), ("users", "42"));
+    }
+
+    #[test]
+    fn a_repeated_variable_matches_one_value() {
+        let t = UriTemplate::parse("x://{a}/{a}").unwrap();
+        assert_eq!(t.matches("x://1/1").unwrap()["a"], "1");
+        assert!(t.matches("x://1/2").is_none());
     }
 
     #[test]
