@@ -50,7 +50,7 @@ fn router() -> Router {
 
 /// Built once per process: a build per input would be most of the time.
 pub(crate) static DISPATCHER: LazyLock<Dispatcher> =
-    LazyLock::new(|| Dispatcher::new(router(), EndpointConfig::default()));
+    LazyLock::new(|| Dispatcher::new(router(), EndpointConfig::default()).expect("the OS random source works"));
 
 /// One current-thread runtime for every handler future.
 pub(crate) static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
