@@ -15,9 +15,12 @@ use crate::context::RequestContext;
 pub(super) const DEADLINE_MARGIN: Duration = Duration::from_millis(500);
 
 /// The limit of a call: the smaller of `configured` and the time the
-/// platform leaves, less [`DEADLINE_MARGIN`].
+/// platform leaves, less [`DEADLINE_MARGIN`]. A deadline that leaves less
+/// than the margin when the call starts is not used: no answer could meet
+/// it, and local emulators (`cargo lambda watch`) send deadlines that have
+/// already passed.
 pub(super) fn limit(configured: Option<Duration>, ctx: &RequestContext) -> Option<Duration> {
-    let platform = ctx.time_remaining().map(|left| left.saturating_sub(DEADLINE_MARGIN));
+    let platform = ctx.time_remaining().and_then(|left| left.checked_sub(DEADLINE_MARGIN)).filter(|d| !d.is_zero());
     match (configured, platform) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
@@ -77,5 +80,22 @@ mod tests {
         let ctx = RequestContext::detached(crate::RequestId::Number(1));
         assert_eq!(limit(Some(Duration::from_secs(5)), &ctx), Some(Duration::from_secs(5)));
         assert_eq!(limit(None, &ctx), None);
+        let invoked = |left: Duration| {
+            let mut parts = http::Request::new(()).into_parts().0;
+            let deadline = std::time::SystemTime::now() + left;
+            parts.extensions.insert(crate::Invocation::new("r").with_deadline(deadline));
+            let mut env = crate::env::RequestEnv::new(
+                crate::ProtocolVersion::LATEST_2025,
+                std::sync::Arc::default(),
+                Duration::from_secs(60),
+            );
+            env.http = Some(parts);
+            RequestContext::new(crate::RequestId::Number(1), env, None, None)
+        };
+        let capped = limit(Some(Duration::from_secs(300)), &invoked(Duration::from_secs(10))).unwrap();
+        assert!(capped <= Duration::from_millis(9_500) && capped > Duration::from_secs(9), "{capped:?}");
+        // A deadline already (nearly) past is no cap: no answer could meet it.
+        assert_eq!(limit(Some(Duration::from_secs(300)), &invoked(Duration::ZERO)), Some(Duration::from_secs(300)));
+        assert_eq!(limit(None, &invoked(Duration::from_millis(200))), None);
     }
 }
