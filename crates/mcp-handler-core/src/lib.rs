@@ -42,6 +42,7 @@ pub mod model;
 mod outbox;
 mod router;
 mod session;
+mod time_limited;
 mod util;
 mod v2026;
 mod version;

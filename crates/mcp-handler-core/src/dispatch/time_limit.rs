@@ -3,9 +3,6 @@
 //! is answered with a tool error instead of the function timing out with no
 //! answer at all.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use crate::context::RequestContext;
@@ -27,53 +24,9 @@ pub(super) fn limit(configured: Option<Duration>, ctx: &RequestContext) -> Optio
     }
 }
 
-pin_project_lite::pin_project! {
-    /// `fut`, or `Err(limit)` once it has run `limit`. The timer is made
-    /// only when `fut` first waits: a call that answers at once (nearly
-    /// every one) costs no timer registration.
-    pub(super) struct TimeLimited<F> {
-        #[pin]
-        fut: F,
-        limit: Duration,
-        sleep: Option<Pin<Box<tokio::time::Sleep>>>,
-    }
-}
-
-impl<F> TimeLimited<F> {
-    pub(super) fn new(fut: F, limit: Duration) -> Self {
-        Self { fut, limit, sleep: None }
-    }
-}
-
-impl<F: Future> Future for TimeLimited<F> {
-    type Output = Result<F::Output, Duration>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        if let Poll::Ready(out) = this.fut.poll(cx) {
-            return Poll::Ready(Ok(out));
-        }
-        let limit = *this.limit;
-        let sleep = this.sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
-        match sleep.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(Err(limit)),
-            Poll::Pending => Poll::Pending,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test(start_paused = true)]
-    async fn a_slow_future_is_cut_at_its_limit_and_a_quick_one_is_not() {
-        let started = tokio::time::Instant::now();
-        let slow = TimeLimited::new(tokio::time::sleep(Duration::from_secs(10)), Duration::from_secs(2));
-        assert_eq!(slow.await, Err(Duration::from_secs(2)));
-        assert_eq!(started.elapsed(), Duration::from_secs(2));
-        assert_eq!(TimeLimited::new(async { 7 }, Duration::from_secs(2)).await, Ok(7));
-    }
 
     #[test]
     fn the_platform_deadline_caps_the_configured_limit() {

@@ -12,8 +12,9 @@ use crate::model::CallToolResult;
 use super::env::Dispatched;
 use super::params::{CallToolParams, Retry, parse_params};
 use super::run::{Label, guard_sync, run};
-use super::time_limit::{self, TimeLimited};
+use super::time_limit;
 use super::{Req, Target, context};
+use crate::time_limited::TimeLimited;
 
 pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
     let p: CallToolParams<'_> = match req.named {

@@ -102,14 +102,20 @@ impl Drop for Permit {
     }
 }
 
-/// `503` with `Retry-After: 1` and a JSON-RPC error naming the limit.
-pub(crate) fn refusal(full: Full, id: Option<&RequestId>) -> Response<McpBody> {
+/// The JSON-RPC error of a call refused at `full`: the body of the `503`,
+/// and what a batch member gets in its place.
+pub(crate) fn busy(full: Full) -> McpError {
     let why = match full {
         Full::Server => "Service Unavailable: the server is running as many calls as it allows; retry shortly",
         Full::Client => "Service Unavailable: this client is running as many calls at once as it may; retry shortly",
     };
     tracing::warn!(limit = ?full, "in-flight limit reached; refusing a call");
-    let mut resp = refuse(StatusCode::SERVICE_UNAVAILABLE, id, &McpError::internal(why));
+    McpError::internal(why)
+}
+
+/// `503` with `Retry-After: 1` and a JSON-RPC error naming the limit.
+pub(crate) fn refusal(full: Full, id: Option<&RequestId>) -> Response<McpBody> {
+    let mut resp = refuse(StatusCode::SERVICE_UNAVAILABLE, id, &busy(full));
     resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     resp
 }

@@ -7,11 +7,11 @@ use bytes::Bytes;
 use http::{Response, StatusCode};
 use serde_json::value::RawValue;
 
-use super::admission::ClientKey;
+use super::admission::{self, ClientKey};
 use super::body::McpBody;
 use super::guard::Accepts;
 use crate::dispatch::Dispatched;
-use crate::error::{ErrorCode, McpError};
+use crate::error::McpError;
 use crate::jsonrpc::{self, Incoming};
 use crate::method::Method;
 use crate::version::ProtocolVersion;
@@ -54,26 +54,28 @@ impl Shared {
                 Err(bad) => out.push(jsonrpc::error_bytes(bad.id.as_ref(), &bad.error)),
                 Ok(Incoming::Notification { method, params }) => self.notification(&method, params, &caller),
                 Ok(Incoming::Response { id, outcome }) => self.client_response(&id, outcome, &caller),
-                Ok(Incoming::Request { id, method, .. }) if Method::parse(&method) == Some(Method::Initialize) => {
-                    let err = McpError::invalid_request("Invalid Request: initialize must not be part of a batch");
-                    out.push(jsonrpc::error_bytes(Some(&id), &err));
-                }
-                Ok(Incoming::Request { id, method, params }) => {
-                    let session = caller.session.as_ref().map(|(s, _)| &**s);
-                    if let Some(limited) = self.over_rate(&parts, session, Method::parse(&method), params, None) {
-                        let secs = limited.retry_after.as_secs_f64().ceil().max(1.0);
-                        let msg = format!("Too Many Requests: rate limit reached; retry in {secs} s");
-                        out.push(jsonrpc::error_bytes(Some(&id), &McpError::new(ErrorCode(-32000), msg)));
+                Ok(Incoming::Request { id, method: name, params }) => {
+                    let method = Method::parse(&name);
+                    if method == Some(Method::Initialize) {
+                        let err = McpError::invalid_request("Invalid Request: initialize must not be part of a batch");
+                        out.push(jsonrpc::error_bytes(Some(&id), &err));
                         continue;
                     }
-                    match self.request(&id, &method, params, &caller, None).await {
+                    let session = caller.session.as_ref().map(|(s, _)| &**s);
+                    if let Some(limited) = self.over_rate(&parts, session, method, params, None) {
+                        out.push(jsonrpc::error_bytes(Some(&id), &limited.error()));
+                        continue;
+                    }
+                    match self.request(&id, &name, method, params, &caller, None).await {
                         Dispatched::Done(b) => out.push(b),
                         Dispatched::Call(call) => {
                             let client = ClientKey::of(call.ctx.session_id(), call.ctx.extensions());
-                            let Ok(_permit) = self.in_flight.admit(client) else {
-                                let busy = McpError::internal("Service Unavailable: too many calls in flight");
-                                out.push(jsonrpc::error_bytes(Some(&id), &busy));
-                                continue;
+                            let _permit = match self.admission.admit(client) {
+                                Ok(p) => p,
+                                Err(full) => {
+                                    out.push(jsonrpc::error_bytes(Some(&id), &admission::busy(full)));
+                                    continue;
+                                }
                             };
                             let _guard = self.track_inflight(&caller, &id, &call.ctx);
                             out.push(call.fut.await.body);

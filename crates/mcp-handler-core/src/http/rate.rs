@@ -154,12 +154,25 @@ impl Limiter {
     }
 }
 
+impl Limited {
+    /// Whole seconds until a retry may pass (at least one).
+    fn retry_secs(self) -> u64 {
+        self.retry_after.as_secs_f64().ceil().max(1.0) as u64
+    }
+
+    /// The JSON-RPC error: the body of the `429`, and what a batch member
+    /// gets in its place.
+    pub(crate) fn error(self) -> McpError {
+        let secs = self.retry_secs();
+        McpError::new(ErrorCode(-32000), format!("Too Many Requests: rate limit reached; retry in {secs} s"))
+    }
+}
+
 /// `429` with `Retry-After`, the `RateLimit-Policy` and `RateLimit` headers
 /// (draft-ietf-httpapi-ratelimit-headers) and a JSON-RPC error.
 pub(crate) fn too_many(limited: Limited, id: Option<&RequestId>) -> Response<McpBody> {
-    let secs = limited.retry_after.as_secs_f64().ceil().max(1.0) as u64;
-    let err = McpError::new(ErrorCode(-32000), format!("Too Many Requests: rate limit reached; retry in {secs} s"));
-    let mut resp = refuse(StatusCode::TOO_MANY_REQUESTS, id, &err);
+    let secs = limited.retry_secs();
+    let mut resp = refuse(StatusCode::TOO_MANY_REQUESTS, id, &limited.error());
     let h = resp.headers_mut();
     let policy = format!("\"mcp\";q={};w={}", limited.limit.burst, limited.limit.window_secs());
     for (name, value) in [

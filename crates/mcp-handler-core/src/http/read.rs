@@ -5,13 +5,13 @@
 //! no copy and no queue; only a body in several frames is joined, once.
 //! `http_body_util`'s `collect` would allocate a frame queue per request.
 
-use std::future::{Future as _, poll_fn};
-use std::pin::Pin;
-use std::task::Poll;
+use std::future::poll_fn;
 use std::time::Duration;
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use http_body::Body;
+
+use crate::time_limited::TimeLimited;
 
 /// Why a body could not be read.
 pub(crate) enum ReadError {
@@ -24,11 +24,17 @@ pub(crate) enum ReadError {
 }
 
 /// The whole body, at most `limit` bytes, within `timeout` of the first
-/// time it makes the reader wait. Trailers are ignored.
-///
-/// The timer is made only when the body stalls: a body that arrived with
-/// its head (nearly every one) costs no timer registration.
+/// time it makes the reader wait (no timer for a body that arrived with
+/// its head). Trailers are ignored.
 pub(crate) async fn read_body<B>(body: B, limit: usize, timeout: Duration) -> Result<Bytes, ReadError>
+where
+    B: Body,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    TimeLimited::new(read_all(body, limit), timeout).await.unwrap_or(Err(ReadError::TimedOut))
+}
+
+async fn read_all<B>(body: B, limit: usize) -> Result<Bytes, ReadError>
 where
     B: Body,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -37,19 +43,7 @@ where
     let mut first: Option<Bytes> = None;
     let mut joined: Option<BytesMut> = None;
     let mut total = 0usize;
-    let mut deadline: Option<Pin<Box<tokio::time::Sleep>>> = None;
-    loop {
-        let next = poll_fn(|cx| match body.as_mut().poll_frame(cx) {
-            Poll::Ready(frame) => Poll::Ready(Ok(frame)),
-            Poll::Pending => {
-                let sleep = deadline.get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
-                match sleep.as_mut().poll(cx) {
-                    Poll::Ready(()) => Poll::Ready(Err(ReadError::TimedOut)),
-                    Poll::Pending => Poll::Pending,
-                }
-            }
-        });
-        let Some(frame) = next.await? else { break };
+    while let Some(frame) = poll_fn(|cx| body.as_mut().poll_frame(cx)).await {
         let frame = frame.map_err(|e| ReadError::Failed(e.into()))?;
         let Ok(mut data) = frame.into_data() else { continue };
         let len = data.remaining();

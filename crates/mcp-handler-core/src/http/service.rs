@@ -67,8 +67,9 @@ pub(super) struct Shared {
     /// Seals 2026 request state (configured, or generated at start).
     pub(super) state_key: RequestStateKey,
     pub(super) shutdown: CancellationToken,
-    /// Handler calls running now, in all and per client.
-    pub(super) in_flight: Arc<InFlight>,
+    /// Places for handler calls, in all and per client (`inflight` above
+    /// is the cancellation map of session requests).
+    pub(super) admission: Arc<InFlight>,
     /// Rate-limit buckets (empty unless a limit is configured).
     pub(super) limiter: Limiter,
 }
@@ -84,7 +85,7 @@ impl McpService {
             Some(k) => k,
             None => RequestStateKey::generate()?,
         };
-        let in_flight = Arc::new(InFlight::new(config.max_in_flight, config.max_in_flight_per_client));
+        let admission = Arc::new(InFlight::new(config.max_in_flight, config.max_in_flight_per_client));
         Ok(Self {
             shared: Arc::new(Shared {
                 router,
@@ -94,7 +95,7 @@ impl McpService {
                 inflight: Mutex::new(HashMap::new()),
                 state_key,
                 shutdown: CancellationToken::new(),
-                in_flight,
+                admission,
                 limiter: Limiter::default(),
             }),
         })
@@ -315,8 +316,13 @@ impl Shared {
             Ok(Negotiated::V2025(v)) => v,
             Err(resp) => return resp,
         };
-        if let Incoming::Request { id, method, params } = &msg
-            && Method::parse(method) == Some(Method::Initialize)
+        // The method, parsed once for the whole of the request's way.
+        let method = match &msg {
+            Incoming::Request { method, .. } => Method::parse(method),
+            _ => None,
+        };
+        if let Incoming::Request { id, params, .. } = &msg
+            && method == Some(Method::Initialize)
         {
             return self.initialize(id, *params).await;
         }
@@ -334,12 +340,12 @@ impl Shared {
                 self.client_response(&id, outcome, &caller);
                 accepted()
             }
-            Incoming::Request { id, method, params } => {
+            Incoming::Request { id, method: name, params } => {
                 let session = caller.session.as_ref().map(|(s, _)| &**s);
-                if let Some(resp) = self.throttle(&parts, session, &id, Method::parse(&method), params, None) {
+                if let Some(resp) = self.throttle(&parts, session, &id, method, params, None) {
                     return resp;
                 }
-                match self.request(&id, &method, params, &caller, Some(parts)).await {
+                match self.request(&id, &name, method, params, &caller, Some(parts)).await {
                     Dispatched::Done(bytes) => answer(bytes, caller.accepts, &id),
                     Dispatched::Call(call) => self.respond(call, &caller, &id).await,
                 }
@@ -356,7 +362,7 @@ impl Shared {
         id: &RequestId,
     ) -> Response<McpBody> {
         let HandlerCall { mut fut, ctx } = call;
-        let permit = match self.in_flight.admit(ClientKey::of(ctx.session_id(), ctx.extensions())) {
+        let permit = match self.admission.admit(ClientKey::of(ctx.session_id(), ctx.extensions())) {
             Ok(p) => p,
             Err(full) => return admission::refusal(full, Some(id)),
         };

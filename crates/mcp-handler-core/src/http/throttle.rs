@@ -12,20 +12,21 @@ use super::admission::ClientKey;
 use super::body::McpBody;
 use super::rate::{Limited, RateKey, too_many};
 use super::service::Shared;
-use crate::jsonrpc::RequestId;
+use crate::jsonrpc::{self, RequestId};
 use crate::method::Method;
 
 impl Shared {
     /// `Some(limit met)` when this request is over a rate limit. `tool` is
-    /// the called tool's name when the caller already knows it (2026); a
-    /// 2025 `tools/call` is read for it only when some tool has a limit.
+    /// the raw `name` member when the caller already found it (2026); a
+    /// 2025 `tools/call` is read for it. Either is decoded only when some
+    /// tool has a limit.
     pub(super) fn over_rate(
         &self,
         parts: &Parts,
         session: Option<&str>,
         method: Option<Method>,
         params: Option<&RawValue>,
-        tool: Option<&str>,
+        tool: Option<&RawValue>,
     ) -> Option<Limited> {
         let global = self.config.rate_limit;
         let r = &*self.router.inner;
@@ -50,15 +51,11 @@ impl Shared {
             #[serde(borrow)]
             name: std::borrow::Cow<'a, str>,
         }
-        let parsed;
         let name = match tool {
-            Some(n) => n,
-            None => {
-                parsed = serde_json::from_str::<Name<'_>>(params?.get()).ok()?;
-                &*parsed.name
-            }
+            Some(raw) => jsonrpc::raw_str(raw)?,
+            None => serde_json::from_str::<Name<'_>>(params?.get()).ok()?.name,
         };
-        let routed = r.tools.get(name)?;
+        let routed = r.tools.get(&*name)?;
         let limit = routed.tool.rate_limit?;
         self.limiter.take(&key, Some(&routed.tool.label), limit, 1).err()
     }
@@ -71,7 +68,7 @@ impl Shared {
         id: &RequestId,
         method: Option<Method>,
         params: Option<&RawValue>,
-        tool: Option<&str>,
+        tool: Option<&RawValue>,
     ) -> Option<Response<McpBody>> {
         self.over_rate(parts, session, method, params, tool).map(|limited| {
             tracing::info!(retry_after = ?limited.retry_after, "rate limit reached; answering 429");

@@ -29,11 +29,14 @@ impl Shared {
     }
 
     /// 2025-generation requests other than `initialize`: the
-    /// session-touching methods here, the rest in `dispatch`.
+    /// session-touching methods here, the rest in `dispatch`. `method` is
+    /// `name` as the caller parsed it (`None`: a method this server does
+    /// not know).
     pub(super) async fn request(
         &self,
         id: &RequestId,
         name: &str,
+        method: Option<Method>,
         params: Option<&RawValue>,
         caller: &Caller,
         http: Option<http::request::Parts>,
@@ -44,7 +47,7 @@ impl Shared {
                 Err(e) => jsonrpc::error_bytes(Some(id), &e),
             })
         };
-        let Some(method) = Method::parse(name).filter(|m| m.in_generation(Generation::V2025)) else {
+        let Some(method) = method.filter(|m| m.in_generation(Generation::V2025)) else {
             return done(Err(McpError::method_not_found(name)));
         };
         match method {

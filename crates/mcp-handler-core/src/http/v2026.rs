@@ -79,8 +79,7 @@ impl Shared {
             return Err(bad(StatusCode::NOT_FOUND, crate::v2026::method_not_found(name)));
         };
         self.check_routing_headers(&parts, method, meta.named).map_err(|e| bad(StatusCode::BAD_REQUEST, e))?;
-        let tool = meta.named.name.and_then(jsonrpc::raw_str);
-        if let Some(resp) = self.throttle(&parts, None, id, Some(method), params, tool.as_deref()) {
+        if let Some(resp) = self.throttle(&parts, None, id, Some(method), params, meta.named.name) {
             return Err(resp);
         }
         match method {
