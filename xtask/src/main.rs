@@ -162,6 +162,15 @@ fn image(node: &tools::Node) -> anyhow::Result<()> {
     compose::check()
 }
 
+/// What the run left on disk (CI's disk is finite: a fresh clone's run once
+/// filled it), printed so a growing footprint is seen before it fails.
+fn disk_report() {
+    let out = std::process::Command::new("du").args(["-sh", "target", ".cache", ".tools", "fuzz/target"]).output();
+    if let Ok(out) = out {
+        println!("\n==> disk used by this run:\n{}", String::from_utf8_lossy(&out.stdout).trim_end());
+    }
+}
+
 fn test() -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let node = tools::ensure_node()?;
@@ -191,6 +200,7 @@ fn test() -> anyhow::Result<()> {
     lambda::artifact()?;
     sam::check()?;
     image(&node)?;
+    disk_report();
     println!("\nxtask: all checks passed in {:.0?}", started.elapsed());
     Ok(())
 }
