@@ -15,6 +15,8 @@ use mcp_handler::McpService;
 use serde_json::Value;
 use tower::ServiceExt as _;
 
+pub mod faulty;
+
 /// A response, fully read.
 #[derive(Debug)]
 pub struct Reply {
@@ -252,14 +254,25 @@ impl Moto {
         ]
     }
 
+    /// Where moto listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.url.trim_start_matches("http://").parse().expect("moto's URL is http://ip:port")
+    }
+
     /// An SDK client for this endpoint, built explicitly (tests do not
     /// touch their own process environment).
     pub fn client(&self) -> mcp_handler::secrets::aws_sdk_secretsmanager::Client {
+        self.client_at(&self.url)
+    }
+
+    /// As [`client`](Self::client), through another endpoint (a proxy in
+    /// front of this one).
+    pub fn client_at(&self, url: &str) -> mcp_handler::secrets::aws_sdk_secretsmanager::Client {
         use mcp_handler::secrets::aws_sdk_secretsmanager::{Client, Config, config};
         let conf = Config::builder()
             .behavior_version(config::BehaviorVersion::latest())
             .region(config::Region::new("us-east-1"))
-            .endpoint_url(&self.url)
+            .endpoint_url(url)
             .credentials_provider(config::Credentials::new("testing", "testing", None, None, "test"))
             .http_client(mcp_handler::secrets::https_client())
             .build();

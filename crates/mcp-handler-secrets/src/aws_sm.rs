@@ -24,7 +24,8 @@ pub struct SecretsManagerSource {
 
 impl SecretsManagerSource {
     /// A source whose client is built from the environment on first use
-    /// (10 s operation timeout, the SDK's standard retries).
+    /// (3 s to connect, 5 s per attempt, the SDK's standard retries; the
+    /// resolver bounds the whole fetch by `MCP_SECRETS_TIMEOUT_SECS`).
     pub fn new() -> Self {
         Self::default()
     }
@@ -42,7 +43,6 @@ impl SecretsManagerSource {
                 let timeouts = aws_config::timeout::TimeoutConfig::builder()
                     .connect_timeout(Duration::from_secs(3))
                     .operation_attempt_timeout(Duration::from_secs(5))
-                    .operation_timeout(Duration::from_secs(10))
                     .build();
                 let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
                     .http_client(https_client())

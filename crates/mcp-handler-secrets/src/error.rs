@@ -29,6 +29,14 @@ pub enum ConfigError {
         /// What is wrong with it.
         error: ReferenceError,
     },
+    /// A setting of the resolver (not a reference) that does not parse.
+    #[error("{var}: expected {expected}")]
+    BadSetting {
+        /// The variable.
+        var: &'static str,
+        /// What it takes.
+        expected: &'static str,
+    },
     /// A secret name that cannot be an environment-variable suffix.
     #[error("secret name {0:?} is not usable: use A-Z, 0-9 and _")]
     BadName(String),

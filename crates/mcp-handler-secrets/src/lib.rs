@@ -48,6 +48,7 @@
 
 #[cfg(feature = "aws-sm")]
 mod aws_sm;
+mod builder;
 mod context;
 mod env;
 mod error;
@@ -65,6 +66,7 @@ mod source;
 pub use aws_sdk_secretsmanager;
 #[cfg(feature = "aws-sm")]
 pub use aws_sm::{SecretsManagerSource, https_client};
+pub use builder::{DEFAULT_FETCH_TIMEOUT, SecretsBuilder};
 pub use context::ContextSecrets;
 pub use env::EnvSource;
 pub use error::{ConfigError, LoadError, SecretError};
@@ -73,7 +75,7 @@ pub use extension::LambdaExtensionSource;
 pub use file::FileSource;
 pub use guard::SecretToken;
 pub use reference::{Location, ReferenceError, SecretRef};
-pub use resolver::{Secrets, SecretsBuilder, reference_var};
+pub use resolver::{Secrets, reference_var};
 pub use secret::Secret;
 pub use source::{SecretSource, SourceError};
 

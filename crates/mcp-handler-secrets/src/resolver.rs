@@ -7,15 +7,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::value::RawValue;
 
-use crate::error::{ConfigError, LoadError, SecretError};
+use crate::error::{LoadError, SecretError};
 use crate::reference::SecretRef;
 use crate::secret::Secret;
 use crate::source::{DynSource, SourceError};
 
-use crate::Lookup;
-
-/// Default bound on serving a value whose refreshes fail.
-const DEFAULT_MAX_STALE: Duration = Duration::from_secs(15 * 60);
+use crate::builder::SecretsBuilder;
 
 /// The secrets an app declared, resolved from their references. Cheap to
 /// clone (one shared cache). Share it with handlers through
@@ -40,12 +37,14 @@ struct Slot {
     refreshing: tokio::sync::Mutex<()>,
 }
 
-struct Bound {
-    reference: SecretRef,
-    shown: String,
-    source: Arc<dyn DynSource>,
-    ttl: Option<Duration>,
-    max_stale: Duration,
+/// A declared secret as the deployment configured it.
+pub(crate) struct Bound {
+    pub(crate) reference: SecretRef,
+    pub(crate) shown: String,
+    pub(crate) source: Arc<dyn DynSource>,
+    pub(crate) ttl: Option<Duration>,
+    pub(crate) max_stale: Duration,
+    pub(crate) fetch_timeout: Duration,
 }
 
 #[derive(Default)]
@@ -72,31 +71,28 @@ impl std::fmt::Debug for Secrets {
     }
 }
 
-/// Declares secrets and binds them to references.
-#[must_use]
-pub struct SecretsBuilder {
-    specs: Vec<(String, bool, Option<String>)>,
-    sources: HashMap<String, Arc<dyn DynSource>>,
-    env: Lookup,
-    max_stale: Duration,
-}
-
-impl std::fmt::Debug for SecretsBuilder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SecretsBuilder")
-            .field("secrets", &self.specs.iter().map(|s| &s.0).collect::<Vec<_>>())
-            .field("sources", &self.sources.keys().collect::<Vec<_>>())
-            .finish()
-    }
-}
-
 impl Secrets {
     /// Starts a declaration with the built-in sources (`env`, `file`, and
     /// with their features `aws-sm`, `aws-ext`), reading references from
     /// the process environment.
     pub fn builder() -> SecretsBuilder {
-        let env: Lookup = Arc::new(|k: &str| std::env::var(k).ok());
-        SecretsBuilder { specs: Vec::new(), sources: HashMap::new(), env, max_stale: DEFAULT_MAX_STALE }
+        SecretsBuilder::new()
+    }
+
+    /// The declared secrets (name, required, binding), in declaration order.
+    pub(crate) fn from_declared(declared: Vec<(String, bool, Option<Bound>)>) -> Self {
+        let index = declared.iter().enumerate().map(|(i, d)| (d.0.clone(), i)).collect();
+        let slots = declared
+            .into_iter()
+            .map(|(name, required, bound)| Slot {
+                name,
+                required,
+                bound,
+                state: RwLock::new(State::default()),
+                refreshing: tokio::sync::Mutex::new(()),
+            })
+            .collect();
+        Self { inner: Arc::new(Inner { slots, index }) }
     }
 
     fn slot(&self, name: &str) -> Result<&Slot, SecretError> {
@@ -271,7 +267,14 @@ impl Slot {
         if !self.is_due(Instant::now()) {
             return;
         }
-        let fetched = bound.source.fetch_boxed(&bound.reference.location).await;
+        let fetch = bound.source.fetch_boxed(&bound.reference.location);
+        let fetched = match tokio::time::timeout(bound.fetch_timeout, fetch).await {
+            Ok(fetched) => fetched,
+            Err(_) => Err(SourceError::Unavailable(format!(
+                "no answer within {:?} (MCP_SECRETS_TIMEOUT_SECS)",
+                bound.fetch_timeout
+            ))),
+        };
         let result = fetched.and_then(|v| select_key(v, bound.reference.key()));
         let now = Instant::now();
         let mut st = write(&self.state);
@@ -356,141 +359,4 @@ fn write(l: &RwLock<State>) -> std::sync::RwLockWriteGuard<'_, State> {
 /// The variable that names secret `name`'s source.
 pub fn reference_var(name: &str) -> String {
     format!("MCP_SECRET_{name}")
-}
-
-impl SecretsBuilder {
-    /// Declares a secret the app cannot run without: start-up fails when
-    /// it has no reference or cannot be loaded.
-    pub fn required(mut self, name: &str) -> Self {
-        self.specs.push((name.to_owned(), true, None));
-        self
-    }
-
-    /// Declares a secret the app can do without.
-    pub fn optional(mut self, name: &str) -> Self {
-        self.specs.push((name.to_owned(), false, None));
-        self
-    }
-
-    /// The reference used when the deployment sets no `MCP_SECRET_<NAME>`
-    /// for the secret declared last (e.g. `env:OPENAI_API_KEY`).
-    pub fn default_reference(mut self, reference: &str) -> Self {
-        if let Some(last) = self.specs.last_mut() {
-            last.2 = Some(reference.to_owned());
-        }
-        self
-    }
-
-    /// Registers `source` under `scheme` (`vault`, say), or replaces a
-    /// built-in one (a Secrets Manager source with your own client).
-    pub fn source(mut self, scheme: &str, source: impl crate::SecretSource) -> Self {
-        self.sources.insert(scheme.to_owned(), Arc::new(source));
-        self
-    }
-
-    /// Reads the environment through `env` instead of the process's:
-    /// `MCP_SECRET_*`, `MCP_SECRETS_DIR`, `MCP_SECRETS_MAX_STALENESS`, and
-    /// what the built-in `env:` and `aws-ext:` sources read (the AWS SDK
-    /// keeps its own chain).
-    pub fn with_env(mut self, env: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
-        self.env = Arc::new(env);
-        self
-    }
-
-    /// How long past its TTL a value is still served while refreshes fail
-    /// (default 15 minutes; `MCP_SECRETS_MAX_STALENESS` and `?max-stale=`
-    /// override it).
-    pub fn max_staleness(mut self, d: Duration) -> Self {
-        self.max_stale = d;
-        self
-    }
-
-    /// Binds each declared secret to its reference: `MCP_SECRET_<NAME>`,
-    /// else the declared default, else (with `MCP_SECRETS_DIR`) the file
-    /// named like the secret in lower case there. No I/O yet.
-    pub fn build(mut self) -> Result<Secrets, ConfigError> {
-        // Built-in sources, unless replaced, read the builder's environment.
-        let env = self.env.clone();
-        self.sources.entry("env".into()).or_insert_with(|| Arc::new(crate::EnvSource::with_lookup(move |k| env(k))));
-        self.sources.entry("file".into()).or_insert_with(|| Arc::new(crate::FileSource::new()));
-        #[cfg(feature = "aws-sm")]
-        self.sources.entry("aws-sm".into()).or_insert_with(|| Arc::new(crate::SecretsManagerSource::new()));
-        #[cfg(feature = "aws-extension")]
-        {
-            let env = self.env.clone();
-            self.sources
-                .entry("aws-ext".into())
-                .or_insert_with(|| Arc::new(crate::LambdaExtensionSource::with_lookup(move |k| env(k))));
-        }
-        let known = {
-            let mut k: Vec<&str> = self.sources.keys().map(String::as_str).collect();
-            k.sort_unstable();
-            k.iter().map(|s| format!("{s}:")).collect::<Vec<_>>().join(", ")
-        };
-        let max_stale = match (self.env)("MCP_SECRETS_MAX_STALENESS") {
-            Some(v) => crate::reference::parse_duration(&v).ok_or_else(|| ConfigError::BadReference {
-                var: "MCP_SECRETS_MAX_STALENESS".into(),
-                error: crate::reference::ReferenceError::BadOption,
-            })?,
-            None => self.max_stale,
-        };
-        let dir = (self.env)("MCP_SECRETS_DIR").filter(|d| !d.trim().is_empty());
-        let mut slots = Vec::with_capacity(self.specs.len());
-        let mut index = HashMap::new();
-        for (name, required, default) in self.specs {
-            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_') {
-                return Err(ConfigError::BadName(name));
-            }
-            if index.contains_key(&name) {
-                return Err(ConfigError::Duplicate(name));
-            }
-            let var = reference_var(&name);
-            let text = (self.env)(&var)
-                .filter(|v| !v.trim().is_empty())
-                .or(default)
-                .or_else(|| dir.as_ref().map(|d| format!("file:{}/{}", d.trim_end_matches('/'), name.to_lowercase())));
-            let bound = match text {
-                None if required => return Err(ConfigError::Missing { name, var }),
-                None => None,
-                Some(text) => Some(bind(&text, &var, &self.sources, &known, max_stale)?),
-            };
-            index.insert(name.clone(), slots.len());
-            slots.push(Slot {
-                name,
-                required,
-                bound,
-                state: RwLock::new(State::default()),
-                refreshing: tokio::sync::Mutex::new(()),
-            });
-        }
-        Ok(Secrets { inner: Arc::new(Inner { slots, index }) })
-    }
-}
-
-fn bind(
-    text: &str,
-    var: &str,
-    sources: &HashMap<String, Arc<dyn DynSource>>,
-    known: &str,
-    max_stale: Duration,
-) -> Result<Bound, ConfigError> {
-    let bad = |error| ConfigError::BadReference { var: var.to_owned(), error };
-    let reference = SecretRef::parse(text, |s| sources.contains_key(s), known).map_err(|e| {
-        // A known scheme whose feature is off deserves a precise message.
-        match text.trim().split_once(':').map(|(s, _)| s) {
-            Some("aws-sm") => ConfigError::FeatureOff { var: var.to_owned(), scheme: "aws-sm", feature: "aws-sm" },
-            Some("aws-ext") => {
-                ConfigError::FeatureOff { var: var.to_owned(), scheme: "aws-ext", feature: "aws-extension" }
-            }
-            _ => bad(e),
-        }
-    })?;
-    let source = sources.get(reference.scheme()).cloned().ok_or_else(|| bad(crate::ReferenceError::EmptyLocation))?;
-    let accepted = source.options();
-    if reference.location().options.iter().any(|(k, _)| !accepted.contains(&k.as_str())) {
-        return Err(bad(crate::ReferenceError::UnknownOption(accepted.iter().map(|o| format!(", {o}")).collect())));
-    }
-    let ttl = reference.ttl.or_else(|| source.default_ttl());
-    let max_stale = reference.max_stale.unwrap_or(max_stale);
-    Ok(Bound { shown: reference.to_string(), reference, source, ttl, max_stale })
 }

@@ -85,6 +85,16 @@ pub const ENVIRONMENT: &[EnvVar] = &[
         "15m",
         "how long past its TTL a secret's last good value is served while refreshes fail",
     ),
+    var(
+        "MCP_SECRETS_TIMEOUT_SECS",
+        "10",
+        "how long one fetch from a secret source may take before it counts as failed",
+    ),
+    var(
+        "MCP_SECRETS_AT_START",
+        "exit",
+        "exit: a required secret that cannot load stops the start; wait: start unready (/readyz 503) and keep trying",
+    ),
     var("MCP_LOG_FORMAT", "text", "json for structured logs"),
     var("RUST_LOG", "info", "log filter: a level, or target=level pairs (mcp_handler=debug,hyper=warn)"),
     var("AWS_LAMBDA_RUNTIME_API", "-", "set by AWS Lambda: serve invocations instead of listening"),

@@ -19,6 +19,34 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub struct SecretsSetup {
     all: Arc<Vec<Secrets>>,
     platform: Option<Secrets>,
+    at_start: AtStart,
+}
+
+/// What a required secret that cannot be loaded at start-up does
+/// (`MCP_SECRETS_AT_START`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AtStart {
+    /// Stops the start: exit 1 on a server, an init error on Lambda (`exit`,
+    /// the default). A deploy with a wrong reference fails at once.
+    #[default]
+    Exit,
+    /// Starts unready and keeps trying (`wait`): `/readyz` is 503 and the
+    /// endpoint guard answers 503 until the secret loads; on Lambda each
+    /// invocation retries and fails with 503 meanwhile. For a secret store
+    /// that may be down while the service starts. `REQUEST_STATE_KEY` is
+    /// the exception: the endpoint seals state with one key from the start,
+    /// so it must load.
+    Wait,
+}
+
+impl AtStart {
+    fn parse(v: Option<String>) -> Result<Self, ConfigError> {
+        match v.as_deref().map(str::trim) {
+            None | Some("" | "exit") => Ok(Self::Exit),
+            Some("wait") => Ok(Self::Wait),
+            Some(_) => Err(ConfigError::BadSetting { var: "MCP_SECRETS_AT_START", expected: "exit or wait" }),
+        }
+    }
 }
 
 impl std::fmt::Debug for SecretsSetup {
@@ -39,13 +67,14 @@ impl SecretsSetup {
         router: &Router,
         env: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
     ) -> Result<Self, ConfigError> {
+        let at_start = AtStart::parse(env("MCP_SECRETS_AT_START"))?;
         let platform = platform::platform_secrets(env)?;
         let all: Vec<Secrets> = router.state::<Secrets>().cloned().into_iter().chain(platform.clone()).collect();
-        Ok(Self { all: Arc::new(all), platform })
+        Ok(Self { all: Arc::new(all), platform, at_start })
     }
 
-    /// Server: load at start-up (a required failure stops it, exit 1),
-    /// refresh in the background, `/readyz` false while a required secret
+    /// Server: load at start-up (a required failure stops it, exit 1,
+    /// unless [`AtStart::Wait`]), refresh in the background, `/readyz` false while a required secret
     /// cannot be served, the guard and request-state key applied.
     #[cfg(feature = "server")]
     pub fn server(self, server: crate::server::Server) -> crate::server::Server {
@@ -105,7 +134,14 @@ impl SecretsSetup {
         mut endpoint: mcp_handler_core::EndpointConfig,
     ) -> Result<mcp_handler_core::EndpointConfig, BoxError> {
         for s in self.all.iter() {
-            s.load().await?;
+            match s.load().await {
+                Ok(()) => {}
+                Err(e) if self.at_start == AtStart::Wait => tracing::warn!(
+                    error = %e,
+                    "starting unready (MCP_SECRETS_AT_START=wait): /readyz answers 503 until the secret loads"
+                ),
+                Err(e) => return Err(e.into()),
+            }
         }
         if let Some(p) = &self.platform {
             if let Some(auth) = platform::endpoint_auth(p) {
