@@ -37,8 +37,17 @@ impl std::fmt::Debug for SecretsBuilder {
     }
 }
 
+impl Secrets {
+    /// Starts a declaration with the built-in sources (`env`, `file`, and
+    /// with their features `aws-sm`, `aws-ext`), reading references from
+    /// the process environment.
+    pub fn builder() -> SecretsBuilder {
+        SecretsBuilder::new()
+    }
+}
+
 impl SecretsBuilder {
-    pub(crate) fn new() -> Self {
+    fn new() -> Self {
         let env: Lookup = Arc::new(|k: &str| std::env::var(k).ok());
         Self {
             specs: Vec::new(),

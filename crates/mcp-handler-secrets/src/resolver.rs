@@ -12,8 +12,6 @@ use crate::reference::SecretRef;
 use crate::secret::Secret;
 use crate::source::{DynSource, SourceError};
 
-use crate::builder::SecretsBuilder;
-
 /// The secrets an app declared, resolved from their references. Cheap to
 /// clone (one shared cache). Share it with handlers through
 /// `RouterBuilder::state` and read it with `ctx.secret("NAME")`.
@@ -72,13 +70,6 @@ impl std::fmt::Debug for Secrets {
 }
 
 impl Secrets {
-    /// Starts a declaration with the built-in sources (`env`, `file`, and
-    /// with their features `aws-sm`, `aws-ext`), reading references from
-    /// the process environment.
-    pub fn builder() -> SecretsBuilder {
-        SecretsBuilder::new()
-    }
-
     /// The declared secrets (name, required, binding), in declaration order.
     pub(crate) fn from_declared(declared: Vec<(String, bool, Option<Bound>)>) -> Self {
         let index = declared.iter().enumerate().map(|(i, d)| (d.0.clone(), i)).collect();
