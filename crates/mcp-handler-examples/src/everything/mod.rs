@@ -1,8 +1,9 @@
 //! The conformance fixtures. Names and contents are fixed by the official
 //! suite (`@modelcontextprotocol/conformance`); this is a test target, not
 //! an example of style. The 2026-07-28 scenarios' extra fixtures are in
-//! `v2026.rs`.
+//! `v2026.rs`; `slow.rs` adds one tool for the drain test.
 
+mod slow;
 mod v2026;
 
 use std::sync::Arc;
@@ -309,7 +310,7 @@ pub fn router() -> Result<Router, BuildError> {
                 PromptMessage::user(Content::text("Please analyze the image above.")),
             ]
         }));
-    v2026::register(builder).build()
+    v2026::register(slow::register(builder)).build()
 }
 
 async fn elicitation_summary(
