@@ -14,8 +14,13 @@ use super::sse;
 pub(crate) enum Expect<'a> {
     /// 200, `result.content[0].text` equal to this; `complete` when the shape is 2026.
     Echo { text: &'a str, stateless: bool },
-    /// 200, `result.tools` lists `echo`.
-    Tools,
+    /// 200, `result.tools` lists a tool of this name.
+    Tools { name: &'a str },
+    /// 200, `result.contents[0].text` equal to this; `complete` when the shape is 2026.
+    Read { text: &'a str, stateless: bool },
+    /// As `Echo`, answered with `text/event-stream` carrying at least one
+    /// `notifications/progress` before the response.
+    Streamed { text: &'a str, stateless: bool },
     /// 200, `result.protocolVersion` present.
     Initialized,
     /// 202 (the notification).
@@ -47,7 +52,8 @@ pub enum ErrorKind {
     /// The echoed text differs from what was sent (or is missing).
     WrongEcho,
     /// A `result` of the wrong shape (no `echo` in `tools/list`, no
-    /// `protocolVersion`, a 2026 `resultType` other than `complete`).
+    /// `protocolVersion`, a 2026 `resultType` other than `complete`), or a
+    /// call that should have streamed its progress and did not.
     WrongResult,
     /// The tool answered `isError: true`.
     ToolError,
@@ -120,6 +126,14 @@ struct CallResult<'a> {
 }
 
 #[derive(Deserialize)]
+struct ReadResult<'a> {
+    #[serde(borrow, default)]
+    contents: Vec<Content<'a>>,
+    #[serde(rename = "resultType", borrow, default)]
+    result_type: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
 struct Content<'a> {
     #[serde(borrow, default)]
     text: Option<Cow<'a, str>>,
@@ -161,6 +175,10 @@ pub(crate) fn check(
         _ => {}
     }
     let is_sse = content_type.is_some_and(|v| v.trim_ascii_start().starts_with(b"text/event-stream"));
+    let streamed = matches!(expect, Expect::Streamed { .. });
+    if streamed && !is_sse {
+        return Err(ErrorKind::WrongResult);
+    }
     if !is_sse {
         return match check_message(expect, id, body) {
             Verdict::Ours(r) => r,
@@ -171,6 +189,7 @@ pub(crate) fn check(
     // The stream may carry the server's notifications and requests first.
     let mut answer = None;
     let mut other_id = false;
+    let mut progress = false;
     sse::for_each_data(body, |data| match check_message(expect, id, data) {
         Verdict::Ours(r) => {
             answer = Some(r);
@@ -180,9 +199,16 @@ pub(crate) fn check(
             other_id = true;
             true
         }
-        Verdict::NotResponse => true,
+        Verdict::NotResponse => {
+            progress |= is_progress(data);
+            true
+        }
     });
-    answer.unwrap_or(Err(if other_id { ErrorKind::BadId } else { ErrorKind::Parse }))
+    match answer {
+        Some(Ok(())) if streamed && !progress => Err(ErrorKind::WrongResult),
+        Some(r) => r,
+        None => Err(if other_id { ErrorKind::BadId } else { ErrorKind::Parse }),
+    }
 }
 
 /// What one JSON-RPC message is to the request being checked.
@@ -219,26 +245,42 @@ fn check_message(expect: Expect<'_>, id: u64, data: &[u8]) -> Verdict {
     }
 }
 
+/// A server notification about progress (the message's `method`, raw).
+fn is_progress(data: &[u8]) -> bool {
+    serde_json::from_slice::<Message<'_>>(data)
+        .is_ok_and(|m| m.method.is_some_and(|raw| raw.get() == r#""notifications/progress""#))
+}
+
+/// The 2026 generation marks finished results; an `input_required` one is
+/// not an answer to the request.
+fn complete(stateless: bool, result_type: Option<&str>) -> Result<(), ErrorKind> {
+    if stateless && result_type.is_some_and(|t| t != "complete") { Err(ErrorKind::WrongResult) } else { Ok(()) }
+}
+
 fn check_result(expect: Expect<'_>, result: &RawValue) -> Result<(), ErrorKind> {
     match expect {
-        Expect::Echo { text, stateless } => {
+        Expect::Echo { text, stateless } | Expect::Streamed { text, stateless } => {
             let r: CallResult<'_> = serde_json::from_str(result.get()).map_err(|_| ErrorKind::WrongResult)?;
             if r.is_error {
                 return Err(ErrorKind::ToolError);
             }
-            // The 2026 generation marks finished results; an `input_required`
-            // one is not an answer to the call.
-            if stateless && r.result_type.as_deref().is_some_and(|t| t != "complete") {
-                return Err(ErrorKind::WrongResult);
-            }
+            complete(stateless, r.result_type.as_deref())?;
             match r.content.first().and_then(|c| c.text.as_deref()) {
                 Some(t) if t == text => Ok(()),
                 _ => Err(ErrorKind::WrongEcho),
             }
         }
-        Expect::Tools => {
+        Expect::Read { text, stateless } => {
+            let r: ReadResult<'_> = serde_json::from_str(result.get()).map_err(|_| ErrorKind::WrongResult)?;
+            complete(stateless, r.result_type.as_deref())?;
+            match r.contents.first().and_then(|c| c.text.as_deref()) {
+                Some(t) if t == text => Ok(()),
+                _ => Err(ErrorKind::WrongResult),
+            }
+        }
+        Expect::Tools { name } => {
             let r: ListResult<'_> = serde_json::from_str(result.get()).map_err(|_| ErrorKind::WrongResult)?;
-            if r.tools.iter().any(|t| t.name == crate::payload::TOOL) { Ok(()) } else { Err(ErrorKind::WrongResult) }
+            if r.tools.iter().any(|t| t.name == name) { Ok(()) } else { Err(ErrorKind::WrongResult) }
         }
         Expect::Initialized => {
             serde_json::from_str::<InitializeResult<'_>>(result.get()).map(|_| ()).map_err(|_| ErrorKind::WrongResult)
@@ -315,14 +357,34 @@ mod tests {
     #[test]
     fn lists_initialize_notifications_and_deletes() {
         let list = r#"{"jsonrpc":"2.0","id":3,"result":{"tools":[{"name":"x"},{"name":"echo","inputSchema":{}}]}}"#;
-        assert_eq!(check(Expect::Tools, 3, 200, JSON, list.as_bytes()), Ok(()));
+        let tools = Expect::Tools { name: "echo" };
+        assert_eq!(check(tools, 3, 200, JSON, list.as_bytes()), Ok(()));
         let list = r#"{"jsonrpc":"2.0","id":3,"result":{"tools":[{"name":"x"}]}}"#;
-        assert_eq!(check(Expect::Tools, 3, 200, JSON, list.as_bytes()), Err(ErrorKind::WrongResult));
+        assert_eq!(check(tools, 3, 200, JSON, list.as_bytes()), Err(ErrorKind::WrongResult));
         let init = r#"{"jsonrpc":"2.0","id":1,"result":{"protocolVersion":"2025-06-18","capabilities":{}}}"#;
         assert_eq!(check(Expect::Initialized, 1, 200, JSON, init.as_bytes()), Ok(()));
         assert_eq!(check(Expect::Accepted, 0, 202, JSON, b""), Ok(()));
         assert_eq!(check(Expect::Accepted, 0, 200, JSON, b""), Err(ErrorKind::Status));
         assert_eq!(check(Expect::Deleted, 0, 405, JSON, b""), Ok(()));
         assert_eq!(check(Expect::Deleted, 0, 404, JSON, b""), Err(ErrorKind::Status));
+    }
+
+    #[test]
+    fn reads_and_streamed_calls() {
+        let read = Expect::Read { text: "r", stateless: true };
+        let ok = r#"{"jsonrpc":"2.0","id":2,"result":{"resultType":"complete","contents":[{"uri":"x","text":"r"}]}}"#;
+        assert_eq!(check(read, 2, 200, JSON, ok.as_bytes()), Ok(()));
+        let other = r#"{"jsonrpc":"2.0","id":2,"result":{"contents":[{"uri":"x","text":"s"}]}}"#;
+        assert_eq!(check(read, 2, 200, JSON, other.as_bytes()), Err(ErrorKind::WrongResult));
+
+        let streamed = Expect::Streamed { text: "hi", stateless: false };
+        let answer =
+            "data: {\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"hi\"}]}}\n\n";
+        let progress = "data: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{}}\n\n";
+        let log = "data: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{}}\n\n";
+        assert_eq!(check(streamed, 7, 200, SSE, format!("{progress}{answer}").as_bytes()), Ok(()));
+        assert_eq!(check(streamed, 7, 200, SSE, format!("{log}{answer}").as_bytes()), Err(ErrorKind::WrongResult));
+        let json = r#"{"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"hi"}]}}"#;
+        assert_eq!(check(streamed, 7, 200, JSON, json.as_bytes()), Err(ErrorKind::WrongResult));
     }
 }

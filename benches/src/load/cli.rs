@@ -13,7 +13,8 @@ use super::sigv4::SigV4;
 ///
 /// Every answer is checked (status, JSON-RPC id, a result, the echoed text):
 /// a wrong answer counts as an error of its kind, never as a fast request.
-/// The target must serve a tool `echo {text}` that returns `text` unchanged.
+/// The target must serve a tool `echo {text}` that returns `text` unchanged
+/// (the `mixed` scenario: the `everything` example server's fixtures).
 #[derive(Debug, Parser)]
 #[command(name = "mcp-bench", version, after_help = AFTER_HELP)]
 pub struct Cli {
@@ -77,7 +78,7 @@ pub struct Cli {
     #[arg(long)]
     pub threads: Option<usize>,
 
-    /// session scenario: tools/call requests per session.
+    /// session scenario: tools/call requests per session; mixed: rounds per session.
     #[arg(long, default_value_t = 10)]
     pub calls: u32,
 
@@ -99,6 +100,10 @@ Scenarios:
   big        tools/call echo with a 10 KiB text that must come back unchanged
   session    per connection: initialize, notifications/initialized, tools/list,
              --calls calls, DELETE (when the server gave a session); repeated
+  mixed      per connection: a session of --calls rounds, each tools/list,
+             tools/call, resources/read and a progress-reporting (SSE) call in
+             the 2025 shape, then the same four in the 2026 shape; DELETE;
+             repeated. Targets the `everything` example server.
 
 Error kinds: connect, io, timeout, status, parse, jsonrpc-error, bad-id,
 no-result, wrong-echo, wrong-result, tool-error, sign.

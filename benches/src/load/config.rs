@@ -247,6 +247,10 @@ pub enum Scenario {
     Big,
     /// Per connection: initialize, initialized, list, N calls, DELETE; again.
     Session,
+    /// Per connection: a 2025 session of N rounds of list, call, read and a
+    /// streamed call in both generations, then DELETE; again. Needs the
+    /// `everything` example server's fixtures.
+    Mixed,
 }
 
 impl Scenario {
@@ -258,6 +262,7 @@ impl Scenario {
             Self::List => "list",
             Self::Big => "big",
             Self::Session => "session",
+            Self::Mixed => "mixed",
         }
     }
 }

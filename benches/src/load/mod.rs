@@ -26,6 +26,7 @@ mod closed;
 mod config;
 mod conn;
 mod h1;
+mod mixed;
 mod open;
 mod report;
 mod scenario;

@@ -7,6 +7,7 @@ use http::HeaderValue;
 
 use super::check::{ErrorKind, Expect};
 use super::config::{Config, Scenario};
+use super::mixed::{self, Fixture};
 use super::sigv4::Signer;
 use crate::payload;
 
@@ -18,9 +19,12 @@ pub(crate) enum Step {
     List,
     Call,
     Delete,
+    /// Request `i` of a `mixed` round.
+    Fixture(usize),
 }
 
-/// A connection's place in its scenario (only `session` has more than one step).
+/// A connection's place in its scenario (only `session` and `mixed` have
+/// more than one step).
 #[derive(Debug)]
 pub(crate) struct Script {
     scenario: Scenario,
@@ -35,7 +39,7 @@ impl Script {
         let next = match scenario {
             Scenario::Call | Scenario::Call2026 | Scenario::Big => Step::Call,
             Scenario::List => Step::List,
-            Scenario::Session => Step::Initialize,
+            Scenario::Session | Scenario::Mixed => Step::Initialize,
         };
         Self { scenario, calls, next, calls_done: 0, session: None }
     }
@@ -53,7 +57,7 @@ impl Script {
     /// The current step was answered correctly; `session` is the answer's
     /// `Mcp-Session-Id` (read only after `initialize`).
     pub(crate) fn advance(&mut self, session: Option<&HeaderValue>) {
-        if self.scenario != Scenario::Session {
+        if !self.has_sessions() {
             return;
         }
         self.next = match self.next {
@@ -61,7 +65,18 @@ impl Script {
                 self.session = session.cloned();
                 Step::Initialized
             }
+            Step::Initialized if self.scenario == Scenario::Mixed => Step::Fixture(0),
             Step::Initialized => Step::List,
+            Step::Fixture(i) if i + 1 < mixed::LEN => Step::Fixture(i + 1),
+            // A round is done: `calls` rounds per session.
+            Step::Fixture(_) => {
+                self.calls_done += 1;
+                match () {
+                    () if self.calls_done < self.calls => Step::Fixture(0),
+                    () if self.session.is_some() => Step::Delete,
+                    () => self.restart(),
+                }
+            }
             Step::List | Step::Call if self.calls_done < self.calls => {
                 self.calls_done += 1;
                 Step::Call
@@ -73,9 +88,13 @@ impl Script {
 
     /// A step failed: the session may be gone, start a new one (no DELETE).
     pub(crate) fn fail(&mut self) {
-        if self.scenario == Scenario::Session {
+        if self.has_sessions() {
             self.next = self.restart();
         }
+    }
+
+    fn has_sessions(&self) -> bool {
+        matches!(self.scenario, Scenario::Session | Scenario::Mixed)
     }
 
     fn restart(&mut self) -> Step {
@@ -87,7 +106,7 @@ impl Script {
 
 /// A request body.
 #[derive(Debug, Clone)]
-enum Body {
+pub(super) enum Body {
     /// DELETE: none, and no `Content-Length`.
     None,
     /// The same bytes every time (the notification).
@@ -98,7 +117,7 @@ enum Body {
 
 impl Body {
     /// `rest` follows the id: `"method":...}`.
-    fn with_id(rest: &str) -> Self {
+    pub(super) fn with_id(rest: &str) -> Self {
         let head: &'static [u8] = br#"{"jsonrpc":"2.0","id":"#;
         let tail = format!(",{rest}").into_bytes();
         let fixed = [head, b"1", &tail[..]].concat();
@@ -121,7 +140,7 @@ impl Body {
 
 /// One kind of request, serialized once up to its per-request parts.
 #[derive(Debug)]
-struct Wire {
+pub(super) struct Wire {
     method: &'static str,
     /// Request line and every fixed header line.
     head: Vec<u8>,
@@ -131,7 +150,7 @@ struct Wire {
 }
 
 impl Wire {
-    fn new(method: &'static str, path: &str, headers: Vec<(String, String)>, body: Body) -> Self {
+    pub(super) fn new(method: &'static str, path: &str, headers: Vec<(String, String)>, body: Body) -> Self {
         let mut head = format!("{method} {path} HTTP/1.1\r\n").into_bytes();
         for (name, value) in &headers {
             head.extend_from_slice(name.as_bytes());
@@ -155,6 +174,8 @@ pub(crate) struct Plan {
     initialize: Wire,
     initialized: Wire,
     delete: Wire,
+    /// The `mixed` round (empty for the other scenarios).
+    fixtures: Vec<Fixture>,
     /// Origin-form target, for signing.
     path: String,
 }
@@ -227,6 +248,10 @@ impl Plan {
             initialize: Wire::new("POST", &path, headers(&[], true), initialize_body),
             initialized: Wire::new("POST", &path, headers(&[v2025], true), notification),
             delete: Wire::new("DELETE", &path, headers(&[v2025], false), Body::None),
+            fixtures: match scenario {
+                Scenario::Mixed => mixed::round(&path, |extra| headers(extra, true)),
+                _ => Vec::new(),
+            },
             path,
         })
     }
@@ -237,7 +262,7 @@ impl Plan {
         &self,
         step: Step,
         id: u64,
-        session: Option<&HeaderValue>,
+        mut session: Option<&HeaderValue>,
         signer: Option<&Signer>,
         out: &mut Vec<u8>,
         body: &mut Vec<u8>,
@@ -246,10 +271,18 @@ impl Plan {
             Step::Call => {
                 (&self.call, Expect::Echo { text: &self.text, stateless: self.scenario == Scenario::Call2026 })
             }
-            Step::List => (&self.list, Expect::Tools),
+            Step::List => (&self.list, Expect::Tools { name: payload::TOOL }),
             Step::Initialize => (&self.initialize, Expect::Initialized),
             Step::Initialized => (&self.initialized, Expect::Accepted),
             Step::Delete => (&self.delete, Expect::Deleted),
+            Step::Fixture(i) => {
+                // Only a `mixed` script steps here, and only below `mixed::LEN`.
+                let f = self.fixtures.get(i).ok_or(ErrorKind::Parse)?;
+                if f.stateless {
+                    session = None;
+                }
+                (&f.wire, f.expect)
+            }
         };
         body.clear();
         wire.body.write(id, self.fixed_id, body);
@@ -371,5 +404,56 @@ mod tests {
         s.advance(None);
         s.fail();
         assert_eq!(s.current(), Initialize);
+    }
+
+    #[test]
+    fn a_mixed_session_runs_its_rounds_then_deletes() {
+        let mut s = Script::new(Scenario::Mixed, 2);
+        let id = HeaderValue::from_static("abc");
+        let mut seen = Vec::new();
+        for _ in 0..(3 + 2 * mixed::LEN + 1) {
+            seen.push(s.current());
+            s.advance(Some(&id));
+        }
+        use Step::*;
+        let round: Vec<Step> = (0..mixed::LEN).map(Fixture).collect();
+        let expected: Vec<Step> = [Initialize, Initialized]
+            .into_iter()
+            .chain(round.clone())
+            .chain(round)
+            .chain([Delete, Initialize])
+            .collect();
+        assert_eq!(seen, expected);
+    }
+
+    #[test]
+    fn mixed_requests_are_the_fixtures_in_both_shapes() -> anyhow::Result<()> {
+        let plan = Plan::new(&Config::new("http://127.0.0.1:9/mcp")?.with_scenario(Scenario::Mixed))?;
+        let sid = HeaderValue::from_static("s-1");
+        let mut methods = Vec::new();
+        for i in 0..mixed::LEN {
+            let (mut out, mut body) = (Vec::new(), Vec::new());
+            plan.write(Step::Fixture(i), 5, Some(&sid), None, &mut out, &mut body)
+                .map_err(|k| anyhow::anyhow!("{k:?}"))?;
+            let text = String::from_utf8(out)?;
+            let (h, v) = written(&plan, Step::Fixture(i), 5)?;
+            assert_eq!(v["id"], 5);
+            let stateless = get(&h, "mcp-protocol-version") == Some(payload::VERSION_2026);
+            assert_eq!(text.contains("mcp-session-id: s-1"), !stateless, "{text}");
+            if stateless {
+                assert_eq!(v["params"]["_meta"]["io.modelcontextprotocol/protocolVersion"], payload::VERSION_2026);
+                assert_eq!(get(&h, "mcp-method"), v["method"].as_str());
+            }
+            if v["params"]["name"] == "slow" {
+                assert_eq!(v["params"]["_meta"]["progressToken"], 1, "the streamed call asks for progress");
+            }
+            methods.push((stateless, v["method"].as_str().unwrap_or_default().to_owned()));
+        }
+        let kinds = ["tools/list", "tools/call", "resources/read", "tools/call"];
+        for stateless in [false, true] {
+            let of: Vec<&str> = methods.iter().filter(|(s, _)| *s == stateless).map(|(_, m)| m.as_str()).collect();
+            assert_eq!(of, kinds);
+        }
+        Ok(())
     }
 }
