@@ -38,6 +38,7 @@ mod peers;
 mod pytools;
 mod run;
 mod sam;
+mod soak;
 mod standin;
 mod tools;
 mod workflows;
@@ -62,6 +63,7 @@ fn main() -> ExitCode {
         Some("image") => tools::ensure_node().and_then(|node| image(&node)),
         Some("bench") => bench::bench(&args[1..]),
         Some("fuzz") => fuzz::cli(&args[1..]),
+        Some("soak") => soak::soak(&args[1..]),
         Some("package") => package(),
         Some("tools") => tools::ensure_node().map(|_| ()),
         _ => {
@@ -188,6 +190,7 @@ fn test() -> anyhow::Result<()> {
         println!("cargo-nextest is not installed; running the same tests with cargo test");
         run::step("tests", run::cargo(&["test", "--workspace", "--no-fail-fast"]))?;
     }
+    soak::short()?;
     run::step("doctests", run::cargo(&["test", "--workspace", "--doc"]))?;
     // Bounded: a crash found here fails the run; the corpus it grows is kept
     // for the next run (fuzz/corpus, ignored).
