@@ -7,7 +7,7 @@
 //! ride the connection's session; the 2026 ones carry none.
 
 use super::check::Expect;
-use super::scenario::{Body, Wire};
+use super::wire::{Body, Wire};
 use crate::payload::{VERSION_2025, VERSION_2026};
 
 /// Requests in one round.

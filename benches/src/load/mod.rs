@@ -34,6 +34,7 @@ mod sigv4;
 mod slot;
 mod sse;
 mod stats;
+mod wire;
 mod worker;
 
 use std::cell::RefCell;

@@ -9,6 +9,7 @@ use super::check::{ErrorKind, Expect};
 use super::config::{Config, Scenario};
 use super::mixed::{self, Fixture};
 use super::sigv4::Signer;
+use super::wire::{Body, Wire};
 use crate::payload;
 
 /// One request of a scenario.
@@ -101,64 +102,6 @@ impl Script {
         self.calls_done = 0;
         self.session = None;
         Step::Initialize
-    }
-}
-
-/// A request body.
-#[derive(Debug, Clone)]
-pub(super) enum Body {
-    /// DELETE: none, and no `Content-Length`.
-    None,
-    /// The same bytes every time (the notification).
-    Fixed(&'static [u8]),
-    /// A JSON-RPC request; the id goes between `head` and `tail`.
-    WithId { head: &'static [u8], tail: Vec<u8>, fixed: Vec<u8> },
-}
-
-impl Body {
-    /// `rest` follows the id: `"method":...}`.
-    pub(super) fn with_id(rest: &str) -> Self {
-        let head: &'static [u8] = br#"{"jsonrpc":"2.0","id":"#;
-        let tail = format!(",{rest}").into_bytes();
-        let fixed = [head, b"1", &tail[..]].concat();
-        Self::WithId { head, tail, fixed }
-    }
-
-    fn write(&self, id: u64, fixed_id: bool, out: &mut Vec<u8>) {
-        match self {
-            Self::None => {}
-            Self::Fixed(b) => out.extend_from_slice(b),
-            Self::WithId { fixed, .. } if fixed_id => out.extend_from_slice(fixed),
-            Self::WithId { head, tail, .. } => {
-                out.extend_from_slice(head);
-                out.extend_from_slice(itoa::Buffer::new().format(id).as_bytes());
-                out.extend_from_slice(tail);
-            }
-        }
-    }
-}
-
-/// One kind of request, serialized once up to its per-request parts.
-#[derive(Debug)]
-pub(super) struct Wire {
-    method: &'static str,
-    /// Request line and every fixed header line.
-    head: Vec<u8>,
-    /// The same headers as pairs, for signing.
-    headers: Vec<(String, String)>,
-    body: Body,
-}
-
-impl Wire {
-    pub(super) fn new(method: &'static str, path: &str, headers: Vec<(String, String)>, body: Body) -> Self {
-        let mut head = format!("{method} {path} HTTP/1.1\r\n").into_bytes();
-        for (name, value) in &headers {
-            head.extend_from_slice(name.as_bytes());
-            head.extend_from_slice(b": ");
-            head.extend_from_slice(value.as_bytes());
-            head.extend_from_slice(b"\r\n");
-        }
-        Self { method, head, headers, body }
     }
 }
 
