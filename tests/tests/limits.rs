@@ -237,3 +237,44 @@ async fn too_many_request_headers_get_431() {
     tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer)).await.expect("closed").ok();
     assert!(answer.starts_with(b"HTTP/1.1 431"), "{}", String::from_utf8_lossy(&answer));
 }
+
+/// What a client that writes its whole body before reading (most HTTP
+/// libraries) gets for a body over the 4 MiB limit: every byte accepted,
+/// then a readable 413, never a reset connection.
+#[tokio::test]
+async fn a_body_written_in_full_before_reading_gets_a_readable_413() {
+    let server = Running::start_with(demo_bin(), &[], &[]).await;
+    for chunked in [false, true] {
+        let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+        let body = vec![b' '; 16 * 1024 * 1024];
+        let framing =
+            if chunked { "Transfer-Encoding: chunked".to_owned() } else { format!("Content-Length: {}", body.len()) };
+        let head = format!(
+            "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+             Accept: application/json, text/event-stream\r\n{framing}\r\n\r\n"
+        );
+        stream.write_all(head.as_bytes()).await.expect("head");
+        let written = if chunked {
+            let mut r = Ok(());
+            for part in body.chunks(64 * 1024) {
+                r = stream.write_all(format!("{:x}\r\n", part.len()).as_bytes()).await;
+                r = r.and(stream.write_all(part).await).and(stream.write_all(b"\r\n").await);
+                if r.is_err() {
+                    break;
+                }
+            }
+            r.and(stream.write_all(b"0\r\n\r\n").await)
+        } else {
+            stream.write_all(&body).await
+        };
+        written.unwrap_or_else(|e| panic!("chunked={chunked}: the server stopped reading: {e}"));
+        let mut answer = vec![0; 4096];
+        let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut answer))
+            .await
+            .expect("answered")
+            .expect("readable");
+        let text = String::from_utf8_lossy(&answer[..n]);
+        assert!(text.starts_with("HTTP/1.1 413"), "chunked={chunked}: {text}");
+        assert!(text.contains("\"code\":-32600") && text.contains("Payload Too Large"), "{text}");
+    }
+}

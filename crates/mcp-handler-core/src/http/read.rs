@@ -6,6 +6,7 @@
 //! `http_body_util`'s `collect` would allocate a frame queue per request.
 
 use std::future::poll_fn;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
@@ -13,9 +14,17 @@ use http_body::Body;
 
 use crate::time_limited::TimeLimited;
 
+/// How much of a body over the limit is still read, and thrown away,
+/// before the `413` is sent. A client that writes its whole body before it
+/// reads (most HTTP libraries) would otherwise meet a reset connection
+/// instead of the answer, as the kernel resets a socket closed with unread
+/// data. Past this, or past the body timeout, the connection is closed.
+pub(crate) const DISCARD_LIMIT: u64 = 64 * 1024 * 1024;
+
 /// Why a body could not be read.
 pub(crate) enum ReadError {
-    /// More than the limit: refused without reading the rest.
+    /// More than the limit (the rest read and dropped, up to
+    /// [`DISCARD_LIMIT`] and the timeout).
     TooLarge,
     /// The body stalled for longer than the timeout.
     TimedOut,
@@ -31,10 +40,16 @@ where
     B: Body,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    TimeLimited::new(read_all(body, limit), timeout).await.unwrap_or(Err(ReadError::TimedOut))
+    let over = AtomicBool::new(false);
+    match TimeLimited::new(read_all(body, limit, &over), timeout).await {
+        Ok(r) => r,
+        // Timed out while dropping the excess: the size is the answer.
+        Err(_) if over.load(Ordering::Relaxed) => Err(ReadError::TooLarge),
+        Err(_) => Err(ReadError::TimedOut),
+    }
 }
 
-async fn read_all<B>(body: B, limit: usize) -> Result<Bytes, ReadError>
+async fn read_all<B>(body: B, limit: usize, over: &AtomicBool) -> Result<Bytes, ReadError>
 where
     B: Body,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -49,7 +64,7 @@ where
         let len = data.remaining();
         total = total.saturating_add(len);
         if total > limit {
-            return Err(ReadError::TooLarge);
+            break;
         }
         if let Some(buf) = joined.as_mut() {
             buf.put(data);
@@ -63,7 +78,39 @@ where
             first = Some(data.copy_to_bytes(len));
         }
     }
+    if total > limit {
+        // Outside the loop: its frame (and the body's error type, which
+        // need not be `Send`) is gone before this await.
+        over.store(true, Ordering::Relaxed);
+        drop((first, joined));
+        return discard_rest(body, total as u64).await;
+    }
     Ok(joined.map(BytesMut::freeze).or(first).unwrap_or_default())
+}
+
+/// Reads and drops a body declared over the limit, up to
+/// [`DISCARD_LIMIT`] and within `timeout`.
+pub(crate) async fn discard<B: Body>(body: B, timeout: Duration) {
+    let body = std::pin::pin!(body);
+    let _ = TimeLimited::new(discard_rest(body, 0), timeout).await;
+}
+
+/// Reads and drops the rest of a body already over the limit, up to
+/// [`DISCARD_LIMIT`] in all; always `TooLarge`.
+async fn discard_rest<B>(mut body: std::pin::Pin<&mut B>, mut total: u64) -> Result<Bytes, ReadError>
+where
+    B: Body,
+{
+    while total <= DISCARD_LIMIT {
+        // The error type need not be `Send`: it is dropped inside the poll.
+        let next = poll_fn(|cx| body.as_mut().poll_frame(cx).map(|f| f.map(Result::ok))).await;
+        // The end, or a transport failure: nothing more to drop.
+        let Some(Some(frame)) = next else { break };
+        if let Ok(data) = frame.into_data() {
+            total = total.saturating_add(data.remaining() as u64);
+        }
+    }
+    Err(ReadError::TooLarge)
 }
 
 #[cfg(test)]
@@ -99,6 +146,21 @@ mod tests {
         assert!(matches!(read(&["12345", "67890"], 10), Ok(b) if b.len() == 10));
         assert!(matches!(read(&["12345", "678901"], 10), Err(ReadError::TooLarge)));
         assert!(matches!(read(&["12345678901"], 10), Err(ReadError::TooLarge)));
+    }
+
+    #[test]
+    fn a_body_over_the_limit_is_read_to_its_end_then_refused() {
+        let chunks: Vec<&'static str> = vec!["0123456789"; 50];
+        let frames: Vec<_> =
+            chunks.iter().map(|c| Ok::<_, Infallible>(Frame::data(Bytes::from_static(c.as_bytes())))).collect();
+        let mut stream = futures_util::StreamExt::fuse(futures_util::stream::iter(frames));
+        let body = StreamBody::new(futures_util::StreamExt::by_ref(&mut stream));
+        let r = futures_util::FutureExt::now_or_never(read_body(body, 15, Duration::from_secs(1)));
+        assert!(matches!(r, Some(Err(ReadError::TooLarge))));
+        assert!(
+            futures_util::FutureExt::now_or_never(futures_util::StreamExt::next(&mut stream)).flatten().is_none(),
+            "every frame was read"
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -262,7 +262,15 @@ impl Shared {
         let header_version = negotiate::header_version(&parts);
         let limit = self.config.max_body_bytes;
         let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > limit as u64) {
+        // Declared too large: refused, after reading and dropping the body
+        // (up to a bound) so that a client writing it all before reading
+        // still gets the 413 rather than a reset connection.
+        if let Some(n) = declared
+            && n > limit as u64
+        {
+            if n <= super::read::DISCARD_LIMIT {
+                super::read::discard(body, self.config.body_timeout).await;
+            }
             return too_large(limit);
         }
         let bytes = match super::read::read_body(body, limit, self.config.body_timeout).await {
