@@ -40,6 +40,7 @@ pub mod logging;
 mod method;
 pub mod model;
 mod outbox;
+pub mod outcome;
 mod router;
 mod session;
 mod time_limited;
