@@ -52,8 +52,8 @@ pub use context::{ClientRequestError, RequestContext};
 pub use error::{ErrorCode, McpError};
 pub use http::shell;
 pub use http::{
-    ClientAddress, EndpointAuth, EndpointConfig, EnvConfigError, HostPolicy, McpBody, McpService, OriginPolicy,
-    RateLimit, ResponseMode, SseMode, TokenVerdict, TokenVerifier,
+    ClientAddress, EndpointAuth, EndpointConfig, EnvConfigError, Exchange, HostPolicy, McpBody, McpService,
+    OriginPolicy, RateLimit, Refusal, ResponseMode, SseMode, TokenVerdict, TokenVerifier,
 };
 pub use hub::Notifier;
 pub use invocation::Invocation;

@@ -47,6 +47,14 @@ impl McpBody {
     pub fn empty() -> Self {
         Self { kind: Kind::Full(None) }
     }
+    /// The whole body, when it is one buffer (a JSON answer, a refusal, a
+    /// buffered SSE answer); `None` for a stream.
+    pub fn bytes(&self) -> Option<&Bytes> {
+        match &self.kind {
+            Kind::Full(b) => b.as_ref(),
+            _ => None,
+        }
+    }
     pub(crate) fn post_stream(s: PostStream) -> Self {
         Self { kind: Kind::Post(Box::new(s)) }
     }

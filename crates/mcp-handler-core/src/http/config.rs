@@ -104,6 +104,7 @@ pub struct EndpointConfig {
     pub(crate) request_state_ttl: Duration,
     pub(crate) back_channel: bool,
     pub(crate) auth: Option<EndpointAuth>,
+    pub(crate) records: bool,
 }
 
 impl std::fmt::Debug for EndpointConfig {
@@ -126,6 +127,7 @@ impl std::fmt::Debug for EndpointConfig {
             .field("request_state_key", &self.request_state_key.as_ref().map(|_| "<configured>"))
             .field("request_state_ttl", &self.request_state_ttl)
             .field("back_channel", &self.back_channel)
+            .field("records", &self.records)
             .field("auth", &self.auth)
             .finish()
     }
@@ -153,6 +155,7 @@ impl Default for EndpointConfig {
             request_state_ttl: Duration::from_secs(15 * 60),
             back_channel: true,
             auth: None,
+            records: false,
         }
     }
 }
@@ -280,6 +283,16 @@ impl EndpointConfig {
     #[must_use]
     pub fn without_back_channel(mut self) -> Self {
         self.back_channel = false;
+        self
+    }
+    /// Attaches an [`Exchange`](super::Exchange) to every response: the MCP
+    /// method, the tool/prompt/resource named, the JSON-RPC id and outcome,
+    /// the protocol version, the session and any refusal's reason. For a
+    /// shell's access log, metrics and traces; off by default, and free
+    /// when off.
+    #[must_use]
+    pub fn with_exchange_records(mut self, on: bool) -> Self {
+        self.records = on;
         self
     }
     /// Applies deployment settings read through `env` (injected, so tests

@@ -6,6 +6,7 @@ mod auth;
 mod batch;
 mod body;
 mod config;
+pub mod exchange;
 mod guard;
 mod negotiate;
 #[cfg(test)]
@@ -23,5 +24,6 @@ mod v2026;
 pub use auth::{EndpointAuth, TokenVerdict, TokenVerifier};
 pub use body::McpBody;
 pub use config::{EndpointConfig, EnvConfigError, HostPolicy, OriginPolicy, ResponseMode, SseMode};
+pub use exchange::{Exchange, Refusal};
 pub use rate::{ClientAddress, RateLimit};
 pub use service::McpService;
