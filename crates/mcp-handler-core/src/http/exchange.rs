@@ -7,19 +7,18 @@
 //! Only names and codes are recorded, never argument values, and each text
 //! a client controls is cut to [`MAX_TEXT`] characters.
 
-use std::sync::Arc;
-
 use http::Response;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::McpBody;
-use crate::jsonrpc::RequestId;
+use crate::jsonrpc::{Incoming, RequestId};
 use crate::method::Method;
 use crate::outcome::Outcome;
+use crate::version::ProtocolVersion;
 
 /// The most characters kept of a name or an id a client sent.
-pub const MAX_TEXT: usize = 128;
+pub(crate) const MAX_TEXT: usize = 128;
 
 /// One request as the endpoint saw it.
 #[derive(Debug, Clone, Default)]
@@ -37,8 +36,9 @@ pub struct Exchange {
     pub outcome: Option<Outcome>,
     /// The protocol version the request was served under.
     pub protocol_version: Option<&'static str>,
-    /// The 2025 session.
-    pub session: Option<Arc<str>>,
+    /// The 2025 session (`Mcp-Session-Id` of the request, or of the
+    /// answer to `initialize`).
+    pub session: Option<Box<str>>,
     /// Why the request was refused before any handler ran.
     pub refusal: Option<Refusal>,
 }
@@ -59,6 +59,44 @@ impl Exchange {
     pub fn of<B>(resp: &Response<B>) -> Option<&Self> {
         resp.extensions().get::<Self>()
     }
+
+    /// Takes from `other` what this record does not know yet.
+    pub(crate) fn fill(&mut self, other: Exchange) {
+        let Exchange { method, name, request_id, outcome, protocol_version, session, refusal } = other;
+        self.method = self.method.or(method);
+        self.name = self.name.take().or(name);
+        self.request_id = self.request_id.take().or(request_id);
+        self.outcome = self.outcome.or(outcome);
+        self.protocol_version = self.protocol_version.or(protocol_version);
+        self.session = self.session.take().or(session);
+        self.refusal = self.refusal.or(refusal);
+    }
+}
+
+/// What a single message says about itself, before it is served.
+pub(crate) fn of_message(
+    msg: &Incoming<'_>,
+    method: Option<Method>,
+    version: Option<ProtocolVersion>,
+    headers: &http::HeaderMap,
+) -> Exchange {
+    let (label, name, id) = match msg {
+        Incoming::Request { id, params, .. } => (method_label(method), target_name(method, *params), Some(id_text(id))),
+        Incoming::Notification { .. } => ("notification", None, None),
+        Incoming::Response { id, .. } => ("response", None, Some(id_text(id))),
+    };
+    Exchange {
+        method: Some(label),
+        name,
+        request_id: id,
+        protocol_version: version.map(ProtocolVersion::as_str),
+        session: session_header(headers),
+        ..Exchange::default()
+    }
+}
+
+fn session_header(headers: &http::HeaderMap) -> Option<Box<str>> {
+    headers.get("mcp-session-id").and_then(|v| v.to_str().ok()).map(bounded)
 }
 
 /// Cuts client text to [`MAX_TEXT`] characters.
@@ -119,10 +157,10 @@ pub(crate) fn refused(resp: &mut Response<McpBody>, reason: &'static str, hint: 
 /// Completes the record: the outcome read from a one-message body.
 pub(crate) fn finish(resp: &mut Response<McpBody>) {
     let outcome = resp.body().bytes().map(|b| crate::outcome::of_response(b));
+    let session = session_header(resp.headers());
     note(resp, |x| {
-        if x.outcome.is_none() {
-            x.outcome = outcome;
-        }
+        x.outcome = x.outcome.or(outcome);
+        x.session = x.session.take().or(session);
     });
 }
 

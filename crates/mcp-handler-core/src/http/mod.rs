@@ -6,7 +6,7 @@ mod auth;
 mod batch;
 mod body;
 mod config;
-pub mod exchange;
+mod exchange;
 mod guard;
 mod negotiate;
 #[cfg(test)]

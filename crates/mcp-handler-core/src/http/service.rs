@@ -24,6 +24,7 @@ use tokio_util::sync::CancellationToken;
 use super::admission::{self, ClientKey, InFlight};
 use super::body::{EventIds, McpBody, PostStream, priming_event, sse_complete};
 use super::config::{EndpointConfig, ResponseMode, SseMode};
+use super::exchange;
 use super::guard::{self, Accepts};
 use super::negotiate::{self, Negotiated};
 use super::rate::Limiter;
@@ -194,16 +195,47 @@ impl Shared {
         B: http_body::Body + Send + 'static,
         B::Error: Into<BoxError>,
     {
+        if !self.config.records {
+            return self.serve(req).await;
+        }
+        let mut resp = self.serve(req).await;
+        exchange::finish(&mut resp);
+        resp
+    }
+
+    /// `resp`, marked as a refusal when the shell records exchanges.
+    pub(super) fn refusal(
+        &self,
+        mut resp: Response<McpBody>,
+        reason: &'static str,
+        hint: Option<&'static str>,
+    ) -> Response<McpBody> {
+        if self.config.records {
+            exchange::refused(&mut resp, reason, hint);
+        }
+        resp
+    }
+
+    async fn serve<B>(self: Arc<Self>, req: Request<B>) -> Response<McpBody>
+    where
+        B: http_body::Body + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
         let (parts, body) = req.into_parts();
         if let Err(why) = guard::check_host_and_origin(&parts, &self.config) {
-            return refuse(StatusCode::FORBIDDEN, None, &McpError::invalid_request(why));
+            let resp = refuse(StatusCode::FORBIDDEN, None, &McpError::invalid_request(why));
+            return if why == guard::HOST_REFUSED {
+                self.refusal(resp, "host", Some("the Host is not allowed: MCP_ALLOWED_HOSTS widens the list"))
+            } else {
+                self.refusal(resp, "origin", Some("the Origin is not allowed: MCP_ALLOWED_ORIGINS widens the list"))
+            };
         }
         // After the Host/Origin check (a rebound page is refused whatever it
         // presents), before anything reads the body or touches a session.
         if let Some(auth) = &self.config.auth
             && let Some(resp) = auth.check(&parts.headers)
         {
-            return resp;
+            return self.refusal(resp, "auth", None);
         }
         match parts.method {
             http::Method::POST => self.post(parts, body).await,
@@ -249,13 +281,15 @@ impl Shared {
     {
         if !guard::is_json_content(&parts) {
             let err = McpError::invalid_request("Unsupported Media Type: Content-Type must be application/json");
-            return refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, None, &err);
+            let resp = refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, None, &err);
+            return self.refusal(resp, "content_type", Some("POST needs Content-Type: application/json"));
         }
         let accepts = guard::accepts(&parts);
         if !accepts.json && !accepts.sse {
             let err =
                 McpError::invalid_request("Not Acceptable: Accept must allow application/json or text/event-stream");
-            return refuse(StatusCode::NOT_ACCEPTABLE, None, &err);
+            let resp = refuse(StatusCode::NOT_ACCEPTABLE, None, &err);
+            return self.refusal(resp, "accept", Some("Accept must list application/json or text/event-stream"));
         }
         // An unsupported version is refused once the body is parsed, so the
         // error can carry the request id.
@@ -271,12 +305,14 @@ impl Shared {
             if n <= super::read::DISCARD_LIMIT {
                 super::read::discard(body, self.config.body_timeout).await;
             }
-            return too_large(limit);
+            return self.refusal(too_large(limit), "too_large", None);
         }
         let bytes = match super::read::read_body(body, limit, self.config.body_timeout).await {
             Ok(b) => b,
-            Err(super::read::ReadError::TooLarge) => return too_large(limit),
-            Err(super::read::ReadError::TimedOut) => return body_timed_out(self.config.body_timeout),
+            Err(super::read::ReadError::TooLarge) => return self.refusal(too_large(limit), "too_large", None),
+            Err(super::read::ReadError::TimedOut) => {
+                return self.refusal(body_timed_out(self.config.body_timeout), "body_timeout", None);
+            }
             Err(super::read::ReadError::Failed(e)) => {
                 tracing::debug!(error = %e, "request body could not be read");
                 return bad_request("Bad Request: the request body could not be read");
@@ -320,6 +356,17 @@ impl Shared {
             Err(text) => return negotiate::unsupported(msg.id(), &text),
         };
         let header_version = match negotiate::generation(header_version, &msg) {
+            Ok(Negotiated::V2026) if self.config.records => {
+                let method = match &msg {
+                    Incoming::Request { method, .. } => Method::parse(method),
+                    _ => None,
+                };
+                let version = Some(ProtocolVersion::V2026_07_28);
+                let record = exchange::of_message(&msg, method, version, &parts.headers);
+                let mut resp = self.post_2026(parts, msg, accepts).await;
+                exchange::note(&mut resp, |x| x.fill(record));
+                return resp;
+            }
             Ok(Negotiated::V2026) => return self.post_2026(parts, msg, accepts).await,
             Ok(Negotiated::V2025(v)) => v,
             Err(resp) => return resp,
@@ -329,6 +376,23 @@ impl Shared {
             Incoming::Request { method, .. } => Method::parse(method),
             _ => None,
         };
+        if self.config.records {
+            let record = exchange::of_message(&msg, method, header_version, &parts.headers);
+            let mut resp = self.single_2025(parts, msg, method, header_version, accepts).await;
+            exchange::note(&mut resp, |x| x.fill(record));
+            return resp;
+        }
+        self.single_2025(parts, msg, method, header_version, accepts).await
+    }
+
+    async fn single_2025(
+        self: Arc<Self>,
+        parts: http::request::Parts,
+        msg: Incoming<'_>,
+        method: Option<Method>,
+        header_version: Option<ProtocolVersion>,
+        accepts: Accepts,
+    ) -> Response<McpBody> {
         if let Incoming::Request { id, params, .. } = &msg
             && method == Some(Method::Initialize)
         {
@@ -372,7 +436,7 @@ impl Shared {
         let HandlerCall { mut fut, ctx } = call;
         let permit = match self.admission.admit(ClientKey::of(ctx.session_id(), ctx.extensions())) {
             Ok(p) => p,
-            Err(full) => return admission::refusal(full, Some(id)),
+            Err(full) => return self.refusal(admission::refusal(full, Some(id)), "busy", Some("MCP_MAX_IN_FLIGHT")),
         };
         let guard = self.track_inflight(caller, id, &ctx);
         let Some(outbox) = ctx.outbox() else {

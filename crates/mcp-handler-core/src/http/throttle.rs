@@ -72,7 +72,7 @@ impl Shared {
     ) -> Option<Response<McpBody>> {
         self.over_rate(parts, session, method, params, tool).map(|limited| {
             tracing::info!(retry_after = ?limited.retry_after, "rate limit reached; answering 429");
-            too_many(limited, Some(id))
+            self.refusal(too_many(limited, Some(id)), "rate_limited", Some("MCP_RATE_LIMIT sets the rate"))
         })
     }
 }
