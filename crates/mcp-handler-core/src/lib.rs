@@ -50,6 +50,7 @@ mod version;
 
 pub use context::{ClientRequestError, RequestContext};
 pub use error::{ErrorCode, McpError};
+pub use http::access;
 pub use http::shell;
 pub use http::{
     ClientAddress, EndpointAuth, EndpointConfig, EnvConfigError, Exchange, HostPolicy, McpBody, McpService,

@@ -10,6 +10,7 @@ use futures_util::FutureExt as _;
 use futures_util::future::Either;
 
 use http::{Request, Response, StatusCode};
+use mcp_handler_core::access;
 use mcp_handler_core::shell::{self, Probe};
 use mcp_handler_core::{McpBody, McpService};
 
@@ -47,6 +48,42 @@ impl App {
                 Box::pin(async move { Ok(shell::ready(readiness.check().await)) })
             }
             _ => Box::pin(std::future::ready(Ok(shell::plain_text(StatusCode::NOT_FOUND, "not found\n")))),
+        })
+    }
+}
+
+impl App {
+    /// [`call`](Self::call), then one access-log line (boxed: the line
+    /// costs far more than the box). Health probes are not logged.
+    pub(crate) fn call_logged<B>(
+        &self,
+        req: Request<B>,
+        client: std::net::IpAddr,
+    ) -> Pin<Box<dyn Future<Output = Result<Response<McpBody>, Infallible>> + Send>>
+    where
+        B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let path = req.uri().path();
+        if path != &*self.path && Probe::of(req.method(), path).is_some() {
+            return Box::pin(self.call(req));
+        }
+        let (method, path) = (req.method().clone(), path.to_owned());
+        let started = std::time::Instant::now();
+        let fut = self.call(req);
+        Box::pin(async move {
+            let resp = fut.await;
+            if let Ok(r) = &resp {
+                let seen = access::Seen {
+                    method: &method,
+                    path: &path,
+                    elapsed: started.elapsed(),
+                    client: Some(client),
+                    lambda_request_id: None,
+                };
+                access::log(seen, r);
+            }
+            resp
         })
     }
 }

@@ -57,6 +57,9 @@ pub struct ServerConfig {
     /// `MCP_MAX_CONNECTIONS`; default 10 000). Beyond it a connection's
     /// first request is answered `503` with `Retry-After` and it is closed.
     pub max_connections: usize,
+    /// One log line per request on target `mcp_handler::access` at `info`
+    /// (`MCP_ACCESS_LOG=on|off`; default on). Health probes are not logged.
+    pub access_log: bool,
 }
 
 impl Default for ServerConfig {
@@ -67,6 +70,7 @@ impl Default for ServerConfig {
             drain_timeout: Duration::from_secs(25),
             header_timeout: Duration::from_secs(30),
             max_connections: 10_000,
+            access_log: true,
         }
     }
 }
@@ -94,6 +98,12 @@ impl ServerConfig {
     #[must_use]
     pub fn with_header_timeout(mut self, d: Duration) -> Self {
         self.header_timeout = d;
+        self
+    }
+    /// Turns the access log on or off.
+    #[must_use]
+    pub fn with_access_log(mut self, on: bool) -> Self {
+        self.access_log = on;
         self
     }
     /// Sets how many connections are served at once.
@@ -152,6 +162,13 @@ pub fn parse_command(
     }
     if let Some(v) = env("MCP_MAX_CONNECTIONS") {
         config.max_connections = parse_count("MCP_MAX_CONNECTIONS", &v)?;
+    }
+    if let Some(v) = env("MCP_ACCESS_LOG") {
+        config.access_log = match v.trim().to_ascii_lowercase().as_str() {
+            "on" | "true" | "1" => true,
+            "off" | "false" | "0" => false,
+            _ => return Err(ConfigError::Invalid { name: "MCP_ACCESS_LOG", value: v, expected: "on or off" }),
+        };
     }
     let mut healthcheck = None;
     let mut args = args.into_iter();

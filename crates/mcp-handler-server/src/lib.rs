@@ -151,7 +151,7 @@ impl Server {
         config: &ServerConfig,
         shutdown: impl Future<Output = ()>,
     ) -> DrainOutcome {
-        let mcp = McpService::new(self.router, self.endpoint);
+        let mcp = McpService::new(self.router, self.endpoint.with_exchange_records(config.access_log));
         let app = app::App { mcp, path: Arc::from(config.path.as_str()), readiness: self.readiness };
         serve::serve(listener, app, shutdown, config).await
     }
@@ -167,7 +167,7 @@ impl Server {
 
     /// [`run`](Self::run) with an already parsed command.
     pub async fn run_command(self, command: Result<Command, ConfigError>) -> ExitCode {
-        let config = match command {
+        let mut config = match command {
             Ok(Command::Serve(c)) => c,
             Ok(Command::Help) => {
                 print!("{}", self.usage);
@@ -192,6 +192,9 @@ impl Server {
             }
         };
         init_logging();
+        // The filter is fixed once installed: a log that would drop every
+        // access line costs nothing per request.
+        config.access_log &= tracing::enabled!(target: mcp_handler_core::access::TARGET, tracing::Level::INFO);
         let mut endpoint = match apply_endpoint_env(self.endpoint.clone(), config.bind, |k| std::env::var(k).ok()) {
             Ok(e) => e,
             Err(e) => {
@@ -231,7 +234,7 @@ impl Server {
         // A drain that hit its deadline was still an orderly, requested
         // stop (it is logged as a warning); exit 0 so orchestrators do not
         // count it as a crash.
-        let mcp = match McpService::try_new(this.router, endpoint) {
+        let mcp = match McpService::try_new(this.router, endpoint.with_exchange_records(config.access_log)) {
             Ok(m) => m,
             Err(e) => {
                 tracing::error!(error = %e, "cannot start the MCP endpoint");

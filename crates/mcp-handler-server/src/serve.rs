@@ -4,6 +4,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::future::Either;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
@@ -38,6 +39,7 @@ pub(crate) async fn serve(
     // Only a rate limit reads the peer's address; inserting it costs an
     // allocation per request, so it is added only then.
     let wants_addr = app.mcp.wants_client_address();
+    let access_log = config.access_log;
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -66,11 +68,16 @@ pub(crate) async fn serve(
                 };
                 let app = app.clone();
                 let addr = wants_addr.then(|| mcp_handler_core::ClientAddress(peer.ip()));
+                let (log, ip) = (access_log, peer.ip());
                 let svc = service_fn(move |mut req: http::Request<hyper::body::Incoming>| {
                     if let Some(addr) = addr {
                         req.extensions_mut().insert(addr);
                     }
-                    app.call(req)
+                    if log {
+                        Either::Right(app.call_logged(req, ip))
+                    } else {
+                        Either::Left(app.call(req))
+                    }
                 });
                 let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc).into_owned();
                 let conn = graceful.watch(conn);

@@ -96,6 +96,11 @@ pub const ENVIRONMENT: &[EnvVar] = &[
         "exit: a required secret that cannot load stops the start; wait: start unready (/readyz 503) and keep trying",
     ),
     var("MCP_LOG_FORMAT", "text", "json for structured logs"),
+    var(
+        "MCP_ACCESS_LOG",
+        "on",
+        "one line per request (target mcp_handler::access, info): status, time, MCP method, tool, outcome; off to stop",
+    ),
     var("RUST_LOG", "info", "log filter: a level, or target=level pairs (mcp_handler=debug,hyper=warn)"),
     var("AWS_LAMBDA_RUNTIME_API", "-", "set by AWS Lambda: serve invocations instead of listening"),
     var(

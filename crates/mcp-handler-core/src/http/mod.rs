@@ -1,6 +1,7 @@
 //! The streamable-HTTP endpoint, written once as a `tower::Service` over
 //! `http` types so every shell (hyper, Lambda, tests) runs the same code.
 
+pub mod access;
 mod admission;
 mod auth;
 mod batch;

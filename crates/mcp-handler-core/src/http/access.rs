@@ -1,0 +1,66 @@
+//! The access log both shells write: one line per request on target
+//! `mcp_handler::access` at `info`, from what the shell saw (method, path,
+//! status, time, client) and what the endpoint recorded ([`Exchange`]).
+//! Names and codes only: no header value but the session id, no argument.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use http::{Response, StatusCode, header};
+
+use super::exchange::Exchange;
+
+/// The log target, to route or filter access lines on their own
+/// (`RUST_LOG=info,mcp_handler::access=off`).
+pub const TARGET: &str = "mcp_handler::access";
+
+/// What the shell saw of one request.
+#[derive(Debug, Clone, Copy)]
+pub struct Seen<'a> {
+    /// The HTTP method.
+    pub method: &'a http::Method,
+    /// The request path.
+    pub path: &'a str,
+    /// From the request's arrival to the response head.
+    pub elapsed: Duration,
+    /// The peer's address (or the trusted proxy's word for it).
+    pub client: Option<IpAddr>,
+    /// On Lambda, the invocation's request id.
+    pub lambda_request_id: Option<&'a str>,
+}
+
+/// Writes the line for `resp`.
+pub fn log<B>(seen: Seen<'_>, resp: &Response<B>) {
+    if !tracing::enabled!(target: TARGET, tracing::Level::INFO) {
+        return;
+    }
+    let x = Exchange::of(resp);
+    let mode = match resp.headers().get(header::CONTENT_TYPE).map(|v| v.as_bytes()) {
+        Some(t) if t.starts_with(b"text/event-stream") => "sse",
+        Some(t) if t.starts_with(b"application/json") => "json",
+        _ if resp.status() == StatusCode::ACCEPTED => "accepted",
+        _ => "other",
+    };
+    let outcome = x.and_then(|x| x.outcome);
+    let refusal = x.and_then(|x| x.refusal);
+    tracing::info!(
+        target: TARGET,
+        http_method = %seen.method,
+        path = seen.path,
+        status = resp.status().as_u16(),
+        duration_ms = seen.elapsed.as_secs_f64() * 1000.0,
+        mode,
+        mcp_method = x.and_then(|x| x.method),
+        name = x.and_then(|x| x.name.as_deref()),
+        outcome = outcome.map(|o| o.label()),
+        error_code = outcome.and_then(|o| o.code()),
+        protocol_version = x.and_then(|x| x.protocol_version),
+        session = x.and_then(|x| x.session.as_deref()),
+        request_id = x.and_then(|x| x.request_id.as_deref()),
+        client = seen.client.map(tracing::field::display),
+        lambda_request_id = seen.lambda_request_id,
+        refusal = refusal.map(|r| r.reason),
+        hint = refusal.and_then(|r| r.hint),
+        "request"
+    );
+}

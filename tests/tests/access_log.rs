@@ -1,0 +1,63 @@
+//! The access log of the real `demo` binary: one line per request at
+//! `info` with the MCP method, tool, outcome and status; refusals with a
+//! hint; no argument value; health probes and `MCP_ACCESS_LOG=off` silent.
+
+#![allow(clippy::unwrap_used)]
+
+use mcp_handler_tests::{MCP_HEADERS, Running, TempDir, demo_bin, http};
+use serde_json::{Value, json};
+
+async fn run_and_log(env: &[(&str, &str)], dir: &TempDir) -> Vec<Value> {
+    let log = dir.join("demo.log");
+    let mut env = env.to_vec();
+    env.extend([("RUST_LOG", "info"), ("MCP_LOG_FORMAT", "json")]);
+    let server = Running::start_logged(demo_bin(), &[], &env, &log).await;
+    let call = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+        "params": {"name": "text_stats", "arguments": {"text": "argument-value-never-logged"}}});
+    let mut headers = MCP_HEADERS.to_vec();
+    headers.push(("mcp-protocol-version", "2025-06-18"));
+    let r = http(server.addr, "POST", "/mcp", &headers, &call.to_string()).await.unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    let mut evil = headers.clone();
+    evil.push(("host", "evil.example"));
+    let r = http(server.addr, "POST", "/mcp", &evil, &call.to_string()).await.unwrap();
+    assert_eq!(r.status, 403);
+    http(server.addr, "GET", "/healthz", &[], "").await.unwrap();
+    server.sigterm();
+    let mut child = server.child;
+    child.wait().await.unwrap();
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(!text.contains("argument-value-never-logged"), "{text}");
+    assert!(!text.contains("\u{1b}["), "no colour codes in a redirected log: {text}");
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["target"] == "mcp_handler::access")
+        .collect()
+}
+
+#[tokio::test]
+async fn each_request_is_one_line_with_its_mcp_facts() {
+    let dir = TempDir::new("access-log");
+    let lines = run_and_log(&[], &dir).await;
+    assert_eq!(lines.len(), 2, "the call and the refusal, not the probe: {lines:#?}");
+    let call = &lines[0];
+    assert_eq!(call["status"], 200);
+    assert_eq!(call["mcp_method"], "tools/call");
+    assert_eq!(call["name"], "text_stats");
+    assert_eq!(call["outcome"], "ok");
+    assert_eq!(call["request_id"], "7");
+    assert_eq!(call["mode"], "json");
+    assert_eq!(call["path"], "/mcp");
+    assert_eq!(call["client"], "127.0.0.1");
+    assert!(call["duration_ms"].as_f64().is_some());
+    let refused = &lines[1];
+    assert_eq!(refused["status"], 403);
+    assert_eq!(refused["refusal"], "host");
+    assert!(refused["hint"].as_str().unwrap().contains("MCP_ALLOWED_HOSTS"), "{refused}");
+}
+
+#[tokio::test]
+async fn the_access_log_can_be_turned_off() {
+    let dir = TempDir::new("access-log-off");
+    assert!(run_and_log(&[("MCP_ACCESS_LOG", "off")], &dir).await.is_empty());
+}
