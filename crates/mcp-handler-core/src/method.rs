@@ -3,6 +3,7 @@
 //! handling, the 2026 method table, `Router::offers` and dispatch all read
 //! this enum, so a new method is one variant here and one dispatch module.
 
+use crate::jsonrpc::Incoming;
 use crate::version::Generation;
 
 /// A request method this server knows.
@@ -76,6 +77,15 @@ impl Method {
             "completion/complete" => Self::CompletionComplete,
             _ => return None,
         })
+    }
+
+    /// The method of a request message; `None` for an unknown method, a
+    /// notification or a response.
+    pub(crate) fn of_request(msg: &Incoming<'_>) -> Option<Self> {
+        match msg {
+            Incoming::Request { method, .. } => Self::parse(method),
+            _ => None,
+        }
     }
 
     /// The wire name.

@@ -195,11 +195,11 @@ impl Shared {
         B: http_body::Body + Send + 'static,
         B::Error: Into<BoxError>,
     {
-        if !self.config.records {
-            return self.serve(req).await;
-        }
+        let records = self.config.records;
         let mut resp = self.serve(req).await;
-        exchange::finish(&mut resp);
+        if records {
+            exchange::finish(&mut resp);
+        }
         resp
     }
 
@@ -357,30 +357,19 @@ impl Shared {
         };
         let header_version = match negotiate::generation(header_version, &msg) {
             Ok(Negotiated::V2026) if self.config.records => {
-                let method = match &msg {
-                    Incoming::Request { method, .. } => Method::parse(method),
-                    _ => None,
-                };
                 let version = Some(ProtocolVersion::V2026_07_28);
-                let record = exchange::of_message(&msg, method, version, &parts.headers);
-                let mut resp = self.post_2026(parts, msg, accepts).await;
-                exchange::note(&mut resp, |x| x.fill(record));
-                return resp;
+                let record = exchange::of_message(&msg, Method::of_request(&msg), version, &parts.headers);
+                return exchange::recorded(record, self.post_2026(parts, msg, accepts)).await;
             }
             Ok(Negotiated::V2026) => return self.post_2026(parts, msg, accepts).await,
             Ok(Negotiated::V2025(v)) => v,
             Err(resp) => return resp,
         };
         // The method, parsed once for the whole of the request's way.
-        let method = match &msg {
-            Incoming::Request { method, .. } => Method::parse(method),
-            _ => None,
-        };
+        let method = Method::of_request(&msg);
         if self.config.records {
             let record = exchange::of_message(&msg, method, header_version, &parts.headers);
-            let mut resp = self.single_2025(parts, msg, method, header_version, accepts).await;
-            exchange::note(&mut resp, |x| x.fill(record));
-            return resp;
+            return exchange::recorded(record, self.single_2025(parts, msg, method, header_version, accepts)).await;
         }
         self.single_2025(parts, msg, method, header_version, accepts).await
     }
