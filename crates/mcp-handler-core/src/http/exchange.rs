@@ -149,17 +149,6 @@ pub(crate) fn note(resp: &mut Response<McpBody>, fill: impl FnOnce(&mut Exchange
     }
 }
 
-/// Serves `served` and adds `record` (what the message said about itself)
-/// to what the serving noted.
-pub(crate) async fn recorded(
-    record: Exchange,
-    served: impl std::future::Future<Output = Response<McpBody>>,
-) -> Response<McpBody> {
-    let mut resp = served.await;
-    note(&mut resp, |x| x.fill(record));
-    resp
-}
-
 /// Marks `resp` as a refusal.
 pub(crate) fn refused(resp: &mut Response<McpBody>, reason: &'static str, hint: Option<&'static str>) {
     note(resp, |x| x.refusal = Some(Refusal { reason, hint }));

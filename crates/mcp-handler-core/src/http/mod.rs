@@ -14,6 +14,7 @@ mod negotiate;
 mod random_tests;
 mod rate;
 mod read;
+mod respond;
 mod responses;
 mod service;
 mod sessions;

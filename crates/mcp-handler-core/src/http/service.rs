@@ -11,27 +11,27 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
-use std::future::{Future, poll_fn};
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
+use futures_util::FutureExt as _;
+use futures_util::future::Either;
 use http::header::{self, HeaderValue};
 use http::{Request, Response, StatusCode};
 use tokio_util::sync::CancellationToken;
 
-use super::admission::{self, ClientKey, InFlight};
-use super::body::{EventIds, McpBody, PostStream, priming_event, sse_complete};
-use super::config::{EndpointConfig, ResponseMode, SseMode};
+use super::admission::InFlight;
+use super::body::McpBody;
+use super::config::{EndpointConfig, ResponseMode};
 use super::exchange;
 use super::guard::{self, Accepts};
 use super::negotiate::{self, Negotiated};
 use super::rate::Limiter;
-use super::responses::{
-    accepted, answer, answer_output, bad_request, body_timed_out, random_unavailable, refuse, sse_response, too_large,
-};
-use crate::dispatch::{Dispatched, HandlerCall};
+use super::responses::{accepted, answer, bad_request, body_timed_out, refuse, too_large};
+use crate::dispatch::Dispatched;
 use crate::error::McpError;
 use crate::hub::{Hub, Notifier};
 use crate::jsonrpc::{self, Incoming, RequestId};
@@ -39,7 +39,7 @@ use crate::method::Method;
 use crate::outbox::PendingRequests;
 use crate::router::{Push, Router};
 use crate::session::SessionData;
-use crate::util::{RandomUnavailable, random_token};
+use crate::util::RandomUnavailable;
 use crate::v2026::RequestStateKey;
 use crate::version::ProtocolVersion;
 
@@ -190,17 +190,22 @@ pub(super) struct Caller {
 }
 
 impl Shared {
-    async fn handle<B>(self: Arc<Self>, req: Request<B>) -> Response<McpBody>
+    /// Serves one request. Neither this nor [`serve`](Self::serve) is an
+    /// async fn: each level of `async` keeps its arguments in its future
+    /// after passing them on, and the request's future, moved whole at
+    /// every level and into the connection, grows by them at each.
+    fn handle<B>(self: Arc<Self>, req: Request<B>) -> impl Future<Output = Response<McpBody>> + Send
     where
         B: http_body::Body + Send + 'static,
         B::Error: Into<BoxError>,
     {
         let records = self.config.records;
-        let mut resp = self.serve(req).await;
-        if records {
-            exchange::finish(&mut resp);
-        }
-        resp
+        self.serve(req).map(move |mut resp| {
+            if records {
+                exchange::finish(&mut resp);
+            }
+            resp
+        })
     }
 
     /// `resp`, marked as a refusal when the shell records exchanges.
@@ -216,32 +221,36 @@ impl Shared {
         resp
     }
 
-    async fn serve<B>(self: Arc<Self>, req: Request<B>) -> Response<McpBody>
+    /// The checks every method shares, then the method's future: POST's
+    /// inline, the rest (cold: refusals, GET streams, DELETE) ready or boxed.
+    fn serve<B>(self: Arc<Self>, req: Request<B>) -> impl Future<Output = Response<McpBody>> + Send
     where
         B: http_body::Body + Send + 'static,
         B::Error: Into<BoxError>,
     {
+        let done = |resp| Either::Left(Either::Left(std::future::ready(resp)));
         let (parts, body) = req.into_parts();
         if let Err(why) = guard::check_host_and_origin(&parts, &self.config) {
             let resp = refuse(StatusCode::FORBIDDEN, None, &McpError::invalid_request(why));
-            return if why == guard::HOST_REFUSED {
+            return done(if why == guard::HOST_REFUSED {
                 self.refusal(resp, "host", Some("the Host is not allowed: MCP_ALLOWED_HOSTS widens the list"))
             } else {
                 self.refusal(resp, "origin", Some("the Origin is not allowed: MCP_ALLOWED_ORIGINS widens the list"))
-            };
+            });
         }
         // After the Host/Origin check (a rebound page is refused whatever it
         // presents), before anything reads the body or touches a session.
         if let Some(auth) = &self.config.auth
             && let Some(resp) = auth.check(&parts.headers)
         {
-            return self.refusal(resp, "auth", None);
+            return done(self.refusal(resp, "auth", None));
         }
+        let cold = |fut: Pin<Box<dyn Future<Output = Response<McpBody>> + Send>>| Either::Left(Either::Right(fut));
         match parts.method {
-            http::Method::POST => self.post(parts, body).await,
-            http::Method::GET => self.get(parts).await,
-            http::Method::DELETE => self.delete(parts).await,
-            _ => self.method_not_allowed(),
+            http::Method::POST => Either::Right(self.post(parts, body)),
+            http::Method::GET => cold(Box::pin(async move { self.get(parts).await })),
+            http::Method::DELETE => cold(Box::pin(async move { self.delete(parts).await })),
+            _ => done(self.method_not_allowed()),
         }
     }
 
@@ -274,213 +283,160 @@ impl Shared {
         resp
     }
 
-    async fn post<B>(self: Arc<Self>, parts: http::request::Parts, body: B) -> Response<McpBody>
+    #[expect(clippy::manual_async_fn, reason = "an async block keeps its arguments once, an async fn twice")]
+    fn post<B>(self: Arc<Self>, parts: http::request::Parts, body: B) -> impl Future<Output = Response<McpBody>> + Send
     where
         B: http_body::Body + Send + 'static,
         B::Error: Into<BoxError>,
     {
-        if !guard::is_json_content(&parts) {
-            let err = McpError::invalid_request("Unsupported Media Type: Content-Type must be application/json");
-            let resp = refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, None, &err);
-            return self.refusal(resp, "content_type", Some("POST needs Content-Type: application/json"));
-        }
-        let accepts = guard::accepts(&parts);
-        if !accepts.json && !accepts.sse {
-            let err =
-                McpError::invalid_request("Not Acceptable: Accept must allow application/json or text/event-stream");
-            let resp = refuse(StatusCode::NOT_ACCEPTABLE, None, &err);
-            return self.refusal(resp, "accept", Some("Accept must list application/json or text/event-stream"));
-        }
-        // An unsupported version is refused once the body is parsed, so the
-        // error can carry the request id.
-        let header_version = negotiate::header_version(&parts);
-        let limit = self.config.max_body_bytes;
-        let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-        // Declared too large: refused, after reading and dropping the body
-        // (up to a bound) so that a client writing it all before reading
-        // still gets the 413 rather than a reset connection.
-        if let Some(n) = declared
-            && n > limit as u64
-        {
-            if n <= super::read::DISCARD_LIMIT {
-                super::read::discard(body, self.config.body_timeout).await;
+        async move {
+            if !guard::is_json_content(&parts) {
+                let err = McpError::invalid_request("Unsupported Media Type: Content-Type must be application/json");
+                let resp = refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, None, &err);
+                return self.refusal(resp, "content_type", Some("POST needs Content-Type: application/json"));
             }
-            return self.refusal(too_large(limit), "too_large", None);
-        }
-        let bytes = match super::read::read_body(body, limit, self.config.body_timeout).await {
-            Ok(b) => b,
-            Err(super::read::ReadError::TooLarge) => return self.refusal(too_large(limit), "too_large", None),
-            Err(super::read::ReadError::TimedOut) => {
-                return self.refusal(body_timed_out(self.config.body_timeout), "body_timeout", None);
-            }
-            Err(super::read::ReadError::Failed(e)) => {
-                tracing::debug!(error = %e, "request body could not be read");
-                return bad_request("Bad Request: the request body could not be read");
-            }
-        };
-        match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
-            Some(b'[') if header_version.as_ref().is_ok_and(|v| v.is_some_and(ProtocolVersion::is_2026)) => {
+            let accepts = guard::accepts(&parts);
+            if !accepts.json && !accepts.sse {
                 let err = McpError::invalid_request(
-                    "Invalid Request: JSON-RPC batches are not supported in protocol version 2026-07-28",
+                    "Not Acceptable: Accept must allow application/json or text/event-stream",
                 );
-                refuse(StatusCode::BAD_REQUEST, None, &err)
+                let resp = refuse(StatusCode::NOT_ACCEPTABLE, None, &err);
+                return self.refusal(resp, "accept", Some("Accept must list application/json or text/event-stream"));
             }
-            Some(b'[') => match header_version {
-                Ok(v) => self.batch(parts, &bytes, v, accepts).await,
-                Err(text) => negotiate::unsupported(None, &text),
-            },
-            Some(b'{') => self.single(parts, &bytes, header_version, accepts).await,
-            _ => {
-                let error = match serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
-                    Err(e) => jsonrpc::classify_json_error(&e),
-                    Ok(_) => McpError::invalid_request("Invalid Request: a JSON-RPC message must be an object"),
-                };
-                refuse(StatusCode::BAD_REQUEST, None, &error)
+            // An unsupported version is refused once the body is parsed, so the
+            // error can carry the request id.
+            let header_version = negotiate::header_version(&parts);
+            let limit = self.config.max_body_bytes;
+            let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+            // Declared too large: refused, after reading and dropping the body
+            // (up to a bound) so that a client writing it all before reading
+            // still gets the 413 rather than a reset connection.
+            if let Some(n) = declared
+                && n > limit as u64
+            {
+                if n <= super::read::DISCARD_LIMIT {
+                    super::read::discard(body, self.config.body_timeout).await;
+                }
+                return self.refusal(too_large(limit), "too_large", None);
+            }
+            let bytes = match super::read::read_body(body, limit, self.config.body_timeout).await {
+                Ok(b) => b,
+                Err(super::read::ReadError::TooLarge) => return self.refusal(too_large(limit), "too_large", None),
+                Err(super::read::ReadError::TimedOut) => {
+                    return self.refusal(body_timed_out(self.config.body_timeout), "body_timeout", None);
+                }
+                Err(super::read::ReadError::Failed(e)) => {
+                    tracing::debug!(error = %e, "request body could not be read");
+                    return bad_request("Bad Request: the request body could not be read");
+                }
+            };
+            match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+                Some(b'[') if header_version.as_ref().is_ok_and(|v| v.is_some_and(ProtocolVersion::is_2026)) => {
+                    let err = McpError::invalid_request(
+                        "Invalid Request: JSON-RPC batches are not supported in protocol version 2026-07-28",
+                    );
+                    refuse(StatusCode::BAD_REQUEST, None, &err)
+                }
+                Some(b'[') => match header_version {
+                    Ok(v) => self.batch(parts, &bytes, v, accepts).await,
+                    Err(text) => negotiate::unsupported(None, &text),
+                },
+                Some(b'{') => self.single(parts, &bytes, header_version, accepts).await,
+                _ => {
+                    let error = match serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
+                        Err(e) => jsonrpc::classify_json_error(&e),
+                        Ok(_) => McpError::invalid_request("Invalid Request: a JSON-RPC message must be an object"),
+                    };
+                    refuse(StatusCode::BAD_REQUEST, None, &error)
+                }
             }
         }
     }
 
-    async fn single(
+    #[expect(clippy::manual_async_fn, reason = "an async block keeps its arguments once, an async fn twice")]
+    fn single(
         self: Arc<Self>,
         parts: http::request::Parts,
         bytes: &Bytes,
         header_version: Result<Option<ProtocolVersion>, String>,
         accepts: Accepts,
-    ) -> Response<McpBody> {
-        let msg = match Incoming::parse(bytes) {
-            Ok(m) => m,
-            Err(bad) => return refuse(StatusCode::BAD_REQUEST, bad.id.as_ref(), &bad.error),
-        };
-        let header_version = match header_version {
-            Ok(v) => v,
-            Err(text) => return negotiate::unsupported(msg.id(), &text),
-        };
-        let header_version = match negotiate::generation(header_version, &msg) {
-            Ok(Negotiated::V2026) if self.config.records => {
-                let version = Some(ProtocolVersion::V2026_07_28);
-                let record = exchange::of_message(&msg, Method::of_request(&msg), version, &parts.headers);
-                return exchange::recorded(record, self.post_2026(parts, msg, accepts)).await;
+    ) -> impl Future<Output = Response<McpBody>> + Send {
+        async move {
+            let msg = match Incoming::parse(bytes) {
+                Ok(m) => m,
+                Err(bad) => return refuse(StatusCode::BAD_REQUEST, bad.id.as_ref(), &bad.error),
+            };
+            let header_version = match header_version {
+                Ok(v) => v,
+                Err(text) => return negotiate::unsupported(msg.id(), &text),
+            };
+            // What the message says about itself, kept beside the one await
+            // below rather than in a wrapper future: a wrapper holding the
+            // served future as an argument and again as its awaitee doubled
+            // this future's size, and every request moves it several times.
+            // The generation decided before any await: the refusal is returned
+            // here, so no 152-byte `Result` stays alive in the future.
+            let version_2025 = match negotiate::generation(header_version, &msg) {
+                Ok(Negotiated::V2026) => None,
+                Ok(Negotiated::V2025(version)) => Some(version),
+                Err(resp) => return resp,
+            };
+            let method = Method::of_request(&msg);
+            let record = self.config.records.then(|| {
+                let version = version_2025.unwrap_or(Some(ProtocolVersion::V2026_07_28));
+                exchange::of_message(&msg, method, version, &parts.headers)
+            });
+            let mut resp = match version_2025 {
+                None => self.post_2026(parts, msg, accepts).await,
+                Some(version) => self.single_2025(parts, msg, method, version, accepts).await,
+            };
+            if let Some(record) = record {
+                exchange::note(&mut resp, |x| x.fill(record));
             }
-            Ok(Negotiated::V2026) => return self.post_2026(parts, msg, accepts).await,
-            Ok(Negotiated::V2025(v)) => v,
-            Err(resp) => return resp,
-        };
-        // The method, parsed once for the whole of the request's way.
-        let method = Method::of_request(&msg);
-        if self.config.records {
-            let record = exchange::of_message(&msg, method, header_version, &parts.headers);
-            return exchange::recorded(record, self.single_2025(parts, msg, method, header_version, accepts)).await;
+            resp
         }
-        self.single_2025(parts, msg, method, header_version, accepts).await
     }
 
-    async fn single_2025(
+    #[expect(clippy::manual_async_fn, reason = "an async block keeps its arguments once, an async fn twice")]
+    fn single_2025(
         self: Arc<Self>,
         parts: http::request::Parts,
         msg: Incoming<'_>,
         method: Option<Method>,
         header_version: Option<ProtocolVersion>,
         accepts: Accepts,
-    ) -> Response<McpBody> {
-        if let Incoming::Request { id, params, .. } = &msg
-            && method == Some(Method::Initialize)
-        {
-            return self.initialize(id, *params).await;
-        }
-        let request_id = msg.id().cloned();
-        let caller = match self.caller(&parts, request_id.as_ref(), header_version, accepts).await {
-            Ok(c) => c,
-            Err(resp) => return resp,
-        };
-        match msg {
-            Incoming::Notification { method, params } => {
-                self.notification(&method, params, &caller);
-                accepted()
+    ) -> impl Future<Output = Response<McpBody>> + Send {
+        async move {
+            if let Incoming::Request { id, params, .. } = &msg
+                && method == Some(Method::Initialize)
+            {
+                return self.initialize(id, *params).await;
             }
-            Incoming::Response { id, outcome } => {
-                self.client_response(&id, outcome, &caller);
-                accepted()
-            }
-            Incoming::Request { id, method: name, params } => {
-                let session = caller.session.as_ref().map(|(s, _)| &**s);
-                if let Some(resp) = self.throttle(&parts, session, &id, method, params, None) {
-                    return resp;
+            let request_id = msg.id().cloned();
+            let caller = match self.caller(&parts, request_id.as_ref(), header_version, accepts).await {
+                Ok(c) => c,
+                Err(resp) => return resp,
+            };
+            match msg {
+                Incoming::Notification { method, params } => {
+                    self.notification(&method, params, &caller);
+                    accepted()
                 }
-                match self.request(&id, &name, method, params, &caller, Some(parts)).await {
-                    Dispatched::Done(bytes) => answer(bytes, caller.accepts, &id),
-                    Dispatched::Call(call) => self.respond(call, &caller, &id).await,
+                Incoming::Response { id, outcome } => {
+                    self.client_response(&id, outcome, &caller);
+                    accepted()
                 }
-            }
-        }
-    }
-
-    /// Answers a running handler: JSON when it finishes without emitting,
-    /// otherwise SSE (streamed, or complete when buffered).
-    pub(super) async fn respond(
-        self: &Arc<Self>,
-        call: HandlerCall,
-        caller: &Caller,
-        id: &RequestId,
-    ) -> Response<McpBody> {
-        let HandlerCall { mut fut, ctx } = call;
-        let permit = match self.admission.admit(ClientKey::of(ctx.session_id(), ctx.extensions())) {
-            Ok(p) => p,
-            Err(full) => return self.refusal(admission::refusal(full, Some(id)), "busy", Some("MCP_MAX_IN_FLIGHT")),
-        };
-        let guard = self.track_inflight(caller, id, &ctx);
-        let Some(outbox) = ctx.outbox() else {
-            return answer_output(fut.await, caller.accepts, id);
-        };
-        // Event ids and the priming event are built only once the answer
-        // is known to be SSE: the JSON path draws no random bytes. The
-        // 2026 generation has no event ids at all.
-        let sse_start = || {
-            if caller.version.is_2026() {
-                return Ok((EventIds::none(), None));
-            }
-            let mut ids = EventIds::new(random_token(6)?.into());
-            let priming = (caller.version.sends_priming_event() && self.config.sse_retry.is_some())
-                .then(|| priming_event(&mut ids, self.config.sse_retry));
-            Ok::<_, RandomUnavailable>((ids, priming))
-        };
-        if self.config.response_mode == ResponseMode::Buffered {
-            // Run to completion, then one body.
-            let out = fut.await;
-            drop(guard);
-            if outbox.is_empty() {
-                return answer_output(out, caller.accepts, id);
-            }
-            let Ok((mut ids, priming)) = sse_start() else { return random_unavailable(Some(id)) };
-            return sse_response(McpBody::full(sse_complete(&mut ids, priming, outbox, &out.body)));
-        }
-        if self.config.sse_mode == SseMode::OnDemand {
-            let first = poll_fn(|cx| {
-                outbox.register(cx.waker());
-                match fut.as_mut().poll(cx) {
-                    Poll::Ready(b) => Poll::Ready(Some(b)),
-                    Poll::Pending if !outbox.is_empty() => Poll::Ready(None),
-                    Poll::Pending => Poll::Pending,
+                Incoming::Request { id, method: name, params } => {
+                    let session = caller.session.as_ref().map(|(s, _)| &**s);
+                    if let Some(resp) = self.throttle(&parts, session, &id, method, params, None) {
+                        return resp;
+                    }
+                    match self.request(&id, &name, method, params, &caller, Some(parts)).await {
+                        Dispatched::Done(bytes) => answer(bytes, caller.accepts, &id),
+                        Dispatched::Call(call) => self.respond(call, &caller, &id).await,
+                    }
                 }
-            })
-            .await;
-            if let Some(out) = first {
-                drop(guard);
-                if outbox.is_empty() {
-                    return answer_output(out, caller.accepts, id);
-                }
-                let Ok((mut ids, priming)) = sse_start() else { return random_unavailable(Some(id)) };
-                return sse_response(McpBody::full(sse_complete(&mut ids, priming, outbox, &out.body)));
             }
         }
-        let Ok((ids, priming)) = sse_start() else { return random_unavailable(Some(id)) };
-        sse_response(McpBody::post_stream(PostStream {
-            fut: Some(fut),
-            ctx,
-            priming,
-            response: None,
-            ids,
-            guard: Some(Box::new((permit, guard))),
-            keep_alive: self.config.keep_alive.map(|d| (d, None)),
-        }))
     }
 }

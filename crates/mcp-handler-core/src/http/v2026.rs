@@ -27,83 +27,91 @@ use crate::v2026::meta::{Named, RequestMeta, SUBSCRIPTION_ID};
 use crate::version::{Generation, ProtocolVersion};
 
 impl Shared {
-    pub(super) async fn post_2026(
+    #[expect(clippy::manual_async_fn, reason = "an async block keeps its arguments once, an async fn twice")]
+    pub(super) fn post_2026(
         self: Arc<Self>,
         parts: Parts,
         msg: Incoming<'_>,
         accepts: Accepts,
-    ) -> Response<McpBody> {
-        match msg {
-            // No client notification is defined over HTTP in this revision
-            // (closing a stream cancels); accepting them is harmless.
-            Incoming::Notification { .. } => accepted(),
-            Incoming::Response { id, .. } => refuse(
-                StatusCode::BAD_REQUEST,
-                Some(&id),
-                &McpError::invalid_request(
-                    "Invalid Request: clients do not send responses in protocol version 2026-07-28",
+    ) -> impl Future<Output = Response<McpBody>> + Send {
+        async move {
+            match msg {
+                // No client notification is defined over HTTP in this revision
+                // (closing a stream cancels); accepting them is harmless.
+                Incoming::Notification { .. } => accepted(),
+                Incoming::Response { id, .. } => refuse(
+                    StatusCode::BAD_REQUEST,
+                    Some(&id),
+                    &McpError::invalid_request(
+                        "Invalid Request: clients do not send responses in protocol version 2026-07-28",
+                    ),
                 ),
-            ),
-            Incoming::Request { id, method, params } => {
-                match self.request_2026(parts, &id, &method, params, accepts).await {
-                    Ok(resp) | Err(resp) => resp,
+                Incoming::Request { id, method, params } => {
+                    match self.request_2026(parts, &id, &method, params, accepts).await {
+                        Ok(resp) | Err(resp) => resp,
+                    }
                 }
             }
         }
     }
 
-    async fn request_2026(
+    #[expect(clippy::manual_async_fn, reason = "an async block keeps its arguments once, an async fn twice")]
+    fn request_2026(
         self: &Arc<Self>,
         parts: Parts,
         id: &RequestId,
         name: &str,
         params: Option<&RawValue>,
         accepts: Accepts,
-    ) -> Result<Response<McpBody>, Response<McpBody>> {
-        let bad = |status: StatusCode, e: McpError| refuse(status, Some(id), &e);
-        headers::check_method(&parts, name).map_err(|e| bad(StatusCode::BAD_REQUEST, e))?;
-        let meta = RequestMeta::parse(params).map_err(|e| bad(StatusCode::BAD_REQUEST, e))?;
-        let version = &*meta.version;
-        if version != ProtocolVersion::V2026_07_28.as_str() {
-            let e = McpError::header_mismatch(format!(
-                "Header mismatch: MCP-Protocol-Version header value '2026-07-28' does not match _meta protocolVersion '{version}'"
-            ));
-            return Err(bad(StatusCode::BAD_REQUEST, e));
-        }
-        let offered = |m: &Method| {
-            m.in_generation(Generation::V2026)
-                && self.router.offers(*m)
-                && (*m != Method::SubscriptionsListen || self.streams())
-        };
-        let Some(method) = Method::parse(name).filter(offered) else {
-            return Err(bad(StatusCode::NOT_FOUND, crate::v2026::method_not_found(name)));
-        };
-        self.check_routing_headers(&parts, method, meta.named).map_err(|e| bad(StatusCode::BAD_REQUEST, e))?;
-        if let Some(resp) = self.throttle(&parts, None, id, Some(method), params, meta.named.name) {
-            return Err(resp);
-        }
-        match method {
-            Method::SubscriptionsListen => return self.listen(id, params, accepts).map_err(|e| bad(StatusCode::OK, e)),
-            Method::ServerDiscover => {
-                let result = self.router.discover_bytes(self.push_2026());
-                return Ok(answer(jsonrpc::raw_result_bytes(id, result), accepts, id));
+    ) -> impl Future<Output = Result<Response<McpBody>, Response<McpBody>>> + Send {
+        async move {
+            let bad = |status: StatusCode, e: McpError| refuse(status, Some(id), &e);
+            headers::check_method(&parts, name).map_err(|e| bad(StatusCode::BAD_REQUEST, e))?;
+            let meta = RequestMeta::parse(params).map_err(|e| bad(StatusCode::BAD_REQUEST, e))?;
+            let version = &*meta.version;
+            if version != ProtocolVersion::V2026_07_28.as_str() {
+                let e = McpError::header_mismatch(format!(
+                    "Header mismatch: MCP-Protocol-Version header value '2026-07-28' does not match _meta protocolVersion '{version}'"
+                ));
+                return Err(bad(StatusCode::BAD_REQUEST, e));
             }
-            _ => {}
+            let offered = |m: &Method| {
+                m.in_generation(Generation::V2026)
+                    && self.router.offers(*m)
+                    && (*m != Method::SubscriptionsListen || self.streams())
+            };
+            let Some(method) = Method::parse(name).filter(offered) else {
+                return Err(bad(StatusCode::NOT_FOUND, crate::v2026::method_not_found(name)));
+            };
+            self.check_routing_headers(&parts, method, meta.named).map_err(|e| bad(StatusCode::BAD_REQUEST, e))?;
+            if let Some(resp) = self.throttle(&parts, None, id, Some(method), params, meta.named.name) {
+                return Err(resp);
+            }
+            match method {
+                Method::SubscriptionsListen => {
+                    return self.listen(id, params, accepts).map_err(|e| bad(StatusCode::OK, e));
+                }
+                Method::ServerDiscover => {
+                    let result = self.router.discover_bytes(self.push_2026());
+                    return Ok(answer(jsonrpc::raw_result_bytes(id, result), accepts, id));
+                }
+                _ => {}
+            }
+            let mut env = self.request_env(ProtocolVersion::V2026_07_28);
+            env.log = meta.log_level.map_or(LogPolicy::Off, LogPolicy::AtLeast);
+            env.client_capabilities = ClientCaps::InMeta;
+            env.http = Some(parts);
+            // Streams carry progress and logs only; never client requests.
+            env.outbox = accepts.sse.then(|| Outbox::new(false));
+            let v2026 =
+                V2026Env { meta: meta.raw.to_owned(), key: self.state_key.clone(), ttl: self.config.request_state_ttl };
+            let env = CallEnv { env, v2026: Some(v2026) };
+            let caller = Caller { version: ProtocolVersion::V2026_07_28, session: None, accepts };
+            Ok(match dispatch::dispatch(&self.router, id.clone(), method, params, Some(meta.named), env) {
+                Dispatched::Done(bytes) => answer(bytes, accepts, id),
+                Dispatched::Call(call) => self.respond(call, &caller, id).await,
+            })
         }
-        let mut env = self.request_env(ProtocolVersion::V2026_07_28);
-        env.log = meta.log_level.map_or(LogPolicy::Off, LogPolicy::AtLeast);
-        env.client_capabilities = ClientCaps::InMeta;
-        env.http = Some(parts);
-        // Streams carry progress and logs only; never client requests.
-        env.outbox = accepts.sse.then(|| Outbox::new(false));
-        let v2026 =
-            V2026Env { meta: meta.raw.to_owned(), key: self.state_key.clone(), ttl: self.config.request_state_ttl };
-        let env = CallEnv { env, v2026: Some(v2026) };
-        let caller = Caller { version: ProtocolVersion::V2026_07_28, session: None, accepts };
-        Ok(match dispatch::dispatch(&self.router, id.clone(), method, params, Some(meta.named), env) {
-            Dispatched::Done(bytes) => answer(bytes, accepts, id),
-            Dispatched::Call(call) => self.respond(call, &caller, id).await,
-        })
     }
 
     /// `Mcp-Name` for the named methods, `Mcp-Param-*` for tools.
