@@ -70,7 +70,7 @@ impl Dispatcher {
             env.client_capabilities = ClientCaps::InMeta;
             let v2026 =
                 V2026Env { meta: meta.raw.to_owned(), key: self.key.clone(), ttl: self.config.request_state_ttl };
-            (CallEnv { env, v2026: Some(v2026) }, Some(meta.named))
+            (CallEnv::v2026(env, v2026), Some(meta.named))
         } else {
             if m == Method::Initialize {
                 return match dispatch::initialize(&self.router, params, push(self.config.sessions.is_some())) {
@@ -78,7 +78,7 @@ impl Dispatcher {
                     Err(e) => jsonrpc::error_bytes(Some(&id), &e),
                 };
             }
-            (CallEnv { env, v2026: None }, None)
+            (CallEnv::v2025(env), None)
         };
         match dispatch::dispatch(&self.router, id, m, params, named, env) {
             Dispatched::Done(bytes) => bytes,

@@ -21,6 +21,18 @@ pub(crate) struct CallEnv {
     pub(crate) v2026: Option<V2026Env>,
 }
 
+impl CallEnv {
+    /// A 2025-generation request's environment.
+    pub(crate) fn v2025(env: RequestEnv) -> Self {
+        Self { env, v2026: None }
+    }
+
+    /// A 2026-generation request's environment with what that generation adds.
+    pub(crate) fn v2026(env: RequestEnv, v2026: V2026Env) -> Self {
+        Self { env, v2026: Some(v2026) }
+    }
+}
+
 /// What a 2026 request adds: its `_meta` (an object, already checked by
 /// the endpoint) and the key that seals input-required request state.
 pub(crate) struct V2026Env {

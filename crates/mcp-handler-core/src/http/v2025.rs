@@ -111,7 +111,7 @@ impl Shared {
                 env.http = http;
                 env.outbox = caller.accepts.sse.then(|| Outbox::new(can_stream));
                 env.pending = Some(self.pending.clone());
-                dispatch::dispatch(&self.router, id.clone(), method, params, None, CallEnv { env, v2026: None })
+                dispatch::dispatch(&self.router, id.clone(), method, params, None, CallEnv::v2025(env))
             }
         }
     }

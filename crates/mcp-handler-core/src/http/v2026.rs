@@ -105,7 +105,7 @@ impl Shared {
             env.outbox = accepts.sse.then(|| Outbox::new(false));
             let v2026 =
                 V2026Env { meta: meta.raw.to_owned(), key: self.state_key.clone(), ttl: self.config.request_state_ttl };
-            let env = CallEnv { env, v2026: Some(v2026) };
+            let env = CallEnv::v2026(env, v2026);
             let caller = Caller { version: ProtocolVersion::V2026_07_28, session: None, accepts };
             Ok(match dispatch::dispatch(&self.router, id.clone(), method, params, Some(meta.named), env) {
                 Dispatched::Done(bytes) => answer(bytes, accepts, id),
