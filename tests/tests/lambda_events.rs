@@ -245,3 +245,51 @@ async fn a_missing_extension_secret_fails_the_invocation_clearly() {
     })
     .await;
 }
+
+/// A `Write` into a shared buffer, for a subscriber set on this thread.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn each_invocation_is_one_access_line_with_its_request_id() {
+    let log = Captured::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt().json().flatten_event(true).with_writer(move || writer.clone()).finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let svc = shell(LambdaConfig::buffered());
+        let call = json!({"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"whoami","arguments":{}}});
+        let headers = [("mcp-protocol-version", "2025-06-18")];
+        assert_eq!(serve(&svc, event("function_url", &call, &headers)).await.status, 200);
+        let evil = [("mcp-protocol-version", "2025-06-18"), ("host", "evil.example")];
+        assert_eq!(serve(&svc, event("apigw_http_v2", &call, &evil)).await.status, 403);
+        let quiet = shell(LambdaConfig::buffered().with_access_log(false));
+        assert_eq!(serve(&quiet, event("function_url", &call, &headers)).await.status, 200);
+    });
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["target"] == "mcp_handler::access")
+        .collect();
+    assert_eq!(lines.len(), 2, "the call and the refusal; the quiet shell writes none: {text}");
+    let call = &lines[0];
+    assert_eq!(call["lambda_request_id"], "req-function_url", "{call}");
+    assert_eq!((call["mcp_method"].as_str(), call["name"].as_str()), (Some("tools/call"), Some("whoami")), "{call}");
+    assert_eq!((call["status"].as_u64(), call["outcome"].as_str()), (Some(200), Some("ok")), "{call}");
+    assert!(call["client"].as_str().is_some(), "the front door's source IP: {call}");
+    let refused = &lines[1];
+    assert_eq!((refused["status"].as_u64(), refused["refusal"].as_str()), (Some(403), Some("host")), "{refused}");
+    assert!(refused["hint"].as_str().unwrap().contains("front door"), "{refused}");
+}

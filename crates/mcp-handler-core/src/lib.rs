@@ -21,6 +21,7 @@
 //! # Ok::<(), mcp_handler_core::BuildError>(())
 //! ```
 
+pub mod audit;
 #[cfg(feature = "bench-internals")]
 #[doc(hidden)]
 pub mod bench_api;

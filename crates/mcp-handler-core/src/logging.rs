@@ -12,6 +12,7 @@
 use std::io::IsTerminal as _;
 
 use tracing::Level;
+use tracing::level_filters::LevelFilter;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::prelude::*;
 
@@ -25,6 +26,10 @@ pub struct LogSetup {
     pub json: bool,
     /// Timestamps on text lines (off where the platform adds its own).
     pub timestamps: bool,
+    /// The tool-call audit events ([`audit`](crate::audit), `MCP_AUDIT`):
+    /// on adds its target at `info` whatever the level, off drops it,
+    /// unless the filter names the target itself.
+    pub audit: bool,
 }
 
 impl LogSetup {
@@ -35,8 +40,25 @@ impl LogSetup {
             filter: std::env::var("RUST_LOG").ok(),
             json: std::env::var("MCP_LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json")),
             timestamps: true,
+            audit: audit_from_env(),
         }
     }
+}
+
+/// `MCP_AUDIT`: `on` turns the tool-call audit events on; anything else
+/// leaves them off (a value other than `off` is reported once logging is
+/// installed).
+pub fn audit_from_env() -> bool {
+    std::env::var("MCP_AUDIT").is_ok_and(|v| v.trim().eq_ignore_ascii_case("on"))
+}
+
+/// The audit switch applied to `filter` read from `spec`.
+fn with_audit(filter: Targets, spec: Option<&str>, audit: bool) -> Targets {
+    if spec.is_some_and(|s| s.contains(crate::audit::TARGET)) {
+        return filter;
+    }
+    let level = if audit { LevelFilter::INFO } else { LevelFilter::OFF };
+    filter.with_target(crate::audit::TARGET, level)
 }
 
 /// The filter for `spec`: `info` when absent or unreadable. Lambda's level
@@ -68,7 +90,7 @@ fn is_directive(d: &str) -> bool {
 
 /// Installs the global subscriber; `false` when one was already installed.
 pub fn install_logging(setup: LogSetup) -> bool {
-    let filter = parse_filter(setup.filter.as_deref());
+    let filter = with_audit(parse_filter(setup.filter.as_deref()), setup.filter.as_deref(), setup.audit);
     let registry = tracing_subscriber::registry().with(filter);
     let ansi = std::io::stderr().is_terminal();
     let layer = tracing_subscriber::fmt::layer().with_ansi(ansi).with_writer(std::io::stderr);
@@ -77,6 +99,12 @@ pub fn install_logging(setup: LogSetup) -> bool {
         (false, true) => registry.with(layer.with_target(false)).try_init(),
         (false, false) => registry.with(layer.with_target(false).without_time()).try_init(),
     };
+    if installed.is_ok()
+        && let Ok(v) = std::env::var("MCP_AUDIT")
+        && !matches!(v.trim().to_ascii_lowercase().as_str(), "on" | "off" | "")
+    {
+        tracing::warn!(value = %v, "MCP_AUDIT must be on or off; the tool-call audit stays off");
+    }
     installed.is_ok()
 }
 
@@ -85,6 +113,18 @@ mod tests {
     use tracing::level_filters::LevelFilter;
 
     use super::*;
+
+    #[test]
+    fn the_audit_target_follows_its_switch_unless_the_filter_names_it() {
+        let on = with_audit(parse_filter(Some("warn")), Some("warn"), true);
+        assert!(on.would_enable(crate::audit::TARGET, &Level::INFO));
+        assert!(!on.would_enable("mcp_handler::access", &Level::INFO));
+        let off = with_audit(parse_filter(None), None, false);
+        assert!(!off.would_enable(crate::audit::TARGET, &Level::INFO));
+        assert!(off.would_enable("mcp_handler::access", &Level::INFO));
+        let named = Some("warn,mcp_handler::audit=info");
+        assert!(with_audit(parse_filter(named), named, false).would_enable(crate::audit::TARGET, &Level::INFO));
+    }
 
     #[test]
     fn filters_read_rust_log_and_lambda_levels() {

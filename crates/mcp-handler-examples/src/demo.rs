@@ -93,6 +93,8 @@ pub fn router() -> Result<Router, BuildError> {
                 .title("Unix timestamp")
                 .description("Converts Unix seconds to an RFC 3339 UTC date-time (reports progress)")
                 .annotations(ToolAnnotations::new().read_only(true).idempotent(true))
+                // A timestamp is never sensitive: its audit events show it.
+                .audit_arguments()
                 .handler(|ctx: RequestContext, Args(a): Args<TimestampArgs>| async move {
                     ctx.progress(0.0, Some(1.0), Some("converting"));
                     tokio::time::sleep(Duration::from_millis(10)).await;

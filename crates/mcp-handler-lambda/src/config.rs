@@ -9,6 +9,9 @@ pub enum ConfigError {
     /// `MCP_LAMBDA_RESPONSE_MODE` is neither `buffered` nor `streaming`.
     #[error("MCP_LAMBDA_RESPONSE_MODE must be \"buffered\" or \"streaming\", got {0:?}")]
     ResponseMode(String),
+    /// `MCP_ACCESS_LOG` is neither `on` nor `off`.
+    #[error("MCP_ACCESS_LOG must be \"on\" or \"off\", got {0:?}")]
+    AccessLog(String),
     /// The OS random source failed, so the endpoint's start-up secrets
     /// cannot be made; the sandbox fails its init rather than use weaker
     /// ones.
@@ -25,33 +28,49 @@ pub struct LambdaConfig {
     /// `RESPONSE_STREAM`, API Gateway REST streaming). It must match the
     /// invoke mode of the integration in front of the function.
     pub response_mode: ResponseMode,
+    /// `MCP_ACCESS_LOG`: one line per invocation on target
+    /// `mcp_handler::access` (default on), with the Lambda request id.
+    pub access_log: bool,
 }
 
 impl Default for LambdaConfig {
     fn default() -> Self {
-        Self { response_mode: ResponseMode::Buffered }
+        Self { response_mode: ResponseMode::Buffered, access_log: true }
     }
 }
 
 impl LambdaConfig {
     /// Streaming responses.
     pub fn streaming() -> Self {
-        Self { response_mode: ResponseMode::Streaming }
+        Self { response_mode: ResponseMode::Streaming, ..Self::default() }
     }
 
     /// Buffered responses.
     pub fn buffered() -> Self {
-        Self { response_mode: ResponseMode::Buffered }
+        Self::default()
     }
 
-    /// Reads `MCP_LAMBDA_RESPONSE_MODE` through `env`.
+    /// Without (`false`) or with the access log.
+    pub fn with_access_log(mut self, on: bool) -> Self {
+        self.access_log = on;
+        self
+    }
+
+    /// Reads `MCP_LAMBDA_RESPONSE_MODE` and `MCP_ACCESS_LOG` through `env`.
     pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        match env("MCP_LAMBDA_RESPONSE_MODE").as_deref().map(str::trim) {
-            None | Some("") => Ok(Self::default()),
-            Some(v) if v.eq_ignore_ascii_case("buffered") => Ok(Self::buffered()),
-            Some(v) if v.eq_ignore_ascii_case("streaming") => Ok(Self::streaming()),
-            Some(other) => Err(ConfigError::ResponseMode(other.to_owned())),
-        }
+        let config = match env("MCP_LAMBDA_RESPONSE_MODE").as_deref().map(str::trim) {
+            None | Some("") => Self::default(),
+            Some(v) if v.eq_ignore_ascii_case("buffered") => Self::buffered(),
+            Some(v) if v.eq_ignore_ascii_case("streaming") => Self::streaming(),
+            Some(other) => return Err(ConfigError::ResponseMode(other.to_owned())),
+        };
+        let access_log = match env("MCP_ACCESS_LOG").as_deref().map(str::trim) {
+            None | Some("") => true,
+            Some(v) if v.eq_ignore_ascii_case("on") => true,
+            Some(v) if v.eq_ignore_ascii_case("off") => false,
+            Some(other) => return Err(ConfigError::AccessLog(other.to_owned())),
+        };
+        Ok(config.with_access_log(access_log))
     }
 }
 
@@ -62,9 +81,14 @@ mod tests {
     #[test]
     fn response_mode_comes_from_the_environment() {
         assert_eq!(LambdaConfig::from_env(|_| None).unwrap().response_mode, ResponseMode::Buffered);
-        let streaming = |_: &str| Some("STREAMING".to_owned());
+        let streaming = |k: &str| (k == "MCP_LAMBDA_RESPONSE_MODE").then(|| "STREAMING".to_owned());
         assert_eq!(LambdaConfig::from_env(streaming).unwrap().response_mode, ResponseMode::Streaming);
-        let bad = |_: &str| Some("fast".to_owned());
+        let bad = |k: &str| (k == "MCP_LAMBDA_RESPONSE_MODE").then(|| "fast".to_owned());
         assert_eq!(LambdaConfig::from_env(bad), Err(ConfigError::ResponseMode("fast".into())));
+        assert!(LambdaConfig::from_env(|_| None).unwrap().access_log);
+        let off = |k: &str| (k == "MCP_ACCESS_LOG").then(|| "OFF".to_owned());
+        assert!(!LambdaConfig::from_env(off).unwrap().access_log);
+        let bad = |k: &str| (k == "MCP_ACCESS_LOG").then(|| "loud".to_owned());
+        assert_eq!(LambdaConfig::from_env(bad), Err(ConfigError::AccessLog("loud".into())));
     }
 }

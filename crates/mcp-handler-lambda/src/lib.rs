@@ -129,8 +129,11 @@ impl LambdaApp {
             Some(c) => c,
             None => LambdaConfig::from_env(|k| std::env::var(k).ok())?,
         };
-        let endpoint = lambda_endpoint(self.endpoint, &config);
-        Ok(LambdaService::new(McpService::try_new(self.router, endpoint)?, self.before))
+        // Records and lines only where the log would keep them.
+        let access_log =
+            config.access_log && tracing::enabled!(target: mcp_handler_core::access::TARGET, tracing::Level::INFO);
+        let endpoint = lambda_endpoint(self.endpoint, &config).with_exchange_records(access_log);
+        Ok(LambdaService::new(McpService::try_new(self.router, endpoint)?, self.before, access_log))
     }
 
     /// Everything [`run`](Self::run) does before serving: reads the
@@ -220,5 +223,6 @@ pub fn init_logging() {
         filter: var("AWS_LAMBDA_LOG_LEVEL").or_else(|| var("RUST_LOG")),
         json,
         timestamps: false,
+        audit: mcp_handler_core::logging::audit_from_env(),
     });
 }

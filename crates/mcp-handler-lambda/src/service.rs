@@ -6,14 +6,14 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use futures_util::future::BoxFuture;
 use http::{Response, header};
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt as _};
 use mcp_handler_core::shell::{self, Probe};
-use mcp_handler_core::{ClientAddress, Invocation, McpBody, McpService};
+use mcp_handler_core::{ClientAddress, Invocation, McpBody, McpService, access};
 use tower_service::Service;
 
 /// A check run before each invocation: `None` when there is nothing to
@@ -26,6 +26,7 @@ pub type BeforeInvocation = Arc<dyn Fn() -> Option<BoxFuture<'static, Result<(),
 pub struct LambdaService {
     mcp: McpService,
     before: Arc<[BeforeInvocation]>,
+    access_log: bool,
 }
 
 impl std::fmt::Debug for LambdaService {
@@ -35,8 +36,8 @@ impl std::fmt::Debug for LambdaService {
 }
 
 impl LambdaService {
-    pub(crate) fn new(mcp: McpService, before: Vec<BeforeInvocation>) -> Self {
-        Self { mcp, before: before.into() }
+    pub(crate) fn new(mcp: McpService, before: Vec<BeforeInvocation>, access_log: bool) -> Self {
+        Self { mcp, before: before.into(), access_log }
     }
 
     /// The before-invocation work due now, run in order; the first
@@ -116,7 +117,36 @@ impl Service<Request> for LambdaService {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, mut req: Request) -> Self::Future {
+    fn call(&mut self, req: Request) -> Self::Future {
+        if !self.access_log || Probe::of(req.method(), req.uri().path()).is_some() {
+            return self.serve(req);
+        }
+        // The access line: the same one the server writes, with the
+        // invocation's request id and the front door's word for the client.
+        let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+        let client = source_address(&req).map(|a| a.0);
+        let request_id = req.lambda_context_ref().map(|c| c.request_id.clone());
+        let started = Instant::now();
+        let fut = self.serve(req);
+        Box::pin(async move {
+            let resp = fut.await;
+            if let Ok(r) = &resp {
+                let seen = access::Seen {
+                    method: &method,
+                    path: &path,
+                    elapsed: started.elapsed(),
+                    client,
+                    lambda_request_id: request_id.as_deref(),
+                };
+                access::log(seen, r);
+            }
+            resp
+        })
+    }
+}
+
+impl LambdaService {
+    fn serve(&mut self, mut req: Request) -> <Self as Service<Request>>::Future {
         // ALB and uptime checks probe these without MCP headers.
         match Probe::of(req.method(), req.uri().path()) {
             Some(Probe::Live) => return Box::pin(std::future::ready(Ok(shell::live()))),

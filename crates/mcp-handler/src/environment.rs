@@ -95,6 +95,11 @@ pub const ENVIRONMENT: &[EnvVar] = &[
         "exit",
         "exit: a required secret that cannot load stops the start; wait: start unready (/readyz 503) and keep trying",
     ),
+    var(
+        "MCP_AUDIT",
+        "off",
+        "on: one event per tools/call (target mcp_handler::audit, info): who, tool, argument digest, outcome, time",
+    ),
     var("MCP_LOG_FORMAT", "text", "json for structured logs"),
     var(
         "MCP_ACCESS_LOG",

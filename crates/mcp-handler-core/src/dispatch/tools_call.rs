@@ -5,6 +5,7 @@ use std::time::Duration;
 use futures_util::FutureExt as _;
 use futures_util::future::Either;
 
+use crate::audit::Audit;
 use crate::error::McpError;
 use crate::method::Method;
 use crate::model::CallToolResult;
@@ -41,6 +42,14 @@ pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
     let call = match time_limit::limit(tool.tool.timeout.or(req.router.inner.tool_timeout), &ctx) {
         None => Either::Left(fut.map(Ok::<_, McpError>)),
         Some(limit) => Either::Right(TimeLimited::new(fut, limit).map(|r| Ok(r.unwrap_or_else(timed_out)))),
+    };
+    let call = match Audit::start(&tool.tool.label, tool.tool.audit_arguments, &ctx, p.arguments) {
+        None => Either::Left(call),
+        Some(audit) => Either::Right(async move {
+            let result = call.await;
+            audit.finish(&result);
+            result
+        }),
     };
     Ok(Dispatched::Call(run(req.id.clone(), ctx, label, req.writer, call)))
 }

@@ -121,9 +121,12 @@ impl McpService {
     /// Whether shells should add the client's address
     /// ([`ClientAddress`](crate::ClientAddress)) to each request: a rate
     /// limit, the endpoint's or a tool's, counts per address when a request
-    /// names no session or principal.
+    /// names no session or principal; the tool-call audit names the caller
+    /// by it (read once logging is installed).
     pub fn wants_client_address(&self) -> bool {
-        self.shared.config.rate_limited() || self.shared.router.inner.tool_rate_limits
+        self.shared.config.rate_limited()
+            || self.shared.router.inner.tool_rate_limits
+            || tracing::enabled!(target: crate::audit::TARGET, tracing::Level::INFO)
     }
 
     /// The router served.

@@ -86,8 +86,12 @@ pub fn host_matches(host: Option<&str>, domain: &str) -> bool {
 
 /// `403` with JSON-RPC `-32600`: the `Host` header is not allowed (the
 /// same refusal the endpoint's own Host check gives).
+/// Marked as a `host` refusal for the access log.
 pub fn forbidden_host() -> Response<McpBody> {
-    refuse(StatusCode::FORBIDDEN, None, &McpError::invalid_request(guard::HOST_REFUSED))
+    let mut r = refuse(StatusCode::FORBIDDEN, None, &McpError::invalid_request(guard::HOST_REFUSED));
+    let hint = "the Host is not the front door's domain (API Gateway or Function URL)";
+    super::exchange::refused(&mut r, "host", Some(hint));
+    r
 }
 
 /// `503` with JSON-RPC `-32603` and `Retry-After: 1`: something the
@@ -97,6 +101,7 @@ pub fn unavailable(why: &str) -> Response<McpBody> {
     let mut r =
         refuse(StatusCode::SERVICE_UNAVAILABLE, None, &McpError::internal(format!("Service Unavailable: {why}")));
     r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    super::exchange::refused(&mut r, "unavailable", None);
     r
 }
 

@@ -57,6 +57,7 @@ pub struct ToolBuilder {
     info: ToolInfo,
     timeout: Option<std::time::Duration>,
     rate_limit: Option<crate::http::RateLimit>,
+    audit_arguments: bool,
 }
 
 /// A tool with its handler, ready to register on a router
@@ -74,6 +75,8 @@ pub struct Tool {
     pub(crate) timeout: Option<std::time::Duration>,
     /// Calls of this tool a client may make, besides the endpoint's limit.
     pub(crate) rate_limit: Option<crate::http::RateLimit>,
+    /// Whether the audit event writes this tool's argument values.
+    pub(crate) audit_arguments: bool,
 }
 
 /// The finished tool's old name.
@@ -121,6 +124,7 @@ impl ToolBuilder {
             },
             timeout: None,
             rate_limit: None,
+            audit_arguments: false,
         }
     }
     /// What the tool does; models read this to decide when to call it.
@@ -141,6 +145,13 @@ impl ToolBuilder {
     /// the call gets `429` with `Retry-After`.
     pub fn rate_limit(mut self, limit: crate::http::RateLimit) -> Self {
         self.rate_limit = Some(limit);
+        self
+    }
+    /// Writes this tool's argument values into its audit events (see
+    /// [`audit`](crate::audit)); by default they carry only a digest.
+    /// For tools whose arguments are never sensitive.
+    pub fn audit_arguments(mut self) -> Self {
+        self.audit_arguments = true;
         self
     }
     /// Human-readable title.
@@ -209,6 +220,7 @@ impl ToolBuilder {
             needs,
             timeout: self.timeout,
             rate_limit: self.rate_limit,
+            audit_arguments: self.audit_arguments,
         }
     }
 
@@ -245,6 +257,7 @@ impl ToolBuilder {
             needs: Needs::default(),
             timeout: self.timeout,
             rate_limit: self.rate_limit,
+            audit_arguments: self.audit_arguments,
         }
     }
 }
