@@ -156,7 +156,8 @@ async fn sigterm_under_load_answers_every_accepted_call_and_refuses_the_rest() {
     let log = std::env::temp_dir().join(format!("mcp-handler-drain-{}.log", std::process::id()));
     let args = ["--drain-timeout", &DRAIN_SECS.to_string()].map(str::to_owned);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let server = Running::start_logged(everything_bin(), &args, &[("RUST_LOG", "info,mcp_handler::access=off")], &log).await;
+    let server =
+        Running::start_logged(everything_bin(), &args, &[("RUST_LOG", "info,mcp_handler::access=off")], &log).await;
     let addr = server.addr;
     assert!(ready(addr).await, "ready before the signal");
 

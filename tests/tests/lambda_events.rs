@@ -293,3 +293,36 @@ fn each_invocation_is_one_access_line_with_its_request_id() {
     assert_eq!((refused["status"].as_u64(), refused["refusal"].as_str()), (Some(403), Some("host")), "{refused}");
     assert!(refused["hint"].as_str().unwrap().contains("front door"), "{refused}");
 }
+
+#[tokio::test]
+async fn each_invocation_writes_one_emf_line_and_only_the_first_is_cold() {
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let sink = lines.clone();
+    let svc = LambdaApp::new(router())
+        .with_config(LambdaConfig::buffered().with_access_log(false))
+        .with_emf_sink(std::sync::Arc::new(move |l: &str| sink.lock().unwrap().push(l.to_owned())))
+        .into_service()
+        .unwrap();
+    let headers = [("mcp-protocol-version", "2025-06-18")];
+    let call = json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","arguments":{}}});
+    assert_eq!(serve(&svc, event("function_url", &call, &headers)).await.status, 200);
+    let unknown = json!({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"invented","arguments":{}}});
+    assert_eq!(serve(&svc, event("apigw_http_v2", &unknown, &headers)).await.status, 200);
+    let evil = [("mcp-protocol-version", "2025-06-18"), ("host", "evil.example")];
+    assert_eq!(serve(&svc, event("apigw_http_v2", &call, &evil)).await.status, 403);
+    let lines: Vec<Value> = lines.lock().unwrap().iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3, "{lines:#?}");
+    let spec = &lines[0]["_aws"]["CloudWatchMetrics"][0];
+    assert_eq!(spec["Namespace"], "mcp-handler");
+    assert!(lines[0]["_aws"]["Timestamp"].as_u64().unwrap() > 1_700_000_000_000);
+    assert_eq!((lines[0]["Tool"].as_str(), lines[0]["ColdStart"].as_u64()), (Some("whoami"), Some(1)), "{}", lines[0]);
+    assert_eq!(lines[0]["RequestId"], "req-function_url");
+    assert_eq!((lines[1]["ColdStart"].as_u64(), lines[1]["Errors"].as_u64()), (Some(0), Some(1)), "{}", lines[1]);
+    assert!(lines[1].get("Tool").is_none(), "a client's tool name is no dimension: {}", lines[1]);
+    assert_eq!(
+        (lines[2]["Outcome"].as_str(), lines[2]["Status"].as_u64()),
+        (Some("refused"), Some(403)),
+        "{}",
+        lines[2]
+    );
+}

@@ -30,6 +30,7 @@ pub(crate) fn path_env() -> std::ffi::OsString {
 struct Emulator {
     child: Child,
     url: String,
+    log: std::path::PathBuf,
 }
 
 impl Emulator {
@@ -60,7 +61,7 @@ impl Emulator {
             .process_group(0);
         let child = cmd.spawn().context("starting cargo lambda watch")?;
         let url = format!("http://127.0.0.1:{port}/lambda-url/{bin}/mcp");
-        let mut emulator = Self { child, url };
+        let mut emulator = Self { child, url, log: log_path.clone() };
         let deadline = Instant::now() + Duration::from_secs(600);
         let mut server_errors = 0;
         while Instant::now() < deadline {
@@ -142,6 +143,43 @@ pub(crate) fn guarded() -> anyhow::Result<()> {
         bail!(
             "the guarded Lambda function answered {without:?}/{wrong:?}/{with:?}/{api_key:?}, expected 401/401/200/200"
         );
+    }
+    let log = emulator.log.clone();
+    drop(emulator);
+    telemetry(&log)
+}
+
+/// The function's own telemetry in the emulator's log: one CloudWatch
+/// EMF line per invocation (the first one cold) and one access line with
+/// the invocation's request id.
+fn telemetry(log: &std::path::Path) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(log).with_context(|| format!("reading {}", log.display()))?;
+    let json: Vec<serde_json::Value> =
+        text.lines().filter_map(|l| l.find('{').and_then(|at| serde_json::from_str(&l[at..]).ok())).collect();
+    // EMF: dimension sets are arrays of names of string members.
+    let well_formed = |v: &serde_json::Value| {
+        let spec = &v["_aws"]["CloudWatchMetrics"][0];
+        spec["Dimensions"].as_array().is_some_and(|sets| {
+            sets.iter().all(|set| {
+                set.as_array().is_some_and(|s| s.iter().all(|k| k.as_str().is_some_and(|k| v[k].is_string())))
+            })
+        }) && spec["Metrics"]
+            .as_array()
+            .is_some_and(|m| m.iter().all(|m| m["Name"].as_str().is_some_and(|n| v[n].is_number())))
+    };
+    let emf: Vec<_> = json.iter().filter(|v| v["_aws"]["CloudWatchMetrics"].is_array()).collect();
+    if let Some(bad) = emf.iter().find(|v| !well_formed(v)) {
+        bail!("an EMF line CloudWatch would not read: {bad}");
+    }
+    let cold: Vec<_> = emf.iter().map(|v| v["ColdStart"].as_u64()).collect();
+    let refused = emf.iter().filter(|v| v["Outcome"] == "refused").count();
+    println!("==> guarded demo telemetry: {} EMF lines (cold: {cold:?}), {refused} refused", emf.len());
+    if emf.len() < 4 || cold.first() != Some(&Some(1)) || cold[1..].iter().any(|c| *c != Some(0)) || refused < 2 {
+        bail!("expected an EMF line per invocation, the first cold and two refusals; see {}", log.display());
+    }
+    let access = text.lines().filter(|l| l.contains("lambda_request_id")).count();
+    if access < 4 {
+        bail!("expected an access line with lambda_request_id per invocation, found {access}; see {}", log.display());
     }
     Ok(())
 }

@@ -9,6 +9,9 @@ pub enum ConfigError {
     /// `MCP_LAMBDA_RESPONSE_MODE` is neither `buffered` nor `streaming`.
     #[error("MCP_LAMBDA_RESPONSE_MODE must be \"buffered\" or \"streaming\", got {0:?}")]
     ResponseMode(String),
+    /// `MCP_LAMBDA_METRICS` is neither `emf` nor `off`.
+    #[error("MCP_LAMBDA_METRICS must be \"emf\" or \"off\", got {0:?}")]
+    Metrics(String),
     /// `MCP_ACCESS_LOG` is neither `on` nor `off`.
     #[error("MCP_ACCESS_LOG must be \"on\" or \"off\", got {0:?}")]
     AccessLog(String),
@@ -31,11 +34,23 @@ pub struct LambdaConfig {
     /// `MCP_ACCESS_LOG`: one line per invocation on target
     /// `mcp_handler::access` (default on), with the Lambda request id.
     pub access_log: bool,
+    /// The CloudWatch namespace of the per-invocation Embedded Metric
+    /// Format lines (`MCP_LAMBDA_METRICS=emf`, the default, with
+    /// `MCP_LAMBDA_METRICS_NAMESPACE`, default `mcp-handler`); `None`
+    /// writes none (`MCP_LAMBDA_METRICS=off`).
+    pub metrics_namespace: Option<String>,
 }
+
+/// The default CloudWatch namespace of the EMF metrics.
+pub const DEFAULT_NAMESPACE: &str = "mcp-handler";
 
 impl Default for LambdaConfig {
     fn default() -> Self {
-        Self { response_mode: ResponseMode::Buffered, access_log: true }
+        Self {
+            response_mode: ResponseMode::Buffered,
+            access_log: true,
+            metrics_namespace: Some(DEFAULT_NAMESPACE.to_owned()),
+        }
     }
 }
 
@@ -48,6 +63,12 @@ impl LambdaConfig {
     /// Buffered responses.
     pub fn buffered() -> Self {
         Self::default()
+    }
+
+    /// EMF metrics under `namespace`, or none.
+    pub fn with_metrics_namespace(mut self, namespace: Option<String>) -> Self {
+        self.metrics_namespace = namespace;
+        self
     }
 
     /// Without (`false`) or with the access log.
@@ -70,7 +91,17 @@ impl LambdaConfig {
             Some(v) if v.eq_ignore_ascii_case("off") => false,
             Some(other) => return Err(ConfigError::AccessLog(other.to_owned())),
         };
-        Ok(config.with_access_log(access_log))
+        let namespace = env("MCP_LAMBDA_METRICS_NAMESPACE")
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
+        let namespace = match env("MCP_LAMBDA_METRICS").as_deref().map(str::trim) {
+            None | Some("") => Some(namespace),
+            Some(v) if v.eq_ignore_ascii_case("emf") => Some(namespace),
+            Some(v) if v.eq_ignore_ascii_case("off") => None,
+            Some(other) => return Err(ConfigError::Metrics(other.to_owned())),
+        };
+        Ok(config.with_access_log(access_log).with_metrics_namespace(namespace))
     }
 }
 
@@ -90,5 +121,12 @@ mod tests {
         assert!(!LambdaConfig::from_env(off).unwrap().access_log);
         let bad = |k: &str| (k == "MCP_ACCESS_LOG").then(|| "loud".to_owned());
         assert_eq!(LambdaConfig::from_env(bad), Err(ConfigError::AccessLog("loud".into())));
+        assert_eq!(LambdaConfig::from_env(|_| None).unwrap().metrics_namespace.as_deref(), Some("mcp-handler"));
+        let named = |k: &str| (k == "MCP_LAMBDA_METRICS_NAMESPACE").then(|| "team/mcp".to_owned());
+        assert_eq!(LambdaConfig::from_env(named).unwrap().metrics_namespace.as_deref(), Some("team/mcp"));
+        let off = |k: &str| (k == "MCP_LAMBDA_METRICS").then(|| "off".to_owned());
+        assert_eq!(LambdaConfig::from_env(off).unwrap().metrics_namespace, None);
+        let bad = |k: &str| (k == "MCP_LAMBDA_METRICS").then(|| "prometheus".to_owned());
+        assert_eq!(LambdaConfig::from_env(bad), Err(ConfigError::Metrics("prometheus".into())));
     }
 }

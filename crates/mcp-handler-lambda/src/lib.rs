@@ -26,6 +26,7 @@
 //! ```
 
 mod config;
+mod emf;
 mod service;
 
 use std::future::Future;
@@ -33,7 +34,8 @@ use std::future::Future;
 use futures_util::future::BoxFuture;
 use mcp_handler_core::{EndpointConfig, McpService, ResponseMode, Router};
 
-pub use config::{ConfigError, LambdaConfig};
+pub use config::{ConfigError, DEFAULT_NAMESPACE, LambdaConfig};
+pub use emf::EmfSink;
 pub use lambda_http::Error;
 pub use mcp_handler_core::EnvConfigError;
 pub use service::LambdaService;
@@ -51,6 +53,9 @@ pub struct LambdaApp {
     config: Option<LambdaConfig>,
     prefetch: Vec<(String, Init)>,
     before: Vec<BeforeInvocation>,
+    emf_sink: Option<EmfSink>,
+    /// When `run` began: the init phase's start, for the cold start's figure.
+    init_started: Option<std::time::Instant>,
 }
 
 impl std::fmt::Debug for LambdaApp {
@@ -67,7 +72,15 @@ impl std::fmt::Debug for LambdaApp {
 impl LambdaApp {
     /// A function for `router`, configured from the environment at `run`.
     pub fn new(router: Router) -> Self {
-        Self { router, endpoint: EndpointConfig::default(), config: None, prefetch: Vec::new(), before: Vec::new() }
+        Self {
+            router,
+            endpoint: EndpointConfig::default(),
+            config: None,
+            prefetch: Vec::new(),
+            before: Vec::new(),
+            emf_sink: None,
+            init_started: None,
+        }
     }
 
     /// Endpoint settings to start from (limits, origins, the request-state
@@ -123,6 +136,13 @@ impl LambdaApp {
         self
     }
 
+    /// Where the EMF metric lines go instead of stdout (tests, custom
+    /// log shipping).
+    pub fn with_emf_sink(mut self, sink: EmfSink) -> Self {
+        self.emf_sink = Some(sink);
+        self
+    }
+
     /// The service the runtime will call (for tests and custom runtimes).
     pub fn into_service(self) -> Result<LambdaService, ConfigError> {
         let config = match self.config {
@@ -132,8 +152,14 @@ impl LambdaApp {
         // Records and lines only where the log would keep them.
         let access_log =
             config.access_log && tracing::enabled!(target: mcp_handler_core::access::TARGET, tracing::Level::INFO);
-        let endpoint = lambda_endpoint(self.endpoint, &config).with_exchange_records(access_log);
-        Ok(LambdaService::new(McpService::try_new(self.router, endpoint)?, self.before, access_log))
+        let emf = config.metrics_namespace.as_deref().map(|namespace| {
+            let function = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "unknown".into());
+            let init = self.init_started.map(|t| t.elapsed());
+            emf::Emf::new(namespace, &function, self.emf_sink, init)
+        });
+        let records = access_log || emf.is_some();
+        let endpoint = lambda_endpoint(self.endpoint, &config).with_exchange_records(records);
+        Ok(LambdaService::new(McpService::try_new(self.router, endpoint)?, self.before, access_log, emf))
     }
 
     /// Everything [`run`](Self::run) does before serving: reads the
@@ -160,7 +186,8 @@ impl LambdaApp {
 
     /// Runs the init work, then serves invocations until the runtime
     /// stops the sandbox. Must run inside Lambda (`AWS_LAMBDA_RUNTIME_API`).
-    pub async fn run(self) -> Result<(), Error> {
+    pub async fn run(mut self) -> Result<(), Error> {
+        self.init_started = Some(std::time::Instant::now());
         init_logging();
         let (service, mode) = self.into_ready_service().await?;
         let streaming = mode == ResponseMode::Streaming;

@@ -13,7 +13,9 @@ use http::{Response, header};
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt as _};
 use mcp_handler_core::shell::{self, Probe};
-use mcp_handler_core::{ClientAddress, Invocation, McpBody, McpService, access};
+use mcp_handler_core::{ClientAddress, Exchange, Invocation, McpBody, McpService, access};
+
+use crate::emf::{Emf, Invoked};
 use tower_service::Service;
 
 /// A check run before each invocation: `None` when there is nothing to
@@ -27,6 +29,7 @@ pub struct LambdaService {
     mcp: McpService,
     before: Arc<[BeforeInvocation]>,
     access_log: bool,
+    emf: Option<Emf>,
 }
 
 impl std::fmt::Debug for LambdaService {
@@ -36,8 +39,8 @@ impl std::fmt::Debug for LambdaService {
 }
 
 impl LambdaService {
-    pub(crate) fn new(mcp: McpService, before: Vec<BeforeInvocation>, access_log: bool) -> Self {
-        Self { mcp, before: before.into(), access_log }
+    pub(crate) fn new(mcp: McpService, before: Vec<BeforeInvocation>, access_log: bool, emf: Option<Emf>) -> Self {
+        Self { mcp, before: before.into(), access_log, emf }
     }
 
     /// The before-invocation work due now, run in order; the first
@@ -118,11 +121,13 @@ impl Service<Request> for LambdaService {
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
-        if !self.access_log || Probe::of(req.method(), req.uri().path()).is_some() {
+        if !(self.access_log || self.emf.is_some()) || Probe::of(req.method(), req.uri().path()).is_some() {
             return self.serve(req);
         }
-        // The access line: the same one the server writes, with the
-        // invocation's request id and the front door's word for the client.
+        // The access line (the same one the server writes, with the
+        // invocation's request id and the front door's word for the
+        // client) and the invocation's EMF metrics.
+        let (access_log, emf) = (self.access_log, self.emf.clone());
         let (method, path) = (req.method().clone(), req.uri().path().to_owned());
         let client = source_address(&req).map(|a| a.0);
         let request_id = req.lambda_context_ref().map(|c| c.request_id.clone());
@@ -130,15 +135,22 @@ impl Service<Request> for LambdaService {
         let fut = self.serve(req);
         Box::pin(async move {
             let resp = fut.await;
-            if let Ok(r) = &resp {
+            let Ok(r) = &resp else { return resp };
+            let elapsed = started.elapsed();
+            if access_log {
                 let seen = access::Seen {
                     method: &method,
                     path: &path,
-                    elapsed: started.elapsed(),
+                    elapsed,
                     client,
                     lambda_request_id: request_id.as_deref(),
                 };
                 access::log(seen, r);
+            }
+            if let Some(emf) = emf {
+                let record = Exchange::of(r);
+                let status = r.status().as_u16();
+                emf.write(&Invoked { record, status, elapsed, request_id: request_id.as_deref() });
             }
             resp
         })

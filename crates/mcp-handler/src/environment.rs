@@ -113,6 +113,13 @@ pub const ENVIRONMENT: &[EnvVar] = &[
         "buffered",
         "on Lambda: buffered or streaming (a Function URL with RESPONSE_STREAM)",
     ),
+    var(
+        "MCP_LAMBDA_METRICS",
+        "emf",
+        "on Lambda: per-invocation CloudWatch metrics as Embedded Metric Format lines on stdout; off for none",
+    ),
+    var("MCP_LAMBDA_METRICS_NAMESPACE", "mcp-handler", "on Lambda: the CloudWatch namespace of those metrics"),
+    var("AWS_LAMBDA_FUNCTION_NAME", "-", "set by AWS Lambda: the FunctionName dimension of the metrics"),
     var("AWS_LAMBDA_LOG_LEVEL", "-", "set by Lambda's logging controls: the log level there, before RUST_LOG"),
     var("AWS_LAMBDA_LOG_FORMAT", "-", "set by Lambda's logging controls: JSON for JSON log lines there"),
     var(

@@ -41,7 +41,13 @@ pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
     let fut = guard_sync(&label, || (tool.tool.call)(&ctx, p.arguments))?;
     let call = match time_limit::limit(tool.tool.timeout.or(req.router.inner.tool_timeout), &ctx) {
         None => Either::Left(fut.map(Ok::<_, McpError>)),
-        Some(limit) => Either::Right(TimeLimited::new(fut, limit).map(|r| Ok(r.unwrap_or_else(timed_out)))),
+        Some(limit) => {
+            let deadline = ctx.deadline();
+            let tool = tool.tool.label.clone();
+            Either::Right(
+                TimeLimited::new(fut, limit).map(move |r| Ok(r.unwrap_or_else(|l| timed_out(&tool, l, deadline)))),
+            )
+        }
     };
     let call = match Audit::start(&tool.tool.label, tool.tool.audit_arguments, &ctx, p.arguments) {
         None => Either::Left(call),
@@ -55,8 +61,11 @@ pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
 }
 
 /// A call cut at its limit: a tool error the model can read, not a
-/// protocol error (the request itself was fine).
-fn timed_out(limit: Duration) -> CallToolResult {
-    tracing::warn!(limit = ?limit, "tool call timed out");
+/// protocol error (the request itself was fine). The log says how much of
+/// the platform's time (the Lambda function's) was left, which tells a
+/// tool's own limit from the function's timeout.
+fn timed_out(tool: &str, limit: Duration, deadline: Option<std::time::SystemTime>) -> CallToolResult {
+    let remaining_ms = deadline.map(|d| d.duration_since(std::time::SystemTime::now()).map_or(0, |r| r.as_millis()));
+    tracing::warn!(tool, limit = ?limit, remaining_ms, "tool call timed out");
     CallToolResult::error(format!("The tool timed out after {:.1} s", limit.as_secs_f64()))
 }
