@@ -272,6 +272,7 @@ fn each_invocation_is_one_access_line_with_its_request_id() {
         let call = json!({"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"whoami","arguments":{}}});
         let headers = [("mcp-protocol-version", "2025-06-18")];
         assert_eq!(serve(&svc, event("function_url", &call, &headers)).await.status, 200);
+        assert_eq!(serve(&svc, event("apigw_http_v2", &call, &headers)).await.status, 200);
         let evil = [("mcp-protocol-version", "2025-06-18"), ("host", "evil.example")];
         assert_eq!(serve(&svc, event("apigw_http_v2", &call, &evil)).await.status, 403);
         let quiet = shell(LambdaConfig::buffered().with_access_log(false));
@@ -283,13 +284,15 @@ fn each_invocation_is_one_access_line_with_its_request_id() {
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .filter(|v| v["target"] == "mcp_handler::access")
         .collect();
-    assert_eq!(lines.len(), 2, "the call and the refusal; the quiet shell writes none: {text}");
+    assert_eq!(lines.len(), 3, "the calls and the refusal; the quiet shell writes none: {text}");
+    assert_eq!(lines[1]["principal"], "user-42", "the JWT's sub names the caller: {}", lines[1]);
+    assert!(lines[0].get("principal").is_none(), "a Function URL without auth names none: {}", lines[0]);
     let call = &lines[0];
     assert_eq!(call["lambda_request_id"], "req-function_url", "{call}");
     assert_eq!((call["mcp_method"].as_str(), call["name"].as_str()), (Some("tools/call"), Some("whoami")), "{call}");
     assert_eq!((call["status"].as_u64(), call["outcome"].as_str()), (Some(200), Some("ok")), "{call}");
     assert!(call["client"].as_str().is_some(), "the front door's source IP: {call}");
-    let refused = &lines[1];
+    let refused = &lines[2];
     assert_eq!((refused["status"].as_u64(), refused["refusal"].as_str()), (Some(403), Some("host")), "{refused}");
     assert!(refused["hint"].as_str().unwrap().contains("front door"), "{refused}");
 }

@@ -19,7 +19,6 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use serde_json::Value;
 use serde_json::value::RawValue;
 use sha2::{Digest as _, Sha256};
 
@@ -27,6 +26,7 @@ use crate::context::RequestContext;
 use crate::error::McpError;
 use crate::http::ClientAddress;
 use crate::model::CallToolResult;
+use crate::v2026::Principal;
 
 /// The audit events' target.
 pub const TARGET: &str = "mcp_handler::audit";
@@ -72,7 +72,7 @@ impl Audit {
             session: ctx.session_id().map(bounded),
             client: ctx.extensions().and_then(|e| e.get::<ClientAddress>()).map(|a| a.0),
             lambda_request_id: ctx.invocation().map(|i| bounded(&i.request_id)),
-            principal: ctx.invocation().and_then(|i| i.authorizer.as_ref()).and_then(principal),
+            principal: ctx.extensions().and_then(|e| e.get::<Principal>()).map(|p| bounded(&p.0)),
             logged: false,
         })
     }
@@ -118,18 +118,6 @@ impl Drop for Audit {
     }
 }
 
-/// The caller as the front door's authorizer named it: a REST API custom
-/// authorizer's `principalId`, an HTTP API JWT's `sub`, an IAM caller's
-/// ARN, or a Lambda authorizer's `principalId`.
-fn principal(authorizer: &Value) -> Option<String> {
-    let paths: [&[&str]; 4] =
-        [&["principalId"], &["jwt", "claims", "sub"], &["iam", "userArn"], &["lambda", "principalId"]];
-    paths.iter().find_map(|path| {
-        let v = path.iter().try_fold(authorizer, |v, k| v.get(k))?;
-        v.as_str().filter(|s| !s.is_empty()).map(bounded)
-    })
-}
-
 fn digest(text: &str) -> String {
     let hash = Sha256::digest(text.as_bytes());
     hash[..16].iter().fold(String::with_capacity(32), |mut s, b| {
@@ -151,21 +139,7 @@ fn cut(text: &str, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::*;
-
-    #[test]
-    fn the_principal_comes_from_each_authorizer_shape() {
-        assert_eq!(principal(&json!({"principalId": "user-1"})).as_deref(), Some("user-1"));
-        assert_eq!(principal(&json!({"jwt": {"claims": {"sub": "abc"}}})).as_deref(), Some("abc"));
-        let iam = json!({"iam": {"userArn": "arn:aws:iam::1:user/x"}});
-        assert_eq!(principal(&iam).as_deref(), Some("arn:aws:iam::1:user/x"));
-        assert_eq!(principal(&json!({"lambda": {"principalId": "p"}})).as_deref(), Some("p"));
-        assert_eq!(principal(&json!({"lambda": {"other": 1}})), None);
-        assert_eq!(principal(&json!({"principalId": ""})), None);
-        assert_eq!(principal(&json!({"principalId": "x".repeat(500)})).unwrap().len(), MAX_TEXT);
-    }
 
     #[test]
     fn the_digest_is_128_bits_of_sha256_in_hex() {

@@ -13,7 +13,7 @@ use http::{Response, header};
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt as _};
 use mcp_handler_core::shell::{self, Probe};
-use mcp_handler_core::{ClientAddress, Exchange, Invocation, McpBody, McpService, access};
+use mcp_handler_core::{ClientAddress, Exchange, Invocation, McpBody, McpService, Principal, access};
 
 use crate::emf::{Emf, Invoked};
 use tower_service::Service;
@@ -79,6 +79,20 @@ fn invocation(req: &Request) -> Option<Invocation> {
         inv = inv.with_authorizer(a);
     }
     Some(inv)
+}
+
+/// The caller as the front door's authorizer named it: a REST API custom
+/// authorizer's `principalId`, an HTTP API JWT's `sub`, an IAM caller's
+/// ARN, or a Lambda authorizer's `principalId`. In the request it binds
+/// 2026 request state to that caller and names them in the access log
+/// and the audit.
+fn principal(authorizer: &serde_json::Value) -> Option<Principal> {
+    let paths: [&[&str]; 4] =
+        [&["principalId"], &["jwt", "claims", "sub"], &["iam", "userArn"], &["lambda", "principalId"]];
+    paths.iter().find_map(|path| {
+        let v = path.iter().try_fold(authorizer, |v, k| v.get(k))?;
+        v.as_str().filter(|s| !s.is_empty()).map(|s| Principal(s.to_owned()))
+    })
 }
 
 /// The client's address as the front door saw it (API Gateway, Function
@@ -181,6 +195,9 @@ impl LambdaService {
         }
         if let Some(inv) = invocation(&req) {
             tracing::debug!(request_id = %inv.request_id, "invocation");
+            if let Some(p) = inv.authorizer.as_ref().and_then(principal) {
+                req.extensions_mut().insert(p);
+            }
             req.extensions_mut().insert(inv);
         }
         let mut mcp = self.mcp.clone();
@@ -192,5 +209,23 @@ impl LambdaService {
             }
             mcp.call(req).await
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn the_principal_comes_from_each_authorizer_shape() {
+        let p = |v| principal(&v).map(|p| p.0);
+        assert_eq!(p(json!({"principalId": "user-1"})).as_deref(), Some("user-1"));
+        assert_eq!(p(json!({"jwt": {"claims": {"sub": "abc"}}})).as_deref(), Some("abc"));
+        assert_eq!(p(json!({"iam": {"userArn": "arn:aws:iam::1:user/x"}})).as_deref(), Some("arn:aws:iam::1:user/x"));
+        assert_eq!(p(json!({"lambda": {"principalId": "p"}})).as_deref(), Some("p"));
+        assert_eq!(p(json!({"lambda": {"other": 1}})), None);
+        assert_eq!(p(json!({"principalId": ""})), None);
     }
 }

@@ -56,6 +56,7 @@ pub fn log<B>(seen: Seen<'_>, resp: &Response<B>) {
         error_code = outcome.and_then(|o| o.code()),
         protocol_version = x.and_then(|x| x.protocol_version),
         session = x.and_then(|x| x.session.as_deref()),
+        principal = x.and_then(|x| x.principal.as_deref()),
         request_id = x.and_then(|x| x.request_id.as_deref()),
         client = seen.client.map(tracing::field::display),
         lambda_request_id = seen.lambda_request_id,

@@ -41,6 +41,10 @@ pub struct Exchange {
     pub session: Option<Box<str>>,
     /// Why the request was refused before any handler ran.
     pub refusal: Option<Refusal>,
+    /// The authenticated caller, when an auth layer put a
+    /// [`Principal`](crate::Principal) in the request (the Lambda shell
+    /// does from an API Gateway authorizer).
+    pub principal: Option<Box<str>>,
 }
 
 /// A refusal: a short reason (a stable label) and what to change, when the
@@ -62,7 +66,7 @@ impl Exchange {
 
     /// Takes from `other` what this record does not know yet.
     pub(crate) fn fill(&mut self, other: Exchange) {
-        let Exchange { method, name, request_id, outcome, protocol_version, session, refusal } = other;
+        let Exchange { method, name, request_id, outcome, protocol_version, session, refusal, principal } = other;
         self.method = self.method.or(method);
         self.name = self.name.take().or(name);
         self.request_id = self.request_id.take().or(request_id);
@@ -70,6 +74,7 @@ impl Exchange {
         self.protocol_version = self.protocol_version.or(protocol_version);
         self.session = self.session.take().or(session);
         self.refusal = self.refusal.or(refusal);
+        self.principal = self.principal.take().or(principal);
     }
 }
 
@@ -78,7 +83,7 @@ pub(crate) fn of_message(
     msg: &Incoming<'_>,
     method: Option<Method>,
     version: Option<ProtocolVersion>,
-    headers: &http::HeaderMap,
+    parts: &http::request::Parts,
 ) -> Exchange {
     let (label, name, id) = match msg {
         Incoming::Request { id, params, .. } => (method_label(method), target_name(method, *params), Some(id_text(id))),
@@ -90,7 +95,8 @@ pub(crate) fn of_message(
         name,
         request_id: id,
         protocol_version: version.map(ProtocolVersion::as_str),
-        session: session_header(headers),
+        session: session_header(&parts.headers),
+        principal: parts.extensions.get::<crate::Principal>().map(|p| bounded(&p.0)),
         ..Exchange::default()
     }
 }

@@ -387,7 +387,7 @@ impl Shared {
             let method = Method::of_request(&msg);
             let record = self.config.records.then(|| {
                 let version = version_2025.unwrap_or(Some(ProtocolVersion::V2026_07_28));
-                exchange::of_message(&msg, method, version, &parts.headers)
+                exchange::of_message(&msg, method, version, &parts)
             });
             let mut resp = match version_2025 {
                 None => self.post_2026(parts, msg, accepts).await,
