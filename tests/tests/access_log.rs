@@ -61,3 +61,26 @@ async fn the_access_log_can_be_turned_off() {
     let dir = TempDir::new("access-log-off");
     assert!(run_and_log(&[("MCP_ACCESS_LOG", "off")], &dir).await.is_empty());
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_client_is_the_one_it_names() {
+    let dir = TempDir::new("access-log-proxy");
+    let log = dir.join("demo.log");
+    let env = [("RUST_LOG", "info"), ("MCP_LOG_FORMAT", "json"), ("MCP_TRUSTED_PROXY_HEADER", "x-forwarded-for")];
+    let server = Running::start_logged(demo_bin(), &[], &env, &log).await;
+    let list = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"});
+    let mut headers = MCP_HEADERS.to_vec();
+    headers.extend([("mcp-protocol-version", "2025-06-18"), ("x-forwarded-for", "203.0.113.9, 198.51.100.7")]);
+    let r = http(server.addr, "POST", "/mcp", &headers, &list.to_string()).await.unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    server.sigterm();
+    let mut child = server.child;
+    child.wait().await.unwrap();
+    let text = std::fs::read_to_string(&log).unwrap();
+    let line = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["target"] == "mcp_handler::access")
+        .unwrap_or_else(|| panic!("no access line: {text}"));
+    assert_eq!(line["client"], "198.51.100.7", "the proxy's own entry, not the forgeable first: {line}");
+}

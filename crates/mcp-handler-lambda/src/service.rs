@@ -143,7 +143,9 @@ impl Service<Request> for LambdaService {
         // client) and the invocation's EMF metrics.
         let (access_log, emf) = (self.access_log, self.emf.clone());
         let (method, path) = (req.method().clone(), req.uri().path().to_owned());
-        let client = source_address(&req).map(|a| a.0);
+        // ALB events name the client only in the header a trusted proxy
+        // setting reads (`MCP_TRUSTED_PROXY_HEADER=x-forwarded-for`).
+        let client = self.mcp.client_address(req.headers(), source_address(&req).map(|a| a.0));
         let request_id = req.lambda_context_ref().map(|c| c.request_id.clone());
         let started = Instant::now();
         let fut = self.serve(req);

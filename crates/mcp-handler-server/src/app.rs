@@ -69,6 +69,7 @@ impl App {
             return Box::pin(self.call(req));
         }
         let (method, path) = (req.method().clone(), path.to_owned());
+        let client = self.mcp.client_address(req.headers(), Some(client));
         let started = std::time::Instant::now();
         let fut = self.call(req);
         Box::pin(async move {
@@ -78,7 +79,7 @@ impl App {
                     method: &method,
                     path: &path,
                     elapsed: started.elapsed(),
-                    client: Some(client),
+                    client,
                     lambda_request_id: None,
                 };
                 access::log(seen, r);

@@ -96,12 +96,16 @@ impl RateKey {
         if let Some(c) = client {
             return Some(Self::Client(c));
         }
-        let forwarded = trusted_header.and_then(|name| {
-            let last = parts.headers.get_all(name).iter().next_back()?.to_str().ok()?;
-            last.rsplit(',').next()?.trim().parse::<IpAddr>().ok()
-        });
+        let forwarded = trusted_header.and_then(|name| forwarded(&parts.headers, name));
         forwarded.or_else(|| parts.extensions.get::<ClientAddress>().map(|a| a.0)).map(Self::Address)
     }
+}
+
+/// The client a trusted proxy names in `name`: its last entry, the one the
+/// proxy itself appended (earlier ones are the client's to forge).
+pub(crate) fn forwarded(headers: &http::HeaderMap, name: &HeaderName) -> Option<IpAddr> {
+    let last = headers.get_all(name).iter().next_back()?.to_str().ok()?;
+    last.rsplit(',').next()?.trim().parse::<IpAddr>().ok()
 }
 
 /// A bucket's owner: the client, and the tool for a tool's own limit.

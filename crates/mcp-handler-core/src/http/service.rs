@@ -129,6 +129,18 @@ impl McpService {
             || tracing::enabled!(target: crate::audit::TARGET, tracing::Level::INFO)
     }
 
+    /// The client of a request from `peer`: the trusted proxy's word for it
+    /// when `MCP_TRUSTED_PROXY_HEADER` names a header it set, else the peer
+    /// (for access logs; rate limits read the same).
+    pub fn client_address(
+        &self,
+        headers: &http::HeaderMap,
+        peer: Option<std::net::IpAddr>,
+    ) -> Option<std::net::IpAddr> {
+        let name = self.shared.config.trusted_proxy_header.as_ref();
+        name.and_then(|name| super::rate::forwarded(headers, name)).or(peer)
+    }
+
     /// The router served.
     pub fn router(&self) -> &Router {
         &self.shared.router
