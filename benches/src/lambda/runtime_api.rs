@@ -256,8 +256,9 @@ fn take_in_flight(shared: &Shared, id: &str) -> Option<(usize, Instant)> {
     shared.in_flight.lock().ok()?.remove(id)
 }
 
-/// A request id shaped like Lambda's (a UUID), unique within the run.
-fn request_id(index: usize) -> String {
+/// A request id shaped like Lambda's (a UUID), unique within the run: the
+/// one invocation `index` is handed out with.
+pub fn request_id(index: usize) -> String {
     format!("8d6f1c2e-0000-4000-8000-{index:012x}")
 }
 

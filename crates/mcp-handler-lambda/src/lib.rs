@@ -198,10 +198,14 @@ impl LambdaApp {
         let mut quick_failures = 0;
         loop {
             let started = std::time::Instant::now();
+            // The concurrent entry points: with `AWS_LAMBDA_MAX_CONCURRENCY`
+            // > 1 (Lambda Managed Instances) up to that many invocations run
+            // at once in this process; unset or 1, one at a time as before.
+            // Each invocation's facts travel in its own request.
             let result = if streaming {
-                lambda_http::run_with_streaming_response(service.clone()).await
+                lambda_http::run_with_streaming_response_concurrent(service.clone()).await
             } else {
-                lambda_http::run(service.clone()).await
+                lambda_http::run_concurrent(service.clone()).await
             };
             let Err(e) = result else { return Ok(()) };
             quick_failures = if started.elapsed() < std::time::Duration::from_secs(1) { quick_failures + 1 } else { 1 };

@@ -11,6 +11,7 @@ use std::time::Duration;
 use bytes::{BufMut as _, Bytes, BytesMut};
 use futures_util::future::BoxFuture;
 use http_body::{Frame, SizeHint};
+use sync_wrapper::SyncWrapper;
 use tokio::sync::mpsc;
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
@@ -159,7 +160,10 @@ pub(crate) fn sse_complete(ids: &mut EventIds, priming: Option<Bytes>, outbox: &
 /// then the response, then ends. Dropping it (client gone) drops the
 /// handler, which cancels it.
 pub(crate) struct PostStream {
-    pub(crate) fut: Option<BoxFuture<'static, crate::dispatch::Output>>,
+    /// In a `SyncWrapper`, which gives only `&mut` access, so the body is
+    /// `Sync` without asking handlers for `Sync` futures (Lambda's
+    /// concurrent runtime wants `Sync` responses).
+    pub(crate) fut: Option<SyncWrapper<BoxFuture<'static, crate::dispatch::Output>>>,
     /// The handler's context, which holds its outbox.
     pub(crate) ctx: crate::RequestContext,
     pub(crate) priming: Option<Bytes>,
@@ -199,7 +203,7 @@ impl PostStream {
             if let Some(outbox) = self.ctx.outbox() {
                 outbox.register(cx.waker());
             }
-            if let Poll::Ready(out) = fut.as_mut().poll(cx) {
+            if let Poll::Ready(out) = fut.get_mut().as_mut().poll(cx) {
                 self.fut = None;
                 self.response = Some(out.body);
             }

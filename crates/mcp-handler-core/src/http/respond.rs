@@ -78,7 +78,7 @@ impl Shared {
         }
         let Ok((ids, priming)) = sse_start() else { return random_unavailable(Some(id)) };
         sse_response(McpBody::post_stream(PostStream {
-            fut: Some(fut),
+            fut: Some(sync_wrapper::SyncWrapper::new(fut)),
             ctx,
             priming,
             response: None,

@@ -18,8 +18,21 @@ struct SlowArgs {
     ms: u64,
 }
 
-/// Adds `slow`.
+/// Adds `slow` and `slow_invocation`.
 pub(super) fn register(b: RouterBuilder) -> RouterBuilder {
+    // For the Lambda concurrency test: calls that overlap in one process
+    // must each see their own invocation.
+    let b = b.tool(
+        Tool::builder("slow_invocation")
+            .description("Sleeps `ms` milliseconds, then names the Lambda invocation it served (none outside Lambda)")
+            .handler(|ctx: RequestContext, Args(a): Args<SlowArgs>| async move {
+                if a.ms > MAX_SLOW_MS {
+                    return Err(format!("ms must be at most {MAX_SLOW_MS}, not {}", a.ms));
+                }
+                tokio::time::sleep(Duration::from_millis(a.ms)).await;
+                Ok(ctx.invocation().map_or_else(|| "none".to_owned(), |i| i.request_id.clone()))
+            }),
+    );
     b.tool(
         Tool::builder("slow")
             .description("Reports progress 0 at once, sleeps `ms` milliseconds, reports progress 1, and says so")
