@@ -349,6 +349,23 @@ impl Running {
         let ok = std::process::Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs").success();
         assert!(ok, "kill -TERM {pid} failed");
     }
+
+    /// Stops the server (SIGTERM, then waits for its exit) and returns the
+    /// log it wrote to `log` ([`start_logged`](Self::start_logged)).
+    pub async fn stop_and_read_log(self, log: &std::path::Path) -> String {
+        self.sigterm();
+        let mut child = self.child;
+        child.wait().await.expect("the server exits");
+        std::fs::read_to_string(log).expect("the log file")
+    }
+}
+
+/// The JSON log lines of `target` in `text` (`MCP_LOG_FORMAT=json`).
+pub fn json_lines_of(text: &str, target: &str) -> Vec<serde_json::Value> {
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["target"] == target)
+        .collect()
 }
 
 /// One HTTP/1.1 request over a fresh loopback connection.

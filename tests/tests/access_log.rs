@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use mcp_handler_tests::{MCP_HEADERS, Running, TempDir, demo_bin, http};
+use mcp_handler_tests::{MCP_HEADERS, Running, TempDir, demo_bin, http, json_lines_of};
 use serde_json::{Value, json};
 
 async fn run_and_log(env: &[(&str, &str)], dir: &TempDir) -> Vec<Value> {
@@ -23,16 +23,10 @@ async fn run_and_log(env: &[(&str, &str)], dir: &TempDir) -> Vec<Value> {
     let r = http(server.addr, "POST", "/mcp", &evil, &call.to_string()).await.unwrap();
     assert_eq!(r.status, 403);
     http(server.addr, "GET", "/healthz", &[], "").await.unwrap();
-    server.sigterm();
-    let mut child = server.child;
-    child.wait().await.unwrap();
-    let text = std::fs::read_to_string(&log).unwrap();
+    let text = server.stop_and_read_log(&log).await;
     assert!(!text.contains("argument-value-never-logged"), "{text}");
     assert!(!text.contains("\u{1b}["), "no colour codes in a redirected log: {text}");
-    text.lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| v["target"] == "mcp_handler::access")
-        .collect()
+    json_lines_of(&text, "mcp_handler::access")
 }
 
 #[tokio::test]
@@ -73,14 +67,8 @@ async fn behind_a_trusted_proxy_the_client_is_the_one_it_names() {
     headers.extend([("mcp-protocol-version", "2025-06-18"), ("x-forwarded-for", "203.0.113.9, 198.51.100.7")]);
     let r = http(server.addr, "POST", "/mcp", &headers, &list.to_string()).await.unwrap();
     assert_eq!(r.status, 200, "{}", r.text());
-    server.sigterm();
-    let mut child = server.child;
-    child.wait().await.unwrap();
-    let text = std::fs::read_to_string(&log).unwrap();
-    let line = text
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .find(|v| v["target"] == "mcp_handler::access")
-        .unwrap_or_else(|| panic!("no access line: {text}"));
+    let text = server.stop_and_read_log(&log).await;
+    let lines = json_lines_of(&text, "mcp_handler::access");
+    let line = lines.first().unwrap_or_else(|| panic!("no access line: {text}"));
     assert_eq!(line["client"], "198.51.100.7", "the proxy's own entry, not the forgeable first: {line}");
 }

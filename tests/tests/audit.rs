@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use mcp_handler_tests::{MCP_HEADERS, Running, TempDir, demo_bin, http};
+use mcp_handler_tests::{MCP_HEADERS, Running, TempDir, demo_bin, http, json_lines_of};
 use serde_json::{Value, json};
 
 const SECRET_ARGUMENT: &str = "argument-value-never-audited";
@@ -30,15 +30,9 @@ async fn run_and_audit(env: &[(&str, &str)], dir: &TempDir) -> Vec<Value> {
         let r = http(server.addr, "POST", "/mcp", &headers, &call.to_string()).await.unwrap();
         assert_eq!(r.status, 200, "{}", r.text());
     }
-    server.sigterm();
-    let mut child = server.child;
-    child.wait().await.unwrap();
-    let text = std::fs::read_to_string(&log).unwrap();
+    let text = server.stop_and_read_log(&log).await;
     assert!(!text.contains(SECRET_ARGUMENT), "{text}");
-    text.lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| v["target"] == "mcp_handler::audit")
-        .collect()
+    json_lines_of(&text, "mcp_handler::audit")
 }
 
 #[tokio::test]
