@@ -123,7 +123,11 @@ fn targets_markdown(lines: &[targets::TargetLine]) -> String {
     let missed = lines.iter().filter(|l| l.met == Some(false)).count();
     let mut t = format::Table::new(&["target", "verdict", "from"]).text(&[1, 2]);
     for l in lines {
-        t.row(vec![l.target.clone(), l.verdict.clone(), l.inputs.clone()]);
+        let from = match &l.why {
+            Some(why) => format!("{}; **why**: {why}", l.inputs),
+            None => l.inputs.clone(),
+        };
+        t.row(vec![l.target.clone(), l.verdict.clone(), from]);
     }
     format!(
         "## Targets\n\nThe issue's targets, read from this run (not asserted by any test): {met} met, \

@@ -60,6 +60,10 @@ pub(crate) struct TargetLine {
     pub(crate) inputs: String,
     /// `met: …` / `missed: …` / `not measured`, with the margin.
     pub(crate) verdict: String,
+    /// For a missed target, why it is out of reach on this machine when
+    /// the run itself shows it (a bound no server on this stack can pass).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) why: Option<String>,
 }
 
 fn line(
@@ -95,7 +99,17 @@ fn line(
         }
         _ => (None, "not measured".to_owned()),
     };
-    TargetLine { target, goal, unit, measured, limit, met, inputs, verdict }
+    TargetLine { target, goal, unit, measured, limit, met, inputs, verdict, why: None }
+}
+
+impl TargetLine {
+    /// `why` when the target was missed.
+    fn because(mut self, why: Option<String>) -> Self {
+        if self.met == Some(false) {
+            self.why = why;
+        }
+        self
+    }
 }
 
 /// A ratio `numerator / denominator` held to `limit`; each side is
@@ -166,13 +180,23 @@ pub(crate) fn evaluate(agg: &Aggregated) -> Vec<TargetLine> {
             ));
         }
         for scenario in both {
-            lines.push(ratio(
+            // The HTTP floor answers fixed bytes with no JSON-RPC work: what
+            // it reaches over rmcp bounds what any server on hyper can.
+            let floor = match (rps(FLOOR, scenario), rps(rmcp, scenario)) {
+                (Ok((_, f)), Ok((_, r))) if r > 0.0 && f / r < 4.0 => Some(format!(
+                    "out of reach on this machine: the HTTP floor itself serves only {:.2}× {rmcp} here",
+                    f / r
+                )),
+                _ => None,
+            };
+            let l = ratio(
                 format!("≥ 4× {rmcp} ({scenario})"),
                 Goal::AtLeast,
                 4.0,
                 rps(OURS, scenario),
                 rps(rmcp, scenario),
-            ));
+            );
+            lines.push(l.because(floor));
         }
     }
     lines.extend(p99_lines(agg, cores, &scenarios));
@@ -196,7 +220,27 @@ fn p99_lines(agg: &Aggregated, cores: u32, scenarios: &[String]) -> Vec<TargetLi
         lines.push(match lowest {
             Some((peer, p99)) => {
                 let inputs = format!("lowest peer: {peer}");
-                line(target, Goal::Below, Unit::Micros, Some(ours.latency_us.p99), Some(p99), inputs)
+                let l = line(target, Goal::Below, Unit::Micros, Some(ours.latency_us.p99), Some(p99), inputs);
+                // The floor and the hand-written axum handler are bounds, not
+                // MCP servers: say how the MCP implementations compare.
+                let why = matches!(peer.as_str(), FLOOR | AXUM).then(|| {
+                    let sdk = agg
+                        .systems()
+                        .into_iter()
+                        .filter(|s| s != OURS && s != FLOOR && s != AXUM)
+                        .filter_map(|s| {
+                            agg.closed(&s, scenario, cores, MAIN_CONNECTIONS).map(|c| (s, c.latency_us.p99))
+                        })
+                        .min_by(|a, b| a.1.total_cmp(&b.1));
+                    match sdk {
+                        Some((s, p)) if ours.latency_us.p99 < p => format!(
+                            "{peer} does no JSON-RPC work; below every MCP SDK (lowest: {s}, {})",
+                            format::micros(Some(p))
+                        ),
+                        _ => format!("{peer} does no JSON-RPC work"),
+                    }
+                });
+                l.because(why)
             }
             None => line(target, Goal::Below, Unit::Micros, None, None, "no peer ran this scenario".to_owned()),
         });
@@ -320,6 +364,14 @@ mod tests {
         assert_eq!(l.verdict, "missed: 7.5 MiB > 6.0 MiB (over by 1.5 MiB, 25.0%)");
         let l = line("t".to_owned(), Goal::AtMost, Unit::Millis, Some(0.15), Some(0.2), String::new());
         assert_eq!(l.verdict, "met: 0.150 ms ≤ 0.200 ms (0.050 ms, 25.0% to spare)");
+    }
+
+    #[test]
+    fn a_reason_is_kept_only_for_a_missed_target() {
+        let missed = ratio("t".into(), Goal::AtLeast, 4.0, Ok(("a".into(), 2.0)), Ok(("b".into(), 1.0)));
+        assert_eq!(missed.because(Some("floor".into())).why.as_deref(), Some("floor"));
+        let met = ratio("t".into(), Goal::AtLeast, 1.0, Ok(("a".into(), 2.0)), Ok(("b".into(), 1.0)));
+        assert_eq!(met.because(Some("floor".into())).why, None);
     }
 
     #[test]
