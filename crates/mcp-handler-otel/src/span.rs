@@ -69,7 +69,7 @@ pub fn finish<B>(span: &Span, resp: &http::Response<B>) {
             span.record("mcp.method.name", method);
             match (method, x.name.as_deref()) {
                 (m, Some(name)) => {
-                    span.record("otel.name", format!("{m} {name}"));
+                    rename(span, format!("{m} {name}"));
                     match m {
                         "tools/call" => {
                             span.record("gen_ai.tool.name", name);
@@ -83,9 +83,7 @@ pub fn finish<B>(span: &Span, resp: &http::Response<B>) {
                         }
                     }
                 }
-                (m, None) => {
-                    span.record("otel.name", m);
-                }
+                (m, None) => rename(span, m.to_owned()),
             }
         }
         if let Some(id) = x.request_id.as_deref() {
@@ -116,4 +114,12 @@ pub fn finish<B>(span: &Span, resp: &http::Response<B>) {
         span.record("error.type", e);
         span.record("otel.status_code", "error");
     }
+}
+
+/// Names the span. The OpenTelemetry span has usually started already (its
+/// handler's child started it), and then `otel.name` is no longer read:
+/// the started span is renamed through the OpenTelemetry API.
+fn rename(span: &Span, name: String) {
+    use opentelemetry::trace::TraceContextExt as _;
+    span.context().span().update_name(name);
 }
