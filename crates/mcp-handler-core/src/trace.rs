@@ -30,7 +30,10 @@ const MAX_TRACESTATE: usize = 8192;
 /// span on it. Set with
 /// [`EndpointConfig::with_trace_context_hook`](crate::EndpointConfig::with_trace_context_hook).
 #[derive(Clone)]
-pub struct TraceContextHook(Arc<dyn Fn(&str, Option<&str>) + Send + Sync>);
+pub struct TraceContextHook(Arc<HookFn>);
+
+/// `f(traceparent, tracestate)`.
+type HookFn = dyn Fn(&str, Option<&str>) + Send + Sync;
 
 impl TraceContextHook {
     /// A hook calling `f(traceparent, tracestate)`.

@@ -143,7 +143,6 @@ impl LambdaApp {
     /// Exports a SERVER span per invocation through `otel` (feature
     /// `otel`); [`run`](Self::run) sets it up from `OTEL_*` itself.
     #[cfg(feature = "otel")]
-    #[must_use]
     pub fn with_otel(mut self, otel: mcp_handler_otel::Otel) -> Self {
         self.otel = Some(otel);
         self
