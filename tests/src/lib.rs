@@ -16,6 +16,7 @@ use serde_json::Value;
 use tower::ServiceExt as _;
 
 pub mod faulty;
+pub mod otlp;
 
 /// A response, fully read.
 #[derive(Debug)]

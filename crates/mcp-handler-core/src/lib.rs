@@ -45,6 +45,7 @@ pub mod outcome;
 mod router;
 mod session;
 mod time_limited;
+pub mod trace;
 mod util;
 mod v2026;
 mod version;

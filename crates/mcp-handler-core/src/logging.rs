@@ -88,16 +88,43 @@ fn is_directive(d: &str) -> bool {
     }
 }
 
+/// A layer an exporter adds beside the log lines (`mcp-handler-otel`'s
+/// OpenTelemetry layer), with its own filter.
+pub type ExtraLayer = Box<dyn tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync>;
+
 /// Installs the global subscriber; `false` when one was already installed.
 pub fn install_logging(setup: LogSetup) -> bool {
-    let filter = with_audit(parse_filter(setup.filter.as_deref()), setup.filter.as_deref(), setup.audit);
-    let registry = tracing_subscriber::registry().with(filter);
+    install_logging_with(setup, None)
+}
+
+/// [`install_logging`], plus `extra` when given. Log lines never show the
+/// trace spans ([`crate::trace::TARGET`] is off for them). Without `extra`
+/// the filter is global, so the trace target's callsites are disabled once
+/// and for all; with it, each layer has its own filter.
+pub fn install_logging_with(setup: LogSetup, extra: Option<ExtraLayer>) -> bool {
+    let filter = with_audit(parse_filter(setup.filter.as_deref()), setup.filter.as_deref(), setup.audit)
+        .with_target(crate::trace::TARGET, LevelFilter::OFF);
     let ansi = std::io::stderr().is_terminal();
-    let layer = tracing_subscriber::fmt::layer().with_ansi(ansi).with_writer(std::io::stderr);
-    let installed = match (setup.json, setup.timestamps) {
-        (true, _) => registry.with(layer.json().flatten_event(true).with_current_span(false)).try_init(),
-        (false, true) => registry.with(layer.with_target(false)).try_init(),
-        (false, false) => registry.with(layer.with_target(false).without_time()).try_init(),
+    let installed = match extra {
+        None => {
+            let layer = tracing_subscriber::fmt::layer().with_ansi(ansi).with_writer(std::io::stderr);
+            let registry = tracing_subscriber::registry().with(filter);
+            match (setup.json, setup.timestamps) {
+                (true, _) => registry.with(layer.json().flatten_event(true).with_current_span(false)).try_init(),
+                (false, true) => registry.with(layer.with_target(false)).try_init(),
+                (false, false) => registry.with(layer.with_target(false).without_time()).try_init(),
+            }
+        }
+        Some(extra) => {
+            // Boxed: a `Vec` of layers over the registry holds one type.
+            let layer = tracing_subscriber::fmt::layer().with_ansi(ansi).with_writer(std::io::stderr);
+            let fmt: ExtraLayer = match (setup.json, setup.timestamps) {
+                (true, _) => layer.json().flatten_event(true).with_current_span(false).boxed(),
+                (false, true) => layer.with_target(false).boxed(),
+                (false, false) => layer.with_target(false).without_time().boxed(),
+            };
+            tracing_subscriber::registry().with(vec![fmt.with_filter(filter).boxed(), extra]).try_init()
+        }
     };
     if installed.is_ok()
         && let Ok(v) = std::env::var("MCP_AUDIT")

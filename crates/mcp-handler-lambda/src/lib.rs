@@ -54,6 +54,8 @@ pub struct LambdaApp {
     prefetch: Vec<(String, Init)>,
     before: Vec<BeforeInvocation>,
     emf_sink: Option<EmfSink>,
+    #[cfg(feature = "otel")]
+    otel: Option<mcp_handler_otel::Otel>,
     /// When `run` began: the init phase's start, for the cold start's figure.
     init_started: Option<std::time::Instant>,
 }
@@ -79,6 +81,8 @@ impl LambdaApp {
             prefetch: Vec::new(),
             before: Vec::new(),
             emf_sink: None,
+            #[cfg(feature = "otel")]
+            otel: None,
             init_started: None,
         }
     }
@@ -136,6 +140,14 @@ impl LambdaApp {
         self
     }
 
+    /// Exports a SERVER span per invocation through `otel` (feature
+    /// `otel`); [`run`](Self::run) sets it up from `OTEL_*` itself.
+    #[cfg(feature = "otel")]
+    pub fn with_otel(mut self, otel: mcp_handler_otel::Otel) -> Self {
+        self.otel = Some(otel);
+        self
+    }
+
     /// Where the EMF metric lines go instead of stdout (tests, custom
     /// log shipping).
     pub fn with_emf_sink(mut self, sink: EmfSink) -> Self {
@@ -157,9 +169,23 @@ impl LambdaApp {
             let init = self.init_started.map(|t| t.elapsed());
             emf::Emf::new(namespace, &function, self.emf_sink, init)
         });
-        let records = access_log || emf.is_some();
-        let endpoint = lambda_endpoint(self.endpoint, &config).with_exchange_records(records);
-        Ok(LambdaService::new(McpService::try_new(self.router, endpoint)?, self.before, access_log, emf))
+        #[cfg(feature = "otel")]
+        let otel = self.otel;
+        #[cfg(feature = "otel")]
+        let traced = otel.is_some();
+        #[cfg(not(feature = "otel"))]
+        let traced = false;
+        let records = access_log || emf.is_some() || traced;
+        #[allow(unused_mut)]
+        let mut endpoint = lambda_endpoint(self.endpoint, &config).with_exchange_records(records);
+        #[cfg(feature = "otel")]
+        if traced {
+            endpoint = endpoint.with_trace_context_hook(mcp_handler_otel::hook());
+        }
+        let service = LambdaService::new(McpService::try_new(self.router, endpoint)?, self.before, access_log, emf);
+        #[cfg(feature = "otel")]
+        let service = service.with_otel(otel);
+        Ok(service)
     }
 
     /// Everything [`run`](Self::run) does before serving: reads the
@@ -188,6 +214,11 @@ impl LambdaApp {
     /// stops the sandbox. Must run inside Lambda (`AWS_LAMBDA_RUNTIME_API`).
     pub async fn run(mut self) -> Result<(), Error> {
         self.init_started = Some(std::time::Instant::now());
+        #[cfg(feature = "otel")]
+        {
+            self.otel = init_logging_traced();
+        }
+        #[cfg(not(feature = "otel"))]
         init_logging();
         let (service, mode) = self.into_ready_service().await?;
         let streaming = mode == ResponseMode::Streaming;
@@ -245,15 +276,31 @@ pub fn in_lambda() -> bool {
 /// `AWS_LAMBDA_LOG_FORMAT` (or `MCP_LOG_FORMAT`) says so, no timestamps
 /// (CloudWatch adds them) and no colours. A second call is a no-op.
 pub fn init_logging() {
-    use mcp_handler_core::logging::{LogSetup, install_logging};
+    mcp_handler_core::logging::install_logging(log_setup());
+}
+
+/// [`init_logging`] with the OpenTelemetry layer when the environment asks
+/// for traces (`OTEL_EXPORTER_OTLP_ENDPOINT`); the exporter.
+#[cfg(feature = "otel")]
+pub fn init_logging_traced() -> Option<mcp_handler_otel::Otel> {
+    let otel = mcp_handler_otel::Otel::from_env().unwrap_or_else(|e| {
+        eprintln!("warning: {e}; traces are off");
+        None
+    });
+    mcp_handler_core::logging::install_logging_with(log_setup(), otel.as_ref().map(mcp_handler_otel::Otel::layer));
+    otel
+}
+
+fn log_setup() -> mcp_handler_core::logging::LogSetup {
+    use mcp_handler_core::logging::LogSetup;
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
     let json = ["AWS_LAMBDA_LOG_FORMAT", "MCP_LOG_FORMAT"]
         .iter()
         .any(|k| var(k).is_some_and(|v| v.eq_ignore_ascii_case("json")));
-    install_logging(LogSetup {
+    LogSetup {
         filter: var("AWS_LAMBDA_LOG_LEVEL").or_else(|| var("RUST_LOG")),
         json,
         timestamps: false,
         audit: mcp_handler_core::logging::audit_from_env(),
-    });
+    }
 }

@@ -18,6 +18,10 @@ use mcp_handler_core::{ClientAddress, Exchange, Invocation, McpBody, McpService,
 use crate::emf::{Emf, Invoked};
 use tower_service::Service;
 
+/// The longest an invocation waits for its spans to be exported.
+#[cfg(feature = "otel")]
+const FLUSH_BOUND: Duration = Duration::from_secs(1);
+
 /// A check run before each invocation: `None` when there is nothing to
 /// do, else work whose failure answers the invocation 503.
 pub type BeforeInvocation = Arc<dyn Fn() -> Option<BoxFuture<'static, Result<(), String>>> + Send + Sync>;
@@ -30,6 +34,8 @@ pub struct LambdaService {
     before: Arc<[BeforeInvocation]>,
     access_log: bool,
     emf: Option<Emf>,
+    #[cfg(feature = "otel")]
+    otel: Option<mcp_handler_otel::Otel>,
 }
 
 impl std::fmt::Debug for LambdaService {
@@ -40,7 +46,29 @@ impl std::fmt::Debug for LambdaService {
 
 impl LambdaService {
     pub(crate) fn new(mcp: McpService, before: Vec<BeforeInvocation>, access_log: bool, emf: Option<Emf>) -> Self {
-        Self { mcp, before: before.into(), access_log, emf }
+        Self {
+            mcp,
+            before: before.into(),
+            access_log,
+            emf,
+            #[cfg(feature = "otel")]
+            otel: None,
+        }
+    }
+
+    /// A SERVER span per invocation, exported (bounded) before the
+    /// response is returned: a frozen sandbox exports nothing.
+    #[cfg(feature = "otel")]
+    pub(crate) fn with_otel(mut self, otel: Option<mcp_handler_otel::Otel>) -> Self {
+        self.otel = otel;
+        self
+    }
+
+    fn traced(&self) -> bool {
+        #[cfg(feature = "otel")]
+        return self.otel.is_some();
+        #[cfg(not(feature = "otel"))]
+        false
     }
 
     /// The before-invocation work due now, run in order; the first
@@ -135,7 +163,9 @@ impl Service<Request> for LambdaService {
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
-        if !(self.access_log || self.emf.is_some()) || Probe::of(req.method(), req.uri().path()).is_some() {
+        if !(self.access_log || self.emf.is_some() || self.traced())
+            || Probe::of(req.method(), req.uri().path()).is_some()
+        {
             return self.serve(req);
         }
         // The access line (the same one the server writes, with the
@@ -148,8 +178,32 @@ impl Service<Request> for LambdaService {
         let client = self.mcp.client_address(req.headers(), source_address(&req).map(|a| a.0));
         let request_id = req.lambda_context_ref().map(|c| c.request_id.clone());
         let started = Instant::now();
+        #[cfg(feature = "otel")]
+        let traced = self.otel.clone().map(|otel| {
+            // Linked to the invocation by its X-Ray trace header, unless
+            // the client sent a W3C parent.
+            let span = mcp_handler_otel::request_span(req.method(), None);
+            let xray = req.lambda_context_ref().and_then(|c| c.xray_trace_id.clone());
+            let xray = xray.or_else(|| std::env::var("_X_AMZN_TRACE_ID").ok());
+            mcp_handler_otel::set_parent(&span, req.headers(), xray.as_deref());
+            (otel, span)
+        });
         let fut = self.serve(req);
         Box::pin(async move {
+            #[cfg(feature = "otel")]
+            let resp = match traced {
+                None => fut.await,
+                Some((otel, span)) => {
+                    let resp = tracing::Instrument::instrument(fut, span.clone()).await;
+                    if let Ok(r) = &resp {
+                        mcp_handler_otel::finish(&span, r);
+                    }
+                    drop(span);
+                    otel.flush(FLUSH_BOUND).await;
+                    resp
+                }
+            };
+            #[cfg(not(feature = "otel"))]
             let resp = fut.await;
             let Ok(r) = &resp else { return resp };
             let elapsed = started.elapsed();

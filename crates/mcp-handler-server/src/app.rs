@@ -22,6 +22,10 @@ pub(crate) struct App {
     pub(crate) mcp: McpService,
     pub(crate) path: Arc<str>,
     pub(crate) readiness: Readiness,
+    /// Access-log lines (`MCP_ACCESS_LOG`).
+    pub(crate) access_log: bool,
+    /// A SERVER span per request (feature `otel`, an OTLP endpoint set).
+    pub(crate) traced: bool,
 }
 
 impl App {
@@ -53,8 +57,9 @@ impl App {
 }
 
 impl App {
-    /// [`call`](Self::call), then one access-log line (boxed: the line
-    /// costs far more than the box). Health probes are not logged.
+    /// [`call`](Self::call), then one access-log line and/or, with
+    /// traces on, inside the request's SERVER span (boxed: either costs far
+    /// more than the box). Health probes are neither logged nor traced.
     pub(crate) fn call_logged<B>(
         &self,
         req: Request<B>,
@@ -71,10 +76,29 @@ impl App {
         let (method, path) = (req.method().clone(), path.to_owned());
         let client = self.mcp.client_address(req.headers(), Some(client));
         let started = std::time::Instant::now();
+        #[cfg(feature = "otel")]
+        let span = self.traced.then(|| {
+            let span = mcp_handler_otel::request_span(req.method(), Some("tcp"));
+            mcp_handler_otel::set_parent(&span, req.headers(), None);
+            span
+        });
+        let access_log = self.access_log;
         let fut = self.call(req);
         Box::pin(async move {
+            #[cfg(feature = "otel")]
+            let resp = match span {
+                None => fut.await,
+                Some(span) => {
+                    let resp = tracing::Instrument::instrument(fut, span.clone()).await;
+                    if let Ok(r) = &resp {
+                        mcp_handler_otel::finish(&span, r);
+                    }
+                    resp
+                }
+            };
+            #[cfg(not(feature = "otel"))]
             let resp = fut.await;
-            if let Ok(r) = &resp {
+            if access_log && let Ok(r) = &resp {
                 let seen = access::Seen {
                     method: &method,
                     path: &path,

@@ -152,7 +152,13 @@ impl Server {
         shutdown: impl Future<Output = ()>,
     ) -> DrainOutcome {
         let mcp = McpService::new(self.router, self.endpoint.with_exchange_records(config.access_log));
-        let app = app::App { mcp, path: Arc::from(config.path.as_str()), readiness: self.readiness };
+        let app = app::App {
+            mcp,
+            path: Arc::from(config.path.as_str()),
+            readiness: self.readiness,
+            access_log: config.access_log,
+            traced: false,
+        };
         serve::serve(listener, app, shutdown, config).await
     }
 
@@ -191,7 +197,14 @@ impl Server {
                 return ExitCode::from(2);
             }
         };
+        #[cfg(feature = "otel")]
+        let otel = logging::init_traced();
+        #[cfg(not(feature = "otel"))]
         init_logging();
+        #[cfg(feature = "otel")]
+        let traced = otel.is_some();
+        #[cfg(not(feature = "otel"))]
+        let traced = false;
         // The filter is fixed once installed: a log that would drop every
         // access line costs nothing per request.
         config.access_log &= tracing::enabled!(target: mcp_handler_core::access::TARGET, tracing::Level::INFO);
@@ -234,15 +247,29 @@ impl Server {
         // A drain that hit its deadline was still an orderly, requested
         // stop (it is logged as a warning); exit 0 so orchestrators do not
         // count it as a crash.
-        let mcp = match McpService::try_new(this.router, endpoint.with_exchange_records(config.access_log)) {
+        #[cfg(feature = "otel")]
+        if traced {
+            endpoint = endpoint.with_trace_context_hook(mcp_handler_otel::hook());
+        }
+        let mcp = match McpService::try_new(this.router, endpoint.with_exchange_records(config.access_log || traced)) {
             Ok(m) => m,
             Err(e) => {
                 tracing::error!(error = %e, "cannot start the MCP endpoint");
                 return ExitCode::FAILURE;
             }
         };
-        let app = app::App { mcp, path: Arc::from(config.path.as_str()), readiness: this.readiness };
+        let app = app::App {
+            mcp,
+            path: Arc::from(config.path.as_str()),
+            readiness: this.readiness,
+            access_log: config.access_log,
+            traced,
+        };
         let _outcome = serve::serve(listener, app, serve::shutdown_signal(), &config).await;
+        #[cfg(feature = "otel")]
+        if let Some(otel) = otel {
+            otel.shutdown(Duration::from_secs(5)).await;
+        }
         ExitCode::SUCCESS
     }
 

@@ -39,7 +39,7 @@ pub(crate) async fn serve(
     // Only a rate limit reads the peer's address; inserting it costs an
     // allocation per request, so it is added only then.
     let wants_addr = app.mcp.wants_client_address();
-    let access_log = config.access_log;
+    let observed = app.access_log || app.traced;
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -68,7 +68,7 @@ pub(crate) async fn serve(
                 };
                 let app = app.clone();
                 let addr = wants_addr.then(|| mcp_handler_core::ClientAddress(peer.ip()));
-                let (log, ip) = (access_log, peer.ip());
+                let (log, ip) = (observed, peer.ip());
                 let svc = service_fn(move |mut req: http::Request<hyper::body::Incoming>| {
                     if let Some(addr) = addr {
                         req.extensions_mut().insert(addr);

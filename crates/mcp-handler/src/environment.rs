@@ -107,6 +107,22 @@ pub const ENVIRONMENT: &[EnvVar] = &[
         "one line per request (target mcp_handler::access, info): status, time, MCP method, tool, outcome; off to stop",
     ),
     var("RUST_LOG", "info", "log filter: a level, or target=level pairs (mcp_handler=debug,hyper=warn)"),
+    var(
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "-",
+        "feature otel: export a SERVER span per request over OTLP/HTTP to this collector (e.g. http://localhost:4318)",
+    ),
+    var(
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+        "-",
+        "feature otel: the full traces URL, instead of the above + /v1/traces",
+    ),
+    var("OTEL_SERVICE_NAME", "the binary's name", "feature otel: the service.name of the spans"),
+    var("OTEL_RESOURCE_ATTRIBUTES", "-", "feature otel: more resource attributes, key=value,..."),
+    var("OTEL_TRACES_SAMPLER", "parentbased_always_on", "feature otel: the sampler (with OTEL_TRACES_SAMPLER_ARG)"),
+    var("OTEL_TRACES_SAMPLER_ARG", "-", "feature otel: the sampler's argument (a ratio for traceidratio samplers)"),
+    var("OTEL_SDK_DISABLED", "false", "feature otel: true turns traces off even with an endpoint set"),
+    var("OTEL_TRACES_EXPORTER", "otlp", "feature otel: none turns traces off"),
     var("AWS_LAMBDA_RUNTIME_API", "-", "set by AWS Lambda: serve invocations instead of listening"),
     var(
         "MCP_LAMBDA_RESPONSE_MODE",

@@ -35,6 +35,7 @@
 //! | `stdio`  | yes     | [`stdio`]: newline-delimited JSON-RPC on stdin/stdout for desktop hosts; [`run`] starts it with `--stdio` or `MCP_TRANSPORT=stdio` |
 //! | `secrets` | yes    | [`secrets`]: env and file secrets; [`run`] loads, refreshes and reports them, and guards the endpoint with `MCP_SECRET_AUTH_TOKEN` |
 //! | `aws-secrets` | no | `aws-sm:` (AWS Secrets Manager, via `aws-sdk-secretsmanager`) and `aws-ext:` (the Lambda extension) references |
+//! | `otel` | no | OpenTelemetry traces over OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set (`mcp-handler-otel`; see the README's Traces section) |
 //!
 //! With the default features one binary is a Lambda function (deployed with
 //! `cargo lambda deploy`), a container service and a local server a desktop

@@ -5,7 +5,7 @@ use crate::method::Method;
 
 use super::env::Dispatched;
 use super::params::{GetPromptParams, Retry, parse_params};
-use super::run::{Label, guard_sync, run};
+use super::run::{Label, guard_sync, run, traced};
 use super::{Req, Target, context};
 
 pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
@@ -23,8 +23,9 @@ pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
     let arguments = if req.is_2026() { serde_json::to_string(&args).ok() } else { None };
     let target = Target { method: Method::PromptsGet, name: &p.name, arguments };
     let retry = Retry { input_responses: p.input_responses, request_state: p.request_state };
+    let span = crate::trace::handler_span(Method::PromptsGet, &p.name);
     let ctx = context(req.id, req.env, p.meta, Some(target), retry)?;
     let label = Label::Owned(format!("prompt {}", p.name));
     let fut = guard_sync(&label, || (prompt.get)(&ctx, args))?;
-    Ok(Dispatched::Call(run(req.id.clone(), ctx, label, req.writer, fut)))
+    Ok(Dispatched::Call(traced(run(req.id.clone(), ctx, label, req.writer, fut), span)))
 }

@@ -11,7 +11,7 @@ use crate::router::ResourceRequest;
 
 use super::env::Dispatched;
 use super::params::{ReadParams, Retry, parse_params};
-use super::run::{Label, guard_sync, run};
+use super::run::{Label, guard_sync, run, traced};
 use super::writer::{Read, Writer};
 use super::{Req, Target, context};
 
@@ -30,6 +30,7 @@ pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
     };
     let target = Target { method: Method::ResourcesRead, name: &p.uri, arguments: None };
     let retry = Retry { input_responses: p.input_responses, request_state: p.request_state };
+    let span = crate::trace::handler_span(Method::ResourcesRead, &p.uri);
     let ctx = context(req.id, req.env, p.meta, Some(target), retry)?;
     let label = Label::Owned(format!("resource {}", p.uri));
     let request = ResourceRequest { uri: p.uri, params: vars };
@@ -38,5 +39,8 @@ pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
         Writer::V2026 { router, .. } => Writer::V2026 { router, cache: Some(cache) },
         w => w,
     };
-    Ok(Dispatched::Call(run(req.id.clone(), ctx, label, writer, fut.map(|r| r.map(|contents| Read { contents })))))
+    Ok(Dispatched::Call(traced(
+        run(req.id.clone(), ctx, label, writer, fut.map(|r| r.map(|contents| Read { contents }))),
+        span,
+    )))
 }

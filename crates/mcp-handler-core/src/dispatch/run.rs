@@ -100,3 +100,12 @@ where
     };
     HandlerCall { fut: Box::pin(fut), ctx }
 }
+
+/// `call` inside its handler span (`crate::trace`), when an exporter
+/// listens: one more box then, nothing otherwise.
+pub(super) fn traced(call: HandlerCall, span: Option<tracing::Span>) -> HandlerCall {
+    match span {
+        None => call,
+        Some(span) => HandlerCall { fut: Box::pin(tracing::Instrument::instrument(call.fut, span)), ctx: call.ctx },
+    }
+}

@@ -12,7 +12,7 @@ use crate::model::CallToolResult;
 
 use super::env::Dispatched;
 use super::params::{CallToolParams, Retry, parse_params};
-use super::run::{Label, guard_sync, run};
+use super::run::{Label, guard_sync, run, traced};
 use super::time_limit;
 use super::{Req, Target, context};
 use crate::time_limited::TimeLimited;
@@ -36,6 +36,7 @@ pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
     let arguments = if req.is_2026() { p.arguments.map(|a| a.get().to_owned()) } else { None };
     let target = Target { method: Method::ToolsCall, name: &p.name, arguments };
     let retry = Retry { input_responses: p.input_responses, request_state: p.request_state };
+    let span = crate::trace::handler_span(Method::ToolsCall, &p.name);
     let ctx = context(req.id, req.env, p.meta, Some(target), retry)?;
     let label = Label::Shared(tool.tool.label.clone());
     let fut = guard_sync(&label, || (tool.tool.call)(&ctx, p.arguments))?;
@@ -57,7 +58,7 @@ pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
             result
         }),
     };
-    Ok(Dispatched::Call(run(req.id.clone(), ctx, label, req.writer, call)))
+    Ok(Dispatched::Call(traced(run(req.id.clone(), ctx, label, req.writer, call), span)))
 }
 
 /// A call cut at its limit: a tool error the model can read, not a

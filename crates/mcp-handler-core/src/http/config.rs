@@ -105,6 +105,7 @@ pub struct EndpointConfig {
     pub(crate) back_channel: bool,
     pub(crate) auth: Option<EndpointAuth>,
     pub(crate) records: bool,
+    pub(crate) trace_context: Option<crate::trace::TraceContextHook>,
 }
 
 impl std::fmt::Debug for EndpointConfig {
@@ -128,6 +129,7 @@ impl std::fmt::Debug for EndpointConfig {
             .field("request_state_ttl", &self.request_state_ttl)
             .field("back_channel", &self.back_channel)
             .field("records", &self.records)
+            .field("trace_context", &self.trace_context.is_some())
             .field("auth", &self.auth)
             .finish()
     }
@@ -156,6 +158,7 @@ impl Default for EndpointConfig {
             back_channel: true,
             auth: None,
             records: false,
+            trace_context: None,
         }
     }
 }
@@ -293,6 +296,15 @@ impl EndpointConfig {
     #[must_use]
     pub fn with_exchange_records(mut self, on: bool) -> Self {
         self.records = on;
+        self
+    }
+
+    /// Hands the W3C trace context of `_meta` (2026 requests without a
+    /// `traceparent` header) to `hook`, for a trace exporter; off by
+    /// default, and then `_meta` is not read for it.
+    #[must_use]
+    pub fn with_trace_context_hook(mut self, hook: crate::trace::TraceContextHook) -> Self {
+        self.trace_context = Some(hook);
         self
     }
     /// Applies deployment settings read through `env` (injected, so tests

@@ -68,6 +68,13 @@ impl Shared {
             let bad = |status: StatusCode, e: McpError| refuse(status, Some(id), &e);
             headers::check_method(&parts, name).map_err(|e| bad(StatusCode::BAD_REQUEST, e))?;
             let meta = RequestMeta::parse(params).map_err(|e| bad(StatusCode::BAD_REQUEST, e))?;
+            // A trace exporter parents the request's span on `_meta`'s
+            // context, before any handler span exists; the header wins.
+            if let Some(hook) = &self.config.trace_context
+                && !parts.headers.contains_key("traceparent")
+            {
+                crate::trace::from_meta(hook, meta.raw);
+            }
             let version = &*meta.version;
             if version != ProtocolVersion::V2026_07_28.as_str() {
                 let e = McpError::header_mismatch(format!(
