@@ -108,9 +108,10 @@ fn infra(which: Option<&str>) -> anyhow::Result<()> {
 /// The library crates as `cargo package` makes them for crates.io: the
 /// metadata a registry needs, and a package that builds on its own.
 fn package() -> anyhow::Result<()> {
-    const CRATES: [&str; 6] = [
+    const CRATES: [&str; 7] = [
         "mcp-handler-core",
         "mcp-handler-secrets",
+        "mcp-handler-otel",
         "mcp-handler-server",
         "mcp-handler-lambda",
         "mcp-handler-stdio",

@@ -184,7 +184,13 @@ impl Service<Request> for LambdaService {
             // the client sent a W3C parent.
             let span = mcp_handler_otel::request_span(req.method(), None);
             let xray = req.lambda_context_ref().and_then(|c| c.xray_trace_id.clone());
-            let xray = xray.or_else(|| std::env::var("_X_AMZN_TRACE_ID").ok());
+            // The process-wide variable names this invocation only while one
+            // runs at a time: under Managed Instances it may be another's.
+            let one_at_a_time = std::env::var("AWS_LAMBDA_MAX_CONCURRENCY")
+                .ok()
+                .and_then(|v| v.trim().parse::<u32>().ok())
+                .is_none_or(|n| n <= 1);
+            let xray = xray.or_else(|| one_at_a_time.then(|| std::env::var("_X_AMZN_TRACE_ID").ok()).flatten());
             mcp_handler_otel::set_parent(&span, req.headers(), xray.as_deref());
             (otel, span)
         });

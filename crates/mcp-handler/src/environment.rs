@@ -136,6 +136,11 @@ pub const ENVIRONMENT: &[EnvVar] = &[
     ),
     var("MCP_LAMBDA_METRICS_NAMESPACE", "mcp-handler", "on Lambda: the CloudWatch namespace of those metrics"),
     var("AWS_LAMBDA_FUNCTION_NAME", "-", "set by AWS Lambda: the FunctionName dimension of the metrics"),
+    var(
+        "AWS_LAMBDA_MAX_CONCURRENCY",
+        "-",
+        "set by Lambda Managed Instances: invocations served at once in one sandbox (unset: one)",
+    ),
     var("AWS_LAMBDA_LOG_LEVEL", "-", "set by Lambda's logging controls: the log level there, before RUST_LOG"),
     var("AWS_LAMBDA_LOG_FORMAT", "-", "set by Lambda's logging controls: JSON for JSON log lines there"),
     var(
