@@ -47,14 +47,43 @@ pub struct Exchange {
 /// deployment can change it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Refusal {
-    /// `host`, `origin`, `auth`, `content_type`, `accept`, `too_large`,
-    /// `body_timeout`, `rate_limited`, `busy`, `version`, `session`.
+    /// One of [`Refusal::REASONS`].
     pub reason: &'static str,
     /// A hint for the operator, e.g. which variable widens the Host allow-list.
     pub hint: Option<&'static str>,
 }
 
+impl Refusal {
+    /// Every reason the endpoint gives: a closed set of stable labels.
+    pub const REASONS: &'static [&'static str] =
+        &["host", "origin", "auth", "content_type", "accept", "too_large", "body_timeout", "rate_limited", "busy"];
+}
+
 impl Exchange {
+    /// Every value [`method`](Self::method) takes: the methods this server
+    /// knows, then `unknown`, `notification` and `response`. A closed set,
+    /// so a metrics shell can give each its own counters up front.
+    pub const METHODS: &'static [&'static str] = &[
+        Method::Initialize.as_str(),
+        Method::Ping.as_str(),
+        Method::ServerDiscover.as_str(),
+        Method::SubscriptionsListen.as_str(),
+        Method::LoggingSetLevel.as_str(),
+        Method::ToolsList.as_str(),
+        Method::ToolsCall.as_str(),
+        Method::ResourcesList.as_str(),
+        Method::ResourcesTemplatesList.as_str(),
+        Method::ResourcesRead.as_str(),
+        Method::ResourcesSubscribe.as_str(),
+        Method::ResourcesUnsubscribe.as_str(),
+        Method::PromptsList.as_str(),
+        Method::PromptsGet.as_str(),
+        Method::CompletionComplete.as_str(),
+        "unknown",
+        "notification",
+        "response",
+    ];
+
     /// The record of `resp`, if the endpoint attached one.
     pub fn of<B>(resp: &Response<B>) -> Option<&Self> {
         resp.extensions().get::<Self>()
@@ -202,5 +231,26 @@ mod tests {
         let x = Exchange::of(&resp).unwrap();
         assert_eq!((x.method, x.refusal.map(|r| r.reason)), (Some("tools/call"), Some("version")));
         assert_eq!(x.outcome, Some(Outcome::Error(-32602)));
+    }
+
+    #[test]
+    fn the_closed_sets_name_every_label_the_endpoint_records() {
+        for m in Method::ALL {
+            assert!(Exchange::METHODS.contains(&method_label(Some(m))), "{m:?}");
+        }
+        assert!(Exchange::METHODS.contains(&method_label(None)));
+        // Every `refusal(resp, "reason", ..)` call of the endpoint's sources
+        // names a reason of the list.
+        let sources = [include_str!("service.rs"), include_str!("throttle.rs"), include_str!("v2026.rs")];
+        let mut seen = 0;
+        for src in sources {
+            for call in src.split(".refusal(").skip(1) {
+                let call = &call[..call.find(';').unwrap_or(call.len())];
+                let reason = call.split('"').nth(1).unwrap();
+                assert!(Refusal::REASONS.contains(&reason), "{reason:?} is not in Refusal::REASONS");
+                seen += 1;
+            }
+        }
+        assert!(seen >= 9, "found only {seen} refusals");
     }
 }

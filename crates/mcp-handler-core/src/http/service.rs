@@ -48,7 +48,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// The MCP endpoint. Clone it freely: clones share one router and state.
 #[derive(Clone)]
 pub struct McpService {
-    shared: Arc<Shared>,
+    pub(super) shared: Arc<Shared>,
 }
 
 impl std::fmt::Debug for McpService {
@@ -479,7 +479,7 @@ impl Shared {
             priming,
             response: None,
             ids,
-            guard: Some(Box::new((permit, guard))),
+            guard: Some(Box::new((permit.streaming(), guard))),
             keep_alive: self.config.keep_alive.map(|d| (d, None)),
         }))
     }
