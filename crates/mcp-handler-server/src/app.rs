@@ -1,10 +1,11 @@
 //! Routes one HTTP request: the MCP endpoint, the health probes (answered
-//! by the core's `shell` module, as on Lambda), or 404.
+//! by the core's `shell` module, as on Lambda), `/metrics`, or 404.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Instant;
 
 use futures_util::FutureExt as _;
 use futures_util::future::Either;
@@ -14,6 +15,7 @@ use mcp_handler_core::access;
 use mcp_handler_core::shell::{self, Probe};
 use mcp_handler_core::{McpBody, McpService};
 
+use crate::metrics::Metrics;
 use crate::readiness::Readiness;
 
 /// The per-server request router (cheap to clone per connection).
@@ -22,21 +24,28 @@ pub(crate) struct App {
     pub(crate) mcp: McpService,
     pub(crate) path: Arc<str>,
     pub(crate) readiness: Readiness,
+    /// One access-log line per request.
+    pub(crate) access_log: bool,
+    /// Counted requests, when metrics are on.
+    pub(crate) metrics: Option<Arc<Metrics>>,
+    /// Whether this listener answers `/metrics` (not when `MCP_METRICS_BIND`
+    /// gives the scrape a listener of its own).
+    pub(crate) scrape_here: bool,
 }
 
 impl App {
     /// Routes `req`. The MCP endpoint's future is returned as it is (no
     /// wrapper future, no clone of the router per request): it is the hot
     /// path, and a larger future is a larger copy at every move. The health
-    /// endpoints are cold and boxed.
+    /// endpoints and `/metrics` are cold and boxed.
     pub(crate) fn call<B>(&self, req: Request<B>) -> Routed<impl Future<Output = Response<McpBody>> + Send + use<B>>
     where
         B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        // Probes skip Host/Origin/auth checks: they come from the platform
-        // with whatever Host it likes. They are matched after the MCP path,
-        // so the hot path costs one comparison.
+        // Probes and scrapes skip Host/Origin/auth checks: they come from the
+        // platform with whatever Host it likes. They are matched after the
+        // MCP path, so the hot path costs one comparison.
         let path = req.uri().path();
         if path == &*self.path {
             return Either::Left(self.mcp.handle(req).map(Ok));
@@ -47,45 +56,61 @@ impl App {
                 let readiness = self.readiness.clone();
                 Box::pin(async move { Ok(shell::ready(readiness.check().await)) })
             }
-            _ => Box::pin(std::future::ready(Ok(shell::plain_text(StatusCode::NOT_FOUND, "not found\n")))),
+            Some(Probe::Metrics) if self.scrape_here => {
+                let accept = req.headers().get(http::header::ACCEPT);
+                let scraped = self.metrics.as_ref().map_or_else(not_found, |m| m.scrape(accept));
+                Box::pin(std::future::ready(Ok(scraped)))
+            }
+            _ => Box::pin(std::future::ready(Ok(not_found()))),
         })
     }
-}
 
-impl App {
-    /// [`call`](Self::call), then one access-log line (boxed: the line
-    /// costs far more than the box). Health probes are not logged.
-    pub(crate) fn call_logged<B>(
+    /// [`call`](Self::call), then what the shell observes of the answer:
+    /// one access-log line and, for the MCP endpoint, its count and
+    /// duration. Both read the endpoint's one `Exchange` record, in this
+    /// one wrapper (a `map` of the routed future: no box). Health probes
+    /// and scrapes are neither logged nor counted.
+    pub(crate) fn call_observed<B>(
         &self,
         req: Request<B>,
         client: std::net::IpAddr,
-    ) -> Pin<Box<dyn Future<Output = Result<Response<McpBody>, Infallible>> + Send>>
+    ) -> impl Future<Output = Result<Response<McpBody>, Infallible>> + Send + use<B>
     where
         B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let path = req.uri().path();
-        if path != &*self.path && Probe::of(req.method(), path).is_some() {
-            return Box::pin(self.call(req));
+        let at_endpoint = path == &*self.path;
+        if !at_endpoint && Probe::of(req.method(), path).is_some() {
+            return Either::Left(self.call(req));
         }
-        let (method, path) = (req.method().clone(), path.to_owned());
-        let started = std::time::Instant::now();
-        let fut = self.call(req);
-        Box::pin(async move {
-            let resp = fut.await;
+        // The path is copied only for the log line.
+        let log = self.access_log.then(|| (req.method().clone(), path.to_owned()));
+        let metrics = if at_endpoint { self.metrics.clone() } else { None };
+        let started = Instant::now();
+        Either::Right(self.call(req).map(move |resp| {
             if let Ok(r) = &resp {
-                let seen = access::Seen {
-                    method: &method,
-                    path: &path,
-                    elapsed: started.elapsed(),
-                    client: Some(client),
-                    lambda_request_id: None,
-                };
-                access::log(seen, r);
+                let elapsed = started.elapsed();
+                if let Some((method, path)) = &log {
+                    let seen = access::Seen { method, path, elapsed, client: Some(client), lambda_request_id: None };
+                    access::log(seen, r);
+                }
+                if let Some(m) = &metrics {
+                    m.observe(r, elapsed);
+                }
             }
             resp
-        })
+        }))
     }
+
+    /// Whether [`call_observed`](Self::call_observed) has anything to do.
+    pub(crate) fn observes(&self) -> bool {
+        self.access_log || self.metrics.is_some()
+    }
+}
+
+fn not_found() -> Response<McpBody> {
+    shell::plain_text(StatusCode::NOT_FOUND, "not found\n")
 }
 
 /// The future of one routed request: the MCP endpoint's, or a boxed cold one.
