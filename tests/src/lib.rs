@@ -16,6 +16,7 @@ use serde_json::Value;
 use tower::ServiceExt as _;
 
 pub mod faulty;
+pub mod prometheus;
 
 /// A response, fully read.
 #[derive(Debug)]
