@@ -34,6 +34,7 @@ mod elf;
 mod fuzz;
 mod image;
 mod k8s;
+mod k8s_metrics;
 mod lambda;
 mod moto;
 mod peers;
