@@ -105,6 +105,7 @@ pub struct EndpointConfig {
     pub(crate) back_channel: bool,
     pub(crate) auth: Option<EndpointAuth>,
     pub(crate) records: bool,
+    pub(crate) counts: bool,
 }
 
 impl std::fmt::Debug for EndpointConfig {
@@ -128,6 +129,7 @@ impl std::fmt::Debug for EndpointConfig {
             .field("request_state_ttl", &self.request_state_ttl)
             .field("back_channel", &self.back_channel)
             .field("records", &self.records)
+            .field("counts", &self.counts)
             .field("auth", &self.auth)
             .finish()
     }
@@ -156,6 +158,7 @@ impl Default for EndpointConfig {
             back_channel: true,
             auth: None,
             records: false,
+            counts: false,
         }
     }
 }
@@ -294,6 +297,27 @@ impl EndpointConfig {
     pub fn with_exchange_records(mut self, on: bool) -> Self {
         self.records = on;
         self
+    }
+    /// Records only what counting requests needs: the method, the
+    /// registered tool or prompt ([`Exchange::registered`](super::Exchange::registered)),
+    /// the outcome and any refusal; no text is copied and nothing is
+    /// allocated for it. For a shell's metrics when its access log is off;
+    /// [`with_exchange_records`](Self::with_exchange_records) records all of it.
+    #[must_use]
+    pub fn with_exchange_counts(mut self, on: bool) -> Self {
+        self.counts = on;
+        self
+    }
+    /// Whether requests are recorded at all, and whether in full.
+    pub(crate) fn recording(&self) -> Option<super::exchange::Detail> {
+        use super::exchange::Detail;
+        if self.records {
+            Some(Detail::Full)
+        } else if self.counts {
+            Some(Detail::Counts)
+        } else {
+            None
+        }
     }
     /// Applies deployment settings read through `env` (injected, so tests
     /// need not touch the process environment):

@@ -10,6 +10,7 @@ mod body;
 mod config;
 mod exchange;
 mod guard;
+mod hook;
 mod negotiate;
 #[cfg(test)]
 mod random_tests;

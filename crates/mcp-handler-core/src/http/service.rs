@@ -24,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 use super::admission::{self, ClientKey, InFlight};
 use super::body::{EventIds, McpBody, PostStream, priming_event, sse_complete};
 use super::config::{EndpointConfig, ResponseMode, SseMode};
-use super::exchange;
+use super::exchange::{self, Exchange};
 use super::guard::{self, Accepts};
 use super::negotiate::{self, Negotiated};
 use super::rate::Limiter;
@@ -157,7 +157,7 @@ impl McpService {
         B::Data: Send,
         B::Error: Into<BoxError>,
     {
-        self.shared.clone().handle(req)
+        self.shared.clone().handle(req, exchange::attach)
     }
 }
 
@@ -177,7 +177,7 @@ where
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
         let shared = self.shared.clone();
-        Box::pin(async move { Ok(shared.handle(req).await) })
+        Box::pin(async move { Ok(shared.handle(req, exchange::attach).await) })
     }
 }
 
@@ -190,16 +190,22 @@ pub(super) struct Caller {
 }
 
 impl Shared {
-    async fn handle<B>(self: Arc<Self>, req: Request<B>) -> Response<McpBody>
+    /// Serves `req`, then hands the answer and (when the shell asks for
+    /// them) the request's record to `then`, inside this one future.
+    pub(super) async fn handle<B, F>(self: Arc<Self>, req: Request<B>, then: F) -> Response<McpBody>
     where
         B: http_body::Body + Send + 'static,
         B::Error: Into<BoxError>,
+        F: FnOnce(&mut Response<McpBody>, &mut Option<Exchange>),
     {
-        let records = self.config.records;
-        let mut resp = self.serve(req).await;
-        if records {
-            exchange::finish(&mut resp);
+        let detail = self.config.recording();
+        // Filled in place (the record is moved nowhere on the way).
+        let mut record = None;
+        let mut resp = self.serve(req, &mut record).await;
+        if let Some(detail) = detail {
+            exchange::finish(&mut resp, &mut record, detail);
         }
+        then(&mut resp, &mut record);
         resp
     }
 
@@ -210,13 +216,13 @@ impl Shared {
         reason: &'static str,
         hint: Option<&'static str>,
     ) -> Response<McpBody> {
-        if self.config.records {
+        if self.config.recording().is_some() {
             exchange::refused(&mut resp, reason, hint);
         }
         resp
     }
 
-    async fn serve<B>(self: Arc<Self>, req: Request<B>) -> Response<McpBody>
+    async fn serve<B>(self: Arc<Self>, req: Request<B>, record: &mut Option<Exchange>) -> Response<McpBody>
     where
         B: http_body::Body + Send + 'static,
         B::Error: Into<BoxError>,
@@ -238,7 +244,7 @@ impl Shared {
             return self.refusal(resp, "auth", None);
         }
         match parts.method {
-            http::Method::POST => self.post(parts, body).await,
+            http::Method::POST => self.post(parts, body, record).await,
             http::Method::GET => self.get(parts).await,
             http::Method::DELETE => self.delete(parts).await,
             _ => self.method_not_allowed(),
@@ -274,7 +280,12 @@ impl Shared {
         resp
     }
 
-    async fn post<B>(self: Arc<Self>, parts: http::request::Parts, body: B) -> Response<McpBody>
+    async fn post<B>(
+        self: Arc<Self>,
+        parts: http::request::Parts,
+        body: B,
+        record: &mut Option<Exchange>,
+    ) -> Response<McpBody>
     where
         B: http_body::Body + Send + 'static,
         B::Error: Into<BoxError>,
@@ -329,7 +340,7 @@ impl Shared {
                 Ok(v) => self.batch(parts, &bytes, v, accepts).await,
                 Err(text) => negotiate::unsupported(None, &text),
             },
-            Some(b'{') => self.single(parts, &bytes, header_version, accepts).await,
+            Some(b'{') => self.single(parts, &bytes, header_version, accepts, record).await,
             _ => {
                 let error = match serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
                     Err(e) => jsonrpc::classify_json_error(&e),
@@ -346,6 +357,7 @@ impl Shared {
         bytes: &Bytes,
         header_version: Result<Option<ProtocolVersion>, String>,
         accepts: Accepts,
+        record: &mut Option<Exchange>,
     ) -> Response<McpBody> {
         let msg = match Incoming::parse(bytes) {
             Ok(m) => m,
@@ -356,20 +368,20 @@ impl Shared {
             Err(text) => return negotiate::unsupported(msg.id(), &text),
         };
         let header_version = match negotiate::generation(header_version, &msg) {
-            Ok(Negotiated::V2026) if self.config.records => {
-                let version = Some(ProtocolVersion::V2026_07_28);
-                let record = exchange::of_message(&msg, Method::of_request(&msg), version, &parts.headers);
-                return exchange::recorded(record, self.post_2026(parts, msg, accepts)).await;
+            Ok(Negotiated::V2026) => {
+                if let Some(detail) = self.config.recording() {
+                    let (method, version) = (Method::of_request(&msg), Some(ProtocolVersion::V2026_07_28));
+                    *record = Some(exchange::of_message(&msg, method, version, &parts.headers, &self.router, detail));
+                }
+                return self.post_2026(parts, msg, accepts).await;
             }
-            Ok(Negotiated::V2026) => return self.post_2026(parts, msg, accepts).await,
             Ok(Negotiated::V2025(v)) => v,
             Err(resp) => return resp,
         };
         // The method, parsed once for the whole of the request's way.
         let method = Method::of_request(&msg);
-        if self.config.records {
-            let record = exchange::of_message(&msg, method, header_version, &parts.headers);
-            return exchange::recorded(record, self.single_2025(parts, msg, method, header_version, accepts)).await;
+        if let Some(detail) = self.config.recording() {
+            *record = Some(exchange::of_message(&msg, method, header_version, &parts.headers, &self.router, detail));
         }
         self.single_2025(parts, msg, method, header_version, accepts).await
     }
