@@ -13,7 +13,7 @@ use futures_util::future::Either;
 use http::{Request, Response, StatusCode};
 use mcp_handler_core::access;
 use mcp_handler_core::shell::{self, Probe};
-use mcp_handler_core::{McpBody, McpService};
+use mcp_handler_core::{Exchange, McpBody, McpService};
 
 use crate::metrics::Metrics;
 use crate::readiness::Readiness;
@@ -46,11 +46,71 @@ impl App {
         // Probes and scrapes skip Host/Origin/auth checks: they come from the
         // platform with whatever Host it likes. They are matched after the
         // MCP path, so the hot path costs one comparison.
-        let path = req.uri().path();
-        if path == &*self.path {
+        if req.uri().path() == &*self.path {
             return Either::Left(self.mcp.handle(req).map(Ok));
         }
-        Either::Right(match Probe::of(req.method(), path) {
+        Either::Right(self.cold(req))
+    }
+
+    /// [`call`](Self::call), and what the shell observes of each answer:
+    /// one access-log line and, for the MCP endpoint, its count and
+    /// duration. Both read the endpoint's one `Exchange` record, in one
+    /// closure the endpoint runs inside its own future when the answer's
+    /// head is ready (`handle_then`): no wrapper future, no box, no second
+    /// copy of the endpoint's future. Health probes and scrapes are neither
+    /// logged nor counted; other paths (404s) are logged.
+    pub(crate) fn call_observed<B>(
+        &self,
+        req: Request<B>,
+        client: std::net::IpAddr,
+    ) -> Routed<impl Future<Output = Response<McpBody>> + Send + use<B>>
+    where
+        B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let path = req.uri().path();
+        let at_endpoint = path == &*self.path;
+        if !at_endpoint && Probe::of(req.method(), path).is_some() {
+            return Either::Right(self.cold(req));
+        }
+        // The method and path are copied only for the log line.
+        let log = self.access_log.then(|| (req.method().clone(), path.to_owned()));
+        let started = Instant::now();
+        let observe = move |resp: &Response<McpBody>, record: Option<&Exchange>, metrics: Option<&Metrics>| {
+            let elapsed = started.elapsed();
+            if let Some((method, path)) = &log {
+                let seen = access::Seen { method, path, elapsed, client: Some(client), lambda_request_id: None };
+                access::log_exchange(seen, resp, record);
+            }
+            if let Some(m) = metrics {
+                m.observe(resp, record, elapsed);
+            }
+        };
+        if at_endpoint {
+            let metrics = self.metrics.clone();
+            let then = move |resp: &Response<McpBody>, record: Option<&Exchange>| {
+                observe(resp, record, metrics.as_deref());
+            };
+            return Either::Left(self.mcp.handle_then(req, then).map(Ok));
+        }
+        let routed = self.cold(req);
+        Either::Right(Box::pin(async move {
+            let resp = routed.await;
+            if let Ok(r) = &resp {
+                observe(r, None, None);
+            }
+            resp
+        }))
+    }
+
+    /// Whether [`call_observed`](Self::call_observed) has anything to do.
+    pub(crate) fn observes(&self) -> bool {
+        self.access_log || self.metrics.is_some()
+    }
+
+    /// Everything but the MCP endpoint: the probes, `/metrics`, or 404.
+    fn cold<B>(&self, req: Request<B>) -> Cold {
+        match Probe::of(req.method(), req.uri().path()) {
             Some(Probe::Live) => Box::pin(std::future::ready(Ok(shell::live()))),
             Some(Probe::Ready) => {
                 let readiness = self.readiness.clone();
@@ -62,50 +122,7 @@ impl App {
                 Box::pin(std::future::ready(Ok(scraped)))
             }
             _ => Box::pin(std::future::ready(Ok(not_found()))),
-        })
-    }
-
-    /// [`call`](Self::call), then what the shell observes of the answer:
-    /// one access-log line and, for the MCP endpoint, its count and
-    /// duration. Both read the endpoint's one `Exchange` record, in this
-    /// one wrapper (a `map` of the routed future: no box). Health probes
-    /// and scrapes are neither logged nor counted.
-    pub(crate) fn call_observed<B>(
-        &self,
-        req: Request<B>,
-        client: std::net::IpAddr,
-    ) -> impl Future<Output = Result<Response<McpBody>, Infallible>> + Send + use<B>
-    where
-        B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
-        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-    {
-        let path = req.uri().path();
-        let at_endpoint = path == &*self.path;
-        if !at_endpoint && Probe::of(req.method(), path).is_some() {
-            return Either::Left(self.call(req));
         }
-        // The path is copied only for the log line.
-        let log = self.access_log.then(|| (req.method().clone(), path.to_owned()));
-        let metrics = if at_endpoint { self.metrics.clone() } else { None };
-        let started = Instant::now();
-        Either::Right(self.call(req).map(move |resp| {
-            if let Ok(r) = &resp {
-                let elapsed = started.elapsed();
-                if let Some((method, path)) = &log {
-                    let seen = access::Seen { method, path, elapsed, client: Some(client), lambda_request_id: None };
-                    access::log(seen, r);
-                }
-                if let Some(m) = &metrics {
-                    m.observe(r, elapsed);
-                }
-            }
-            resp
-        }))
-    }
-
-    /// Whether [`call_observed`](Self::call_observed) has anything to do.
-    pub(crate) fn observes(&self) -> bool {
-        self.access_log || self.metrics.is_some()
     }
 }
 
@@ -113,8 +130,9 @@ fn not_found() -> Response<McpBody> {
     shell::plain_text(StatusCode::NOT_FOUND, "not found\n")
 }
 
+/// A cold route's boxed future.
+type Cold = Pin<Box<dyn Future<Output = Result<Response<McpBody>, Infallible>> + Send>>;
+
 /// The future of one routed request: the MCP endpoint's, or a boxed cold one.
-pub(crate) type Routed<F> = Either<
-    futures_util::future::Map<F, fn(Response<McpBody>) -> Result<Response<McpBody>, Infallible>>,
-    Pin<Box<dyn Future<Output = Result<Response<McpBody>, Infallible>> + Send>>,
->;
+pub(crate) type Routed<F> =
+    Either<futures_util::future::Map<F, fn(Response<McpBody>) -> Result<Response<McpBody>, Infallible>>, Cold>;

@@ -191,17 +191,18 @@ impl Server {
         serve::serve(listener, scrape, app, shutdown, config).await
     }
 
-    /// The request router: the endpoint over `endpoint` (with exchange
-    /// records when the access log or the metrics read them), the
-    /// readiness checks, and the metrics when on.
+    /// The request router: the endpoint over `endpoint` (with the exchange
+    /// records the access log or the metrics read), the readiness checks,
+    /// and the metrics when on.
     fn into_app<E>(
         self,
         make: impl FnOnce(Router, EndpointConfig) -> Result<McpService, E>,
         endpoint: EndpointConfig,
         config: &ServerConfig,
     ) -> Result<app::App, E> {
-        let records = config.access_log || config.metrics;
-        let mcp = make(self.router, endpoint.with_exchange_records(records))?;
+        // The log needs every text; the metrics only what counting needs.
+        let endpoint = endpoint.with_exchange_records(config.access_log).with_exchange_counts(config.metrics);
+        let mcp = make(self.router, endpoint)?;
         let metrics = config.metrics.then(|| Arc::new(metrics::Metrics::new(&mcp, self.secret_reports)));
         Ok(app::App {
             mcp,

@@ -119,11 +119,9 @@ impl Metrics {
         Self { inner, registry }
     }
 
-    /// Counts one answered request of the MCP endpoint.
-    pub(crate) fn observe(&self, resp: &Response<McpBody>, elapsed: Duration) {
-        let sse =
-            resp.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
-        self.inner.table.record(Exchange::of(resp), resp.status(), sse, elapsed);
+    /// Counts one answered request of the MCP endpoint, from its record.
+    pub(crate) fn observe(&self, resp: &Response<McpBody>, record: Option<&Exchange>, elapsed: Duration) {
+        self.inner.table.record(record, resp, elapsed);
     }
 
     /// Counts a connection refused at the connection limit.

@@ -8,8 +8,9 @@
 //! fixed list (else `_OTHER`) or a refusal reason from the core's closed
 //! list (else `_OTHER`). Nothing a client sends becomes a label value.
 //!
-//! The request path finds its cell with a few comparisons (a method label,
-//! a binary search among the registered names), creates it on first use
+//! The request path finds its cell with a few comparisons (a method label;
+//! the tool or prompt comes as the router's index of it, recorded by the
+//! core, so no name is compared or hashed here), creates it on first use
 //! (once per cell, bounded by the table's size) and then does two relaxed
 //! atomic adds: no lock, no allocation.
 
@@ -115,7 +116,8 @@ pub(super) struct Table {
     methods: Vec<&'static str>,
     tools_call: usize,
     prompts_get: usize,
-    /// Registered names, sorted, for a binary search.
+    /// Registered names, in the router's order (what
+    /// [`Exchange::registered`] indexes).
     tools: Vec<Box<str>>,
     prompts: Vec<Box<str>>,
     /// Refusal reasons: the core's closed set, then `_OTHER`.
@@ -141,8 +143,8 @@ impl Table {
         let mut reasons = Refusal::REASONS.to_vec();
         reasons.push(OTHER);
         let mut table = Self {
-            tools: sorted(tools),
-            prompts: sorted(prompts),
+            tools: tools.map(Box::from).collect(),
+            prompts: prompts.map(Box::from).collect(),
             methods,
             tools_call,
             prompts_get,
@@ -162,17 +164,16 @@ impl Table {
     }
 
     /// Counts one answered request.
-    pub(super) fn record(&self, exchange: Option<&Exchange>, status: http::StatusCode, sse: bool, elapsed: Duration) {
+    pub(super) fn record<B>(&self, exchange: Option<&Exchange>, resp: &http::Response<B>, elapsed: Duration) {
         let op = self.op_index(exchange);
-        let outcome = self.outcome_index(exchange, status, sse);
+        let outcome = self.outcome_index(exchange, resp);
         let cell = &self.cells[op * self.outcomes() + outcome];
         cell.get_or_init(Box::default).observe(elapsed);
     }
 
     fn op_index(&self, exchange: Option<&Exchange>) -> usize {
-        let label = exchange.and_then(|x| x.method);
-        let name = exchange.and_then(|x| x.name.as_deref());
-        let method = label.map_or(UNKNOWN, |l| l);
+        let method = exchange.and_then(|x| x.method).unwrap_or(UNKNOWN);
+        let registered = exchange.and_then(|x| x.registered);
         // The common case first: a tool call.
         let m = if method == "tools/call" {
             self.tools_call
@@ -181,10 +182,11 @@ impl Table {
         };
         let base = self.methods.len();
         if m == self.tools_call {
-            return base + find(&self.tools, name);
+            return base + registered.filter(|i| *i < self.tools.len()).unwrap_or(self.tools.len());
         }
         if m == self.prompts_get {
-            return base + self.tools.len() + 1 + find(&self.prompts, name);
+            let i = registered.filter(|i| *i < self.prompts.len()).unwrap_or(self.prompts.len());
+            return base + self.tools.len() + 1 + i;
         }
         m
     }
@@ -193,7 +195,7 @@ impl Table {
         self.methods.iter().position(|m| *m == UNKNOWN).unwrap_or(0)
     }
 
-    fn outcome_index(&self, exchange: Option<&Exchange>, status: http::StatusCode, sse: bool) -> usize {
+    fn outcome_index<B>(&self, exchange: Option<&Exchange>, resp: &http::Response<B>) -> usize {
         if let Some(refusal) = exchange.and_then(|x| x.refusal) {
             let last = self.reasons.len() - 1;
             return FIRST_REASON + self.reasons[..last].iter().position(|r| *r == refusal.reason).unwrap_or(last);
@@ -204,8 +206,9 @@ impl Table {
             Some(Outcome::Error(code)) => {
                 FIRST_CODE + CODES.iter().position(|(c, _)| *c == code).unwrap_or(CODES.len())
             }
-            _ if status.as_u16() >= 400 => FIRST_CODE + CODES.len(),
-            _ if sse => STREAMED,
+            _ if resp.status().as_u16() >= 400 => FIRST_CODE + CODES.len(),
+            // Looked at only here: a JSON answer had an outcome above.
+            _ if is_sse(resp) => STREAMED,
             // A notification or a client's response (202), a DELETE.
             _ => OK,
         }
@@ -263,17 +266,9 @@ fn name(names: &[Box<str>], i: usize) -> &str {
     names.get(i).map_or(UNKNOWN, |n| n)
 }
 
-/// `names`, sorted and without repeats.
-fn sorted<'a>(names: impl Iterator<Item = &'a str>) -> Vec<Box<str>> {
-    let mut v: Vec<Box<str>> = names.map(Box::from).collect();
-    v.sort();
-    v.dedup();
-    v
-}
-
-/// `name`'s index among `names`, or `names.len()` (`_unknown`).
-fn find(names: &[Box<str>], name: Option<&str>) -> usize {
-    name.and_then(|n| names.binary_search_by(|probe| (**probe).cmp(n)).ok()).unwrap_or(names.len())
+fn is_sse<B>(resp: &http::Response<B>) -> bool {
+    let content_type = resp.headers().get(http::header::CONTENT_TYPE);
+    content_type.is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"))
 }
 
 #[cfg(test)]
@@ -306,8 +301,8 @@ mod tests {
             targets.extend(op.target);
         }
         let expected = [
-            ("gen_ai_tool_name", "add"),
             ("gen_ai_tool_name", "echo"),
+            ("gen_ai_tool_name", "add"),
             ("gen_ai_tool_name", UNKNOWN),
             ("gen_ai_prompt_name", "greet"),
             ("gen_ai_prompt_name", UNKNOWN),

@@ -17,7 +17,7 @@ fn service() -> McpService {
         .prompt(Prompt::builder("greet").description("Greets").get(|| async { "hello" }))
         .build()
         .unwrap();
-    McpService::new(router, EndpointConfig::default().with_exchange_records(true))
+    McpService::new(router, EndpointConfig::default().with_exchange_counts(true))
 }
 
 async fn send(mcp: &McpService, metrics: &Metrics, host: &str, body: serde_json::Value) -> u16 {
@@ -29,7 +29,7 @@ async fn send(mcp: &McpService, metrics: &Metrics, host: &str, body: serde_json:
         .body(Full::new(Bytes::from(body.to_string())))
         .unwrap();
     let resp = mcp.handle(req).await;
-    metrics.observe(&resp, Duration::from_micros(300));
+    metrics.observe(&resp, mcp_handler_core::Exchange::of(&resp), Duration::from_micros(300));
     resp.status().as_u16()
 }
 
