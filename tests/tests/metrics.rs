@@ -1,16 +1,19 @@
 //! The metrics of the real `demo` binary: calls that succeed, fail as a
 //! tool, name no tool, or are refused (Host, token) show up in `/metrics`
 //! with bounded labels; `promtool check metrics` accepts the text; a real
-//! Prometheus scrapes it every second and answers queries over it. Then
-//! `MCP_METRICS_BIND` moves the scrape to its own port, and
-//! `MCP_METRICS=off` removes it.
+//! Prometheus scrapes it every second and answers queries over it. Open
+//! streams, calls and sessions of the `everything` binary show in the
+//! gauges while they last. Then `MCP_METRICS_BIND` moves the scrape to its
+//! own port, and `MCP_METRICS=off` removes it.
 
 #![allow(clippy::unwrap_used)]
 
 use std::net::SocketAddr;
 
 use mcp_handler_tests::prometheus::{self, Prometheus};
-use mcp_handler_tests::{MCP_HEADERS, Running, TempDir, demo_bin, free_port, http};
+use mcp_handler_tests::{
+    MCP_HEADERS, Running, TempDir, demo_bin, eventually, free_port, http, http_start, initialize_body,
+};
 use serde_json::{Value, json};
 
 const TOKEN: &str = "metrics-test-token-9f8e7d";
@@ -123,4 +126,46 @@ async fn a_metrics_port_of_its_own_and_metrics_off() {
 
     let off = Running::start_with(demo_bin(), &[], &[("MCP_METRICS", "off")]).await;
     assert_eq!(scrape(off.addr).await.0, 404);
+}
+
+/// The value of the sample line `series` (`name{labels}`) in `text`.
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines().find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
+#[tokio::test]
+async fn open_streams_calls_and_sessions_show_while_they_last() {
+    let server = Running::start(&[]).await;
+    let r = http(server.addr, "POST", "/mcp", &MCP_HEADERS, &initialize_body("2025-11-25")).await.unwrap();
+    let sid = r.header("mcp-session-id").expect("everything runs with sessions").to_owned();
+    let mut h = MCP_HEADERS.to_vec();
+    h.push(("mcp-session-id", &sid));
+    let get_headers = [("accept", "text/event-stream"), ("mcp-session-id", &sid)];
+    let get = http_start(server.addr, "GET", "/mcp", &get_headers, "").await.unwrap();
+    // A call that asks the client a question holds its SSE answer open.
+    let ask = json!({"jsonrpc": "2.0", "id": 9, "method": "tools/call",
+        "params": {"name": "test_elicitation", "arguments": {"message": "Name?"}}});
+    let call = http_start(server.addr, "POST", "/mcp", &h, &ask.to_string()).await.unwrap();
+    assert_eq!(call.headers()["content-type"], "text/event-stream");
+    let (_, text) = scrape(server.addr).await;
+    for (series, want) in [
+        (r#"mcp_sse_streams_open{kind="post"}"#, 1.0),
+        (r#"mcp_sse_streams_open{kind="get"}"#, 1.0),
+        ("mcp_requests_in_flight", 1.0),
+        ("mcp_sessions", 1.0),
+        (r#"mcp_requests_total{mcp_method_name="tools/call",outcome="streamed"}"#, 1.0),
+    ] {
+        assert_eq!(sample(&text, series), Some(want), "{series} in\n{text}");
+    }
+    // The client goes away: the call is dropped and every gauge falls back.
+    drop((get, call));
+    eventually(async || {
+        let (_, text) = scrape(server.addr).await;
+        let idle =
+            [r#"mcp_sse_streams_open{kind="post"}"#, r#"mcp_sse_streams_open{kind="get"}"#, "mcp_requests_in_flight"]
+                .iter()
+                .all(|s| sample(&text, s) == Some(0.0));
+        idle.then_some(())
+    })
+    .await;
 }
