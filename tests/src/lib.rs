@@ -17,6 +17,7 @@ use tower::ServiceExt as _;
 
 pub mod faulty;
 pub mod otlp;
+pub mod prometheus;
 
 /// A response, fully read.
 #[derive(Debug)]

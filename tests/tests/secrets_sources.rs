@@ -119,11 +119,18 @@ async fn a_vanished_file_is_served_stale_within_the_bound_then_fails_clearly() {
     let secrets =
         Secrets::builder().required("TOKEN").with_env(env_of(&[("MCP_SECRET_TOKEN", &reference)])).build().unwrap();
     secrets.load().await.unwrap();
+    let s = &secrets.status()[0];
+    assert_eq!((s.name.as_str(), s.refreshes_ok, s.refreshes_failed, s.servable), ("TOKEN", 1, 0, true));
+    assert_eq!(s.stale_for, Duration::ZERO);
     std::fs::remove_file(&path).unwrap();
     tokio::time::sleep(Duration::from_millis(150)).await;
     // Past the TTL, the refresh fails: the last good value is still served.
     assert_eq!(secrets.get("TOKEN").await.unwrap().expose(), "still-good");
     assert!(secrets.is_ready());
+    // The metrics see the failure and the staleness.
+    let s = &secrets.status()[0];
+    assert_eq!((s.refreshes_ok, s.refreshes_failed, s.servable), (1, 1, true));
+    assert!(s.stale_for > Duration::ZERO && s.since_refresh.is_some_and(|d| d >= Duration::from_millis(150)));
     // Past TTL + max-stale: a clear error naming the secret and its source.
     let err = eventually(async || secrets.get("TOKEN").await.err()).await;
     assert!(matches!(err, SecretError::Stale { cause: SourceError::NotFound(_), .. }), "{err:?}");
@@ -131,10 +138,13 @@ async fn a_vanished_file_is_served_stale_within_the_bound_then_fails_clearly() {
     assert!(text.contains("TOKEN") && text.contains(&path.display().to_string()), "{text}");
     assert!(!text.contains("still-good"));
     assert!(!secrets.is_ready());
+    assert!(!secrets.status()[0].servable);
     // The file comes back: served again.
     std::fs::write(&path, "back-again").unwrap();
     let v = eventually(async || secrets.get("TOKEN").await.ok()).await;
     assert_eq!(v.expose(), "back-again");
+    let s = &secrets.status()[0];
+    assert_eq!((s.refreshes_ok, s.servable, s.stale_for), (2, true, Duration::ZERO));
 }
 
 #[tokio::test]

@@ -26,37 +26,14 @@ pub(crate) fn dir() -> PathBuf {
     crate::root().join(".cache").join("containers")
 }
 
-fn on_path(bin: &str) -> bool {
-    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).any(|d| d.join(bin).is_file())
-        || PathBuf::from("/usr/sbin").join(bin).is_file()
-}
-
 /// Installs the missing Debian packages (as root, or through `sudo -n`),
 /// then writes the storage and engine configuration.
 pub(crate) fn ensure() -> anyhow::Result<()> {
-    let missing: Vec<&str> = PACKAGES.iter().filter(|(_, bin)| !on_path(bin)).map(|(p, _)| *p).collect();
-    if missing.is_empty() {
-        println!("==> tools: buildah, podman, runc, slirp4netns, qemu-user-static, mmdebstrap already installed");
-    } else {
-        println!("==> tools: installing {} from Debian", missing.join(", "));
-        let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"));
-        let apt = |args: &[&str]| {
-            let mut c = if root { Command::new("apt-get") } else { Command::new("sudo") };
-            if !root {
-                c.args(["-n", "apt-get"]);
-            }
-            c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-            c
-        };
-        crate::run::step("apt-get update", apt(&["update", "-q"]))
-            .context("installing Debian packages needs root or password-less sudo")?;
-        // With recommends: podman's network stack (netavark, aardvark-dns),
-        // catatonit and fuse-overlayfs come that way, as on the machines
-        // this was proved on.
-        let mut install = apt(&["install", "-y", "-q"]);
-        install.args(&missing);
-        crate::run::step("apt-get install", install)?;
-    }
+    // With recommends: podman's network stack (netavark, aardvark-dns),
+    // catatonit and fuse-overlayfs come that way, as on the machines
+    // this was proved on.
+    let what = "buildah, podman, runc, slirp4netns, qemu-user-static, mmdebstrap";
+    crate::apt::ensure(what, &PACKAGES, crate::apt::Recommends::Install)?;
     let d = dir();
     std::fs::create_dir_all(d.join("tmp")).context("creating .cache/containers")?;
     // runc: crun fails on this kind of host (hybrid cgroups); without

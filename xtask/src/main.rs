@@ -1,6 +1,7 @@
 //! `cargo xtask <command>`: the project's one orchestration command.
 //!
-//! - `test`: installs what the tests need into `.tools/` (idempotent), then
+//! - `test`: installs what the tests need into `.tools/` and, from Debian,
+//!   the real Prometheus the metrics tests scrape with (idempotent), then
 //!   runs format and lint checks, the deployment files' linters, every Rust
 //!   test, the doctests, each fuzz target for 15 s, `cargo package`, the
 //!   official MCP conformance suite against the `everything` server and the
@@ -17,8 +18,9 @@
 //! - `fuzz`: coverage-guided fuzzing of the parsers (`--seconds N` per
 //!   target, default 60; one `TARGET` or all; see `fuzz.rs`).
 //! - `package`: `cargo package` of the library crates.
-//! - `tools`: only the installation.
+//! - `tools`: only the installation (`.tools/` and Debian's `prometheus`).
 
+mod apt;
 mod bench;
 mod bench_lambda;
 mod bench_load;
@@ -32,6 +34,7 @@ mod elf;
 mod fuzz;
 mod image;
 mod k8s;
+mod k8s_metrics;
 mod lambda;
 mod moto;
 mod peers;
@@ -65,7 +68,7 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz::cli(&args[1..]),
         Some("soak") => soak::soak(&args[1..]),
         Some("package") => package(),
-        Some("tools") => tools::ensure_node().map(|_| ()),
+        Some("tools") => tools::ensure_node().and_then(|_| apt::ensure_prometheus()),
         _ => {
             eprintln!(
                 "usage: cargo xtask <test|bench [--quick] [--cores 1,2,4]|conformance|lambda [guarded]|infra [k8s|ecs|sam|workflows]|image|fuzz [--seconds N] [TARGET]|package|tools>"
@@ -195,6 +198,7 @@ fn disk_report() {
 fn test() -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let node = tools::ensure_node()?;
+    apt::ensure_prometheus()?;
     run::step("format check", run::cargo(&["fmt", "--all", "--check"]))?;
     run::step("clippy", run::cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
     // The deployment files' linters first: cheap, and they fail fast.

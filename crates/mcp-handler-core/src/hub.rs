@@ -101,6 +101,17 @@ impl Hub {
         (ListenGuard { hub: self.clone(), key }, rx)
     }
 
+    /// Open `subscriptions/listen` streams (2026).
+    pub(crate) fn listen_streams(&self) -> usize {
+        lock(&self.listeners).len()
+    }
+
+    /// Open GET streams of 2025 sessions (a stream whose body is gone but
+    /// whose entry is not forgotten yet is not counted).
+    pub(crate) fn session_streams(&self) -> usize {
+        lock(&self.session_streams).values().filter(|tx| !tx.is_closed()).count()
+    }
+
     fn publish(&self, event: Event<'_>) -> usize {
         let mut reached = 0;
         for l in lock(&self.listeners).values() {

@@ -55,7 +55,7 @@ pub use error::{ErrorCode, McpError};
 pub use http::access;
 pub use http::shell;
 pub use http::{
-    ClientAddress, EndpointAuth, EndpointConfig, EnvConfigError, Exchange, HostPolicy, McpBody, McpService,
+    Activity, ClientAddress, EndpointAuth, EndpointConfig, EnvConfigError, Exchange, HostPolicy, McpBody, McpService,
     OriginPolicy, RateLimit, Refusal, ResponseMode, SseMode, TokenVerdict, TokenVerifier,
 };
 pub use hub::Notifier;

@@ -88,6 +88,17 @@ fn is_tool_error(result: &[u8]) -> bool {
     if result.ends_with(br#","isError":true}}"#) {
         return true;
     }
+    // Our writers put `isError` after `content` (and `structuredContent`),
+    // followed at most by `_meta`: a result whose last member is an array
+    // has none. That is most results, told in a few instructions.
+    if result.ends_with(b"]}}") {
+        return false;
+    }
+    // Others rarely hold the text at all: ruled out by the standard
+    // library's vectorised search, a fraction of the scan's cost per byte.
+    if !std::str::from_utf8(result).is_ok_and(|s| s.contains(r#""isError":true"#)) {
+        return false;
+    }
     let (mut depth, mut i) = (0usize, 0usize);
     while i < result.len() {
         match result[i] {

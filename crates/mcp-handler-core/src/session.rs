@@ -57,6 +57,12 @@ pub trait SessionStore: Send + Sync + 'static {
     fn update(&self, id: &str, data: SessionData) -> BoxFuture<'_, Result<bool, StoreError>>;
     /// Ends a session; `false` when it did not exist.
     fn remove(&self, id: &str) -> BoxFuture<'_, Result<bool, StoreError>>;
+    /// How many sessions the store holds now, when it can tell without I/O
+    /// (a metrics scrape reads it). `None`, the default, for a store that
+    /// cannot (one shared by a fleet counts them elsewhere).
+    fn count(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// Sessions in this process's memory: right for one long-lived container,
@@ -153,6 +159,10 @@ impl SessionStore for InMemorySessionStore {
     fn remove(&self, id: &str) -> BoxFuture<'_, Result<bool, StoreError>> {
         let found = lock(&self.map).remove(id).is_some();
         Box::pin(std::future::ready(Ok(found)))
+    }
+
+    fn count(&self) -> Option<usize> {
+        Some(self.len())
     }
 }
 

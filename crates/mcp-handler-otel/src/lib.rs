@@ -34,4 +34,4 @@ mod span;
 
 pub use context::{from_headers, from_traceparent, from_xray, remote_parent};
 pub use export::{Otel, SetupError, wanted};
-pub use span::{finish, hook, request_span, set_parent};
+pub use span::{finish, finish_with, hook, request_span, set_parent};

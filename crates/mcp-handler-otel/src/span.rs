@@ -61,10 +61,16 @@ pub fn hook() -> TraceContextHook {
 /// (the JSON-RPC error code, `tool_error`, a refusal's reason, or the HTTP
 /// status of a 5xx).
 pub fn finish<B>(span: &Span, resp: &http::Response<B>) {
+    finish_with(span, resp, Exchange::of(resp));
+}
+
+/// [`finish`] with the record handed over separately (the server shell's
+/// `McpService::handle_then` gives it instead of the response extensions).
+pub fn finish_with<B>(span: &Span, resp: &http::Response<B>, record: Option<&Exchange>) {
     let status = resp.status();
     span.record("http.response.status_code", status.as_u16());
     let mut error: Option<String> = None;
-    if let Some(x) = Exchange::of(resp) {
+    if let Some(x) = record {
         if let Some(method) = x.method {
             span.record("mcp.method.name", method);
             match (method, x.name.as_deref()) {

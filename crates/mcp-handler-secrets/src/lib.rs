@@ -61,6 +61,7 @@ pub mod reference;
 mod resolver;
 mod secret;
 mod source;
+mod status;
 
 #[cfg(feature = "aws-sm")]
 pub use aws_sdk_secretsmanager;
@@ -78,6 +79,7 @@ pub use reference::{Location, ReferenceError, SecretRef};
 pub use resolver::{Secrets, reference_var};
 pub use secret::Secret;
 pub use source::{SecretSource, SourceError};
+pub use status::SecretStatus;
 
 /// An injected environment lookup (tests need not touch the process's).
 pub(crate) type Lookup = std::sync::Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;

@@ -11,6 +11,7 @@ use crate::error::{LoadError, SecretError};
 use crate::reference::SecretRef;
 use crate::secret::Secret;
 use crate::source::{DynSource, SourceError};
+use crate::status::SecretStatus;
 
 /// The secrets an app declared, resolved from their references. Cheap to
 /// clone (one shared cache). Share it with handlers through
@@ -57,6 +58,11 @@ struct State {
     version: u64,
     /// Failed refreshes in a row (for the back-off).
     failures: u32,
+    /// When the source last answered with a usable value.
+    fetched_at: Option<Instant>,
+    /// Fetches that succeeded, and that failed, since start (metrics).
+    fetched: u64,
+    failed: u64,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -187,6 +193,28 @@ impl Secrets {
         self.readiness().is_ok()
     }
 
+    /// Each configured secret's refresh counts and freshness, in
+    /// declaration order (for metrics; no value, no reference).
+    pub fn status(&self) -> Vec<SecretStatus> {
+        let now = Instant::now();
+        let configured = self.inner.slots.iter().filter(|s| s.bound.is_some());
+        configured
+            .map(|s| {
+                let servable = s.serve(now).is_ok();
+                let st = read(&s.state);
+                SecretStatus {
+                    name: s.name.clone(),
+                    required: s.required,
+                    refreshes_ok: st.fetched,
+                    refreshes_failed: st.failed,
+                    since_refresh: st.fetched_at.map(|t| now.saturating_duration_since(t)),
+                    stale_for: st.expires.map_or(Duration::ZERO, |exp| now.saturating_duration_since(exp)),
+                    servable,
+                }
+            })
+            .collect()
+    }
+
     /// Keeps the cache fresh in the background (servers; on Lambda a
     /// frozen sandbox runs no background work, so the shell calls
     /// [`refresh_due`](Self::refresh_due) instead). Ends when every clone
@@ -285,6 +313,8 @@ impl Slot {
                 }
                 st.value = Some(value);
                 st.failures = 0;
+                st.fetched += 1;
+                st.fetched_at = Some(now);
                 st.expires = bound.ttl.map(|t| now + t);
                 st.due = st.expires;
             }
@@ -293,6 +323,7 @@ impl Slot {
                 // service: 1 s, doubling, at most 30 s.
                 let backoff = Duration::from_secs(1 << st.failures.min(5)).min(Duration::from_secs(30));
                 st.failures = st.failures.saturating_add(1);
+                st.failed += 1;
                 st.due = Some(now + backoff);
                 match (&st.value, st.expires) {
                     (Some(_), Some(exp)) if now <= exp + bound.max_stale => tracing::warn!(

@@ -1,10 +1,11 @@
 //! Routes one HTTP request: the MCP endpoint, the health probes (answered
-//! by the core's `shell` module, as on Lambda), or 404.
+//! by the core's `shell` module, as on Lambda), `/metrics`, or 404.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Instant;
 
 use futures_util::FutureExt as _;
 use futures_util::future::Either;
@@ -12,8 +13,9 @@ use futures_util::future::Either;
 use http::{Request, Response, StatusCode};
 use mcp_handler_core::access;
 use mcp_handler_core::shell::{self, Probe};
-use mcp_handler_core::{McpBody, McpService};
+use mcp_handler_core::{Exchange, McpBody, McpService};
 
+use crate::metrics::Metrics;
 use crate::readiness::Readiness;
 
 /// The per-server request router (cheap to clone per connection).
@@ -22,99 +24,137 @@ pub(crate) struct App {
     pub(crate) mcp: McpService,
     pub(crate) path: Arc<str>,
     pub(crate) readiness: Readiness,
-    /// Access-log lines (`MCP_ACCESS_LOG`).
+    /// One access-log line per request (`MCP_ACCESS_LOG`).
     pub(crate) access_log: bool,
     /// A SERVER span per request (feature `otel`, an OTLP endpoint set).
     pub(crate) traced: bool,
+    /// Counted requests, when metrics are on.
+    pub(crate) metrics: Option<Arc<Metrics>>,
+    /// Whether this listener answers `/metrics` (not when `MCP_METRICS_BIND`
+    /// gives the scrape a listener of its own).
+    pub(crate) scrape_here: bool,
 }
 
 impl App {
     /// Routes `req`. The MCP endpoint's future is returned as it is (no
     /// wrapper future, no clone of the router per request): it is the hot
     /// path, and a larger future is a larger copy at every move. The health
-    /// endpoints are cold and boxed.
+    /// endpoints and `/metrics` are cold and boxed.
     pub(crate) fn call<B>(&self, req: Request<B>) -> Routed<impl Future<Output = Response<McpBody>> + Send + use<B>>
     where
         B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        // Probes skip Host/Origin/auth checks: they come from the platform
-        // with whatever Host it likes. They are matched after the MCP path,
-        // so the hot path costs one comparison.
-        let path = req.uri().path();
-        if path == &*self.path {
+        // Probes and scrapes skip Host/Origin/auth checks: they come from the
+        // platform with whatever Host it likes. They are matched after the
+        // MCP path, so the hot path costs one comparison.
+        if req.uri().path() == &*self.path {
             return Either::Left(self.mcp.handle(req).map(Ok));
         }
-        Either::Right(match Probe::of(req.method(), path) {
-            Some(Probe::Live) => Box::pin(std::future::ready(Ok(shell::live()))),
-            Some(Probe::Ready) => {
-                let readiness = self.readiness.clone();
-                Box::pin(async move { Ok(shell::ready(readiness.check().await)) })
-            }
-            _ => Box::pin(std::future::ready(Ok(shell::plain_text(StatusCode::NOT_FOUND, "not found\n")))),
-        })
+        Either::Right(self.cold(req))
     }
-}
 
-impl App {
-    /// [`call`](Self::call), then one access-log line and/or, with
-    /// traces on, inside the request's SERVER span (boxed: either costs far
-    /// more than the box). Health probes are neither logged nor traced.
-    pub(crate) fn call_logged<B>(
+    /// [`call`](Self::call), and what the shell observes of each answer:
+    /// one access-log line, for the MCP endpoint its count and duration,
+    /// and with traces on its SERVER span. All read the endpoint's one
+    /// `Exchange` record, in one closure the endpoint runs inside its own
+    /// future when the answer's head is ready (`handle_then`): no wrapper
+    /// future, no box, no second copy of the endpoint's future (a traced
+    /// request is boxed, in its span). Health probes and scrapes are
+    /// neither logged nor counted; other paths (404s) are logged.
+    pub(crate) fn call_observed<B>(
         &self,
         req: Request<B>,
         client: std::net::IpAddr,
-    ) -> Pin<Box<dyn Future<Output = Result<Response<McpBody>, Infallible>> + Send>>
+    ) -> Routed<impl Future<Output = Response<McpBody>> + Send + use<B>>
     where
         B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let path = req.uri().path();
-        if path != &*self.path && Probe::of(req.method(), path).is_some() {
-            return Box::pin(self.call(req));
+        let at_endpoint = path == &*self.path;
+        if !at_endpoint && Probe::of(req.method(), path).is_some() {
+            return Either::Right(self.cold(req));
         }
-        let (method, path) = (req.method().clone(), path.to_owned());
+        // The method and path are copied only for the log line; the client
+        // is the trusted proxy's word for it when one is configured.
+        let log = self.access_log.then(|| (req.method().clone(), path.to_owned()));
         let client = self.mcp.client_address(req.headers(), Some(client));
-        let started = std::time::Instant::now();
+        let started = Instant::now();
         #[cfg(feature = "otel")]
         let span = self.traced.then(|| {
             let span = mcp_handler_otel::request_span(req.method(), Some("tcp"));
             mcp_handler_otel::set_parent(&span, req.headers(), None);
             span
         });
-        let access_log = self.access_log;
-        let fut = self.call(req);
-        Box::pin(async move {
+        #[cfg(feature = "otel")]
+        let traced = span.clone();
+        let observe = move |resp: &Response<McpBody>, record: Option<&Exchange>, metrics: Option<&Metrics>| {
+            let elapsed = started.elapsed();
             #[cfg(feature = "otel")]
-            let resp = match span {
-                None => fut.await,
-                Some(span) => {
-                    let resp = tracing::Instrument::instrument(fut, span.clone()).await;
-                    if let Ok(r) = &resp {
-                        mcp_handler_otel::finish(&span, r);
-                    }
-                    resp
-                }
+            if let Some(span) = &traced {
+                mcp_handler_otel::finish_with(span, resp, record);
+            }
+            if let Some((method, path)) = &log {
+                let seen = access::Seen { method, path, elapsed, client, lambda_request_id: None };
+                access::log_exchange(seen, resp, record);
+            }
+            if let Some(m) = metrics {
+                m.observe(resp, record, elapsed);
+            }
+        };
+        if at_endpoint {
+            let metrics = self.metrics.clone();
+            let then = move |resp: &Response<McpBody>, record: Option<&Exchange>| {
+                observe(resp, record, metrics.as_deref());
             };
-            #[cfg(not(feature = "otel"))]
-            let resp = fut.await;
-            if access_log && let Ok(r) = &resp {
-                let seen = access::Seen {
-                    method: &method,
-                    path: &path,
-                    elapsed: started.elapsed(),
-                    client,
-                    lambda_request_id: None,
-                };
-                access::log(seen, r);
+            let fut = self.mcp.handle_then(req, then);
+            #[cfg(feature = "otel")]
+            if let Some(span) = span {
+                return Either::Right(Box::pin(tracing::Instrument::instrument(fut.map(Ok), span)));
+            }
+            return Either::Left(fut.map(Ok));
+        }
+        let routed = self.cold(req);
+        Either::Right(Box::pin(async move {
+            let resp = routed.await;
+            if let Ok(r) = &resp {
+                observe(r, None, None);
             }
             resp
-        })
+        }))
+    }
+
+    /// Whether [`call_observed`](Self::call_observed) has anything to do.
+    pub(crate) fn observes(&self) -> bool {
+        self.access_log || self.metrics.is_some() || self.traced
+    }
+
+    /// Everything but the MCP endpoint: the probes, `/metrics`, or 404.
+    fn cold<B>(&self, req: Request<B>) -> Cold {
+        match Probe::of(req.method(), req.uri().path()) {
+            Some(Probe::Live) => Box::pin(std::future::ready(Ok(shell::live()))),
+            Some(Probe::Ready) => {
+                let readiness = self.readiness.clone();
+                Box::pin(async move { Ok(shell::ready(readiness.check().await)) })
+            }
+            Some(Probe::Metrics) if self.scrape_here => {
+                let accept = req.headers().get(http::header::ACCEPT);
+                let scraped = self.metrics.as_ref().map_or_else(not_found, |m| m.scrape(accept));
+                Box::pin(std::future::ready(Ok(scraped)))
+            }
+            _ => Box::pin(std::future::ready(Ok(not_found()))),
+        }
     }
 }
 
+fn not_found() -> Response<McpBody> {
+    shell::plain_text(StatusCode::NOT_FOUND, "not found\n")
+}
+
+/// A cold route's boxed future.
+type Cold = Pin<Box<dyn Future<Output = Result<Response<McpBody>, Infallible>> + Send>>;
+
 /// The future of one routed request: the MCP endpoint's, or a boxed cold one.
-pub(crate) type Routed<F> = Either<
-    futures_util::future::Map<F, fn(Response<McpBody>) -> Result<Response<McpBody>, Infallible>>,
-    Pin<Box<dyn Future<Output = Result<Response<McpBody>, Infallible>> + Send>>,
->;
+pub(crate) type Routed<F> =
+    Either<futures_util::future::Map<F, fn(Response<McpBody>) -> Result<Response<McpBody>, Infallible>>, Cold>;

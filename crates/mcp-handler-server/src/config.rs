@@ -60,6 +60,13 @@ pub struct ServerConfig {
     /// One log line per request on target `mcp_handler::access` at `info`
     /// (`MCP_ACCESS_LOG=on|off`; default on). Health probes are not logged.
     pub access_log: bool,
+    /// Prometheus metrics at `GET /metrics` (`MCP_METRICS=on|off`; default
+    /// on). Off, nothing is counted and the request path does no work for it.
+    pub metrics: bool,
+    /// Serve `/metrics` on this address instead of the MCP listener
+    /// (`MCP_METRICS_BIND`, e.g. `0.0.0.0:9090`; default: the MCP listener).
+    /// A separate port keeps the scrape out of reach of MCP clients.
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 impl Default for ServerConfig {
@@ -71,6 +78,8 @@ impl Default for ServerConfig {
             header_timeout: Duration::from_secs(30),
             max_connections: 10_000,
             access_log: true,
+            metrics: true,
+            metrics_bind: None,
         }
     }
 }
@@ -104,6 +113,18 @@ impl ServerConfig {
     #[must_use]
     pub fn with_access_log(mut self, on: bool) -> Self {
         self.access_log = on;
+        self
+    }
+    /// Turns the metrics on or off.
+    #[must_use]
+    pub fn with_metrics(mut self, on: bool) -> Self {
+        self.metrics = on;
+        self
+    }
+    /// Serves `/metrics` on `bind` instead of the MCP listener (`None`: on it).
+    #[must_use]
+    pub fn with_metrics_bind(mut self, bind: Option<SocketAddr>) -> Self {
+        self.metrics_bind = bind;
         self
     }
     /// Sets how many connections are served at once.
@@ -164,11 +185,13 @@ pub fn parse_command(
         config.max_connections = parse_count("MCP_MAX_CONNECTIONS", &v)?;
     }
     if let Some(v) = env("MCP_ACCESS_LOG") {
-        config.access_log = match v.trim().to_ascii_lowercase().as_str() {
-            "on" | "true" | "1" => true,
-            "off" | "false" | "0" => false,
-            _ => return Err(ConfigError::Invalid { name: "MCP_ACCESS_LOG", value: v, expected: "on or off" }),
-        };
+        config.access_log = parse_switch("MCP_ACCESS_LOG", v)?;
+    }
+    if let Some(v) = env("MCP_METRICS") {
+        config.metrics = parse_switch("MCP_METRICS", v)?;
+    }
+    if let Some(v) = env("MCP_METRICS_BIND").filter(|v| !v.trim().is_empty()) {
+        config.metrics_bind = Some(parse_addr("MCP_METRICS_BIND", v.trim())?);
     }
     let mut healthcheck = None;
     let mut args = args.into_iter();
@@ -199,6 +222,14 @@ pub fn parse_command(
         Some(probe) => Command::Healthcheck(config, probe),
         None => Command::Serve(config),
     })
+}
+
+fn parse_switch(name: &'static str, v: String) -> Result<bool, ConfigError> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "on" | "true" | "1" => Ok(true),
+        "off" | "false" | "0" => Ok(false),
+        _ => Err(ConfigError::Invalid { name, value: v, expected: "on or off" }),
+    }
 }
 
 fn parse_addr(name: &'static str, v: &str) -> Result<SocketAddr, ConfigError> {
@@ -300,6 +331,23 @@ mod tests {
         let env = |k: &str| (k == "MCP_MAX_CONNECTIONS").then(|| "12".to_owned());
         let Command::Serve(c) = parse_command(args(&["--header-timeout=5"]), env).unwrap() else { panic!() };
         assert_eq!((c.header_timeout, c.max_connections), (Duration::from_secs(5), 12));
+    }
+
+    #[test]
+    fn metrics_are_on_by_default_and_may_move_or_stop() {
+        let Command::Serve(c) = parse_command(args(&[]), |_| None).unwrap() else { panic!() };
+        assert_eq!((c.metrics, c.metrics_bind), (true, None));
+        let env = |k: &str| match k {
+            "MCP_METRICS" => Some("off".to_owned()),
+            "MCP_METRICS_BIND" => Some("0.0.0.0:9090".to_owned()),
+            _ => None,
+        };
+        let Command::Serve(c) = parse_command(args(&[]), env).unwrap() else { panic!() };
+        assert_eq!((c.metrics, c.metrics_bind), (false, Some("0.0.0.0:9090".parse().unwrap())));
+        let bad = |k: &str| (k == "MCP_METRICS").then(|| "maybe".to_owned());
+        assert!(matches!(parse_command(args(&[]), bad), Err(ConfigError::Invalid { name: "MCP_METRICS", .. })));
+        let bad = |k: &str| (k == "MCP_METRICS_BIND").then(|| ":9090".to_owned());
+        assert!(matches!(parse_command(args(&[]), bad), Err(ConfigError::Invalid { name: "MCP_METRICS_BIND", .. })));
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! # mcp-handler-server
 //!
 //! The container shell: serves an [`McpService`] over HTTP/1.1 and h2c with
-//! hyper, next to `GET /healthz` (liveness) and `GET /readyz` (readiness),
-//! and drains gracefully on SIGTERM/SIGINT. This is the only crate of the
-//! workspace that opens sockets or handles signals.
+//! hyper, next to `GET /healthz` (liveness), `GET /readyz` (readiness) and
+//! `GET /metrics` (Prometheus), and drains gracefully on SIGTERM/SIGINT.
+//! This is the only crate of the workspace that opens sockets or handles
+//! signals.
 //!
 //! ```no_run
 //! use mcp_handler_core::{Router, Tool};
@@ -22,8 +23,10 @@ mod app;
 mod config;
 mod conn;
 mod logging;
+mod metrics;
 mod probe;
 mod readiness;
+mod scrape;
 mod serve;
 
 use std::future::Future;
@@ -37,6 +40,7 @@ use tokio::net::TcpListener;
 
 pub use config::{Command, ConfigError, ServerConfig, USAGE, apply_endpoint_env, parse_command};
 pub use logging::init_logging;
+pub use metrics::SecretReport;
 pub use probe::{DeepProbe, Probe, deep_probe, probe};
 pub use readiness::Readiness;
 pub use serve::DrainOutcome;
@@ -62,6 +66,7 @@ pub struct Server {
     readiness: Readiness,
     init: Vec<(String, Init)>,
     probe_credential: Option<ProbeCredential>,
+    secret_reports: Option<metrics::SecretReports>,
     usage: std::borrow::Cow<'static, str>,
 }
 
@@ -73,6 +78,7 @@ impl std::fmt::Debug for Server {
             .field("readiness", &self.readiness)
             .field("init", &self.init.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>())
             .field("probe_credential", &self.probe_credential.is_some())
+            .field("secret_reports", &self.secret_reports.is_some())
             .finish()
     }
 }
@@ -86,6 +92,7 @@ impl Server {
             readiness: Readiness::default(),
             init: Vec::new(),
             probe_credential: None,
+            secret_reports: None,
             usage: USAGE.into(),
         }
     }
@@ -127,6 +134,17 @@ impl Server {
         self
     }
 
+    /// Where the metrics read each secret's refreshes and freshness
+    /// (`mcp_secret_*`), at every scrape. `mcp_handler::run` wires the
+    /// program's secrets here; this crate knows no secret store.
+    pub fn with_secret_reports<F>(mut self, reports: F) -> Self
+    where
+        F: Fn() -> Vec<SecretReport> + Send + Sync + 'static,
+    {
+        self.secret_reports = Some(Arc::new(reports));
+        self
+    }
+
     /// Sets the endpoint configuration (sessions, limits, host policy...).
     pub fn with_endpoint_config(mut self, endpoint: EndpointConfig) -> Self {
         self.endpoint = endpoint;
@@ -144,22 +162,60 @@ impl Server {
     }
 
     /// Serves on `listener` until `shutdown` completes, then drains. The
-    /// endpoint configuration is used as given (no environment).
+    /// endpoint configuration is used as given (no environment). With
+    /// `config.metrics_bind` the metrics listen there; an address that
+    /// cannot be bound is logged and the metrics are then not served
+    /// (`run` exits 1 instead).
     pub async fn serve(
         self,
         listener: TcpListener,
         config: &ServerConfig,
         shutdown: impl Future<Output = ()>,
     ) -> DrainOutcome {
-        let mcp = McpService::new(self.router, self.endpoint.with_exchange_records(config.access_log));
-        let app = app::App {
+        let scrape = match config.metrics_bind.filter(|_| config.metrics) {
+            Some(addr) => match TcpListener::bind(addr).await {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    tracing::error!(bind = %addr, error = %e, "cannot listen for metrics; serving none");
+                    None
+                }
+            },
+            None => None,
+        };
+        let endpoint = self.endpoint.clone();
+        let make = |router, endpoint| Ok::<_, std::convert::Infallible>(McpService::new(router, endpoint));
+        let app = match self.into_app(make, endpoint, config, false) {
+            Ok(app) => app,
+            Err(never) => match never {},
+        };
+        serve::serve(listener, scrape, app, shutdown, config).await
+    }
+
+    /// The request router: the endpoint over `endpoint` (with the exchange
+    /// records the access log or the metrics read), the readiness checks,
+    /// and the metrics when on.
+    fn into_app<E>(
+        self,
+        make: impl FnOnce(Router, EndpointConfig) -> Result<McpService, E>,
+        endpoint: EndpointConfig,
+        config: &ServerConfig,
+        traced: bool,
+    ) -> Result<app::App, E> {
+        // The log and the spans need every text; the metrics only what
+        // counting needs.
+        let full = config.access_log || traced;
+        let endpoint = endpoint.with_exchange_records(full).with_exchange_counts(config.metrics);
+        let mcp = make(self.router, endpoint)?;
+        let metrics = config.metrics.then(|| Arc::new(metrics::Metrics::new(&mcp, self.secret_reports)));
+        Ok(app::App {
             mcp,
             path: Arc::from(config.path.as_str()),
             readiness: self.readiness,
             access_log: config.access_log,
-            traced: false,
-        };
-        serve::serve(listener, app, shutdown, config).await
+            traced,
+            scrape_here: metrics.is_some() && config.metrics_bind.is_none(),
+            metrics,
+        })
     }
 
     /// The whole program: parses flags and environment, installs logging,
@@ -237,35 +293,44 @@ impl Server {
                 return ExitCode::FAILURE;
             }
         };
+        let scrape = match config.metrics_bind.filter(|_| config.metrics) {
+            Some(addr) => match TcpListener::bind(addr).await {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    tracing::error!(bind = %addr, error = %e, "cannot listen for metrics (MCP_METRICS_BIND)");
+                    return ExitCode::FAILURE;
+                }
+            },
+            None => None,
+        };
         let local = listener.local_addr().map_or_else(|_| config.bind.to_string(), |a| a.to_string());
+        let metrics_at = match (&scrape, config.metrics) {
+            (Some(l), _) => l.local_addr().map(|a| format!("http://{a}/metrics")).ok(),
+            (None, true) => Some(format!("http://{local}/metrics")),
+            (None, false) => None,
+        };
         tracing::info!(
             server = %this.router.server_info().name,
             auth = endpoint.auth_enabled(),
             url = %format!("http://{local}{}", config.path),
+            metrics = metrics_at.as_deref().unwrap_or("off"),
             "MCP server listening"
         );
-        // A drain that hit its deadline was still an orderly, requested
-        // stop (it is logged as a warning); exit 0 so orchestrators do not
-        // count it as a crash.
         #[cfg(feature = "otel")]
         if traced {
             endpoint = endpoint.with_trace_context_hook(mcp_handler_otel::hook());
         }
-        let mcp = match McpService::try_new(this.router, endpoint.with_exchange_records(config.access_log || traced)) {
-            Ok(m) => m,
+        let app = match this.into_app(McpService::try_new, endpoint, &config, traced) {
+            Ok(app) => app,
             Err(e) => {
                 tracing::error!(error = %e, "cannot start the MCP endpoint");
                 return ExitCode::FAILURE;
             }
         };
-        let app = app::App {
-            mcp,
-            path: Arc::from(config.path.as_str()),
-            readiness: this.readiness,
-            access_log: config.access_log,
-            traced,
-        };
-        let _outcome = serve::serve(listener, app, serve::shutdown_signal(), &config).await;
+        // A drain that hit its deadline was still an orderly, requested
+        // stop (it is logged as a warning); exit 0 so orchestrators do not
+        // count it as a crash.
+        let _outcome = serve::serve(listener, scrape, app, serve::shutdown_signal(), &config).await;
         #[cfg(feature = "otel")]
         if let Some(otel) = otel {
             otel.shutdown(Duration::from_secs(5)).await;

@@ -23,10 +23,29 @@ pub enum DrainOutcome {
     DeadlineExceeded,
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, then stops
-/// accepting, marks the server unready, closes GET streams and lets
-/// in-flight requests finish within the drain timeout.
+/// Serves `app` on `listener` (and its metrics on `scrape`, when given)
+/// until `shutdown` completes, then stops accepting, marks the server
+/// unready, closes GET streams and lets in-flight requests finish within the
+/// drain timeout.
 pub(crate) async fn serve(
+    listener: TcpListener,
+    scrape: Option<TcpListener>,
+    app: App,
+    shutdown: impl Future<Output = ()>,
+    config: &ServerConfig,
+) -> DrainOutcome {
+    let scraping = match (scrape, &app.metrics) {
+        (Some(l), Some(m)) => Some(crate::scrape::spawn(l, m.clone(), config)),
+        _ => None,
+    };
+    let outcome = accept_and_drain(listener, app, shutdown, config).await;
+    if let Some(task) = scraping {
+        task.abort();
+    }
+    outcome
+}
+
+async fn accept_and_drain(
     listener: TcpListener,
     app: App,
     shutdown: impl Future<Output = ()>,
@@ -39,7 +58,7 @@ pub(crate) async fn serve(
     // Only a rate limit reads the peer's address; inserting it costs an
     // allocation per request, so it is added only then.
     let wants_addr = app.mcp.wants_client_address();
-    let observed = app.access_log || app.traced;
+    let observe = app.observes();
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -58,23 +77,29 @@ pub(crate) async fn serve(
                     Admission::Serve(permit) => permit,
                     Admission::Refuse(permit) => {
                         tracing::warn!(%peer, "connection limit reached; answering 503");
+                        if let Some(m) = &app.metrics {
+                            m.refused_connection();
+                        }
                         tokio::spawn(conn::refuse(stream, permit));
                         continue;
                     }
                     Admission::Drop => {
                         tracing::warn!(%peer, "connection limit reached; closing");
+                        if let Some(m) = &app.metrics {
+                            m.refused_connection();
+                        }
                         continue;
                     }
                 };
                 let app = app.clone();
                 let addr = wants_addr.then(|| mcp_handler_core::ClientAddress(peer.ip()));
-                let (log, ip) = (observed, peer.ip());
+                let ip = peer.ip();
                 let svc = service_fn(move |mut req: http::Request<hyper::body::Incoming>| {
                     if let Some(addr) = addr {
                         req.extensions_mut().insert(addr);
                     }
-                    if log {
-                        Either::Right(app.call_logged(req, ip))
+                    if observe {
+                        Either::Right(app.call_observed(req, ip))
                     } else {
                         Either::Left(app.call(req))
                     }

@@ -106,6 +106,17 @@ pub const ENVIRONMENT: &[EnvVar] = &[
         "on",
         "one line per request (target mcp_handler::access, info): status, time, MCP method, tool, outcome; off to stop",
     ),
+    var(
+        "MCP_METRICS",
+        "on",
+        "Prometheus metrics at GET /metrics (requests by method, tool and outcome, durations, refusals, \
+         in-flight calls, streams, sessions, secrets, process); off to stop counting",
+    ),
+    var(
+        "MCP_METRICS_BIND",
+        "-",
+        "serve /metrics on this address (e.g. 0.0.0.0:9090) instead of the MCP listener, which then answers 404",
+    ),
     var("RUST_LOG", "info", "log filter: a level, or target=level pairs (mcp_handler=debug,hyper=warn)"),
     var(
         "OTEL_EXPORTER_OTLP_ENDPOINT",

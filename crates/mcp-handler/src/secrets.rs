@@ -86,13 +86,33 @@ impl SecretsSetup {
             Some(p) => server.with_healthcheck_credential(move || probe_credential(p)),
             None => server,
         };
+        let reporting = self.clone();
         server
             .with_init("secrets", move |e| async move {
                 let endpoint = setup.clone().init(e).await?;
                 setup.spawn_refreshers();
                 Ok(endpoint)
             })
+            .with_secret_reports(move || reporting.reports())
             .with_readiness_check("secrets", move || std::future::ready(self.ready()))
+    }
+
+    /// Each configured secret's refreshes and freshness, for the server's
+    /// metrics (`mcp_secret_*`); a name declared twice is reported once.
+    #[cfg(feature = "server")]
+    fn reports(&self) -> Vec<crate::server::SecretReport> {
+        let mut seen = std::collections::HashSet::new();
+        let all = self.all.iter().flat_map(Secrets::status).filter(|s| seen.insert(s.name.clone()));
+        all.map(|s| {
+            let mut r = crate::server::SecretReport::new(s.name);
+            r.refreshes_ok = s.refreshes_ok;
+            r.refreshes_failed = s.refreshes_failed;
+            r.since_refresh = s.since_refresh;
+            r.stale_for = s.stale_for;
+            r.servable = s.servable;
+            r
+        })
+        .collect()
     }
 
     /// Lambda: load during init what answers then (a required failure is

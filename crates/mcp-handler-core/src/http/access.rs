@@ -29,12 +29,17 @@ pub struct Seen<'a> {
     pub lambda_request_id: Option<&'a str>,
 }
 
-/// Writes the line for `resp`.
+/// Writes the line for `resp`, with the record in its extensions.
 pub fn log<B>(seen: Seen<'_>, resp: &Response<B>) {
+    log_exchange(seen, resp, Exchange::of(resp));
+}
+
+/// Writes the line for `resp` with `x`, the request's record as
+/// [`McpService::handle_then`](crate::McpService::handle_then) hands it.
+pub fn log_exchange<B>(seen: Seen<'_>, resp: &Response<B>, x: Option<&Exchange>) {
     if !tracing::enabled!(target: TARGET, tracing::Level::INFO) {
         return;
     }
-    let x = Exchange::of(resp);
     let mode = match resp.headers().get(header::CONTENT_TYPE).map(|v| v.as_bytes()) {
         Some(t) if t.starts_with(b"text/event-stream") => "sse",
         Some(t) if t.starts_with(b"application/json") => "json",

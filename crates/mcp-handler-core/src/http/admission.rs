@@ -38,6 +38,9 @@ impl ClientKey {
 /// The counters; shared by every request of one endpoint.
 pub(crate) struct InFlight {
     total: AtomicUsize,
+    /// Of `total`, the calls answering with an SSE stream (touched only
+    /// when a call turns into one: the JSON path never does).
+    streaming: AtomicUsize,
     max_total: usize,
     per_client: Mutex<HashMap<ClientKey, usize>>,
     max_per_client: usize,
@@ -48,6 +51,7 @@ pub(crate) struct InFlight {
 pub(crate) struct Permit {
     counters: Arc<InFlight>,
     client: Option<ClientKey>,
+    streaming: bool,
 }
 
 /// Which limit a refused call met.
@@ -59,7 +63,13 @@ pub(crate) enum Full {
 
 impl InFlight {
     pub(crate) fn new(max_total: usize, max_per_client: usize) -> Self {
-        Self { total: AtomicUsize::new(0), max_total, per_client: Mutex::new(HashMap::new()), max_per_client }
+        Self {
+            total: AtomicUsize::new(0),
+            streaming: AtomicUsize::new(0),
+            max_total,
+            per_client: Mutex::new(HashMap::new()),
+            max_per_client,
+        }
     }
 
     /// A place for a call of `client`, or which limit is full.
@@ -78,12 +88,28 @@ impl InFlight {
             }
             *n += 1;
         }
-        Ok(Permit { counters: self.clone(), client })
+        Ok(Permit { counters: self.clone(), client, streaming: false })
     }
 
-    #[cfg(test)]
-    fn running(&self) -> usize {
+    /// Calls holding a place now.
+    pub(crate) fn running(&self) -> usize {
         self.total.load(Ordering::Acquire)
+    }
+
+    /// Of [`running`](Self::running), those answering with an SSE stream.
+    pub(crate) fn streaming(&self) -> usize {
+        self.streaming.load(Ordering::Acquire)
+    }
+}
+
+impl Permit {
+    /// This place, counted as an SSE stream until it is released.
+    pub(crate) fn streaming(mut self) -> Self {
+        if !self.streaming {
+            self.counters.streaming.fetch_add(1, Ordering::AcqRel);
+            self.streaming = true;
+        }
+        self
     }
 }
 
@@ -97,6 +123,9 @@ impl Drop for Permit {
                     map.remove(&key);
                 }
             }
+        }
+        if self.streaming {
+            self.counters.streaming.fetch_sub(1, Ordering::AcqRel);
         }
         self.counters.total.fetch_sub(1, Ordering::AcqRel);
     }
@@ -136,9 +165,10 @@ mod tests {
         assert_eq!(f.running(), 3);
         drop((a1, anon));
         assert_eq!(f.running(), 1);
-        let a3 = f.admit(alice()).unwrap();
+        let a3 = f.admit(alice()).unwrap().streaming();
+        assert_eq!((f.running(), f.streaming()), (2, 1));
         drop((a2, a3));
-        assert_eq!(f.running(), 0);
+        assert_eq!((f.running(), f.streaming()), (0, 0));
         assert!(lock(&f.per_client).is_empty(), "no entry outlives its calls");
     }
 }

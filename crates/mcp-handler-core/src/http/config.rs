@@ -106,6 +106,7 @@ pub struct EndpointConfig {
     pub(crate) auth: Option<EndpointAuth>,
     pub(crate) records: bool,
     pub(crate) trace_context: Option<crate::trace::TraceContextHook>,
+    pub(crate) counts: bool,
 }
 
 impl std::fmt::Debug for EndpointConfig {
@@ -130,6 +131,7 @@ impl std::fmt::Debug for EndpointConfig {
             .field("back_channel", &self.back_channel)
             .field("records", &self.records)
             .field("trace_context", &self.trace_context.is_some())
+            .field("counts", &self.counts)
             .field("auth", &self.auth)
             .finish()
     }
@@ -159,6 +161,7 @@ impl Default for EndpointConfig {
             auth: None,
             records: false,
             trace_context: None,
+            counts: false,
         }
     }
 }
@@ -306,6 +309,27 @@ impl EndpointConfig {
     pub fn with_trace_context_hook(mut self, hook: crate::trace::TraceContextHook) -> Self {
         self.trace_context = Some(hook);
         self
+    }
+    /// Records only what counting requests needs: the method, the
+    /// registered tool or prompt ([`Exchange::registered`](super::Exchange::registered)),
+    /// the outcome and any refusal; no text is copied and nothing is
+    /// allocated for it. For a shell's metrics when its access log is off;
+    /// [`with_exchange_records`](Self::with_exchange_records) records all of it.
+    #[must_use]
+    pub fn with_exchange_counts(mut self, on: bool) -> Self {
+        self.counts = on;
+        self
+    }
+    /// Whether requests are recorded at all, and whether in full.
+    pub(crate) fn recording(&self) -> Option<super::exchange::Detail> {
+        use super::exchange::Detail;
+        if self.records {
+            Some(Detail::Full)
+        } else if self.counts {
+            Some(Detail::Counts)
+        } else {
+            None
+        }
     }
     /// Applies deployment settings read through `env` (injected, so tests
     /// need not touch the process environment):

@@ -2,6 +2,7 @@
 //! `http` types so every shell (hyper, Lambda, tests) runs the same code.
 
 pub mod access;
+mod activity;
 mod admission;
 mod auth;
 mod batch;
@@ -9,6 +10,7 @@ mod body;
 mod config;
 mod exchange;
 mod guard;
+mod hook;
 mod negotiate;
 #[cfg(test)]
 mod random_tests;
@@ -23,6 +25,7 @@ mod throttle;
 mod v2025;
 mod v2026;
 
+pub use activity::Activity;
 pub use auth::{EndpointAuth, TokenVerdict, TokenVerifier};
 pub use body::McpBody;
 pub use config::{EndpointConfig, EnvConfigError, HostPolicy, OriginPolicy, ResponseMode, SseMode};

@@ -26,7 +26,7 @@ use tokio_util::sync::CancellationToken;
 use super::admission::InFlight;
 use super::body::McpBody;
 use super::config::{EndpointConfig, ResponseMode};
-use super::exchange;
+use super::exchange::{self, Exchange};
 use super::guard::{self, Accepts};
 use super::negotiate::{self, Negotiated};
 use super::rate::Limiter;
@@ -48,7 +48,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// The MCP endpoint. Clone it freely: clones share one router and state.
 #[derive(Clone)]
 pub struct McpService {
-    shared: Arc<Shared>,
+    pub(super) shared: Arc<Shared>,
 }
 
 impl std::fmt::Debug for McpService {
@@ -172,7 +172,7 @@ impl McpService {
         B::Data: Send,
         B::Error: Into<BoxError>,
     {
-        self.shared.clone().handle(req)
+        self.shared.clone().handle(req, exchange::attach)
     }
 }
 
@@ -192,9 +192,13 @@ where
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
         let shared = self.shared.clone();
-        Box::pin(async move { Ok(shared.handle(req).await) })
+        Box::pin(async move { Ok(shared.handle(req, exchange::attach).await) })
     }
 }
+
+/// An answer, and the request's record when the shell asked for one (what
+/// the message said about itself; the rest is read from the answer).
+type Answered = (Response<McpBody>, Option<Exchange>);
 
 /// What the endpoint knows about the caller once headers and session are
 /// checked.
@@ -209,16 +213,26 @@ impl Shared {
     /// async fn: each level of `async` keeps its arguments in its future
     /// after passing them on, and the request's future, moved whole at
     /// every level and into the connection, grows by them at each.
-    fn handle<B>(self: Arc<Self>, req: Request<B>) -> impl Future<Output = Response<McpBody>> + Send
+    ///
+    /// `then` gets the answer and, when the shell asks for them, the
+    /// request's record, inside this one future: the record travels out
+    /// with the answer, filled on the way, and is moved nowhere else.
+    pub(super) fn handle<B, F>(
+        self: Arc<Self>,
+        req: Request<B>,
+        then: F,
+    ) -> impl Future<Output = Response<McpBody>> + Send + use<B, F>
     where
         B: http_body::Body + Send + 'static,
         B::Error: Into<BoxError>,
+        F: FnOnce(&mut Response<McpBody>, &mut Option<Exchange>) + Send + 'static,
     {
-        let records = self.config.records;
-        self.serve(req).map(move |mut resp| {
-            if records {
-                exchange::finish(&mut resp);
+        let detail = self.config.recording();
+        self.serve(req).map(move |(mut resp, mut record)| {
+            if let Some(detail) = detail {
+                exchange::finish(&mut resp, &mut record, detail);
             }
+            then(&mut resp, &mut record);
             resp
         })
     }
@@ -230,7 +244,7 @@ impl Shared {
         reason: &'static str,
         hint: Option<&'static str>,
     ) -> Response<McpBody> {
-        if self.config.records {
+        if self.config.recording().is_some() {
             exchange::refused(&mut resp, reason, hint);
         }
         resp
@@ -238,12 +252,13 @@ impl Shared {
 
     /// The checks every method shares, then the method's future: POST's
     /// inline, the rest (cold: refusals, GET streams, DELETE) ready or boxed.
-    fn serve<B>(self: Arc<Self>, req: Request<B>) -> impl Future<Output = Response<McpBody>> + Send
+    /// The answer comes with the request's record when one was made.
+    fn serve<B>(self: Arc<Self>, req: Request<B>) -> impl Future<Output = Answered> + Send + use<B>
     where
         B: http_body::Body + Send + 'static,
         B::Error: Into<BoxError>,
     {
-        let done = |resp| Either::Left(Either::Left(std::future::ready(resp)));
+        let done = |resp| Either::Left(Either::Left(std::future::ready((resp, None))));
         let (parts, body) = req.into_parts();
         if let Err(why) = guard::check_host_and_origin(&parts, &self.config) {
             let resp = refuse(StatusCode::FORBIDDEN, None, &McpError::invalid_request(why));
@@ -260,11 +275,11 @@ impl Shared {
         {
             return done(self.refusal(resp, "auth", None));
         }
-        let cold = |fut: Pin<Box<dyn Future<Output = Response<McpBody>> + Send>>| Either::Left(Either::Right(fut));
+        let cold = |fut: Pin<Box<dyn Future<Output = Answered> + Send>>| Either::Left(Either::Right(fut));
         match parts.method {
             http::Method::POST => Either::Right(self.post(parts, body)),
-            http::Method::GET => cold(Box::pin(async move { self.get(parts).await })),
-            http::Method::DELETE => cold(Box::pin(async move { self.delete(parts).await })),
+            http::Method::GET => cold(Box::pin(async move { (self.get(parts).await, None) })),
+            http::Method::DELETE => cold(Box::pin(async move { (self.delete(parts).await, None) })),
             _ => done(self.method_not_allowed()),
         }
     }
@@ -299,7 +314,7 @@ impl Shared {
     }
 
     #[expect(clippy::manual_async_fn, reason = "an async block keeps its arguments once, an async fn twice")]
-    fn post<B>(self: Arc<Self>, parts: http::request::Parts, body: B) -> impl Future<Output = Response<McpBody>> + Send
+    fn post<B>(self: Arc<Self>, parts: http::request::Parts, body: B) -> impl Future<Output = Answered> + Send
     where
         B: http_body::Body + Send + 'static,
         B::Error: Into<BoxError>,
@@ -308,7 +323,7 @@ impl Shared {
             if !guard::is_json_content(&parts) {
                 let err = McpError::invalid_request("Unsupported Media Type: Content-Type must be application/json");
                 let resp = refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, None, &err);
-                return self.refusal(resp, "content_type", Some("POST needs Content-Type: application/json"));
+                return (self.refusal(resp, "content_type", Some("POST needs Content-Type: application/json")), None);
             }
             let accepts = guard::accepts(&parts);
             if !accepts.json && !accepts.sse {
@@ -316,7 +331,10 @@ impl Shared {
                     "Not Acceptable: Accept must allow application/json or text/event-stream",
                 );
                 let resp = refuse(StatusCode::NOT_ACCEPTABLE, None, &err);
-                return self.refusal(resp, "accept", Some("Accept must list application/json or text/event-stream"));
+                return (
+                    self.refusal(resp, "accept", Some("Accept must list application/json or text/event-stream")),
+                    None,
+                );
             }
             // An unsupported version is refused once the body is parsed, so the
             // error can carry the request id.
@@ -332,20 +350,22 @@ impl Shared {
                 if n <= super::read::DISCARD_LIMIT {
                     super::read::discard(body, self.config.body_timeout).await;
                 }
-                return self.refusal(too_large(limit), "too_large", None);
+                return (self.refusal(too_large(limit), "too_large", None), None);
             }
             let bytes = match super::read::read_body(body, limit, self.config.body_timeout).await {
                 Ok(b) => b,
-                Err(super::read::ReadError::TooLarge) => return self.refusal(too_large(limit), "too_large", None),
+                Err(super::read::ReadError::TooLarge) => {
+                    return (self.refusal(too_large(limit), "too_large", None), None);
+                }
                 Err(super::read::ReadError::TimedOut) => {
-                    return self.refusal(body_timed_out(self.config.body_timeout), "body_timeout", None);
+                    return (self.refusal(body_timed_out(self.config.body_timeout), "body_timeout", None), None);
                 }
                 Err(super::read::ReadError::Failed(e)) => {
                     tracing::debug!(error = %e, "request body could not be read");
-                    return bad_request("Bad Request: the request body could not be read");
+                    return (bad_request("Bad Request: the request body could not be read"), None);
                 }
             };
-            match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+            let resp = match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
                 Some(b'[') if header_version.as_ref().is_ok_and(|v| v.is_some_and(ProtocolVersion::is_2026)) => {
                     let err = McpError::invalid_request(
                         "Invalid Request: JSON-RPC batches are not supported in protocol version 2026-07-28",
@@ -356,7 +376,8 @@ impl Shared {
                     Ok(v) => self.batch(parts, &bytes, v, accepts).await,
                     Err(text) => negotiate::unsupported(None, &text),
                 },
-                Some(b'{') => self.single(parts, &bytes, header_version, accepts).await,
+                // One message: the only answer that carries a record.
+                Some(b'{') => return self.single(parts, &bytes, header_version, accepts).await,
                 _ => {
                     let error = match serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
                         Err(e) => jsonrpc::classify_json_error(&e),
@@ -364,7 +385,8 @@ impl Shared {
                     };
                     refuse(StatusCode::BAD_REQUEST, None, &error)
                 }
-            }
+            };
+            (resp, None)
         }
     }
 
@@ -375,15 +397,15 @@ impl Shared {
         bytes: &Bytes,
         header_version: Result<Option<ProtocolVersion>, String>,
         accepts: Accepts,
-    ) -> impl Future<Output = Response<McpBody>> + Send {
+    ) -> impl Future<Output = Answered> + Send {
         async move {
             let msg = match Incoming::parse(bytes) {
                 Ok(m) => m,
-                Err(bad) => return refuse(StatusCode::BAD_REQUEST, bad.id.as_ref(), &bad.error),
+                Err(bad) => return (refuse(StatusCode::BAD_REQUEST, bad.id.as_ref(), &bad.error), None),
             };
             let header_version = match header_version {
                 Ok(v) => v,
-                Err(text) => return negotiate::unsupported(msg.id(), &text),
+                Err(text) => return (negotiate::unsupported(msg.id(), &text), None),
             };
             // What the message says about itself, kept beside the one await
             // below rather than in a wrapper future: a wrapper holding the
@@ -394,21 +416,18 @@ impl Shared {
             let version_2025 = match negotiate::generation(header_version, &msg) {
                 Ok(Negotiated::V2026) => None,
                 Ok(Negotiated::V2025(version)) => Some(version),
-                Err(resp) => return resp,
+                Err(resp) => return (resp, None),
             };
             let method = Method::of_request(&msg);
-            let record = self.config.records.then(|| {
+            let record = self.config.recording().map(|detail| {
                 let version = version_2025.unwrap_or(Some(ProtocolVersion::V2026_07_28));
-                exchange::of_message(&msg, method, version, &parts)
+                exchange::of_message(&msg, method, version, &parts, &self.router, detail)
             });
-            let mut resp = match version_2025 {
+            let resp = match version_2025 {
                 None => self.post_2026(parts, msg, accepts).await,
                 Some(version) => self.single_2025(parts, msg, method, version, accepts).await,
             };
-            if let Some(record) = record {
-                exchange::note(&mut resp, |x| x.fill(record));
-            }
-            resp
+            (resp, record)
         }
     }
 

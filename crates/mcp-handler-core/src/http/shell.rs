@@ -18,8 +18,9 @@ use super::guard;
 use super::responses::refuse;
 use crate::error::McpError;
 
-/// A health probe. Probes skip the Host, Origin and credential checks: the
-/// platform sends them with whatever `Host` it likes and no token.
+/// A health probe, or a metrics scrape. Probes skip the Host, Origin and
+/// credential checks: the platform sends them with whatever `Host` it likes
+/// and no token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Probe {
@@ -28,6 +29,10 @@ pub enum Probe {
     Live,
     /// `/readyz`: the process can serve (what it depends on is there).
     Ready,
+    /// `/metrics`: a scrape of the shell's metrics. Read by a monitoring
+    /// system with its own `Host` and no token, like the probes; a shell
+    /// without metrics routes it like any other path.
+    Metrics,
 }
 
 impl Probe {
@@ -40,6 +45,7 @@ impl Probe {
         match path {
             "/healthz" => Some(Self::Live),
             "/readyz" => Some(Self::Ready),
+            "/metrics" => Some(Self::Metrics),
             _ => None,
         }
     }
@@ -115,10 +121,12 @@ mod tests {
     }
 
     #[test]
-    fn probes_are_reads_of_two_paths() {
+    fn probes_are_reads_of_three_paths() {
         assert_eq!(Probe::of(&Method::GET, "/healthz"), Some(Probe::Live));
         assert_eq!(Probe::of(&Method::HEAD, "/healthz"), Some(Probe::Live));
         assert_eq!(Probe::of(&Method::GET, "/readyz"), Some(Probe::Ready));
+        assert_eq!(Probe::of(&Method::GET, "/metrics"), Some(Probe::Metrics));
+        assert_eq!(Probe::of(&Method::POST, "/metrics"), None);
         assert_eq!(Probe::of(&Method::POST, "/healthz"), None);
         assert_eq!(Probe::of(&Method::GET, "/mcp"), None);
         assert_eq!(Probe::of(&Method::GET, "/healthz/"), None);

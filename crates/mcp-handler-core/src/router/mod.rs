@@ -265,6 +265,11 @@ impl Router {
         self.inner.tools.keys().map(String::as_str)
     }
 
+    /// Registered prompt names, in registration order.
+    pub fn prompt_names(&self) -> impl Iterator<Item = &str> {
+        self.inner.prompts.keys().map(String::as_str)
+    }
+
     /// The capabilities this registry implies for a client that `push`
     /// can (or cannot) reach: `listChanged` and `resources.subscribe` are
     /// promises of notifications, so they are made only where a stream can
