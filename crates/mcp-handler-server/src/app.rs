@@ -36,25 +36,11 @@ pub(crate) struct App {
 }
 
 impl App {
-    /// Routes `req`. The MCP endpoint's future is returned as it is (no
-    /// wrapper future, no clone of the router per request): it is the hot
-    /// path, and a larger future is a larger copy at every move. The health
-    /// endpoints and `/metrics` are cold and boxed.
-    pub(crate) fn call<B>(&self, req: Request<B>) -> Routed<impl Future<Output = Response<McpBody>> + Send + use<B>>
-    where
-        B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
-        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-    {
-        // Probes and scrapes skip Host/Origin/auth checks: they come from the
-        // platform with whatever Host it likes. They are matched after the
-        // MCP path, so the hot path costs one comparison.
-        if req.uri().path() == &*self.path {
-            return Either::Left(self.mcp.handle(req).map(Ok));
-        }
-        Either::Right(self.cold(req))
-    }
-
-    /// [`call`](Self::call), and what the shell observes of each answer:
+    /// Routes `req` from `client`: the MCP endpoint's future as it is (no
+    /// wrapper future, no clone of the router per request: it is the hot
+    /// path, and a larger future is a larger copy at every move; one type
+    /// whatever is observed, so no `Either` of two copies of it), the
+    /// health endpoints and `/metrics` boxed. It also observes each answer:
     /// one access-log line, for the MCP endpoint its count and duration,
     /// and with traces on its SERVER span. All read the endpoint's one
     /// `Exchange` record, in one closure the endpoint runs inside its own
@@ -62,7 +48,7 @@ impl App {
     /// future, no box, no second copy of the endpoint's future (a traced
     /// request is boxed, in its span). Health probes and scrapes are
     /// neither logged nor counted; other paths (404s) are logged.
-    pub(crate) fn call_observed<B>(
+    pub(crate) fn call<B>(
         &self,
         req: Request<B>,
         client: std::net::IpAddr,
@@ -77,10 +63,11 @@ impl App {
             return Either::Right(self.cold(req));
         }
         // The method and path are copied only for the log line; the client
-        // is the trusted proxy's word for it when one is configured.
+        // is the trusted proxy's word for it when one is configured; the
+        // clock is read only when something observes.
         let log = self.access_log.then(|| (req.method().clone(), path.to_owned()));
-        let client = self.mcp.client_address(req.headers(), Some(client));
-        let started = Instant::now();
+        let client = if self.access_log { self.mcp.client_address(req.headers(), Some(client)) } else { None };
+        let started = self.observes().then(Instant::now);
         #[cfg(feature = "otel")]
         let span = self.traced.then(|| {
             let span = mcp_handler_otel::request_span(req.method(), Some("tcp"));
@@ -90,6 +77,7 @@ impl App {
         #[cfg(feature = "otel")]
         let traced = span.clone();
         let observe = move |resp: &Response<McpBody>, record: Option<&Exchange>, metrics: Option<&Metrics>| {
+            let Some(started) = started else { return };
             let elapsed = started.elapsed();
             #[cfg(feature = "otel")]
             if let Some(span) = &traced {
@@ -125,7 +113,7 @@ impl App {
         }))
     }
 
-    /// Whether [`call_observed`](Self::call_observed) has anything to do.
+    /// Whether [`call`](Self::call) has anything to observe.
     pub(crate) fn observes(&self) -> bool {
         self.access_log || self.metrics.is_some() || self.traced
     }

@@ -4,7 +4,6 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::future::Either;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
@@ -58,7 +57,6 @@ async fn accept_and_drain(
     // Only a rate limit reads the peer's address; inserting it costs an
     // allocation per request, so it is added only then.
     let wants_addr = app.mcp.wants_client_address();
-    let observe = app.observes();
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -98,11 +96,7 @@ async fn accept_and_drain(
                     if let Some(addr) = addr {
                         req.extensions_mut().insert(addr);
                     }
-                    if observe {
-                        Either::Right(app.call_observed(req, ip))
-                    } else {
-                        Either::Left(app.call(req))
-                    }
+                    app.call(req, ip)
                 });
                 let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc).into_owned();
                 let conn = graceful.watch(conn);
