@@ -29,7 +29,8 @@ async fn a_file_token_guards_the_endpoint_and_rotates_without_a_restart() {
     std::fs::write(&token, "tok-first-0123456789\n").unwrap();
     let reference = format!("file:{}?ttl=200ms", token.display());
     let log = dir.join("server.log");
-    let env = [("MCP_SECRET_AUTH_TOKEN", reference.as_str()), ("RUST_LOG", "trace")];
+    // Every log line at TRACE, the access log and the tool-call audit included.
+    let env = [("MCP_SECRET_AUTH_TOKEN", reference.as_str()), ("RUST_LOG", "trace"), ("MCP_AUDIT", "on")];
     let server = Running::start_logged(demo_bin(), &[], &env, &log).await;
 
     let none = list(&server, &[]).await;
@@ -45,6 +46,11 @@ async fn a_file_token_guards_the_endpoint_and_rotates_without_a_restart() {
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
     assert!(ok.json()["result"]["tools"].as_array().is_some_and(|t| !t.is_empty()));
     assert_eq!(list(&server, &[("x-api-key", "tok-first-0123456789")]).await.status, StatusCode::OK);
+    let call =
+        r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"text_stats","arguments":{"text":"x"}}}"#;
+    let mut h = MCP_HEADERS.to_vec();
+    h.push(("authorization", "Bearer tok-first-0123456789"));
+    assert_eq!(http(server.addr, "POST", "/mcp", &h, call).await.unwrap().status, StatusCode::OK);
 
     // Health endpoints stay open to the platform's probes.
     assert_eq!(http(server.addr, "GET", "/healthz", &[], "").await.unwrap().status, StatusCode::OK);
@@ -62,6 +68,10 @@ async fn a_file_token_guards_the_endpoint_and_rotates_without_a_restart() {
     server.sigterm();
     let logs = std::fs::read_to_string(&log).unwrap();
     assert!(logs.contains("secret rotated"), "{logs}");
+    assert!(
+        logs.contains("refusal=\"auth\"") && logs.contains("tool call"),
+        "access and audit lines were written: {logs}"
+    );
     for t in ["tok-first-0123456789", "tok-second-9876543210", "tok-wrong"] {
         assert!(!logs.contains(t), "{t} appeared in the server's logs");
     }
