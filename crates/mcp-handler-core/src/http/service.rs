@@ -196,6 +196,12 @@ where
     }
 }
 
+/// What an operator can change about a refusal, for the access log.
+const AUTH_HINT: &str = "send Authorization: Bearer <token> or X-API-Key; MCP_SECRET_AUTH_TOKEN names the token";
+const TOO_LARGE_HINT: &str =
+    "the body is over the endpoint's limit (EndpointConfig::with_max_body_bytes, 4 MiB by default)";
+const BODY_TIMEOUT_HINT: &str = "the body arrived too slowly: MCP_BODY_TIMEOUT_SECS";
+
 /// An answer, and the request's record when the shell asked for one (what
 /// the message said about itself; the rest is read from the answer).
 type Answered = (Response<McpBody>, Option<Exchange>);
@@ -273,7 +279,7 @@ impl Shared {
         if let Some(auth) = &self.config.auth
             && let Some(resp) = auth.check(&parts.headers)
         {
-            return done(self.refusal(resp, "auth", None));
+            return done(self.refusal(resp, "auth", Some(AUTH_HINT)));
         }
         let cold = |fut: Pin<Box<dyn Future<Output = Answered> + Send>>| Either::Left(Either::Right(fut));
         match parts.method {
@@ -350,15 +356,18 @@ impl Shared {
                 if n <= super::read::DISCARD_LIMIT {
                     super::read::discard(body, self.config.body_timeout).await;
                 }
-                return (self.refusal(too_large(limit), "too_large", None), None);
+                return (self.refusal(too_large(limit), "too_large", Some(TOO_LARGE_HINT)), None);
             }
             let bytes = match super::read::read_body(body, limit, self.config.body_timeout).await {
                 Ok(b) => b,
                 Err(super::read::ReadError::TooLarge) => {
-                    return (self.refusal(too_large(limit), "too_large", None), None);
+                    return (self.refusal(too_large(limit), "too_large", Some(TOO_LARGE_HINT)), None);
                 }
                 Err(super::read::ReadError::TimedOut) => {
-                    return (self.refusal(body_timed_out(self.config.body_timeout), "body_timeout", None), None);
+                    return (
+                        self.refusal(body_timed_out(self.config.body_timeout), "body_timeout", Some(BODY_TIMEOUT_HINT)),
+                        None,
+                    );
                 }
                 Err(super::read::ReadError::Failed(e)) => {
                     tracing::debug!(error = %e, "request body could not be read");

@@ -107,7 +107,11 @@ pub fn unavailable(why: &str) -> Response<McpBody> {
     let mut r =
         refuse(StatusCode::SERVICE_UNAVAILABLE, None, &McpError::internal(format!("Service Unavailable: {why}")));
     r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-    super::exchange::refused(&mut r, "unavailable", None);
+    super::exchange::refused(
+        &mut r,
+        "unavailable",
+        Some("something the request needs is not there yet (a secret: see /readyz)"),
+    );
     r
 }
 
