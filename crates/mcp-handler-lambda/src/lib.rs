@@ -226,17 +226,21 @@ impl LambdaApp {
         // The runtime loop ends only on an error talking to the Runtime API
         // (a dropped connection, say). Restarting it keeps the sandbox
         // serving; failing repeatedly and at once means the API is gone.
+        let concurrent = max_concurrency() > 1;
         let mut quick_failures = 0;
         loop {
             let started = std::time::Instant::now();
-            // The concurrent entry points: with `AWS_LAMBDA_MAX_CONCURRENCY`
-            // > 1 (Lambda Managed Instances) up to that many invocations run
-            // at once in this process; unset or 1, one at a time as before.
-            // Each invocation's facts travel in its own request.
-            let result = if streaming {
-                lambda_http::run_with_streaming_response_concurrent(service.clone()).await
-            } else {
-                lambda_http::run_concurrent(service.clone()).await
+            // With `AWS_LAMBDA_MAX_CONCURRENCY` > 1 (Lambda Managed
+            // Instances) the concurrent entry points run up to that many
+            // invocations at once in this process, each with its facts in its
+            // own request. Unset or 1, classic Lambda keeps the sequential
+            // entry points exactly as before (the concurrent ones' fallback
+            // lost its Runtime API connection far more often on the emulator).
+            let result = match (streaming, concurrent) {
+                (true, true) => lambda_http::run_with_streaming_response_concurrent(service.clone()).await,
+                (false, true) => lambda_http::run_concurrent(service.clone()).await,
+                (true, false) => lambda_http::run_with_streaming_response(service.clone()).await,
+                (false, false) => lambda_http::run(service.clone()).await,
             };
             let Err(e) = result else { return Ok(()) };
             quick_failures = if started.elapsed() < std::time::Duration::from_secs(1) { quick_failures + 1 } else { 1 };
@@ -264,6 +268,12 @@ pub fn lambda_endpoint(base: EndpointConfig, config: &LambdaConfig) -> EndpointC
         e = e.with_keep_alive(None);
     }
     e
+}
+
+/// `AWS_LAMBDA_MAX_CONCURRENCY`: how many invocations Lambda Managed
+/// Instances hand this sandbox at once (1 when unset or unreadable).
+fn max_concurrency() -> u32 {
+    std::env::var("AWS_LAMBDA_MAX_CONCURRENCY").ok().and_then(|v| v.trim().parse().ok()).unwrap_or(1)
 }
 
 /// Whether this process runs inside Lambda.
