@@ -230,6 +230,7 @@ impl LambdaApp {
         let mut quick_failures = 0;
         loop {
             let started = std::time::Instant::now();
+            let served_before = service.served();
             // With `AWS_LAMBDA_MAX_CONCURRENCY` > 1 (Lambda Managed
             // Instances) the concurrent entry points run up to that many
             // invocations at once in this process, each with its facts in its
@@ -243,7 +244,12 @@ impl LambdaApp {
                 (false, false) => lambda_http::run(service.clone()).await,
             };
             let Err(e) = result else { return Ok(()) };
-            quick_failures = if started.elapsed() < std::time::Duration::from_secs(1) { quick_failures + 1 } else { 1 };
+            // A loop that served invocations before it ended found the API
+            // there (the emulator drops its connection after some streamed
+            // answers, a few times a second under a fast client).
+            let quick = started.elapsed() < std::time::Duration::from_secs(1);
+            let served = service.served() > served_before;
+            quick_failures = if quick && !served { quick_failures + 1 } else { 1 };
             if quick_failures >= 5 {
                 tracing::error!(error = %e, "the Lambda Runtime API keeps failing; giving up");
                 return Err(e);

@@ -30,6 +30,8 @@ pub type BeforeInvocation = Arc<dyn Fn() -> Option<BoxFuture<'static, Result<(),
 /// adds to each request.
 #[derive(Clone)]
 pub struct LambdaService {
+    /// Invocations begun, for the runtime loop's restart rule.
+    served: Arc<std::sync::atomic::AtomicU64>,
     mcp: McpService,
     before: Arc<[BeforeInvocation]>,
     access_log: bool,
@@ -47,6 +49,7 @@ impl std::fmt::Debug for LambdaService {
 impl LambdaService {
     pub(crate) fn new(mcp: McpService, before: Vec<BeforeInvocation>, access_log: bool, emf: Option<Emf>) -> Self {
         Self {
+            served: Arc::default(),
             mcp,
             before: before.into(),
             access_log,
@@ -81,6 +84,11 @@ impl LambdaService {
             }
             Ok(())
         }
+    }
+
+    /// Invocations this service (and its clones) began.
+    pub(crate) fn served(&self) -> u64 {
+        self.served.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The endpoint service inside.
@@ -163,6 +171,7 @@ impl Service<Request> for LambdaService {
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
+        self.served.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if !(self.access_log || self.emf.is_some() || self.traced())
             || Probe::of(req.method(), req.uri().path()).is_some()
         {
