@@ -186,3 +186,25 @@ async fn values_never_reach_logs_or_errors_across_load_rotate_and_failure() {
         }
     }
 }
+
+#[tokio::test]
+async fn forgotten_values_are_gone_until_read_again_and_count_as_a_new_version() {
+    let moto = Moto::start().await;
+    create(&moto, "prod/snap", r#"{"token":"snap-1"}"#).await;
+    let secrets = secrets_for(&moto, &[("TOKEN", true, "aws-sm:prod/snap#token".into())]);
+    secrets.load().await.unwrap();
+    assert_eq!((secrets.current("TOKEN").unwrap().expose(), secrets.version("TOKEN")), ("snap-1", Some(0)));
+    // Before a snapshot: nothing cached is left, and the secret is due.
+    assert_eq!(secrets.forget(), 1);
+    let gone = secrets.current("TOKEN").unwrap_err();
+    assert!(matches!(gone, SecretError::NotLoaded { .. }), "{gone:?}");
+    assert!(secrets.any_due() && !secrets.is_ready());
+    // Rotated meanwhile, read again: the new value, a new version (also
+    // when the value did not change, since there is nothing to compare).
+    put(&moto, "prod/snap", r#"{"token":"snap-2"}"#).await;
+    secrets.refresh_due().await;
+    assert_eq!((secrets.current("TOKEN").unwrap().expose(), secrets.version("TOKEN")), ("snap-2", Some(1)));
+    assert_eq!(secrets.forget(), 1);
+    secrets.load().await.unwrap();
+    assert_eq!((secrets.current("TOKEN").unwrap().expose(), secrets.version("TOKEN")), ("snap-2", Some(2)));
+}

@@ -136,6 +136,10 @@ fn describe(report: Report) -> String {
         Report::InitError { error_type, body } => {
             format!("the function reported an init error ({error_type}): {}", excerpt(&body))
         }
+        Report::RestoreNext(_) => "an unexpected SnapStart snapshot (AWS_LAMBDA_INITIALIZATION_TYPE is set)".into(),
+        Report::RestoreError { error_type, body } => {
+            format!("the function reported a restore error ({error_type}): {}", excerpt(&body))
+        }
         Report::Protocol(why) => format!("the function broke the Runtime API protocol: {why}"),
     }
 }

@@ -2,12 +2,19 @@
 //! function's runtime client talks to (`AWS_LAMBDA_RUNTIME_API`), speaking
 //! the 2018-06-01 protocol as `lambda_runtime` and `awslambdaric` use it.
 //!
-//! It hands out a fixed number of copies of one event, each the moment the
-//! function asks for it (`GET .../invocation/next`; with none left the call
-//! blocks, as it does in a frozen sandbox), and reports to its owner when the
-//! first `/next` arrived (the end of init) and when each response was read
-//! whole, buffered or streamed. The instants are taken here, next to the
-//! socket, so the figures hold only what the function and the protocol cost.
+//! It hands out a fixed number of copies of one event (or a list of events,
+//! in order), each the moment the function asks for it (`GET
+//! .../invocation/next`; with none left the call blocks, as it does in a
+//! frozen sandbox), and reports to its owner when the first `/next` arrived
+//! (the end of init) and when each response was read whole, buffered or
+//! streamed. The instants are taken here, next to the socket, so the figures
+//! hold only what the function and the protocol cost.
+//!
+//! For SnapStart it also plays the snapshot: `GET .../restore/next` (the
+//! runtime's "init is done, snapshot me") is reported and answered only when
+//! the owner calls [`RuntimeApi::restore`], and `POST .../restore/error` is
+//! reported. What happens to the process's memory in between is not played:
+//! the same process goes on, as one restored environment would.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -57,6 +64,16 @@ pub enum Report {
         /// The error document the function sent.
         body: Bytes,
     },
+    /// `GET .../restore/next`: init is done and the runtime waits for the
+    /// snapshot to be restored ([`RuntimeApi::restore`]).
+    RestoreNext(Instant),
+    /// `POST .../restore/error`: an after-restore hook failed.
+    RestoreError {
+        /// The `Lambda-Runtime-Function-Error-Type` header.
+        error_type: String,
+        /// The error document the function sent.
+        body: Bytes,
+    },
     /// `POST .../init/error`.
     InitError {
         /// The `Lambda-Runtime-Function-Error-Type` header.
@@ -91,6 +108,7 @@ pub struct Completed {
 #[derive(Debug)]
 pub struct RuntimeApi {
     addr: SocketAddr,
+    shared: Arc<Shared>,
     reports: mpsc::Receiver<Report>,
     server: JoinHandle<()>,
 }
@@ -99,25 +117,36 @@ impl RuntimeApi {
     /// Listens on `127.0.0.1:0` and will hand out `count` copies of `event`,
     /// acknowledging what it reads per `ack`.
     pub async fn start(event: Bytes, count: usize, ack: AckPolicy) -> std::io::Result<Self> {
+        Self::start_with(vec![event; count], ack).await
+    }
+
+    /// Listens on `127.0.0.1:0` and will hand out `events` in order.
+    pub async fn start_with(events: Vec<Bytes>, ack: AckPolicy) -> std::io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let (tx, reports) = mpsc::channel(64);
         let shared = Arc::new(Shared {
-            event,
-            count,
+            events,
+            restored: tokio::sync::watch::channel(false).0,
             next_index: AtomicUsize::new(0),
             first_next_seen: AtomicBool::new(false),
             in_flight: Mutex::new(HashMap::new()),
             reports: tx,
             arn: HeaderValue::from_static("arn:aws:lambda:us-east-1:123456789012:function:bench"),
         });
-        let server = tokio::spawn(accept_loop(listener, shared, ack));
-        Ok(Self { addr, reports, server })
+        let server = tokio::spawn(accept_loop(listener, shared.clone(), ack));
+        Ok(Self { addr, shared, reports, server })
     }
 
     /// The `host:port` to put in `AWS_LAMBDA_RUNTIME_API`.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Answers the runtime's `/restore/next` (now, or as soon as it asks):
+    /// the snapshot has been restored.
+    pub fn restore(&self) {
+        self.shared.restored.send_replace(true);
     }
 
     /// The next report; `None` once the server has stopped.
@@ -134,9 +163,11 @@ impl Drop for RuntimeApi {
     }
 }
 
+#[derive(Debug)]
 struct Shared {
-    event: Bytes,
-    count: usize,
+    events: Vec<Bytes>,
+    /// Set by [`RuntimeApi::restore`].
+    restored: tokio::sync::watch::Sender<bool>,
     next_index: AtomicUsize,
     first_next_seen: AtomicBool,
     /// Request id → (invocation index, when it was handed out).
@@ -178,6 +209,22 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
         (&Method::GET, ["invocation", "next"]) => next(&shared).await,
         (&Method::POST, ["invocation", id, "response"]) => response(&shared, id, req).await,
         (&Method::POST, ["invocation", id, "error"]) => invocation_error(&shared, id, req).await,
+        (&Method::GET, ["restore", "next"]) => {
+            let _ = shared.reports.send(Report::RestoreNext(Instant::now())).await;
+            let mut restored = shared.restored.subscribe();
+            let _ = restored.wait_for(|r| *r).await;
+            Response::new(Full::new(Bytes::new()))
+        }
+        (&Method::POST, ["restore", "error"]) => {
+            let error_type = header_text(req.headers(), ERROR_TYPE);
+            match read_body(req).await {
+                Ok((body, _)) => {
+                    let _ = shared.reports.send(Report::RestoreError { error_type, body }).await;
+                    accepted()
+                }
+                Err(e) => refuse(&shared, StatusCode::PAYLOAD_TOO_LARGE, format!("restore/error: {e}")).await,
+            }
+        }
         (&Method::POST, ["init", "error"]) => {
             let error_type = header_text(req.headers(), ERROR_TYPE);
             match read_body(req).await {
@@ -198,14 +245,14 @@ async fn next(shared: &Shared) -> Response<Full<Bytes>> {
         let _ = shared.reports.send(Report::FirstNext(Instant::now())).await;
     }
     let index = shared.next_index.fetch_add(1, Ordering::SeqCst);
-    if index >= shared.count {
+    let Some(event) = shared.events.get(index) else {
         // No more events: the call waits, as in a sandbox that is frozen
         // between invocations, until the function is stopped.
-        std::future::pending::<()>().await;
-    }
+        return std::future::pending().await;
+    };
     let id = request_id(index);
     let deadline = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default() + INVOCATION_DEADLINE;
-    let mut response = Response::new(Full::new(shared.event.clone()));
+    let mut response = Response::new(Full::new(event.clone()));
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     headers.insert("lambda-runtime-deadline-ms", HeaderValue::from(deadline.as_millis() as u64));

@@ -8,11 +8,12 @@
 //! answered (so the name is one the server registered, never a client's
 //! invention that would mint a custom metric per request), `Tool`.
 //! Properties that are not metrics: `Outcome`, `Status`, `RequestId` and,
-//! on a cold start, `InitDurationMs`.
+//! on a cold start, `InitDurationMs` (or, for the first invocation after a
+//! SnapStart restore, `RestoreDurationMs`).
 
 use std::io::Write as _;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mcp_handler_core::Exchange;
@@ -28,9 +29,20 @@ pub(crate) struct Emf {
     namespace: Arc<str>,
     function: Arc<str>,
     sink: EmfSink,
-    /// Set until the first invocation has been written.
+    /// Set until the first invocation (of the process, or since a
+    /// SnapStart restore) has been written.
     cold: Arc<AtomicBool>,
-    init: Option<Duration>,
+    /// How this environment started, for the cold line.
+    start: Arc<Mutex<Start>>,
+}
+
+/// How the environment of the next cold invocation came to be.
+#[derive(Clone, Copy, Debug)]
+enum Start {
+    /// Started and initialized (the init phase took this long, if known).
+    Init(Option<Duration>),
+    /// Restored from a SnapStart snapshot (the restore hooks took this long).
+    Restore(Duration),
 }
 
 /// One invocation as the shell saw it.
@@ -48,20 +60,32 @@ impl Emf {
             function: function.into(),
             sink: sink.unwrap_or_else(|| Arc::new(stdout_line)),
             cold: Arc::new(AtomicBool::new(true)),
-            init,
+            start: Arc::new(Mutex::new(Start::Init(init))),
         }
+    }
+
+    /// The environment was restored from a SnapStart snapshot: the next
+    /// invocation is its cold start (the snapshot's own init is not this
+    /// environment's).
+    pub(crate) fn restored(&self, took: Duration) {
+        *self.start.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Start::Restore(took);
+        self.cold.store(true, Ordering::Relaxed);
     }
 
     /// Writes the line of one invocation.
     pub(crate) fn write(&self, invoked: &Invoked<'_>) {
-        let cold = self.cold.swap(false, Ordering::Relaxed);
-        if cold {
-            tracing::info!(init_ms = self.init.map(|d| d.as_secs_f64() * 1000.0), "cold start");
-        }
+        let cold = self.cold.swap(false, Ordering::Relaxed).then(|| {
+            let start = *self.start.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            match start {
+                Start::Init(d) => tracing::info!(init_ms = d.map(millis), "cold start"),
+                Start::Restore(d) => tracing::info!(restore_ms = millis(d), "cold start after a SnapStart restore"),
+            }
+            start
+        });
         (self.sink)(&self.line(invoked, cold, SystemTime::now()).to_string());
     }
 
-    fn line(&self, invoked: &Invoked<'_>, cold: bool, now: SystemTime) -> Value {
+    fn line(&self, invoked: &Invoked<'_>, cold: Option<Start>, now: SystemTime) -> Value {
         let x = invoked.record;
         let outcome = x.and_then(|x| x.outcome);
         let refused = x.is_some_and(|x| x.refusal.is_some());
@@ -81,10 +105,10 @@ impl Emf {
         if tool.is_some() {
             dimensions.push(json!(["FunctionName", "Tool"]));
         }
-        let millis = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+        let timestamp = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
         let mut line = json!({
             "_aws": {
-                "Timestamp": millis,
+                "Timestamp": timestamp,
                 "CloudWatchMetrics": [{
                     "Namespace": &*self.namespace,
                     "Dimensions": dimensions,
@@ -105,7 +129,7 @@ impl Emf {
             "Duration": invoked.elapsed.as_secs_f64() * 1000.0,
             "Errors": u8::from(errors),
             "ToolErrors": u8::from(outcome == Some(Outcome::ToolError)),
-            "ColdStart": u8::from(cold),
+            "ColdStart": u8::from(cold.is_some()),
         });
         let obj = line.as_object_mut().expect("a JSON object literal");
         if let Some(tool) = tool {
@@ -114,11 +138,17 @@ impl Emf {
         if let Some(id) = invoked.request_id {
             obj.insert("RequestId".into(), id.into());
         }
-        if let (true, Some(init)) = (cold, self.init) {
-            obj.insert("InitDurationMs".into(), json!(init.as_secs_f64() * 1000.0));
+        match cold {
+            Some(Start::Init(Some(d))) => drop(obj.insert("InitDurationMs".into(), json!(millis(d)))),
+            Some(Start::Restore(d)) => drop(obj.insert("RestoreDurationMs".into(), json!(millis(d)))),
+            Some(Start::Init(None)) | None => {}
         }
         line
     }
+}
+
+fn millis(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
 }
 
 /// One line on stdout, written whole (the log capture reads lines).
@@ -146,7 +176,8 @@ mod tests {
 
     fn line(emf: &Emf, x: &Exchange, status: u16, cold: bool) -> Value {
         let invoked = Invoked { record: Some(x), status, elapsed: Duration::from_micros(1500), request_id: Some("r1") };
-        emf.line(&invoked, cold, UNIX_EPOCH + Duration::from_secs(1))
+        let start = cold.then_some(Start::Init(Some(Duration::from_millis(12))));
+        emf.line(&invoked, start, UNIX_EPOCH + Duration::from_secs(1))
     }
 
     #[test]
@@ -201,6 +232,26 @@ mod tests {
             (l["Outcome"].as_str(), l["Errors"].as_u64(), l["Method"].as_str()),
             (Some("refused"), Some(1), Some("none"))
         );
+    }
+
+    #[test]
+    fn the_first_invocation_after_a_restore_is_cold_again() {
+        let lines = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = lines.clone();
+        let init = Some(Duration::from_millis(40));
+        let emf = Emf::new("ns", "fn", Some(Arc::new(move |l: &str| sink.lock().unwrap().push(l.to_owned()))), init);
+        let x = record("tools/list", None, Some(Outcome::Ok));
+        let once = || emf.write(&Invoked { record: Some(&x), status: 200, elapsed: Duration::ZERO, request_id: None });
+        once();
+        once();
+        emf.restored(Duration::from_millis(3));
+        once();
+        once();
+        let lines: Vec<Value> = lines.lock().unwrap().iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let cold: Vec<u64> = lines.iter().map(|l| l["ColdStart"].as_u64().unwrap()).collect();
+        assert_eq!(cold, [1, 0, 1, 0]);
+        assert_eq!((lines[0]["InitDurationMs"].as_f64(), lines[0].get("RestoreDurationMs")), (Some(40.0), None));
+        assert_eq!((lines[2]["RestoreDurationMs"].as_f64(), lines[2].get("InitDurationMs")), (Some(3.0), None));
     }
 
     #[test]

@@ -28,6 +28,7 @@
 mod config;
 mod emf;
 mod service;
+mod snapstart;
 
 use std::future::Future;
 
@@ -36,7 +37,7 @@ use mcp_handler_core::{EndpointConfig, McpService, ResponseMode, Router};
 
 pub use config::{ConfigError, DEFAULT_NAMESPACE, LambdaConfig};
 pub use emf::EmfSink;
-pub use lambda_http::Error;
+pub use lambda_http::{Error, SnapStartResource};
 pub use mcp_handler_core::EnvConfigError;
 pub use service::LambdaService;
 
@@ -53,6 +54,8 @@ pub struct LambdaApp {
     config: Option<LambdaConfig>,
     prefetch: Vec<(String, Init)>,
     before: Vec<BeforeInvocation>,
+    snapshot: Vec<snapstart::Hooks>,
+    snapstart_resources: Vec<std::sync::Arc<dyn SnapStartResource>>,
     emf_sink: Option<EmfSink>,
     #[cfg(feature = "otel")]
     otel: Option<mcp_handler_otel::Otel>,
@@ -67,6 +70,7 @@ impl std::fmt::Debug for LambdaApp {
             .field("config", &self.config)
             .field("prefetch", &self.prefetch.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>())
             .field("before_invocation", &self.before.len())
+            .field("snapshot_hooks", &self.snapshot.iter().map(|h| h.name.as_str()).collect::<Vec<_>>())
             .finish()
     }
 }
@@ -80,6 +84,8 @@ impl LambdaApp {
             config: None,
             prefetch: Vec::new(),
             before: Vec::new(),
+            snapshot: Vec::new(),
+            snapstart_resources: Vec::new(),
             emf_sink: None,
             #[cfg(feature = "otel")]
             otel: None,
@@ -137,6 +143,41 @@ impl LambdaApp {
         F: Fn() -> Option<BoxFuture<'static, Result<(), String>>> + Send + Sync + 'static,
     {
         self.before.push(std::sync::Arc::new(check));
+        self
+    }
+
+    /// Work around a Lambda SnapStart snapshot, named `name` in errors:
+    /// `before` runs once, after init and before the snapshot (drop what
+    /// must not be shared by every restored environment: cached secrets,
+    /// connections, credentials, ids meant to be unique); `after` runs in
+    /// each restored environment before its first invocation, with the
+    /// endpoint (reload, reconnect, regenerate). Hooks run only with
+    /// SnapStart (`AWS_LAMBDA_INITIALIZATION_TYPE=snap-start`): `before`
+    /// in the reverse order of adding, `after` in that order, after the
+    /// shell has regenerated the request-state key it generated. A failure
+    /// of either ends the environment (Lambda reports it as an init or a
+    /// restore error), so a hook whose work may be retried later (a secret
+    /// store that is down) should log and succeed instead.
+    pub fn with_snapshot_hooks<B, BF, A, AF>(mut self, name: impl Into<String>, before: B, after: A) -> Self
+    where
+        B: Fn() -> BF + Send + Sync + 'static,
+        BF: Future<Output = Result<(), Error>> + Send + 'static,
+        A: Fn(McpService) -> AF + Send + Sync + 'static,
+        AF: Future<Output = Result<(), Error>> + Send + 'static,
+    {
+        self.snapshot.push(snapstart::Hooks {
+            name: name.into(),
+            before: std::sync::Arc::new(move || Box::pin(before())),
+            after: std::sync::Arc::new(move |mcp| Box::pin(after(mcp))),
+        });
+        self
+    }
+
+    /// A `lambda_runtime` SnapStart resource of your own, registered after
+    /// the shell's (so its `before_snapshot` runs first and its
+    /// `after_restore` last).
+    pub fn with_snapstart_resource(mut self, resource: std::sync::Arc<dyn SnapStartResource>) -> Self {
+        self.snapstart_resources.push(resource);
         self
     }
 
@@ -220,9 +261,23 @@ impl LambdaApp {
         }
         #[cfg(not(feature = "otel"))]
         init_logging();
+        let hooks = std::mem::take(&mut self.snapshot);
+        let mut resources = std::mem::take(&mut self.snapstart_resources);
         let (service, mode) = self.into_ready_service().await?;
         let streaming = mode == ResponseMode::Streaming;
-        tracing::info!(streaming, auth = service.mcp().config().auth_enabled(), "MCP server ready for invocations");
+        let snapstart = snapstart::enabled();
+        tracing::info!(
+            streaming,
+            auth = service.mcp().config().auth_enabled(),
+            snapstart,
+            state_key = service.mcp().generated_state_key_id(),
+            "MCP server ready for invocations"
+        );
+        let shell = snapstart::Snapshot { mcp: service.mcp().clone(), emf: service.emf().cloned(), hooks };
+        resources.insert(0, std::sync::Arc::new(shell));
+        // The first runtime loop registers the resources; `lambda_runtime`
+        // runs their hooks only with SnapStart.
+        let mut resources = Some(resources);
         // The runtime loop ends only on an error talking to the Runtime API
         // (a dropped connection, say). Restarting it keeps the sandbox
         // serving; failing repeatedly and at once means the API is gone.
@@ -237,13 +292,24 @@ impl LambdaApp {
             // own request. Unset or 1, classic Lambda keeps the sequential
             // entry points exactly as before (the concurrent ones' fallback
             // lost its Runtime API connection far more often on the emulator).
+            let registered = resources.take().unwrap_or_default();
             let result = match (streaming, concurrent) {
-                (true, true) => lambda_http::run_with_streaming_response_concurrent(service.clone()).await,
-                (false, true) => lambda_http::run_concurrent(service.clone()).await,
-                (true, false) => lambda_http::run_with_streaming_response(service.clone()).await,
-                (false, false) => lambda_http::run(service.clone()).await,
+                (true, true) => {
+                    run_loop!(lambda_http::streaming_runtime_concurrent(service.clone()), registered, run_concurrent)
+                }
+                (false, true) => {
+                    run_loop!(lambda_http::runtime_concurrent(service.clone()), registered, run_concurrent)
+                }
+                (true, false) => run_loop!(lambda_http::streaming_runtime(service.clone()), registered, run),
+                (false, false) => run_loop!(lambda_http::runtime(service.clone()), registered, run),
             };
             let Err(e) = result else { return Ok(()) };
+            if snapstart {
+                // A new loop would call the restore handshake again, which
+                // only a snapshot's init may: end, and Lambda starts afresh.
+                tracing::error!(error = %e, "Lambda runtime loop ended; with SnapStart the environment ends with it");
+                return Err(e);
+            }
             // A loop that served invocations before it ended found the API
             // there (the emulator drops its connection after some streamed
             // answers, a few times a second under a fast client).
@@ -259,6 +325,19 @@ impl LambdaApp {
         }
     }
 }
+
+/// Runs one `lambda_runtime` loop as `lambda_http::run` and its siblings
+/// do (with their tracing layer), with `resources` registered for SnapStart.
+macro_rules! run_loop {
+    ($runtime:expr, $resources:expr, $run:ident) => {{
+        let mut runtime = $runtime.layer(lambda_http::lambda_runtime::layers::TracingLayer::new());
+        for r in $resources {
+            runtime = runtime.register_snapstart_resource(r);
+        }
+        runtime.$run().await
+    }};
+}
+use run_loop;
 
 /// Lambda's rules on top of `base`: no sessions, no 2025 back channel, the
 /// configured response mode, and any `Host` (the platform fixes it; the

@@ -91,6 +91,11 @@ impl LambdaService {
         self.served.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// The EMF writer, when the metrics are on.
+    pub(crate) fn emf(&self) -> Option<&Emf> {
+        self.emf.as_ref()
+    }
+
     /// The endpoint service inside.
     pub fn mcp(&self) -> &McpService {
         &self.mcp

@@ -5,6 +5,7 @@
 //! `version-stage` (e.g. `AWSPREVIOUS`) and `version-id`. Values are cached
 //! for the TTL (default 5 minutes) by the resolver.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_secretsmanager::Client;
@@ -19,7 +20,13 @@ use crate::source::{SecretSource, SourceError};
 /// Reads AWS Secrets Manager.
 #[derive(Debug, Default)]
 pub struct SecretsManagerSource {
-    client: OnceCell<Client>,
+    /// Built on first use; [`release`](SecretSource::release) puts an empty
+    /// cell in its place, so the next fetch builds a client (connections,
+    /// credentials) anew.
+    client: std::sync::RwLock<Arc<OnceCell<Client>>>,
+    /// A client the caller gave: kept across a release (it cannot be
+    /// rebuilt here), so its connections are the caller's to manage.
+    given: Option<Client>,
 }
 
 impl SecretsManagerSource {
@@ -34,24 +41,28 @@ impl SecretsManagerSource {
     /// Give its config an HTTP client, e.g. [`https_client`]: this crate
     /// builds the SDK without its default one.
     pub fn with_client(client: Client) -> Self {
-        Self { client: OnceCell::new_with(Some(client)) }
+        Self { client: std::sync::RwLock::default(), given: Some(client) }
     }
 
-    async fn client(&self) -> &Client {
-        self.client
-            .get_or_init(|| async {
-                let timeouts = aws_config::timeout::TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(3))
-                    .operation_attempt_timeout(Duration::from_secs(5))
-                    .build();
-                let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-                    .http_client(https_client())
-                    .timeout_config(timeouts)
-                    .load()
-                    .await;
-                Client::new(&config)
-            })
-            .await
+    async fn client(&self) -> Client {
+        if let Some(c) = &self.given {
+            return c.clone();
+        }
+        let cell = self.client.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        cell.get_or_init(|| async {
+            let timeouts = aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(3))
+                .operation_attempt_timeout(Duration::from_secs(5))
+                .build();
+            let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                .http_client(https_client())
+                .timeout_config(timeouts)
+                .load()
+                .await;
+            Client::new(&config)
+        })
+        .await
+        .clone()
     }
 }
 
@@ -85,6 +96,10 @@ impl SecretSource for SecretsManagerSource {
 
     fn options(&self) -> &'static [&'static str] {
         &["version-stage", "version-id"]
+    }
+
+    fn release(&self) {
+        *self.client.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::default();
     }
 }
 

@@ -29,7 +29,9 @@ use crate::Lookup;
 /// Reads secrets through the Lambda extension's localhost HTTP API.
 #[derive(Clone)]
 pub struct LambdaExtensionSource {
-    client: Client<HttpConnector, Empty<Bytes>>,
+    /// Replaced by [`release`](SecretSource::release): pooled connections
+    /// to the extension do not survive a SnapStart restore.
+    client: Arc<std::sync::RwLock<Client<HttpConnector, Empty<Bytes>>>>,
     env: Lookup,
 }
 
@@ -54,11 +56,15 @@ impl LambdaExtensionSource {
     /// Reads `PARAMETERS_SECRETS_EXTENSION_HTTP_PORT` and
     /// `AWS_SESSION_TOKEN` through `lookup`.
     pub fn with_lookup(lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
-        let mut connector = HttpConnector::new();
-        connector.set_connect_timeout(Some(Duration::from_secs(1)));
-        connector.set_nodelay(true);
-        Self { client: Client::builder(TokioExecutor::new()).build(connector), env: Arc::new(lookup) }
+        Self { client: Arc::new(std::sync::RwLock::new(new_client())), env: Arc::new(lookup) }
     }
+}
+
+fn new_client() -> Client<HttpConnector, Empty<Bytes>> {
+    let mut connector = HttpConnector::new();
+    connector.set_connect_timeout(Some(Duration::from_secs(1)));
+    connector.set_nodelay(true);
+    Client::builder(TokioExecutor::new()).build(connector)
 }
 
 /// The variables holding the SSRF token, in the order the AWS Secrets
@@ -132,7 +138,8 @@ impl SecretSource for LambdaExtensionSource {
             .map_err(|_| SourceError::Unavailable("cannot build the extension request".into()))?;
         let id = &location.id;
         let exchange = async {
-            let resp = self.client.request(req).await.map_err(|e| {
+            let client = self.client.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+            let resp = client.request(req).await.map_err(|e| {
                 SourceError::Unavailable(format!("the secrets extension on port {port} did not answer: {e}"))
             })?;
             let status = resp.status();
@@ -174,6 +181,10 @@ impl SecretSource for LambdaExtensionSource {
 
     fn options(&self) -> &'static [&'static str] {
         &["version-stage", "version-id"]
+    }
+
+    fn release(&self) {
+        *self.client.write().unwrap_or_else(std::sync::PoisonError::into_inner) = new_client();
     }
 }
 

@@ -63,6 +63,9 @@ struct State {
     /// Fetches that succeeded, and that failed, since start (metrics).
     fetched: u64,
     failed: u64,
+    /// The value was dropped by [`Secrets::forget`]: the next one counts as
+    /// a new version, since nothing is left to compare it with.
+    forgotten: bool,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -215,6 +218,29 @@ impl Secrets {
             .collect()
     }
 
+    /// Drops every cached value (zeroized) and lets each source go of its
+    /// connections and credentials, so that none of them is in a Lambda
+    /// SnapStart snapshot, shared by every environment restored from it.
+    /// The secrets are then unloaded: [`load`](Self::load) or
+    /// [`refresh_due`](Self::refresh_due) reads them again, and each value
+    /// read counts as a new [`version`](Self::version) (it may have been
+    /// rotated meanwhile). Returns how many values were dropped.
+    pub fn forget(&self) -> usize {
+        let mut dropped = 0;
+        for slot in &self.inner.slots {
+            let Some(bound) = &slot.bound else { continue };
+            let mut st = write(&slot.state);
+            if st.value.take().is_some() {
+                dropped += 1;
+                st.forgotten = true;
+            }
+            (st.expires, st.due, st.error, st.failures) = (None, None, None, 0);
+            drop(st);
+            bound.source.release();
+        }
+        dropped
+    }
+
     /// Keeps the cache fresh in the background (servers; on Lambda a
     /// frozen sandbox runs no background work, so the shell calls
     /// [`refresh_due`](Self::refresh_due) instead). Ends when every clone
@@ -304,6 +330,9 @@ impl Slot {
                 if changed {
                     st.version += 1;
                     tracing::info!(secret = %self.name, source = %bound.shown, version = st.version, "secret rotated: new value loaded");
+                } else if std::mem::take(&mut st.forgotten) {
+                    st.version += 1;
+                    tracing::info!(secret = %self.name, source = %bound.shown, version = st.version, "secret loaded again");
                 } else if st.value.is_none() {
                     tracing::info!(secret = %self.name, source = %bound.shown, "secret loaded");
                 } else if recovered {

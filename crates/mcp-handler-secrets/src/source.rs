@@ -50,6 +50,12 @@ pub trait SecretSource: Send + Sync + 'static {
     fn options(&self) -> &'static [&'static str] {
         &[]
     }
+
+    /// Lets go of connections and cached credentials, before a Lambda
+    /// SnapStart snapshot (a connection does not survive the restore, and
+    /// credentials would be shared by every restored environment). The
+    /// next fetch opens what it needs anew. The default holds nothing.
+    fn release(&self) {}
 }
 
 /// `SecretSource` with a boxed future, so the resolver can hold any mix.
@@ -58,6 +64,7 @@ pub(crate) trait DynSource: Send + Sync + 'static {
     fn default_ttl(&self) -> Option<Duration>;
     fn available_at_init(&self) -> bool;
     fn options(&self) -> &'static [&'static str];
+    fn release(&self);
 }
 
 impl<S: SecretSource> DynSource for S {
@@ -72,5 +79,8 @@ impl<S: SecretSource> DynSource for S {
     }
     fn options(&self) -> &'static [&'static str] {
         SecretSource::options(self)
+    }
+    fn release(&self) {
+        SecretSource::release(self);
     }
 }

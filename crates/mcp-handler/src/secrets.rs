@@ -118,14 +118,55 @@ impl SecretsSetup {
     /// Lambda: load during init what answers then (a required failure is
     /// an init error), the rest (the extension) on the first invocation;
     /// refresh expired values before invocations; the guard and
-    /// request-state key applied.
+    /// request-state key applied. With SnapStart, every cached value and
+    /// the clients' connections are dropped before the snapshot and the
+    /// secrets read again after each restore; one that cannot be read then
+    /// fails invocations with 503 until it loads, as at any other time.
     #[cfg(feature = "lambda")]
     pub fn lambda(self, app: crate::lambda::LambdaApp) -> crate::lambda::LambdaApp {
         if self.is_empty() {
             return app;
         }
-        let setup = self.clone();
-        app.with_init("secrets", move |e| setup.init(e)).with_before_invocation(move || self.before_invocation())
+        let (setup, before, after) = (self.clone(), self.clone(), self.clone());
+        app.with_init("secrets", move |e| setup.init(e))
+            .with_before_invocation(move || self.before_invocation())
+            .with_snapshot_hooks(
+                "secrets",
+                move || std::future::ready(before.forget()),
+                move |mcp| after.clone().reload(mcp),
+            )
+    }
+
+    /// Before a SnapStart snapshot: no secret value, connection or
+    /// credential stays in memory to be shared by every restored
+    /// environment.
+    #[cfg(feature = "lambda")]
+    fn forget(&self) -> Result<(), crate::lambda::Error> {
+        let dropped: usize = self.all.iter().map(Secrets::forget).sum();
+        tracing::info!(dropped, "secrets dropped before the snapshot; they are read again after each restore");
+        Ok(())
+    }
+
+    /// After a SnapStart restore: read the secrets again (a rotation since
+    /// the snapshot is seen now). A required one that cannot be read is
+    /// retried before each invocation, which is answered 503 meanwhile:
+    /// the restore itself succeeds. A request-state key from a secret is
+    /// applied again (rotated, the fleet's new key).
+    #[cfg(feature = "lambda")]
+    async fn reload(self, mcp: mcp_handler_core::McpService) -> Result<(), crate::lambda::Error> {
+        for s in self.all.iter() {
+            if let Err(e) = s.load().await {
+                tracing::warn!(error = %e, "after the restore a secret could not be read; invocations answer 503 until it loads");
+            }
+        }
+        if let Some(p) = &self.platform {
+            match platform::request_state_key(p) {
+                Ok(Some(key)) => mcp.replace_state_key(key),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "keeping the request-state key read at init"),
+            }
+        }
+        Ok(())
     }
 
     /// stdio: load at start-up (a required failure stops it, exit 1) and

@@ -21,6 +21,7 @@ mod responses;
 mod service;
 mod sessions;
 pub mod shell;
+mod state_key;
 mod throttle;
 mod v2025;
 mod v2026;

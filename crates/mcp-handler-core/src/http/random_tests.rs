@@ -108,3 +108,26 @@ async fn requests_that_need_a_token_get_503() {
         "JSON needs no token"
     );
 }
+
+#[test]
+fn a_generated_key_is_regenerated_and_a_configured_one_kept() {
+    let generated = McpService::try_new(router(), EndpointConfig::default()).unwrap();
+    let before = generated.generated_state_key_id().unwrap();
+    assert!(before.starts_with("k-") && before.len() == 10, "{before}");
+    let after = generated.regenerate_state_key().unwrap().unwrap();
+    assert_ne!(before, after, "a fresh key");
+    assert_eq!(generated.generated_state_key_id().as_deref(), Some(after.as_str()));
+    // With no random source the old key stays (the caller fails the restore).
+    {
+        let _failing = Failing::start();
+        assert!(generated.regenerate_state_key().is_err());
+    }
+    assert_eq!(generated.generated_state_key_id().as_deref(), Some(after.as_str()));
+
+    let key = RequestStateKey::from_bytes(&[7; 32]).unwrap();
+    let configured = McpService::try_new(router(), EndpointConfig::default().with_request_state_key(key)).unwrap();
+    assert_eq!(configured.generated_state_key_id(), None);
+    assert_eq!(configured.regenerate_state_key().unwrap(), None, "a configured key is the fleet's: kept");
+    generated.replace_state_key(RequestStateKey::from_bytes(&[8; 32]).unwrap());
+    assert_eq!(generated.generated_state_key_id(), None, "a replaced key counts as configured");
+}

@@ -31,6 +31,7 @@ use super::guard::{self, Accepts};
 use super::negotiate::{self, Negotiated};
 use super::rate::Limiter;
 use super::responses::{accepted, answer, bad_request, body_timed_out, refuse, too_large};
+use super::state_key::StateKeySlot;
 use crate::dispatch::Dispatched;
 use crate::error::McpError;
 use crate::hub::{Hub, Notifier};
@@ -40,7 +41,6 @@ use crate::outbox::PendingRequests;
 use crate::router::{Push, Router};
 use crate::session::SessionData;
 use crate::util::RandomUnavailable;
-use crate::v2026::RequestStateKey;
 use crate::version::ProtocolVersion;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -66,7 +66,7 @@ pub(super) struct Shared {
     /// Listening clients of both generations.
     pub(super) hub: Arc<Hub>,
     /// Seals 2026 request state (configured, or generated at start).
-    pub(super) state_key: RequestStateKey,
+    pub(super) state_key: StateKeySlot,
     pub(super) shutdown: CancellationToken,
     /// Places for handler calls, in all and per client (`inflight` above
     /// is the cancellation map of session requests).
@@ -82,10 +82,7 @@ impl McpService {
     /// ids). Shells call this and stop with the error: nothing is derived
     /// from weaker entropy instead.
     pub fn try_new(router: Router, config: EndpointConfig) -> Result<Self, RandomUnavailable> {
-        let state_key = match config.request_state_key.clone() {
-            Some(k) => k,
-            None => RequestStateKey::generate()?,
-        };
+        let state_key = StateKeySlot::new(config.request_state_key.clone())?;
         let admission = Arc::new(InFlight::new(config.max_in_flight, config.max_in_flight_per_client));
         Ok(Self {
             shared: Arc::new(Shared {

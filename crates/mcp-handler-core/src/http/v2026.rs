@@ -111,7 +111,7 @@ impl Shared {
             // Streams carry progress and logs only; never client requests.
             env.outbox = accepts.sse.then(|| Outbox::new(false));
             let v2026 =
-                V2026Env { meta: meta.raw.to_owned(), key: self.state_key.clone(), ttl: self.config.request_state_ttl };
+                V2026Env { meta: meta.raw.to_owned(), key: self.state_key.get(), ttl: self.config.request_state_ttl };
             let env = CallEnv::v2026(env, v2026);
             let caller = Caller { version: ProtocolVersion::V2026_07_28, session: None, accepts };
             Ok(match dispatch::dispatch(&self.router, id.clone(), method, params, Some(meta.named), env) {

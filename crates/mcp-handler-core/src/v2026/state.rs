@@ -75,6 +75,14 @@ impl RequestStateKey {
         Self::from_bytes(&bytes)
     }
 
+    /// A short public name of the key: `k-` and the first 8 hex digits of
+    /// its SHA-256. Tells two keys apart in logs; says nothing usable about
+    /// the key (32 bits of a hash of at least 256 secret bits).
+    pub fn id(&self) -> String {
+        let digest = Sha256::digest(&self.0);
+        format!("k-{:02x}{:02x}{:02x}{:02x}", digest[0], digest[1], digest[2], digest[3])
+    }
+
     fn mac(&self) -> HmacSha256 {
         // HMAC accepts keys of any length; this cannot fail.
         <HmacSha256 as Mac>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!("HMAC takes any key length"))
