@@ -152,6 +152,11 @@ pub const ENVIRONMENT: &[EnvVar] = &[
         "-",
         "set by Lambda Managed Instances: invocations served at once in one sandbox (unset: one)",
     ),
+    var(
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "-",
+        "set by AWS Lambda: snap-start runs the SnapStart hooks (secrets dropped, then read again)",
+    ),
     var("AWS_LAMBDA_LOG_LEVEL", "-", "set by Lambda's logging controls: the log level there, before RUST_LOG"),
     var("AWS_LAMBDA_LOG_FORMAT", "-", "set by Lambda's logging controls: JSON for JSON log lines there"),
     var(
