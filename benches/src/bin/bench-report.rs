@@ -27,8 +27,10 @@ usage: bench-report [options]
   --out DIR           where report.md, results.json and the charts go (default target/bench-report)
   --prices FILE       price list (default: the compiled-in benches/data/prices.toml)
   --set KEY=VALUE     override one price or assumption, e.g. lambda.arm64.gb_second=0.0000133334
+                      or managed_instances.min_instances=1
   --memory-mb N       Lambda memory, MB (default 512)
-  --utilisation F     share of a Fargate task's measured capacity to plan for, (0, 1] (default 0.6)
+  --utilisation F     share of a Fargate task's (and a managed instance's) measured capacity to
+                      plan for, (0, 1] (default 0.6)
   --task-vcpu F       vCPUs per Fargate task (default 0.25)
   --task-gb F         memory per Fargate task, GB (default 0.5)
   --min-tasks N       always-on minimum of Fargate tasks (default 1; 2 for two availability zones)";

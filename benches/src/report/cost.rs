@@ -6,7 +6,9 @@
 //! per request). Fargate bills the tasks that run, by the hour, whether busy
 //! or not, plus the load balancer in front of them. So Lambda's cost grows
 //! with the volume from zero and Fargate's starts at a floor and grows in
-//! steps; the break-even is the volume where the two are equal.
+//! steps; the break-even is the volume where the two are equal. Lambda
+//! Managed Instances (`cost_managed`) bill EC2 instances the same way, in
+//! steps from a floor, plus Lambda's request price.
 
 use serde::Serialize;
 
@@ -194,33 +196,38 @@ impl Model<'_> {
         Some(tasks * self.task_hourly(arch) * self.prices.assumptions.hours_per_month + self.alb_monthly(rate))
     }
 
-    /// The monthly volume where Lambda behind `door` costs what Fargate does,
-    /// found on a log grid from one request a month and refined by bisection
-    /// (Fargate's cost steps with its task count, so there is no closed form
-    /// in general; with the minimum task count it is F₀ / (l − a), see the
-    /// tests). `None` when Lambda stays cheaper up to 10¹⁵ requests a month.
+    /// The monthly volume where Lambda behind `door` costs what Fargate does
+    /// (see [`break_even`]; with the minimum task count it is F₀ / (l − a),
+    /// see the tests).
     pub(crate) fn break_even(&self, lambda_arch: Arch, door: FrontDoor, fargate_arch: Arch) -> Option<f64> {
-        let gap = |v: f64| -> Option<f64> {
-            Some(self.lambda_monthly(lambda_arch, door, v)? - self.fargate_monthly(fargate_arch, v)?)
-        };
-        let mut low = 1.0;
-        if gap(low)? >= 0.0 {
-            return Some(low);
-        }
-        for step in 1..=150 {
-            let high = 10f64.powf(f64::from(step) / 10.0);
-            if gap(high)? >= 0.0 {
-                let mut high = high;
-                for _ in 0..100 {
-                    let mid = (low * high).sqrt();
-                    if gap(mid)? >= 0.0 { high = mid } else { low = mid }
-                }
-                return Some(high);
-            }
-            low = high;
-        }
-        None
+        break_even(|v| self.lambda_monthly(lambda_arch, door, v), |v| self.fargate_monthly(fargate_arch, v))
     }
+}
+
+/// The monthly volume where `per_call` (a cost growing from zero with the
+/// volume) reaches `always_on` (a floor that grows in steps), found on a log
+/// grid from one request a month and refined by bisection: the steps leave no
+/// closed form in general. `None` when either is not priced, or when
+/// `per_call` stays cheaper up to 10¹⁵ requests a month.
+pub(crate) fn break_even(per_call: impl Fn(f64) -> Option<f64>, always_on: impl Fn(f64) -> Option<f64>) -> Option<f64> {
+    let gap = |v: f64| -> Option<f64> { Some(per_call(v)? - always_on(v)?) };
+    let mut low = 1.0;
+    if gap(low)? >= 0.0 {
+        return Some(low);
+    }
+    for step in 1..=150 {
+        let high = 10f64.powf(f64::from(step) / 10.0);
+        if gap(high)? >= 0.0 {
+            let mut high = high;
+            for _ in 0..100 {
+                let mid = (low * high).sqrt();
+                if gap(mid)? >= 0.0 { high = mid } else { low = mid }
+            }
+            return Some(high);
+        }
+        low = high;
+    }
+    None
 }
 
 /// Where the measured inputs came from.

@@ -1,10 +1,11 @@
-//! `cost.svg`: monthly cost against monthly calls, Lambda against Fargate.
+//! `cost.svg`: monthly cost against monthly calls, Lambda against Fargate
+//! and Lambda Managed Instances.
 
 use plotters::prelude::*;
 
 use super::charts::{COLOURS, SIZE};
 use super::cost::{FrontDoor, Model};
-use super::cost_report::BREAK_EVENS;
+use super::cost_report::{BREAK_EVENS, MANAGED_BREAK_EVENS};
 use super::format;
 use super::prices::Arch;
 
@@ -49,6 +50,11 @@ pub(crate) fn render(model: &Model<'_>) -> anyhow::Result<Option<String>> {
             thick: true,
         });
     }
+    lines.push(Line {
+        name: "Lambda Managed Instances arm64".to_owned(),
+        cost: Box::new(|v| model.managed_monthly(Arch::Arm64, v)),
+        thick: true,
+    });
     let step = (VOLUME.1 / VOLUME.0).ln() / (POINTS - 1) as f64;
     let volumes: Vec<f64> = (0..POINTS).map(|i| VOLUME.0 * (step * i as f64).exp()).collect();
     let plotted: Vec<Plotted> = lines
@@ -63,14 +69,20 @@ pub(crate) fn render(model: &Model<'_>) -> anyhow::Result<Option<String>> {
     let costs: Vec<f64> = plotted.iter().flat_map(|p| p.points.iter().map(|x| x.1)).filter(|c| *c > 0.0).collect();
     let Some(max) = costs.iter().copied().reduce(f64::max) else { return Ok(None) };
     let min = costs.iter().copied().fold(max, f64::min);
-    let marks: Vec<(String, f64, f64)> = BREAK_EVENS
+    let fargate = BREAK_EVENS
         .iter()
-        .filter_map(|&(la, door, fa)| {
-            let v = model.break_even(la, door, fa)?;
+        .map(|&(la, door, fa)| (la, door, format!("Fargate {}", fa.name()), model.break_even(la, door, fa)));
+    let managed = MANAGED_BREAK_EVENS.iter().map(|&(la, door, ma)| {
+        (la, door, format!("Managed Instances {}", ma.name()), model.managed_break_even(la, door, ma))
+    });
+    let marks: Vec<(String, f64, f64)> = fargate
+        .chain(managed)
+        .filter_map(|(la, door, other, v)| {
+            let v = v?;
             let c = model.lambda_monthly(la, door, v)?;
             let lambda =
                 if door == FrontDoor::HttpApi { format!("{} + API GW", la.name()) } else { la.name().to_owned() };
-            let label = format!("break-even Lambda {lambda} = Fargate {}: {} calls/month", fa.name(), format::count(v));
+            let label = format!("break-even Lambda {lambda} = {other}: {} calls/month", format::count(v));
             (VOLUME.0..=VOLUME.1).contains(&v).then_some((label, v, c))
         })
         .collect();

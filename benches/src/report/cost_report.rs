@@ -18,7 +18,8 @@ pub(crate) struct LambdaLine {
     pub(crate) per_million_usd: Option<f64>,
 }
 
-/// Fargate and Lambda at one steady request rate.
+/// Fargate, Lambda Managed Instances and Lambda at one steady request rate
+/// (each pair: arm64, x86_64).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub(crate) struct SteadyRow {
     pub(crate) rate_rps: f64,
@@ -26,6 +27,8 @@ pub(crate) struct SteadyRow {
     pub(crate) fargate_tasks: Option<u64>,
     pub(crate) fargate_monthly_usd: [Option<f64>; 2],
     pub(crate) lambda_furl_monthly_usd: [Option<f64>; 2],
+    pub(crate) managed_instances: [Option<u64>; 2],
+    pub(crate) managed_monthly_usd: [Option<f64>; 2],
 }
 
 /// The volume where a Lambda setup costs what a Fargate one does.
@@ -34,6 +37,15 @@ pub(crate) struct BreakEvenLine {
     pub(crate) lambda_arch: Arch,
     pub(crate) front_door: FrontDoor,
     pub(crate) fargate_arch: Arch,
+    pub(crate) monthly_requests: Option<f64>,
+}
+
+/// The volume where classic Lambda costs what Lambda Managed Instances do.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct ManagedBreakEvenLine {
+    pub(crate) lambda_arch: Arch,
+    pub(crate) front_door: FrontDoor,
+    pub(crate) managed_arch: Arch,
     pub(crate) monthly_requests: Option<f64>,
 }
 
@@ -53,6 +65,7 @@ pub(crate) struct CostSummary {
     pub(crate) lambda_per_million: Vec<LambdaLine>,
     pub(crate) steady: Vec<SteadyRow>,
     pub(crate) break_even: Vec<BreakEvenLine>,
+    pub(crate) managed_break_even: Vec<ManagedBreakEvenLine>,
     /// The prices the figures used (after `--prices`/`--set`).
     pub(crate) prices: Prices,
 }
@@ -63,6 +76,10 @@ pub(crate) const BREAK_EVENS: [(Arch, FrontDoor, Arch); 3] = [
     (Arch::X86_64, FrontDoor::FunctionUrl, Arch::X86_64),
     (Arch::Arm64, FrontDoor::HttpApi, Arch::Arm64),
 ];
+
+/// Classic Lambda against Managed Instances: the break-evens the report and the chart show.
+pub(crate) const MANAGED_BREAK_EVENS: [(Arch, FrontDoor, Arch); 1] =
+    [(Arch::Arm64, FrontDoor::FunctionUrl, Arch::Arm64)];
 
 /// Computes every figure of the cost section.
 pub(crate) fn summarise(model: &Model<'_>, inputs: Inputs, params: &CostParams) -> CostSummary {
@@ -87,6 +104,8 @@ pub(crate) fn summarise(model: &Model<'_>, inputs: Inputs, params: &CostParams) 
                 fargate_tasks: model.tasks(rate),
                 fargate_monthly_usd: Arch::ALL.map(|a| model.fargate_monthly(a, v)),
                 lambda_furl_monthly_usd: Arch::ALL.map(|a| model.lambda_monthly(a, FrontDoor::FunctionUrl, v)),
+                managed_instances: Arch::ALL.map(|a| model.managed_instances(a, rate)),
+                managed_monthly_usd: Arch::ALL.map(|a| model.managed_monthly(a, v)),
             }
         })
         .collect();
@@ -97,6 +116,15 @@ pub(crate) fn summarise(model: &Model<'_>, inputs: Inputs, params: &CostParams) 
             front_door,
             fargate_arch,
             monthly_requests: model.break_even(lambda_arch, front_door, fargate_arch),
+        })
+        .collect();
+    let managed_break_even = MANAGED_BREAK_EVENS
+        .iter()
+        .map(|&(lambda_arch, front_door, managed_arch)| ManagedBreakEvenLine {
+            lambda_arch,
+            front_door,
+            managed_arch,
+            monthly_requests: model.managed_break_even(lambda_arch, front_door, managed_arch),
         })
         .collect();
     CostSummary {
@@ -113,6 +141,7 @@ pub(crate) fn summarise(model: &Model<'_>, inputs: Inputs, params: &CostParams) 
         lambda_per_million,
         steady,
         break_even,
+        managed_break_even,
         prices: model.prices.clone(),
     }
 }
@@ -198,6 +227,25 @@ pub(crate) fn markdown(s: &CostSummary, model: &Model<'_>, notes: &mut Vec<Strin
         format!("{} / {}", format::price(p.alb.hour), format::price(p.alb.lcu_hour)),
         p.alb.source.clone(),
     ]);
+    let mi = &p.managed_instances;
+    for arch in Arch::ALL {
+        let i = p.managed_instance(arch);
+        t.row(vec![
+            format!("Managed Instances {} instance, per hour", arch.name()),
+            format!("{} ({} vCPU, {} GB): {}", i.instance, i.vcpus, i.memory_gb, format::price(i.hour)),
+            i.source.clone(),
+        ]);
+    }
+    t.row(vec![
+        "Managed Instances management fee".into(),
+        format!("{}% of the EC2 price", mi.management_fee * 100.0),
+        mi.source.clone(),
+    ]);
+    t.row(vec![
+        "Managed Instances minimum".into(),
+        format!("{} instances", mi.min_instances),
+        "`--set managed_instances.min_instances=N` (3: three AZs)".into(),
+    ]);
     let a = &p.assumptions;
     t.row(vec!["ALB bytes per request".into(), format!("{}", a.alb_bytes_per_request), "assumption".into()]);
     t.row(vec!["requests per connection".into(), format!("{}", a.alb_requests_per_connection), "assumption".into()]);
@@ -217,7 +265,9 @@ pub(crate) fn markdown(s: &CostSummary, model: &Model<'_>, notes: &mut Vec<Strin
     }
     out.push_str(&t.render());
 
-    out.push_str("### Fargate (+ ALB) at a steady rate, against Lambda behind a Function URL\n\n");
+    out.push_str(
+        "### Fargate (+ ALB) and Lambda Managed Instances at a steady rate, against Lambda behind a Function URL\n\n",
+    );
     let mut t = Table::new(&[
         "rate",
         "calls a month",
@@ -225,6 +275,11 @@ pub(crate) fn markdown(s: &CostSummary, model: &Model<'_>, notes: &mut Vec<Strin
         "Fargate arm64 a month",
         "per 1M calls",
         "Fargate x86_64 a month",
+        "per 1M calls",
+        "instances",
+        "Managed Instances arm64 a month",
+        "per 1M calls",
+        "Managed Instances x86_64 a month",
         "per 1M calls",
         "Lambda arm64 a month",
         "Lambda x86_64 a month",
@@ -239,6 +294,14 @@ pub(crate) fn markdown(s: &CostSummary, model: &Model<'_>, notes: &mut Vec<Strin
             per_m(r.fargate_monthly_usd[0]),
             money(r.fargate_monthly_usd[1]),
             per_m(r.fargate_monthly_usd[1]),
+            match r.managed_instances {
+                [Some(a), Some(x)] if a != x => format!("{a} / {x}"),
+                [n, _] => n.map_or_else(|| format::MISSING.into(), |n| n.to_string()),
+            },
+            money(r.managed_monthly_usd[0]),
+            per_m(r.managed_monthly_usd[0]),
+            money(r.managed_monthly_usd[1]),
+            per_m(r.managed_monthly_usd[1]),
             money(r.lambda_furl_monthly_usd[0]),
             money(r.lambda_furl_monthly_usd[1]),
         ]);
@@ -261,13 +324,35 @@ pub(crate) fn markdown(s: &CostSummary, model: &Model<'_>, notes: &mut Vec<Strin
     }
     out.push_str(&t.render());
     out.push_str("Below the break-even volume Lambda costs less; above it the always-on Fargate service does.\n\n");
+    let mut t =
+        Table::new(&["Lambda", "Managed Instances", "calls a month", "steady rate", "instances there"]).text(&[1]);
+    for b in &s.managed_break_even {
+        let lambda = format!("{} + {}", b.lambda_arch.name(), b.front_door.name());
+        let managed = format!("{} ({})", b.managed_arch.name(), p.managed_instance(b.managed_arch).instance);
+        match b.monthly_requests {
+            Some(v) => {
+                let rate = model.rate(v);
+                let n = model.managed_instances(b.managed_arch, rate);
+                let n = n.map_or_else(|| format::MISSING.into(), |n| n.to_string());
+                t.row(vec![lambda, managed, format::count(v), format!("{rate:.1} req/s"), n]);
+            }
+            None => t.row(vec![lambda, managed, "none".into()]),
+        }
+    }
+    out.push_str(&t.render());
+    out.push_str(
+        "Below this volume classic Lambda costs less; above it Lambda Managed Instances do. Both pay the \
+         request price, so the instances, always on, are set against the GB-second duration charge alone.\n\n",
+    );
 
     if s.billed_ms.is_none() {
         notes.push("Lambda cost not computed: results.json holds no mcp-handler Lambda run.".to_owned());
     }
     if s.rps_per_vcpu.is_none() {
         notes.push(
-            "Fargate cost not computed: results.json holds no mcp-handler `call` run at 50 connections.".to_owned(),
+            "Fargate and Managed Instances cost not computed: results.json holds no mcp-handler `call` run at \
+             50 connections."
+                .to_owned(),
         );
     }
     notes.push(
@@ -277,6 +362,15 @@ pub(crate) fn markdown(s: &CostSummary, model: &Model<'_>, notes: &mut Vec<Strin
          overstates it by up to 10%)."
             .to_owned(),
     );
+    if s.rps_per_vcpu.is_some() {
+        notes.push(
+            "Cost model: Lambda Managed Instances use the same measured throughput per vCPU and utilisation as \
+             Fargate (one process serves many invocations at once); a Graviton vCPU is a core, an Intel one a \
+             hardware thread, so x86_64 may serve less per vCPU. On-demand EC2 prices: Savings Plans and \
+             Reserved Instances, which apply to these instances, are left out."
+                .to_owned(),
+        );
+    }
     if let (Some(per_vcpu), Some(b)) = (s.rps_per_vcpu, s.break_even.first().and_then(|b| b.monthly_requests)) {
         let busy = model.rate(b) / (per_vcpu * s.task_vcpu * f64::from(s.min_tasks)) * 100.0;
         notes.push(format!(
@@ -287,6 +381,38 @@ pub(crate) fn markdown(s: &CostSummary, model: &Model<'_>, notes: &mut Vec<Strin
         ));
     }
     out
+}
+
+/// The Managed Instances formula, with its inputs filled in.
+fn managed_formula(s: &CostSummary, model: &Model<'_>) -> String {
+    let p = &s.prices;
+    let mi = &p.managed_instances;
+    let (arm, x86) = (p.managed_instance(Arch::Arm64), p.managed_instance(Arch::X86_64));
+    let hours = p.assumptions.hours_per_month;
+    let count = match (s.rps_per_vcpu, model.instance_capacity(Arch::Arm64)) {
+        (Some(r), Some(cap)) => format!(
+            "the larger of {} (minimum, three AZs) and ⌈R ÷ (throughput per vCPU × vCPUs per instance × \
+             utilisation)⌉ = ⌈R ÷ ({r:.0} × {} × {})⌉ = ⌈R ÷ {cap:.0}⌉ for {}",
+            mi.min_instances, arm.vcpus, s.utilisation, arm.instance
+        ),
+        _ => "not computed (no measured throughput)".to_owned(),
+    };
+    format!(
+        "- **Lambda Managed Instances a month** = instances × {hours} h × EC2 price per hour × (1 + {} \
+         management fee) + calls × {} per 1M requests ÷ 10⁶ (Function URL: {}; no GB-second charge); \
+         instances at a steady rate R = {count}. One {}: {hours} × {} × {} = {}; the floor of {}: {}; one {}: {}.\n",
+        mi.management_fee,
+        format::price(p.lambda.request_per_million),
+        format::price(p.function_url.per_million),
+        arm.instance,
+        format::price(arm.hour),
+        1.0 + mi.management_fee,
+        format::usd(model.instance_hourly(Arch::Arm64) * hours),
+        mi.min_instances,
+        format::usd(model.instance_hourly(Arch::Arm64) * hours * f64::from(mi.min_instances)),
+        x86.instance,
+        format::usd(model.instance_hourly(Arch::X86_64) * hours),
+    )
 }
 
 /// The formulas in words, each with its inputs filled in.
@@ -326,6 +452,7 @@ fn formulas(s: &CostSummary, model: &Model<'_>) -> String {
         format::usd(model.task_hourly(Arch::Arm64) * hours),
         format::usd(model.task_hourly(Arch::X86_64) * hours),
     ));
+    out.push_str(&managed_formula(s, model));
     out.push_str(&format!(
         "- **ALB a month** = {hours} h × ({} + {} × LCUs); LCUs = the larger of R × {} bytes × 3600 ÷ 10⁹ \
          (processed bytes) and R ÷ {} ÷ 25 (new connections). Idle: {}.\n",

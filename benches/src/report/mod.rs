@@ -14,6 +14,7 @@ mod aggregate;
 mod charts;
 mod cost;
 mod cost_chart;
+mod cost_managed;
 mod cost_report;
 mod format;
 mod prices;

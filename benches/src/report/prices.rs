@@ -24,6 +24,7 @@ pub struct Prices {
     pub(crate) api_gateway: ApiGatewayPrices,
     pub(crate) fargate: FargatePrices,
     pub(crate) alb: AlbPrices,
+    pub(crate) managed_instances: ManagedInstancesPrices,
     pub(crate) assumptions: Assumptions,
 }
 
@@ -78,6 +79,31 @@ pub(crate) struct FargateArch {
 pub(crate) struct AlbPrices {
     pub(crate) hour: f64,
     pub(crate) lcu_hour: f64,
+    pub(crate) source: String,
+}
+
+/// Lambda Managed Instances: EC2 instances plus a management fee on their price.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ManagedInstancesPrices {
+    /// The management fee as a share of the EC2 price (0.15 = 15%).
+    pub(crate) management_fee: f64,
+    /// Instances that run however low the load (three Availability Zones).
+    pub(crate) min_instances: u32,
+    pub(crate) source: String,
+    pub(crate) arm64: ManagedInstance,
+    pub(crate) x86_64: ManagedInstance,
+}
+
+/// One EC2 instance type of a capacity provider.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ManagedInstance {
+    pub(crate) instance: String,
+    pub(crate) vcpus: u32,
+    pub(crate) memory_gb: f64,
+    /// On-demand EC2 price per hour, without the management fee.
+    pub(crate) hour: f64,
     pub(crate) source: String,
 }
 
@@ -152,6 +178,13 @@ impl Prices {
         }
     }
 
+    pub(crate) fn managed_instance(&self, arch: Arch) -> &ManagedInstance {
+        match arch {
+            Arch::Arm64 => &self.managed_instances.arm64,
+            Arch::X86_64 => &self.managed_instances.x86_64,
+        }
+    }
+
     fn validate(&self) -> anyhow::Result<()> {
         let numbers = [
             ("lambda.request_per_million", self.lambda.request_per_million),
@@ -166,6 +199,11 @@ impl Prices {
             ("fargate.x86_64.gb_hour", self.fargate.x86_64.gb_hour),
             ("alb.hour", self.alb.hour),
             ("alb.lcu_hour", self.alb.lcu_hour),
+            ("managed_instances.management_fee", self.managed_instances.management_fee),
+            ("managed_instances.arm64.hour", self.managed_instances.arm64.hour),
+            ("managed_instances.arm64.memory_gb", self.managed_instances.arm64.memory_gb),
+            ("managed_instances.x86_64.hour", self.managed_instances.x86_64.hour),
+            ("managed_instances.x86_64.memory_gb", self.managed_instances.x86_64.memory_gb),
             ("assumptions.alb_bytes_per_request", self.assumptions.alb_bytes_per_request),
         ];
         for (key, value) in numbers {
@@ -175,6 +213,15 @@ impl Prices {
         }
         if !(self.assumptions.hours_per_month > 0.0 && self.assumptions.hours_per_month <= 744.0) {
             bail!("assumptions.hours_per_month = {}: must be in (0, 744]", self.assumptions.hours_per_month);
+        }
+        let mi = &self.managed_instances;
+        if !(1..=1000).contains(&mi.min_instances) {
+            bail!("managed_instances.min_instances = {}: must be 1–1000", mi.min_instances);
+        }
+        for (key, vcpus) in [("arm64", mi.arm64.vcpus), ("x86_64", mi.x86_64.vcpus)] {
+            if !(1..=192).contains(&vcpus) {
+                bail!("managed_instances.{key}.vcpus = {vcpus}: must be 1–192");
+            }
         }
         let per_connection = self.assumptions.alb_requests_per_connection;
         if per_connection.is_nan() || per_connection < 1.0 {
@@ -203,10 +250,15 @@ fn apply_set(table: &mut toml::Table, set: &str) -> anyhow::Result<()> {
     let slot = here.get_mut(last).with_context(|| format!("--set {set:?}: the price list has no key {path:?}"))?;
     *slot = match slot {
         toml::Value::String(_) => toml::Value::String(raw.to_owned()),
-        toml::Value::Integer(_) | toml::Value::Float(_) => {
-            let number: f64 = raw.parse().with_context(|| format!("--set {set:?}: {raw:?} is not a number"))?;
-            toml::Value::Float(number)
-        }
+        // A whole number stays an integer, so an integer key (a count) can be set;
+        // a float key reads an integer as well.
+        toml::Value::Integer(_) | toml::Value::Float(_) => match raw.parse::<i64>() {
+            Ok(whole) => toml::Value::Integer(whole),
+            Err(_) => {
+                let number: f64 = raw.parse().with_context(|| format!("--set {set:?}: {raw:?} is not a number"))?;
+                toml::Value::Float(number)
+            }
+        },
         _ => bail!("--set {set:?}: {path:?} is a table, not a value"),
     };
     Ok(())
@@ -233,6 +285,24 @@ mod tests {
         assert_eq!(prices.lambda.arm64.gb_second, 0.00001);
         assert_eq!(prices.assumptions.hours_per_month, 720.0);
         assert_eq!(prices.lambda.x86_64.gb_second, 0.0000166667);
+    }
+
+    #[test]
+    fn managed_instances_are_listed_and_their_minimum_can_be_set() {
+        let prices = Prices::embedded(&[]).expect("the embedded prices");
+        let mi = &prices.managed_instances;
+        assert_eq!((mi.management_fee, mi.min_instances), (0.15, 3));
+        assert_eq!(prices.managed_instance(Arch::Arm64).instance, "m7g.large");
+        assert_eq!(prices.managed_instance(Arch::Arm64).hour, 0.0816);
+        assert_eq!((mi.x86_64.vcpus, mi.x86_64.memory_gb, mi.x86_64.hour), (2, 8.0, 0.1008));
+        let one = Prices::embedded(&["managed_instances.min_instances=1".to_owned()]).expect("a test setup");
+        assert_eq!(one.managed_instances.min_instances, 1);
+        // A count is whole and at least one; a price key still takes a float.
+        for bad in ["managed_instances.min_instances=0", "managed_instances.min_instances=1.5"] {
+            assert!(Prices::embedded(&[bad.to_owned()]).is_err(), "{bad} was accepted");
+        }
+        let fee = Prices::embedded(&["managed_instances.management_fee=0".to_owned()]).expect("fee");
+        assert_eq!(fee.managed_instances.management_fee, 0.0);
     }
 
     #[test]

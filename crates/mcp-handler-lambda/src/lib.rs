@@ -357,7 +357,7 @@ pub fn lambda_endpoint(base: EndpointConfig, config: &LambdaConfig) -> EndpointC
 
 /// `AWS_LAMBDA_MAX_CONCURRENCY`: how many invocations Lambda Managed
 /// Instances hand this sandbox at once (1 when unset or unreadable).
-fn max_concurrency() -> u32 {
+pub(crate) fn max_concurrency() -> u32 {
     std::env::var("AWS_LAMBDA_MAX_CONCURRENCY").ok().and_then(|v| v.trim().parse().ok()).unwrap_or(1)
 }
 

@@ -32,6 +32,10 @@ pub type BeforeInvocation = Arc<dyn Fn() -> Option<BoxFuture<'static, Result<(),
 pub struct LambdaService {
     /// Invocations begun, for the runtime loop's restart rule.
     served: Arc<std::sync::atomic::AtomicU64>,
+    /// One invocation at a time (classic Lambda): process-wide facts such
+    /// as `_X_AMZN_TRACE_ID` then name the invocation running.
+    #[cfg_attr(not(feature = "otel"), allow(dead_code))]
+    one_at_a_time: bool,
     mcp: McpService,
     before: Arc<[BeforeInvocation]>,
     access_log: bool,
@@ -50,6 +54,7 @@ impl LambdaService {
     pub(crate) fn new(mcp: McpService, before: Vec<BeforeInvocation>, access_log: bool, emf: Option<Emf>) -> Self {
         Self {
             served: Arc::default(),
+            one_at_a_time: crate::max_concurrency() <= 1,
             mcp,
             before: before.into(),
             access_log,
@@ -200,11 +205,7 @@ impl Service<Request> for LambdaService {
             let xray = req.lambda_context_ref().and_then(|c| c.xray_trace_id.clone());
             // The process-wide variable names this invocation only while one
             // runs at a time: under Managed Instances it may be another's.
-            let one_at_a_time = std::env::var("AWS_LAMBDA_MAX_CONCURRENCY")
-                .ok()
-                .and_then(|v| v.trim().parse::<u32>().ok())
-                .is_none_or(|n| n <= 1);
-            let xray = xray.or_else(|| one_at_a_time.then(|| std::env::var("_X_AMZN_TRACE_ID").ok()).flatten());
+            let xray = xray.or_else(|| self.one_at_a_time.then(|| std::env::var("_X_AMZN_TRACE_ID").ok()).flatten());
             mcp_handler_otel::set_parent(&span, req.headers(), xray.as_deref());
             (otel, span)
         });

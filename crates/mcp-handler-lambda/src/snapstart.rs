@@ -12,7 +12,8 @@
 //!
 //! Nothing else made at init needs to be unique: session ids, event ids
 //! and other tokens are read from the OS random source when they are made,
-//! never from a seed kept in memory. `lambda_runtime` runs the hooks when
+//! never from a seed kept in memory. The trace exporter holds no connection
+//! at the snapshot (it exports after invocations, and none ran). `lambda_runtime` runs the hooks when
 //! `AWS_LAMBDA_INITIALIZATION_TYPE` is `snap-start`, and never otherwise.
 
 use std::sync::Arc;
