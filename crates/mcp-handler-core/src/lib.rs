@@ -37,6 +37,7 @@ mod hub;
 mod invocation;
 mod json_text;
 mod jsonrpc;
+mod log_format;
 pub mod logging;
 mod method;
 pub mod model;

@@ -16,6 +16,8 @@ use tracing::level_filters::LevelFilter;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::prelude::*;
 
+use crate::log_format::{CachedTime, PlainFields};
+
 /// How a shell logs.
 #[derive(Debug, Clone)]
 pub struct LogSetup {
@@ -107,21 +109,25 @@ pub fn install_logging_with(setup: LogSetup, extra: Option<ExtraLayer>) -> bool 
     let ansi = std::io::stderr().is_terminal();
     let installed = match extra {
         None => {
-            let layer = tracing_subscriber::fmt::layer().with_ansi(ansi).with_writer(std::io::stderr);
+            let layer =
+                tracing_subscriber::fmt::layer().with_ansi(ansi).with_writer(std::io::stderr).with_timer(CachedTime);
             let registry = tracing_subscriber::registry().with(filter);
             match (setup.json, setup.timestamps) {
                 (true, _) => registry.with(layer.json().flatten_event(true).with_current_span(false)).try_init(),
-                (false, true) => registry.with(layer.with_target(false)).try_init(),
-                (false, false) => registry.with(layer.with_target(false).without_time()).try_init(),
+                (false, true) => registry.with(layer.with_target(false).fmt_fields(PlainFields)).try_init(),
+                (false, false) => {
+                    registry.with(layer.with_target(false).without_time().fmt_fields(PlainFields)).try_init()
+                }
             }
         }
         Some(extra) => {
             // Boxed: a `Vec` of layers over the registry holds one type.
-            let layer = tracing_subscriber::fmt::layer().with_ansi(ansi).with_writer(std::io::stderr);
+            let layer =
+                tracing_subscriber::fmt::layer().with_ansi(ansi).with_writer(std::io::stderr).with_timer(CachedTime);
             let fmt: ExtraLayer = match (setup.json, setup.timestamps) {
                 (true, _) => layer.json().flatten_event(true).with_current_span(false).boxed(),
-                (false, true) => layer.with_target(false).boxed(),
-                (false, false) => layer.with_target(false).without_time().boxed(),
+                (false, true) => layer.with_target(false).fmt_fields(PlainFields).boxed(),
+                (false, false) => layer.with_target(false).without_time().fmt_fields(PlainFields).boxed(),
             };
             tracing_subscriber::registry().with(vec![fmt.with_filter(filter).boxed(), extra]).try_init()
         }
