@@ -45,6 +45,9 @@ fn runs_for(peer: &Peer, cores: u32) -> Vec<Run> {
     if peer.sessions {
         return if cores == 1 { vec![closed("session", 50)] } else { Vec::new() };
     }
+    if peer.name == "mcp-handler-logged" {
+        return if cores == 1 { vec![closed("call", 50)] } else { Vec::new() };
+    }
     let fast = !matches!(peer.name, "fastmcp" | "typescript-sdk");
     if cores > 1 {
         // Single-threaded runtimes do not scale with cores; skip them.

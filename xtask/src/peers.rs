@@ -135,7 +135,7 @@ fn mcp_handler(root: &Path) -> anyhow::Result<Vec<Peer>> {
     if let Some(rev) = git_rev(root) {
         version.push_str(&format!(" (git {rev})"));
     }
-    let peer = |name, sessions| Peer {
+    let peer = |name, sessions, env| Peer {
         name,
         version: version.clone(),
         serves_2026: true,
@@ -143,10 +143,18 @@ fn mcp_handler(root: &Path) -> anyhow::Result<Vec<Peer>> {
         fixed_id: false,
         program: crate::target_dir().join("release").join("bench-server"),
         args: Vec::new(),
-        env: if sessions { vec![("BENCH_SESSIONS", "1")] } else { Vec::new() },
+        env,
         bind_env: true,
     };
-    Ok(vec![peer("mcp-handler", false), peer("mcp-handler-sessions", true)])
+    // No peer writes a line per request, so the comparison runs with the
+    // access log off; `mcp-handler-logged` (call only) is the server as
+    // shipped, and the report says what the log costs.
+    let quiet = ("MCP_ACCESS_LOG", "off");
+    Ok(vec![
+        peer("mcp-handler", false, vec![quiet]),
+        peer("mcp-handler-logged", false, vec![("MCP_ACCESS_LOG", "on")]),
+        peer("mcp-handler-sessions", true, vec![quiet, ("BENCH_SESSIONS", "1")]),
+    ])
 }
 
 /// FastMCP in its own venv, pinned by `benches/peers/fastmcp/requirements.txt`.

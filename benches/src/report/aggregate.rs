@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::results::{LambdaRun, Latency, LoadMode, Results};
 
 /// Systems in the order every table and chart shows them; others follow, sorted.
-pub(crate) const SYSTEMS: [&str; 7] =
-    ["floor", "axum", "mcp-handler", "rmcp", "rmcp-example", "fastmcp", "typescript-sdk"];
+pub(crate) const SYSTEMS: [&str; 8] =
+    ["floor", "axum", "mcp-handler", "mcp-handler-logged", "rmcp", "rmcp-example", "fastmcp", "typescript-sdk"];
 /// Scenarios in table order; others follow, sorted.
 pub(crate) const SCENARIOS: [&str; 5] = ["call", "call-2026", "list", "big", "session"];
 /// Lambda functions in table order; others follow, sorted.
@@ -28,6 +28,8 @@ pub(crate) const ONE_CONNECTION: u32 = 1;
 pub(crate) const RSS_CONNECTIONS: u32 = 256;
 /// This library's system name in the load runs.
 pub(crate) const OURS: &str = "mcp-handler";
+/// The same server with its access log on, as shipped.
+pub(crate) const LOGGED: &str = "mcp-handler-logged";
 
 /// What identifies one cell of the tables.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

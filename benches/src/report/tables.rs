@@ -4,7 +4,7 @@
 
 use crate::results::Results;
 
-use super::aggregate::{Aggregated, MAIN_CONNECTIONS, ONE_CONNECTION, RSS_CONNECTIONS};
+use super::aggregate::{Aggregated, LOGGED, MAIN_CONNECTIONS, ONE_CONNECTION, OURS, RSS_CONNECTIONS};
 use super::format::{self, Table};
 
 /// Machine and date header, with the quick-run warning.
@@ -46,8 +46,20 @@ pub(crate) fn throughput(agg: &Aggregated, notes: &mut Vec<String>) -> String {
     let mut out = format!(
         "## Throughput and latency\n\nClosed loop, {MAIN_CONNECTIONS} connections, the server pinned to \
          {cores} core(s). Every figure is the **median of the rounds** (requests/s and each percentile \
-         taken separately); requests/s counts correct answers only.\n\n"
+         taken separately); requests/s counts correct answers only. `mcp-handler` runs with its access \
+         log off, as no peer writes a line per request; `mcp-handler-logged` is the same server as \
+         shipped, one access line per request to stderr.\n\n"
     );
+    if let (Some(on), Some(off)) =
+        (agg.closed(LOGGED, "call", cores, MAIN_CONNECTIONS), agg.closed(OURS, "call", cores, MAIN_CONNECTIONS))
+    {
+        out.push_str(&format!(
+            "The access log costs {:.1}% of `call` throughput ({} with it, {} without).\n\n",
+            (1.0 - on.rps / off.rps) * 100.0,
+            format::rps(Some(on.rps)),
+            format::rps(Some(off.rps))
+        ));
+    }
     let mut header = vec!["requests/s".to_owned()];
     header.extend(scenarios.iter().cloned());
     let mut matrix = Table::new(&header);
