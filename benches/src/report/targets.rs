@@ -213,7 +213,7 @@ fn p99_lines(agg: &Aggregated, cores: u32, scenarios: &[String]) -> Vec<TargetLi
         let lowest = agg
             .systems()
             .into_iter()
-            .filter(|s| s != OURS)
+            .filter(|s| !s.starts_with(OURS))
             .filter_map(|s| agg.closed(&s, scenario, cores, MAIN_CONNECTIONS).map(|c| (s, c.latency_us.p99)))
             .min_by(|a, b| a.1.total_cmp(&b.1));
         let target = format!("p99 below every peer's ({scenario})");
@@ -227,7 +227,7 @@ fn p99_lines(agg: &Aggregated, cores: u32, scenarios: &[String]) -> Vec<TargetLi
                     let sdk = agg
                         .systems()
                         .into_iter()
-                        .filter(|s| s != OURS && s != FLOOR && s != AXUM)
+                        .filter(|s| !s.starts_with(OURS) && s != FLOOR && s != AXUM)
                         .filter_map(|s| {
                             agg.closed(&s, scenario, cores, MAIN_CONNECTIONS).map(|c| (s, c.latency_us.p99))
                         })
