@@ -16,6 +16,7 @@ mod negotiate;
 mod random_tests;
 mod rate;
 mod read;
+mod rekey;
 mod respond;
 mod responses;
 mod service;
