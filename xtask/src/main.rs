@@ -2,7 +2,7 @@
 //!
 //! - `test`: installs what the tests need into `.tools/` and, from Debian,
 //!   the real Prometheus the metrics tests scrape with (idempotent), then
-//!   runs format and lint checks, the deployment files' linters, every Rust
+//!   runs format and lint checks, the library docs (`-D warnings`), the deployment files' linters, every Rust
 //!   test, the doctests, each fuzz target for 15 s, `cargo package`, the
 //!   official MCP conformance suite against the `everything` server and the
 //!   Lambda emulator, the SAM build, and the container image built and run
@@ -108,18 +108,21 @@ fn infra(which: Option<&str>) -> anyhow::Result<()> {
     }
 }
 
+/// The crates published to crates.io, in dependency order.
+const LIBRARY_CRATES: [&str; 7] = [
+    "mcp-handler-core",
+    "mcp-handler-secrets",
+    "mcp-handler-otel",
+    "mcp-handler-server",
+    "mcp-handler-lambda",
+    "mcp-handler-stdio",
+    "mcp-handler",
+];
+
 /// The library crates as `cargo package` makes them for crates.io: the
 /// metadata a registry needs, and a package that builds on its own.
 fn package() -> anyhow::Result<()> {
-    const CRATES: [&str; 7] = [
-        "mcp-handler-core",
-        "mcp-handler-secrets",
-        "mcp-handler-otel",
-        "mcp-handler-server",
-        "mcp-handler-lambda",
-        "mcp-handler-stdio",
-        "mcp-handler",
-    ];
+    const CRATES: [&str; 7] = LIBRARY_CRATES;
     forget_packaged_sources(&CRATES)?;
     // Verified in a target folder of its own: the registry copies of our
     // crates compile there under the same package ids on every run (0.1.0
@@ -201,6 +204,14 @@ fn test() -> anyhow::Result<()> {
     apt::ensure_prometheus()?;
     run::step("format check", run::cargo(&["fmt", "--all", "--check"]))?;
     run::step("clippy", run::cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    // The library crates' docs as docs.rs builds them: a broken or
+    // ambiguous link fails here, not on a reader.
+    let mut doc = run::cargo(&["doc", "--no-deps", "--all-features"]);
+    for krate in LIBRARY_CRATES {
+        doc.args(["-p", krate]);
+    }
+    doc.env("RUSTDOCFLAGS", "-D warnings");
+    run::step("docs (library crates, -D warnings)", doc)?;
     // The deployment files' linters first: cheap, and they fail fast.
     image::hadolint()?;
     k8s::check()?;

@@ -16,7 +16,7 @@
 //! `?version-stage=AWSPREVIOUS` / `?version-id=...`. Without
 //! `MCP_SECRET_<NAME>`, a declared default reference is used, else with
 //! `MCP_SECRETS_DIR=/run/secrets` the file named like the secret in lower
-//! case. See [`reference`] for the grammar.
+//! case. See [`reference`](mod@reference) for the grammar.
 //!
 //! Values are [`Secret`]s: redacted in `Debug`/`Display`, zeroized on
 //! drop. A refresh that fails keeps serving the last good value for a

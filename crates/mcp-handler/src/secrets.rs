@@ -2,7 +2,7 @@
 //! [`run`](crate::run) wires them into either shell: the app's `Secrets`
 //! (found in the router's state) and the platform's own (`AUTH_TOKEN`,
 //! `AUTH_TOKEN_PREVIOUS`, `REQUEST_STATE_KEY`), loaded at start, kept
-//! fresh, reported by readiness. [`SecretsSetup`] does the same for a
+//! fresh, reported by readiness. [`SecretsSetup`](crate::secrets::SecretsSetup) does the same for a
 //! `Server` or `LambdaApp` you configure yourself.
 
 use std::sync::Arc;
