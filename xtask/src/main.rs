@@ -2,8 +2,9 @@
 //!
 //! - `test`: installs what the tests need into `.tools/` and, from Debian,
 //!   the real Prometheus the metrics tests scrape with (idempotent), then
-//!   runs format and lint checks, the library docs (`-D warnings`), the deployment files' linters, every Rust
-//!   test, the doctests, each fuzz target for 15 s, `cargo package`, the
+//!   runs format and lint checks, the library docs (`-D warnings`), the
+//!   deployment files' linters, every Rust test, the doctests, each fuzz
+//!   target for 15 s, `cargo package`, the
 //!   official MCP conformance suite against the `everything` server and the
 //!   Lambda emulator, the SAM build, and the container image built and run
 //!   (with the ECS and Compose files).
