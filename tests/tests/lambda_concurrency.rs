@@ -13,7 +13,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use mcp_handler_benches::lambda::AckPolicy;
 use mcp_handler_benches::lambda::event::{EventKind, function_url_event};
-use mcp_handler_benches::lambda::runtime_api::{Completed, Report, RuntimeApi, request_id};
+use mcp_handler_benches::lambda::runtime_api::{Completed, RuntimeApi, request_id};
 use mcp_handler_tests::everything_bin;
 use serde_json::{Value, json};
 
@@ -47,19 +47,7 @@ async fn serve(max_concurrency: Option<&str>) -> Vec<Completed> {
         cmd.env("AWS_LAMBDA_MAX_CONCURRENCY", n);
     }
     let _function = cmd.spawn().unwrap();
-    let mut done = Vec::new();
-    let all = async {
-        while done.len() < CALLS {
-            match api.report().await.unwrap() {
-                Report::Response(c) => done.push(c),
-                Report::FirstNext(_) => {}
-                other => panic!("the function broke the protocol: {other:?}"),
-            }
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(60), all).await.expect("every invocation answered within 60 s");
-    done.sort_by_key(|c| c.index);
-    done
+    api.responses(CALLS, Duration::from_secs(60)).await.unwrap_or_else(|e| panic!("every invocation answered: {e}"))
 }
 
 /// The text the tool answered, from a buffered Function URL response.

@@ -77,19 +77,11 @@ async fn environment<F: AsyncFnOnce()>(
     tokio::time::timeout(Duration::from_secs(60), snapshot).await.expect("init ends in /restore/next within 60 s");
     between().await;
     api.restore();
-    let mut done = Vec::new();
-    let all = async {
-        while done.len() < count {
-            match api.report().await.unwrap() {
-                Report::Response(c) => done.push(c),
-                Report::FirstNext(_) => {}
-                other => panic!("the function broke the protocol or failed its restore: {other:?}"),
-            }
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(60), all).await.expect("every invocation answered within 60 s");
+    let done = api
+        .responses(count, Duration::from_secs(60))
+        .await
+        .unwrap_or_else(|e| panic!("every invocation answered after the restore: {e}"));
     function.kill().await.unwrap();
-    done.sort_by_key(|c| c.index);
     (done, std::fs::read_to_string(&log_path).unwrap())
 }
 

@@ -149,6 +149,29 @@ impl RuntimeApi {
         self.shared.restored.send_replace(true);
     }
 
+    /// The next `count` responses, in invocation order, waiting at most
+    /// `within`. Any report but a response or the first `/next` is an
+    /// error naming it (the function broke the protocol or failed a phase).
+    pub async fn responses(&mut self, count: usize, within: Duration) -> Result<Vec<Completed>, String> {
+        let mut done = Vec::with_capacity(count);
+        let all = async {
+            while done.len() < count {
+                match self.reports.recv().await {
+                    Some(Report::Response(c)) => done.push(c),
+                    Some(Report::FirstNext(_)) => {}
+                    Some(other) => return Err(format!("unexpected report: {other:?}")),
+                    None => return Err("the stand-in stopped".to_owned()),
+                }
+            }
+            Ok(())
+        };
+        tokio::time::timeout(within, all)
+            .await
+            .map_err(|_| format!("{} of {count} responses within {within:?}", done.len()))??;
+        done.sort_by_key(|c| c.index);
+        Ok(done)
+    }
+
     /// The next report; `None` once the server has stopped.
     pub async fn report(&mut self) -> Option<Report> {
         self.reports.recv().await
@@ -216,28 +239,33 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
             Response::new(Full::new(Bytes::new()))
         }
         (&Method::POST, ["restore", "error"]) => {
-            let error_type = header_text(req.headers(), ERROR_TYPE);
-            match read_body(req).await {
-                Ok((body, _)) => {
-                    let _ = shared.reports.send(Report::RestoreError { error_type, body }).await;
-                    accepted()
-                }
-                Err(e) => refuse(&shared, StatusCode::PAYLOAD_TOO_LARGE, format!("restore/error: {e}")).await,
-            }
+            phase_error(&shared, "restore/error", req, |error_type, body| Report::RestoreError { error_type, body })
+                .await
         }
         (&Method::POST, ["init", "error"]) => {
-            let error_type = header_text(req.headers(), ERROR_TYPE);
-            match read_body(req).await {
-                Ok((body, _)) => {
-                    let _ = shared.reports.send(Report::InitError { error_type, body }).await;
-                    accepted()
-                }
-                Err(e) => refuse(&shared, StatusCode::PAYLOAD_TOO_LARGE, format!("init/error: {e}")).await,
-            }
+            phase_error(&shared, "init/error", req, |error_type, body| Report::InitError { error_type, body }).await
         }
         _ => refuse(&shared, StatusCode::NOT_FOUND, format!("{method} {} is not a Runtime API call", req.uri())).await,
     };
     Ok(response)
+}
+
+/// `POST .../init/error` or `.../restore/error`: the error document and its
+/// type, reported as `report` makes them.
+async fn phase_error(
+    shared: &Shared,
+    what: &str,
+    req: Request<Incoming>,
+    report: impl FnOnce(String, Bytes) -> Report,
+) -> Response<Full<Bytes>> {
+    let error_type = header_text(req.headers(), ERROR_TYPE);
+    match read_body(req).await {
+        Ok((body, _)) => {
+            let _ = shared.reports.send(report(error_type, body)).await;
+            accepted()
+        }
+        Err(e) => refuse(shared, StatusCode::PAYLOAD_TOO_LARGE, format!("{what}: {e}")).await,
+    }
 }
 
 async fn next(shared: &Shared) -> Response<Full<Bytes>> {

@@ -58,16 +58,9 @@ impl Model<'_> {
 #[cfg(test)]
 mod tests {
     use super::super::cost::CostParams;
+    use super::super::cost::tests::{close, model};
     use super::super::prices::Prices;
     use super::*;
-
-    fn model<'a>(prices: &'a Prices, params: &'a CostParams) -> Model<'a> {
-        Model { prices, params, billed_ms: Some(1.0), rps_per_vcpu: Some(20_000.0) }
-    }
-
-    fn close(a: f64, b: f64) -> bool {
-        (a - b).abs() <= 1e-9 * b.abs().max(1e-12)
-    }
 
     #[test]
     fn instances_start_at_three_and_step_up() {

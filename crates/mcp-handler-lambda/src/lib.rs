@@ -275,13 +275,12 @@ impl LambdaApp {
         );
         let shell = snapstart::Snapshot { mcp: service.mcp().clone(), emf: service.emf().cloned(), hooks };
         resources.insert(0, std::sync::Arc::new(shell));
-        // The first runtime loop registers the resources; `lambda_runtime`
-        // runs their hooks only with SnapStart.
-        let mut resources = Some(resources);
+        // `lambda_runtime` runs their hooks only with SnapStart, where the
+        // loop is never restarted (below): one registration runs them once.
         // The runtime loop ends only on an error talking to the Runtime API
         // (a dropped connection, say). Restarting it keeps the sandbox
         // serving; failing repeatedly and at once means the API is gone.
-        let concurrent = max_concurrency() > 1;
+        let concurrent = service.concurrent();
         let mut quick_failures = 0;
         loop {
             let started = std::time::Instant::now();
@@ -292,16 +291,15 @@ impl LambdaApp {
             // own request. Unset or 1, classic Lambda keeps the sequential
             // entry points exactly as before (the concurrent ones' fallback
             // lost its Runtime API connection far more often on the emulator).
-            let registered = resources.take().unwrap_or_default();
             let result = match (streaming, concurrent) {
                 (true, true) => {
-                    run_loop!(lambda_http::streaming_runtime_concurrent(service.clone()), registered, run_concurrent)
+                    run_loop!(lambda_http::streaming_runtime_concurrent(service.clone()), &resources, run_concurrent)
                 }
                 (false, true) => {
-                    run_loop!(lambda_http::runtime_concurrent(service.clone()), registered, run_concurrent)
+                    run_loop!(lambda_http::runtime_concurrent(service.clone()), &resources, run_concurrent)
                 }
-                (true, false) => run_loop!(lambda_http::streaming_runtime(service.clone()), registered, run),
-                (false, false) => run_loop!(lambda_http::runtime(service.clone()), registered, run),
+                (true, false) => run_loop!(lambda_http::streaming_runtime(service.clone()), &resources, run),
+                (false, false) => run_loop!(lambda_http::runtime(service.clone()), &resources, run),
             };
             let Err(e) = result else { return Ok(()) };
             if snapstart {
@@ -332,7 +330,7 @@ macro_rules! run_loop {
     ($runtime:expr, $resources:expr, $run:ident) => {{
         let mut runtime = $runtime.layer(lambda_http::lambda_runtime::layers::TracingLayer::new());
         for r in $resources {
-            runtime = runtime.register_snapstart_resource(r);
+            runtime = runtime.register_snapstart_resource(r.clone());
         }
         runtime.$run().await
     }};

@@ -34,7 +34,6 @@ pub struct LambdaService {
     served: Arc<std::sync::atomic::AtomicU64>,
     /// One invocation at a time (classic Lambda): process-wide facts such
     /// as `_X_AMZN_TRACE_ID` then name the invocation running.
-    #[cfg_attr(not(feature = "otel"), allow(dead_code))]
     one_at_a_time: bool,
     mcp: McpService,
     before: Arc<[BeforeInvocation]>,
@@ -89,6 +88,12 @@ impl LambdaService {
             }
             Ok(())
         }
+    }
+
+    /// Whether `AWS_LAMBDA_MAX_CONCURRENCY` lets invocations overlap
+    /// (Lambda Managed Instances).
+    pub(crate) fn concurrent(&self) -> bool {
+        !self.one_at_a_time
     }
 
     /// Invocations this service (and its clones) began.
