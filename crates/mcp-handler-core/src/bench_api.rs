@@ -68,8 +68,8 @@ impl Dispatcher {
             }
             env.log = meta.log_level.map_or(LogPolicy::Off, LogPolicy::AtLeast);
             env.client_capabilities = ClientCaps::InMeta;
-            let v2026 =
-                V2026Env { meta: meta.raw.to_owned(), key: self.key.clone(), ttl: self.config.request_state_ttl };
+            // No shared body here: params and the arguments are copied.
+            let v2026 = V2026Env::new(Bytes::new(), meta.params, self.key.clone(), self.config.request_state_ttl);
             (CallEnv::v2026(env, v2026), Some(meta.named))
         } else {
             if m == Method::Initialize {

@@ -7,7 +7,6 @@ use std::time::Duration;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use serde_json::value::RawValue;
 use tokio_util::sync::CancellationToken;
 
 use crate::env::{ClientCaps, LogPolicy, RequestEnv};
@@ -59,17 +58,39 @@ impl From<ClientRequestError> for McpError {
 /// use: building the map costs an allocation per member, and most handlers
 /// never read it.
 pub(crate) struct MetaCell {
-    raw: Option<Box<RawValue>>,
+    raw: Option<bytes::Bytes>,
+    /// `raw` is the request's `params`, `_meta` a member of it (2026: the
+    /// endpoint read `_meta` in its pass over `params`), not `_meta` itself.
+    in_params: bool,
     parsed: std::sync::OnceLock<Option<Meta>>,
 }
 
 impl MetaCell {
-    fn new(raw: Option<Box<RawValue>>) -> Self {
-        Self { raw, parsed: std::sync::OnceLock::new() }
+    /// `_meta` as its own JSON text.
+    pub(crate) fn object(raw: bytes::Bytes) -> Self {
+        Self { raw: Some(raw), in_params: false, parsed: std::sync::OnceLock::new() }
+    }
+
+    /// `_meta` inside the JSON text of `params`.
+    pub(crate) fn in_params(params: bytes::Bytes) -> Self {
+        Self { raw: Some(params), in_params: true, parsed: std::sync::OnceLock::new() }
+    }
+
+    fn none() -> Self {
+        Self { raw: None, in_params: false, parsed: std::sync::OnceLock::new() }
     }
 
     pub(crate) fn get(&self) -> Option<&Meta> {
-        self.parsed.get_or_init(|| self.raw.as_ref().and_then(|r| serde_json::from_str(r.get()).ok())).as_ref()
+        #[derive(serde::Deserialize)]
+        struct Params {
+            #[serde(rename = "_meta")]
+            meta: Option<Meta>,
+        }
+        let parse = |raw: &bytes::Bytes| match self.in_params {
+            true => serde_json::from_slice::<Params>(raw).ok().and_then(|p| p.meta),
+            false => serde_json::from_slice(raw).ok(),
+        };
+        self.parsed.get_or_init(|| self.raw.as_ref().and_then(parse)).as_ref()
     }
 }
 
@@ -101,9 +122,9 @@ pub(crate) struct ContextInner {
 }
 
 impl RequestContext {
-    pub(crate) fn new(id: RequestId, env: RequestEnv, meta: Option<Box<RawValue>>, mrtr: Option<Arc<Mrtr>>) -> Self {
+    pub(crate) fn new(id: RequestId, env: RequestEnv, meta: Option<MetaCell>, mrtr: Option<Arc<Mrtr>>) -> Self {
         let cancel = std::sync::OnceLock::new();
-        Self { inner: Arc::new(ContextInner { id, meta: MetaCell::new(meta), env, cancel, mrtr }) }
+        Self { inner: Arc::new(ContextInner { id, meta: meta.unwrap_or_else(MetaCell::none), env, cancel, mrtr }) }
     }
 
     /// A context for calling handlers outside any transport (unit tests of

@@ -11,7 +11,6 @@
 
 use std::sync::Arc;
 
-use serde::Deserialize;
 use serde_json::value::RawValue;
 use tracing::Level;
 
@@ -48,21 +47,21 @@ impl std::fmt::Debug for TraceContextHook {
     }
 }
 
-/// Hands `_meta`'s trace context to `hook`, when it has one. Unreadable
-/// or oversized values are ignored: a client's bad trace context never
+/// Hands `_meta`'s trace context to `hook`, when it has one: its two
+/// members as the endpoint read them (raw JSON). A value that is not a
+/// string, or is oversized, is ignored: a client's bad trace context never
 /// fails its request.
-pub(crate) fn from_meta(hook: &TraceContextHook, meta: &RawValue) {
-    #[derive(Deserialize)]
-    struct Carrier<'a> {
-        #[serde(borrow)]
-        traceparent: Option<std::borrow::Cow<'a, str>>,
-        #[serde(borrow)]
-        tracestate: Option<std::borrow::Cow<'a, str>>,
+pub(crate) fn from_carrier(hook: &TraceContextHook, traceparent: Option<&RawValue>, tracestate: Option<&RawValue>) {
+    fn text(v: Option<&RawValue>) -> Option<std::borrow::Cow<'_, str>> {
+        v.filter(|v| v.get().starts_with('"')).and_then(crate::jsonrpc::raw_str)
     }
-    let Ok(c) = serde_json::from_str::<Carrier<'_>>(meta.get()) else { return };
-    let Some(parent) = c.traceparent.filter(|p| p.len() <= 64) else { return };
-    let state = c.tracestate.filter(|s| s.len() <= MAX_TRACESTATE);
-    (hook.0)(&parent, state.as_deref());
+    parent_on(hook, text(traceparent).as_deref(), text(tracestate).as_deref());
+}
+
+fn parent_on(hook: &TraceContextHook, traceparent: Option<&str>, tracestate: Option<&str>) {
+    let Some(parent) = traceparent.filter(|p| p.len() <= 64) else { return };
+    let state = tracestate.filter(|s| s.len() <= MAX_TRACESTATE);
+    (hook.0)(parent, state);
 }
 
 /// The child span of one handler call: `tools/call {tool}`,
@@ -117,7 +116,15 @@ mod tests {
         let hook = TraceContextHook::new(move |p, s| {
             *sink.lock().unwrap() = Some((p.to_owned(), s.map(str::to_owned)));
         });
-        from_meta(&hook, &RawValue::from_string(meta.to_owned()).unwrap());
+        #[derive(serde::Deserialize)]
+        struct Carrier<'a> {
+            #[serde(borrow)]
+            traceparent: Option<&'a RawValue>,
+            #[serde(borrow)]
+            tracestate: Option<&'a RawValue>,
+        }
+        let c: Carrier<'_> = serde_json::from_str(meta).unwrap();
+        from_carrier(&hook, c.traceparent, c.tracestate);
         got.lock().unwrap().take()
     }
 

@@ -36,9 +36,38 @@ impl CallEnv {
 /// What a 2026 request adds: its `_meta` (an object, already checked by
 /// the endpoint) and the key that seals input-required request state.
 pub(crate) struct V2026Env {
-    pub(crate) meta: Box<RawValue>,
+    /// The request's `params`, which hold its `_meta` object (a slice of
+    /// `body` when they lie in it).
+    pub(crate) params: Bytes,
+    /// The request body the message was read from, so that what a request
+    /// keeps of it (`_meta`, the arguments state is bound to) shares its
+    /// bytes rather than copying them; empty where there is none.
+    pub(crate) body: Bytes,
     pub(crate) key: RequestStateKey,
     pub(crate) ttl: Duration,
+}
+
+impl V2026Env {
+    /// `params` (text within `body`) and what only 2026 requests have.
+    pub(crate) fn new(body: Bytes, params: &RawValue, key: RequestStateKey, ttl: Duration) -> Self {
+        Self { params: share(&body, params.get()), body, key, ttl }
+    }
+
+    /// `part` of the body as bytes that share its buffer (a copy when
+    /// `part` is not within it).
+    pub(crate) fn share(&self, part: &str) -> Bytes {
+        share(&self.body, part)
+    }
+}
+
+fn share(body: &Bytes, part: &str) -> Bytes {
+    let (start, len) = (body.as_ptr() as usize, body.len());
+    let at = part.as_ptr() as usize;
+    if !part.is_empty() && at >= start && at + part.len() <= start + len {
+        body.slice_ref(part.as_bytes())
+    } else {
+        Bytes::copy_from_slice(part.as_bytes())
+    }
 }
 
 /// A finished answer: HTTP status and the JSON-RPC message.

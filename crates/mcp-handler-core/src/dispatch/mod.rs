@@ -11,10 +11,11 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::context::RequestContext;
+use crate::context::{MetaCell, RequestContext};
 use crate::error::McpError;
 use crate::jsonrpc::{self, RequestId};
 use crate::method::Method;
@@ -110,7 +111,7 @@ struct Target<'a> {
     /// Tool or prompt name, or resource URI.
     name: &'a str,
     /// Raw JSON arguments (2026 requests only: only they can be suspended).
-    arguments: Option<String>,
+    arguments: Option<Bytes>,
 }
 
 /// The handler's context: the environment, the request's `_meta` (what
@@ -129,13 +130,15 @@ fn context(
         let meta = match params_meta {
             None => None,
             Some(raw) if raw.get() == "null" => None,
-            Some(raw) if raw.get().starts_with('{') => Some(raw.to_owned()),
+            Some(raw) if raw.get().starts_with('{') => {
+                Some(MetaCell::object(Bytes::copy_from_slice(raw.get().as_bytes())))
+            }
             Some(_) => return Err(McpError::invalid_params("Invalid params: _meta must be an object")),
         };
         return Ok(RequestContext::new(id.clone(), env, meta, None));
     };
     let Some(target) = target else {
-        return Ok(RequestContext::new(id.clone(), env, Some(v2026.meta), None));
+        return Ok(RequestContext::new(id.clone(), env, Some(MetaCell::in_params(v2026.params)), None));
     };
     let input_responses = match retry.input_responses {
         Present::Absent => Map::new(),
@@ -161,7 +164,7 @@ fn context(
         principal,
     };
     let mrtr = Arc::new(Mrtr::new(sealer, request_state.as_deref(), input_responses)?);
-    Ok(RequestContext::new(id.clone(), env, Some(v2026.meta), Some(mrtr)))
+    Ok(RequestContext::new(id.clone(), env, Some(MetaCell::in_params(v2026.params)), Some(mrtr)))
 }
 
 /// Parses params of the session-touching methods the endpoint handles.

@@ -20,7 +20,7 @@ pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
     if let Some(missing) = prompt.info.arguments.iter().find(|a| a.required && !args.contains_key(&a.name)) {
         return Err(McpError::invalid_params(format!("Missing required argument: {}", missing.name)));
     }
-    let arguments = if req.is_2026() { serde_json::to_string(&args).ok() } else { None };
+    let arguments = if req.is_2026() { serde_json::to_vec(&args).ok().map(bytes::Bytes::from) } else { None };
     let target = Target { method: Method::PromptsGet, name: &p.name, arguments };
     let retry = Retry { input_responses: p.input_responses, request_state: p.request_state };
     let span = crate::trace::handler_span(Method::PromptsGet, &p.name);

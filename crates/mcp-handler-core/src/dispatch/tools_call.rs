@@ -33,7 +33,7 @@ pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
         .ok_or_else(|| McpError::invalid_params(format!("Unknown tool: {}", p.name)))?;
     // Only a 2026 request can be suspended for input, and only then are
     // the arguments sealed into the request state.
-    let arguments = if req.is_2026() { p.arguments.map(|a| a.get().to_owned()) } else { None };
+    let arguments = req.env.v2026.as_ref().and_then(|v| Some(v.share(p.arguments?.get())));
     let target = Target { method: Method::ToolsCall, name: &p.name, arguments };
     let retry = Retry { input_responses: p.input_responses, request_state: p.request_state };
     let span = crate::trace::handler_span(Method::ToolsCall, &p.name);

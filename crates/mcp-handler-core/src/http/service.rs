@@ -430,7 +430,7 @@ impl Shared {
                 exchange::of_message(&msg, method, version, &parts, &self.router, detail)
             });
             let resp = match version_2025 {
-                None => self.post_2026(parts, msg, accepts).await,
+                None => self.post_2026(parts, bytes, msg, accepts).await,
                 Some(version) => self.single_2025(parts, msg, method, version, accepts).await,
             };
             (resp, record)

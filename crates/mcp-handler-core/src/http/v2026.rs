@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
 use http::request::Parts;
 use http::{Response, StatusCode};
 use serde::Deserialize;
@@ -31,6 +32,7 @@ impl Shared {
     pub(super) fn post_2026(
         self: Arc<Self>,
         parts: Parts,
+        body: &Bytes,
         msg: Incoming<'_>,
         accepts: Accepts,
     ) -> impl Future<Output = Response<McpBody>> + Send {
@@ -47,7 +49,7 @@ impl Shared {
                     ),
                 ),
                 Incoming::Request { id, method, params } => {
-                    match self.request_2026(parts, &id, &method, params, accepts).await {
+                    match self.request_2026(parts, body, &id, &method, params, accepts).await {
                         Ok(resp) | Err(resp) => resp,
                     }
                 }
@@ -59,6 +61,7 @@ impl Shared {
     fn request_2026(
         self: &Arc<Self>,
         parts: Parts,
+        body: &Bytes,
         id: &RequestId,
         name: &str,
         params: Option<&RawValue>,
@@ -73,7 +76,7 @@ impl Shared {
             if let Some(hook) = &self.config.trace_context
                 && !parts.headers.contains_key("traceparent")
             {
-                crate::trace::from_meta(hook, meta.raw);
+                crate::trace::from_carrier(hook, meta.trace.0, meta.trace.1);
             }
             let version = &*meta.version;
             if version != ProtocolVersion::V2026_07_28.as_str() {
@@ -110,8 +113,7 @@ impl Shared {
             env.http = Some(parts);
             // Streams carry progress and logs only; never client requests.
             env.outbox = accepts.sse.then(|| Outbox::new(false));
-            let v2026 =
-                V2026Env { meta: meta.raw.to_owned(), key: self.state_key.get(), ttl: self.config.request_state_ttl };
+            let v2026 = V2026Env::new(body.clone(), meta.params, self.state_key.get(), self.config.request_state_ttl);
             let env = CallEnv::v2026(env, v2026);
             let caller = Caller { version: ProtocolVersion::V2026_07_28, session: None, accepts };
             Ok(match dispatch::dispatch(&self.router, id.clone(), method, params, Some(meta.named), env) {

@@ -29,14 +29,15 @@ pub(crate) struct Sealer {
     pub(crate) method: &'static str,
     /// Tool or prompt name, or resource URI.
     pub(crate) name: String,
-    /// Raw JSON arguments, when the method has them.
-    pub(crate) arguments: Option<String>,
+    /// Raw JSON arguments, when the method has them (a slice of the
+    /// request body: binding them costs no copy until state is sealed).
+    pub(crate) arguments: Option<bytes::Bytes>,
     pub(crate) principal: Option<String>,
 }
 
 impl Sealer {
     fn binding(&self) -> Binding {
-        let args: Value = self.arguments.as_deref().and_then(|a| serde_json::from_str(a).ok()).unwrap_or(Value::Null);
+        let args: Value = self.arguments.as_deref().and_then(|a| serde_json::from_slice(a).ok()).unwrap_or(Value::Null);
         Binding::new(self.method, &json!({ "name": self.name, "arguments": args }), self.principal.clone())
     }
 }

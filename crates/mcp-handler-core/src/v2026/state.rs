@@ -83,6 +83,12 @@ impl RequestStateKey {
         format!("k-{:02x}{:02x}{:02x}{:02x}", digest[0], digest[1], digest[2], digest[3])
     }
 
+    /// The same key in an allocation of its own: a thread's copy, whose
+    /// reference count no other thread touches (`http/state_key.rs`).
+    pub(crate) fn own_copy(&self) -> Self {
+        Self(Arc::from(&self.0[..]))
+    }
+
     fn mac(&self) -> HmacSha256 {
         // HMAC accepts keys of any length; this cannot fail.
         <HmacSha256 as Mac>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!("HMAC takes any key length"))
