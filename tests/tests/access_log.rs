@@ -72,3 +72,46 @@ async fn behind_a_trusted_proxy_the_client_is_the_one_it_names() {
     let line = lines.first().unwrap_or_else(|| panic!("no access line: {text}"));
     assert_eq!(line["client"], "198.51.100.7", "the proxy's own entry, not the forgeable first: {line}");
 }
+
+/// Lines are batched while the server serves (`LineBatch`): they still
+/// reach the log while it runs, whole and in order, and what waits at
+/// SIGTERM is written before the process exits.
+#[tokio::test]
+async fn batched_lines_arrive_while_serving_and_none_is_lost_at_exit() {
+    let dir = TempDir::new("access-log-batch");
+    let log = dir.join("demo.log");
+    let server =
+        Running::start_logged(demo_bin(), &[], &[("RUST_LOG", "info"), ("MCP_LOG_FORMAT", "json")], &log).await;
+    let mut headers = MCP_HEADERS.to_vec();
+    headers.push(("mcp-protocol-version", "2025-06-18"));
+    let burst = |from: u64| {
+        let headers = headers.clone();
+        async move {
+            for id in from..from + 100 {
+                let list = json!({"jsonrpc": "2.0", "id": id, "method": "tools/list"});
+                let r = http(server.addr, "POST", "/mcp", &headers, &list.to_string()).await.unwrap();
+                assert_eq!(r.status, 200, "{}", r.text());
+            }
+        }
+    };
+    burst(0).await;
+    let ids = |text: &str| -> Vec<u64> {
+        json_lines_of(text, "mcp_handler::access")
+            .iter()
+            .filter_map(|l| l["request_id"].as_str()?.parse().ok())
+            .collect()
+    };
+    let mut seen = Vec::new();
+    for _ in 0..100 {
+        seen = ids(&std::fs::read_to_string(&log).unwrap());
+        if seen.len() == 100 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(seen, (0..100).collect::<Vec<_>>(), "each line, in order, while the server runs");
+    burst(100).await;
+    let text = server.stop_and_read_log(&log).await;
+    assert_eq!(ids(&text), (0..200).collect::<Vec<_>>(), "nothing lost at the exit");
+    assert!(text.lines().all(|l| serde_json::from_str::<Value>(l).is_ok()), "every line whole: {text}");
+}

@@ -38,6 +38,7 @@ mod invocation;
 mod json_text;
 mod jsonrpc;
 mod log_format;
+mod log_lines;
 pub mod logging;
 mod method;
 pub mod model;

@@ -1,7 +1,8 @@
 //! The log subscriber every shell installs, written once: one filter
 //! syntax, text or JSON, colours only on a terminal, always on stderr (a
 //! stdio server's stdout carries JSON-RPC; on Lambda both streams reach
-//! CloudWatch).
+//! CloudWatch). A server batches the lines while it serves
+//! ([`LineBatch`]: one `write` per burst, each line out within [`LINGER`]).
 //!
 //! The filter is `tracing-subscriber`'s `Targets` (`info`,
 //! `mcp_handler=debug,hyper=warn`, ...), not `EnvFilter`: span-field
@@ -17,6 +18,8 @@ use tracing_subscriber::filter::Targets;
 use tracing_subscriber::prelude::*;
 
 use crate::log_format::{CachedTime, PlainFields};
+use crate::log_lines::StderrLines;
+pub use crate::log_lines::{LINGER, LineBatch};
 
 /// How a shell logs.
 #[derive(Debug, Clone)]
@@ -110,7 +113,7 @@ pub fn install_logging_with(setup: LogSetup, extra: Option<ExtraLayer>) -> bool 
     let installed = match extra {
         None => {
             let layer =
-                tracing_subscriber::fmt::layer().with_ansi(ansi).with_writer(std::io::stderr).with_timer(CachedTime);
+                tracing_subscriber::fmt::layer().with_ansi(ansi).with_writer(StderrLines).with_timer(CachedTime);
             let registry = tracing_subscriber::registry().with(filter);
             match (setup.json, setup.timestamps) {
                 (true, _) => registry.with(layer.json().flatten_event(true).with_current_span(false)).try_init(),
@@ -123,7 +126,7 @@ pub fn install_logging_with(setup: LogSetup, extra: Option<ExtraLayer>) -> bool 
         Some(extra) => {
             // Boxed: a `Vec` of layers over the registry holds one type.
             let layer =
-                tracing_subscriber::fmt::layer().with_ansi(ansi).with_writer(std::io::stderr).with_timer(CachedTime);
+                tracing_subscriber::fmt::layer().with_ansi(ansi).with_writer(StderrLines).with_timer(CachedTime);
             let fmt: ExtraLayer = match (setup.json, setup.timestamps) {
                 (true, _) => layer.json().flatten_event(true).with_current_span(false).boxed(),
                 (false, true) => layer.with_target(false).fmt_fields(PlainFields).boxed(),

@@ -257,6 +257,9 @@ impl Server {
         let otel = logging::init_traced();
         #[cfg(not(feature = "otel"))]
         init_logging();
+        // One write per burst of lines rather than per request, until
+        // this returns (the rest is written then).
+        let _lines = mcp_handler_core::logging::LineBatch::start();
         #[cfg(feature = "otel")]
         let traced = otel.is_some();
         #[cfg(not(feature = "otel"))]
