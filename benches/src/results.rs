@@ -81,6 +81,11 @@ pub struct LoadResult {
     pub round: u32,
     /// Server RSS before the load, KiB (where the process could be read).
     pub rss_idle_kb: Option<u64>,
+    /// The private part of `rss_idle_kb` (`RssAnon`: heap, stacks), KiB;
+    /// the rest is mapped files, the program's code first. Absent in
+    /// results written before it was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rss_idle_anon_kb: Option<u64>,
     /// Server RSS high-water mark after the load, KiB.
     pub rss_peak_kb: Option<u64>,
     /// The run.

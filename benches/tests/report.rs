@@ -53,6 +53,9 @@ fn the_sample_renders_every_section_and_chart() {
         assert!(md.contains(section), "report.md lacks {section:?}");
     }
     assert!(md.contains("median of the rounds"), "the aggregation is not stated");
+    let memory = md.lines().find(|l| l.starts_with("| `mcp-handler` | 3.3 MiB |")).expect("mcp-handler's memory row");
+    assert!(memory.contains("| 0.5 MiB |"), "the private part of the idle RSS: {memory}");
+    assert!(md.contains("0.5 MiB of it private"), "the RSS target says what is private");
     assert!(!md.contains("Quick run"), "a full run is flagged as quick");
 
     // Two charts of four: the sample measures one core count, so no scaling chart.

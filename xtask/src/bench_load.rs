@@ -100,10 +100,10 @@ pub(crate) fn run_all(
                 eprintln!("==> bench: round {round}, {} on {cores} core(s)", peer.name);
                 let results = measure(peer, &runs, &server_cpus, &load_cpus, plan, mcp_bench, logs)
                     .with_context(|| format!("{} (round {round}, {cores} cores)", peer.name))?;
-                for (run, rss_idle, rss_peak) in results {
+                for Measured { run, idle, idle_anon, peak } in results {
                     out.push(json!({
                         "system": peer.name, "cores": cores, "round": round,
-                        "rss_idle_kb": rss_idle, "rss_peak_kb": rss_peak, "run": run,
+                        "rss_idle_kb": idle, "rss_idle_anon_kb": idle_anon, "rss_peak_kb": peak, "run": run,
                     }));
                 }
             }
@@ -117,7 +117,14 @@ fn cpu_range(from: u32, to: u32) -> String {
     if to - from == 1 { from.to_string() } else { format!("{from}-{}", to - 1) }
 }
 
-type Measured = (Value, Option<u64>, Option<u64>);
+/// One run, and the server's RSS in KiB: before the load (all of it, and
+/// its private part) and its high-water mark after.
+struct Measured {
+    run: Value,
+    idle: Option<u64>,
+    idle_anon: Option<u64>,
+    peak: Option<u64>,
+}
 
 fn measure(
     peer: &Peer,
@@ -135,7 +142,7 @@ fn measure(
     let mut server = Server(cmd.spawn().with_context(|| format!("starting {}", run::describe(&cmd)))?);
     peers::wait_ready(port, Duration::from_secs(60))?;
     let pid = server.0.id();
-    let idle = status_kb(pid, "VmRSS:");
+    let (idle, idle_anon) = (status_kb(pid, "VmRSS:"), status_kb(pid, "RssAnon:"));
     let threads = load_cpus.split('-').filter_map(|c| c.parse::<u32>().ok()).collect::<Vec<_>>();
     let threads = match threads.as_slice() {
         [a, b] => b - a + 1,
@@ -163,7 +170,7 @@ fn measure(
         if server.0.try_wait()?.is_some() {
             bail!("{} exited during the {} run; see {}", peer.name, r.scenario, logs.display());
         }
-        out.push((run, idle, status_kb(pid, "VmHWM:")));
+        out.push(Measured { run, idle, idle_anon, peak: status_kb(pid, "VmHWM:") });
     }
     server.stop();
     Ok(out)

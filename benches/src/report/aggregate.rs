@@ -50,6 +50,8 @@ pub(crate) struct Cell {
     pub(crate) ok: u64,
     pub(crate) errors: u64,
     pub(crate) rss_idle_kb: Option<f64>,
+    /// The private part of the idle RSS (heap, stacks).
+    pub(crate) rss_idle_anon_kb: Option<f64>,
     pub(crate) rss_peak_kb: Option<f64>,
     /// Open loop: the offered arrival rate.
     pub(crate) rate: Option<f64>,
@@ -129,6 +131,9 @@ impl Aggregated {
                     ok: runs.iter().map(|r| r.run.ok).sum(),
                     errors: runs.iter().map(|r| r.run.error_count()).sum(),
                     rss_idle_kb: median(runs.iter().filter_map(|r| r.rss_idle_kb).map(|v| v as f64).collect()),
+                    rss_idle_anon_kb: median(
+                        runs.iter().filter_map(|r| r.rss_idle_anon_kb).map(|v| v as f64).collect(),
+                    ),
                     rss_peak_kb: median(runs.iter().filter_map(|r| r.rss_peak_kb).map(|v| v as f64).collect()),
                     rate: median(runs.iter().filter_map(|r| r.run.rate).collect()),
                 };
@@ -232,6 +237,7 @@ mod tests {
             cores: 1,
             round,
             rss_idle_kb: rss_idle,
+            rss_idle_anon_kb: rss_idle.map(|kb| kb / 8),
             rss_peak_kb: None,
             run: LoadRun {
                 scenario: "call".to_owned(),

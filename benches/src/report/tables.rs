@@ -174,11 +174,18 @@ pub(crate) fn scaling(agg: &Aggregated) -> String {
 /// Server RSS before the load and its high-water mark under it.
 pub(crate) fn memory(agg: &Aggregated, notes: &mut Vec<String>) -> String {
     let cores = agg.main_cores();
-    let mut t = Table::new(&["system", "idle", "peak, call at 50 conns", "peak at 256 conns (heaviest scenario)"]);
+    let mut t = Table::new(&[
+        "system",
+        "idle",
+        "idle, private",
+        "peak, call at 50 conns",
+        "peak at 256 conns (heaviest scenario)",
+    ]);
     let mut none = Vec::new();
     for system in agg.systems() {
         let cells: Vec<_> = agg.load.iter().filter(|(k, _)| k.system == system).collect();
         let idle = super::aggregate::median(cells.iter().filter_map(|(_, c)| c.rss_idle_kb).collect());
+        let private = super::aggregate::median(cells.iter().filter_map(|(_, c)| c.rss_idle_anon_kb).collect());
         let at50 = agg.closed(&system, "call", cores, MAIN_CONNECTIONS).and_then(|c| c.rss_peak_kb);
         let at256 = cells
             .iter()
@@ -189,14 +196,16 @@ pub(crate) fn memory(agg: &Aggregated, notes: &mut Vec<String>) -> String {
             none.push(format!("`{system}`"));
         }
         let peak = at256.map_or_else(|| format::MISSING.to_owned(), |(s, v)| format!("{} ({s})", format::mib(Some(v))));
-        t.row(vec![format!("`{system}`"), format::mib(idle), format::mib(at50), peak]);
+        t.row(vec![format!("`{system}`"), format::mib(idle), format::mib(private), format::mib(at50), peak]);
     }
     if !none.is_empty() {
         notes.push(format!("No RSS figure for {} (no run, or the process could not be read).", none.join(", ")));
     }
     format!(
         "## Memory (RSS)\n\nResident set of the server process: idle is read before the load \
-         (median over the system's runs); peak is the high-water mark after it.\n\n{}",
+         (median over the system's runs), and its private part (`RssAnon`: heap and stacks; the \
+         rest is mapped files, the program's own code first, shared with every process that maps \
+         them); peak is the high-water mark after it.\n\n{}",
         t.render()
     )
 }
