@@ -1,7 +1,9 @@
 //! Command-line tools from PyPI, each group in its own virtualenv under
 //! `.tools/venv/<name>` (ignored by git), pinned to exact versions and
-//! installed once: a stamp file records what was installed, so a changed
-//! pin reinstalls and an unchanged one costs nothing. Separate venvs keep
+//! installed once: a stamp file records what was installed and where, so a
+//! changed pin reinstalls and an unchanged one costs nothing. A venv's
+//! scripts name its interpreter by absolute path, so one copied or restored
+//! to another checkout (a CI cache) is rebuilt rather than trusted. Separate venvs keep
 //! tools with conflicting pins (checkov, aws-sam-cli, moto) apart.
 
 use std::path::PathBuf;
@@ -36,7 +38,7 @@ pub(crate) fn ensure(name: &str, packages: &[&str], expect: &[&str]) -> anyhow::
     let dir = crate::root().join(".tools").join("venv").join(name);
     let venv = Venv { bin: dir.join("bin") };
     let stamp = dir.join(".installed");
-    let want = packages.join("\n") + "\n";
+    let want = format!("{}\n{}\n", dir.display(), packages.join("\n"));
     let present = expect.iter().all(|e| venv.bin.join(e).exists());
     if present && std::fs::read_to_string(&stamp).is_ok_and(|s| s == want) {
         println!("==> tools: {} already in .tools/venv/{name}", packages.join(", "));

@@ -100,12 +100,17 @@ fn node_version(node: &Path) -> anyhow::Result<String> {
 }
 
 /// A virtualenv in `.tools/py` with the official Python SDK, cargo-lambda
-/// and moto (a local Secrets Manager endpoint).
+/// and moto (a local Secrets Manager endpoint). The stamp names the venv's
+/// path: one restored to another checkout is rebuilt (its scripts name
+/// their interpreter by absolute path).
 pub(crate) fn ensure_python() -> anyhow::Result<()> {
     let dir = crate::root().join(".tools").join("py");
     let python = dir.join("bin/python");
     let stamp = dir.join(".installed");
-    let want = format!("mcp=={PY_SDK_VERSION}\ncargo-lambda=={CARGO_LAMBDA_VERSION}\nmoto=={MOTO_VERSION}\n");
+    let want = format!(
+        "{}\nmcp=={PY_SDK_VERSION}\ncargo-lambda=={CARGO_LAMBDA_VERSION}\nmoto=={MOTO_VERSION}\n",
+        dir.display()
+    );
     if python.exists()
         && dir.join("bin/cargo-lambda").exists()
         && dir.join("bin/moto_server").exists()
@@ -120,7 +125,7 @@ pub(crate) fn ensure_python() -> anyhow::Result<()> {
         "==> tools: installing the Python SDK mcp {PY_SDK_VERSION}, cargo-lambda {CARGO_LAMBDA_VERSION} and moto {MOTO_VERSION} into .tools/py"
     );
     let mut venv = Command::new("python3");
-    venv.args(["-m", "venv"]).arg(&dir);
+    venv.args(["-m", "venv", "--clear"]).arg(&dir);
     crate::run::step("python venv", venv).context("python3 with the venv module is required")?;
     let mut pip = Command::new(dir.join("bin/pip"));
     pip.args(["install", "--quiet", "--disable-pip-version-check"])
