@@ -48,17 +48,60 @@ pub(crate) fn ensure() -> anyhow::Result<()> {
     // the kernel refuses overlay mounts.
     let driver = if storage_works("overlay") { "overlay" } else { "vfs" };
     write_storage_conf(driver)?;
-    println!("==> containers: {driver} storage in {}", d.join(format!("storage-{driver}")).display());
+    forget_other_store(driver)?;
+    println!("==> containers: {driver} storage in {}", graph_root(driver).display());
     Ok(())
 }
 
+/// This checkout's image store for `driver`.
+fn graph_root(driver: &str) -> PathBuf {
+    dir().join(format!("storage-{driver}"))
+}
+
+/// The store's run-time state (mount counts, locks): under `/run`, so a
+/// reboot clears it, and one per store, so two checkouts on one machine
+/// never count each other's mounts.
+fn run_root(driver: &str) -> String {
+    // FNV-1a: stable across builds and toolchains, unlike `DefaultHasher`.
+    let hash = graph_root(driver)
+        .to_string_lossy()
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    format!("/run/mcp-handler-containers-{driver}-{:08x}", hash >> 32)
+}
+
 fn write_storage_conf(driver: &str) -> anyhow::Result<()> {
-    let d = dir();
     let storage = format!(
-        "[storage]\ndriver = \"{driver}\"\ngraphroot = \"{}\"\nrunroot = \"/run/mcp-handler-containers-{driver}\"\n",
-        d.join(format!("storage-{driver}")).display()
+        "[storage]\ndriver = \"{driver}\"\ngraphroot = \"{}\"\nrunroot = \"{}\"\n",
+        graph_root(driver).display(),
+        run_root(driver)
     );
-    std::fs::write(d.join("storage.conf"), storage).context("writing .cache/containers/storage.conf")
+    std::fs::write(dir().join("storage.conf"), storage).context("writing .cache/containers/storage.conf")
+}
+
+/// podman records the store's paths in its state database (`libpod/`) and
+/// prefers them to `storage.conf`: a `.cache/containers` restored into
+/// another checkout would make podman read the old checkout's store, and
+/// miss every image buildah builds here ("image not known"). The database
+/// holds only podman's containers and pods, which are stale by then; the
+/// images are in the store and are kept.
+fn forget_other_store(driver: &str) -> anyhow::Result<()> {
+    let want = format!("{} {}", graph_root(driver).display(), run_root(driver));
+    let have = output(podman(&["info", "--format", "{{.Store.GraphRoot}} {{.Store.RunRoot}}"]))?;
+    if have == want {
+        return Ok(());
+    }
+    println!("==> containers: podman's state names another store ({have}); starting it afresh");
+    let db = graph_root(driver).join("libpod");
+    match std::fs::remove_dir_all(&db) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(e).with_context(|| format!("removing {}", db.display()));
+        }
+        _ => {}
+    }
+    let have = output(podman(&["info", "--format", "{{.Store.GraphRoot}} {{.Store.RunRoot}}"]))?;
+    anyhow::ensure!(have == want, "podman still reads another store: {have}, not {want}");
+    Ok(())
 }
 
 /// Whether `driver` can mount a container's root filesystem here.
