@@ -58,26 +58,39 @@ impl From<ClientRequestError> for McpError {
 /// use: building the map costs an allocation per member, and most handlers
 /// never read it.
 pub(crate) struct MetaCell {
-    raw: Option<bytes::Bytes>,
-    /// `raw` is the request's `params`, `_meta` a member of it (2026: the
-    /// endpoint read `_meta` in its pass over `params`), not `_meta` itself.
-    in_params: bool,
+    text: MetaText,
     parsed: std::sync::OnceLock<Option<Meta>>,
 }
 
+/// Where a request's `_meta` is, as JSON text.
+enum MetaText {
+    /// The request has none.
+    None,
+    /// `_meta` itself.
+    Object(bytes::Bytes),
+    /// The request's `params`, `_meta` one of its members (2026: the
+    /// endpoint read `_meta` in its pass over `params`).
+    InParams(bytes::Bytes),
+}
+
 impl MetaCell {
+    fn with(text: MetaText) -> Self {
+        Self { text, parsed: std::sync::OnceLock::new() }
+    }
+
     /// `_meta` as its own JSON text.
     pub(crate) fn object(raw: bytes::Bytes) -> Self {
-        Self { raw: Some(raw), in_params: false, parsed: std::sync::OnceLock::new() }
+        Self::with(MetaText::Object(raw))
     }
 
     /// `_meta` inside the JSON text of `params`.
     pub(crate) fn in_params(params: bytes::Bytes) -> Self {
-        Self { raw: Some(params), in_params: true, parsed: std::sync::OnceLock::new() }
+        Self::with(MetaText::InParams(params))
     }
 
-    fn none() -> Self {
-        Self { raw: None, in_params: false, parsed: std::sync::OnceLock::new() }
+    /// A request without `_meta`.
+    pub(crate) fn none() -> Self {
+        Self::with(MetaText::None)
     }
 
     pub(crate) fn get(&self) -> Option<&Meta> {
@@ -86,11 +99,12 @@ impl MetaCell {
             #[serde(rename = "_meta")]
             meta: Option<Meta>,
         }
-        let parse = |raw: &bytes::Bytes| match self.in_params {
-            true => serde_json::from_slice::<Params>(raw).ok().and_then(|p| p.meta),
-            false => serde_json::from_slice(raw).ok(),
+        let parse = || match &self.text {
+            MetaText::None => None,
+            MetaText::Object(raw) => serde_json::from_slice(raw).ok(),
+            MetaText::InParams(raw) => serde_json::from_slice::<Params>(raw).ok().and_then(|p| p.meta),
         };
-        self.parsed.get_or_init(|| self.raw.as_ref().and_then(parse)).as_ref()
+        self.parsed.get_or_init(parse).as_ref()
     }
 }
 
@@ -122,16 +136,16 @@ pub(crate) struct ContextInner {
 }
 
 impl RequestContext {
-    pub(crate) fn new(id: RequestId, env: RequestEnv, meta: Option<MetaCell>, mrtr: Option<Arc<Mrtr>>) -> Self {
+    pub(crate) fn new(id: RequestId, env: RequestEnv, meta: MetaCell, mrtr: Option<Arc<Mrtr>>) -> Self {
         let cancel = std::sync::OnceLock::new();
-        Self { inner: Arc::new(ContextInner { id, meta: meta.unwrap_or_else(MetaCell::none), env, cancel, mrtr }) }
+        Self { inner: Arc::new(ContextInner { id, meta, env, cancel, mrtr }) }
     }
 
     /// A context for calling handlers outside any transport (unit tests of
     /// your tools): no back channel, notifications dropped.
     pub fn detached(id: RequestId) -> Self {
         let env = RequestEnv::new(ProtocolVersion::LATEST_2025, Arc::default(), Duration::from_secs(60));
-        Self::new(id, env, None, None)
+        Self::new(id, env, MetaCell::none(), None)
     }
 
     /// The JSON-RPC id of the request.

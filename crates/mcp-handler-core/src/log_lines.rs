@@ -147,7 +147,10 @@ fn write_out() {
             // ignore it the same way.
             let _ = std::io::stderr().lock().write_all(&spare);
             spare.clear();
-            spare.shrink_to(MAX);
+            // A burst may have grown it past the bound; keep no more.
+            if spare.capacity() > MAX {
+                spare.shrink_to(MAX);
+            }
         }
         if !on {
             return;

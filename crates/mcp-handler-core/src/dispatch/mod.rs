@@ -128,17 +128,15 @@ fn context(
     let CallEnv { env, v2026 } = env;
     let Some(v2026) = v2026 else {
         let meta = match params_meta {
-            None => None,
-            Some(raw) if raw.get() == "null" => None,
-            Some(raw) if raw.get().starts_with('{') => {
-                Some(MetaCell::object(Bytes::copy_from_slice(raw.get().as_bytes())))
-            }
+            None => MetaCell::none(),
+            Some(raw) if raw.get() == "null" => MetaCell::none(),
+            Some(raw) if raw.get().starts_with('{') => MetaCell::object(Bytes::copy_from_slice(raw.get().as_bytes())),
             Some(_) => return Err(McpError::invalid_params("Invalid params: _meta must be an object")),
         };
         return Ok(RequestContext::new(id.clone(), env, meta, None));
     };
     let Some(target) = target else {
-        return Ok(RequestContext::new(id.clone(), env, Some(MetaCell::in_params(v2026.params)), None));
+        return Ok(RequestContext::new(id.clone(), env, MetaCell::in_params(v2026.params), None));
     };
     let input_responses = match retry.input_responses {
         Present::Absent => Map::new(),
@@ -164,7 +162,7 @@ fn context(
         principal,
     };
     let mrtr = Arc::new(Mrtr::new(sealer, request_state.as_deref(), input_responses)?);
-    Ok(RequestContext::new(id.clone(), env, Some(MetaCell::in_params(v2026.params)), Some(mrtr)))
+    Ok(RequestContext::new(id.clone(), env, MetaCell::in_params(v2026.params), Some(mrtr)))
 }
 
 /// Parses params of the session-touching methods the endpoint handles.

@@ -43,7 +43,7 @@ mod tests {
                 Duration::from_secs(60),
             );
             env.http = Some(parts);
-            RequestContext::new(crate::RequestId::Number(1), env, None, None)
+            RequestContext::new(crate::RequestId::Number(1), env, crate::context::MetaCell::none(), None)
         };
         let capped = limit(Some(Duration::from_secs(300)), &invoked(Duration::from_secs(10))).unwrap();
         assert!(capped <= Duration::from_millis(9_500) && capped > Duration::from_secs(9), "{capped:?}");
