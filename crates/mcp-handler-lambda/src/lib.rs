@@ -27,6 +27,7 @@
 
 mod config;
 mod emf;
+mod runtime;
 mod service;
 mod snapstart;
 
@@ -39,6 +40,7 @@ pub use config::{ConfigError, DEFAULT_NAMESPACE, LambdaConfig};
 pub use emf::EmfSink;
 pub use lambda_http::{Error, SnapStartResource};
 pub use mcp_handler_core::EnvConfigError;
+pub use runtime::{Flavor, build_runtime, flavor};
 pub use service::LambdaService;
 
 /// Init-phase work that may adjust the endpoint configuration.

@@ -153,6 +153,11 @@ pub const ENVIRONMENT: &[EnvVar] = &[
         "set by Lambda Managed Instances: invocations served at once in one sandbox (unset: one)",
     ),
     var(
+        "TOKIO_WORKER_THREADS",
+        "-",
+        "on Lambda: worker threads for the async runtime (unset: one thread while invocations come one at a time)",
+    ),
+    var(
         "AWS_LAMBDA_INITIALIZATION_TYPE",
         "-",
         "set by AWS Lambda: snap-start runs the SnapStart hooks (secrets dropped, then read again)",

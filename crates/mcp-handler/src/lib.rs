@@ -76,7 +76,7 @@ pub fn run(router: Router) -> std::process::ExitCode {
 /// and environment, listens, serves until SIGTERM/SIGINT and drains.
 #[cfg(any(feature = "server", feature = "lambda", feature = "stdio"))]
 pub fn run_with(router: Router, endpoint: EndpointConfig) -> std::process::ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match build_runtime() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -148,6 +148,23 @@ pub fn run_with(router: Router, endpoint: EndpointConfig) -> std::process::ExitC
         );
         std::process::ExitCode::FAILURE
     }
+}
+
+/// The runtime for the shell [`run_with`] picks: inside Lambda the one the
+/// Lambda shell asks for (one thread for one invocation at a time, see
+/// `mcp_handler_lambda::build_runtime`); elsewhere worker threads.
+#[cfg(any(feature = "server", feature = "lambda", feature = "stdio"))]
+fn build_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    #[cfg(feature = "stdio")]
+    let stdio = stdio::requested();
+    #[cfg(not(feature = "stdio"))]
+    let stdio = false;
+    #[cfg(feature = "lambda")]
+    if lambda::in_lambda() && !stdio {
+        return lambda::build_runtime();
+    }
+    let _ = stdio;
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()
 }
 
 /// The README's code blocks, compiled as doctests so the front page
