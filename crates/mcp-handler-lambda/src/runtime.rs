@@ -10,12 +10,21 @@
 //! invocations in one process and get worker threads, as does a function
 //! that asks for them with `TOKIO_WORKER_THREADS` (a tool that calls
 //! `tokio::task::block_in_place` must: that call needs worker threads).
+//! So does a function that exports traces (feature `otel`, an OTLP
+//! endpoint set): the SDK's batch processor runs on the runtime, and its
+//! flush and shutdown wait for it from a thread of their own.
 
 /// The runtime [`LambdaApp::run`](crate::LambdaApp::run) is best served by
 /// here ([`flavor`]): `mcp_handler::run` builds it. A function that builds
-/// its own runtime (`#[tokio::main]`) may use either kind.
+/// its own runtime (`#[tokio::main]`) may use either kind, unless it
+/// exports traces or blocks in place (then worker threads).
 pub fn build_runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    match flavor(crate::max_concurrency(), std::env::var_os("TOKIO_WORKER_THREADS").is_some()) {
+    #[cfg(feature = "otel")]
+    let traced = mcp_handler_otel::wanted();
+    #[cfg(not(feature = "otel"))]
+    let traced = false;
+    let workers_asked = std::env::var_os("TOKIO_WORKER_THREADS").is_some() || traced;
+    match flavor(crate::max_concurrency(), workers_asked) {
         Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread().enable_all().build(),
         // `TOKIO_WORKER_THREADS`, when set, is read by the builder itself.
         Flavor::MultiThread => tokio::runtime::Builder::new_multi_thread().enable_all().build(),
@@ -32,7 +41,7 @@ pub enum Flavor {
 }
 
 /// The flavor for `max_concurrency` invocations at once, `workers_asked`
-/// when `TOKIO_WORKER_THREADS` is set.
+/// when `TOKIO_WORKER_THREADS` is set or traces are exported.
 pub fn flavor(max_concurrency: u32, workers_asked: bool) -> Flavor {
     if max_concurrency > 1 || workers_asked { Flavor::MultiThread } else { Flavor::CurrentThread }
 }
