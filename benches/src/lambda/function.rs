@@ -2,18 +2,36 @@
 //! its runtime (the Lambda environment, `AWS_LAMBDA_RUNTIME_API` pointing at
 //! the stand-in), its peak memory read from `/proc`, and stopped at the end
 //! — SIGTERM, then SIGKILL after a bound — with everything it started.
+//!
+//! Its stdout and stderr are pipes, drained as they fill, as Lambda's own
+//! log pipeline drains a sandbox's: only the last [`LOG_KEPT`] bytes are
+//! kept, and written to the log file once the function has stopped. A file
+//! written while it runs would leave megabytes of dirty pages (a line per
+//! invocation, thousands of invocations) for the kernel to write back
+//! while the next function starts, and slow that start for what the one
+//! before logged.
 
 use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context as _;
+use tokio::io::{AsyncRead, AsyncReadExt as _};
 use tokio::process::{Child, Command};
+use tokio::task::JoinHandle;
 
 /// How long a function may take to exit after SIGTERM before it is killed.
 const STOP_GRACE: Duration = Duration::from_secs(2);
+
+/// How much of the function's output (the end of it) is kept for its log.
+pub const LOG_KEPT: usize = 256 * 1024;
+
+/// How long the output pipes may stay open once the function has exited
+/// (something it started may hold them).
+const DRAIN_GRACE: Duration = Duration::from_secs(1);
 
 /// What to start and how.
 #[derive(Debug, Clone)]
@@ -36,14 +54,16 @@ pub struct Function {
     child: Child,
     pid: u32,
     stopped: bool,
+    /// The end of its output, both streams in the order they were read.
+    output: Arc<Mutex<Vec<u8>>>,
+    readers: Vec<JoinHandle<()>>,
+    log: PathBuf,
 }
 
 impl Function {
     /// Starts `launch` against the Runtime API at `api`, in its own process
     /// group (so that stopping it stops whatever it started).
     pub fn spawn(launch: &Launch, api: SocketAddr) -> anyhow::Result<Self> {
-        let log = std::fs::File::create(&launch.log)
-            .with_context(|| format!("creating the function log {}", launch.log.display()))?;
         let task_root = std::env::current_dir().context("the current directory")?;
         let handler = launch.program.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let mut cmd = Command::new(&launch.program);
@@ -55,13 +75,21 @@ impl Function {
             .envs(lambda_env(api, &launch.mode, &handler, &task_root))
             .envs(launch.env.iter().map(|(k, v)| (OsString::from(k), OsString::from(v))))
             .stdin(Stdio::null())
-            .stdout(Stdio::from(log.try_clone()?))
-            .stderr(Stdio::from(log))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .process_group(0)
             .kill_on_drop(true);
-        let child = cmd.spawn().with_context(|| format!("starting {}", launch.program.display()))?;
+        let mut child = cmd.spawn().with_context(|| format!("starting {}", launch.program.display()))?;
         let pid = child.id().context("the function exited at once")?;
-        Ok(Self { child, pid, stopped: false })
+        let output = Arc::new(Mutex::new(Vec::new()));
+        let mut readers = Vec::new();
+        if let Some(out) = child.stdout.take() {
+            readers.push(tokio::spawn(drain(out, Arc::clone(&output))));
+        }
+        if let Some(err) = child.stderr.take() {
+            readers.push(tokio::spawn(drain(err, Arc::clone(&output))));
+        }
+        Ok(Self { child, pid, stopped: false, output, readers, log: launch.log.clone() })
     }
 
     /// Waits for the process to exit (cancel-safe, for `select!`).
@@ -85,6 +113,13 @@ impl Function {
         // Whatever else the group started goes too.
         self.signal_group("KILL");
         self.stopped = true;
+        for reader in std::mem::take(&mut self.readers) {
+            let _ = tokio::time::timeout(DRAIN_GRACE, reader).await;
+        }
+        let kept = std::mem::take(&mut *self.output.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        if let Err(e) = std::fs::write(&self.log, kept) {
+            eprintln!("bench-lambda: cannot write the function log {}: {e}", self.log.display());
+        }
     }
 
     fn signal_group(&self, signal: &str) {
@@ -101,6 +136,27 @@ impl Drop for Function {
         if !self.stopped {
             self.signal_group("KILL");
         }
+    }
+}
+
+/// Reads `stream` to its end into `kept`, keeping its last [`LOG_KEPT`] bytes.
+async fn drain(mut stream: impl AsyncRead + Unpin, kept: Arc<Mutex<Vec<u8>>>) {
+    let mut buf = vec![0; 16 * 1024];
+    while let Ok(n) = stream.read(&mut buf).await {
+        if n == 0 {
+            break;
+        }
+        let mut kept = kept.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        keep_tail(&mut kept, &buf[..n], LOG_KEPT);
+    }
+}
+
+/// Appends `chunk` to `kept`, then drops the oldest bytes beyond `limit`.
+fn keep_tail(kept: &mut Vec<u8>, chunk: &[u8], limit: usize) {
+    kept.extend_from_slice(chunk);
+    if kept.len() > limit {
+        let excess = kept.len() - limit;
+        kept.drain(..excess);
     }
 }
 
@@ -156,5 +212,16 @@ mod tests {
         assert_eq!(get("AWS_LAMBDA_RUNTIME_API").as_deref(), Some("127.0.0.1:9001"));
         assert_eq!(get("MCP_LAMBDA_RESPONSE_MODE").as_deref(), Some("streaming"));
         assert_eq!(get("LAMBDA_TASK_ROOT").as_deref(), Some("/var/task"));
+    }
+
+    #[test]
+    fn the_log_keeps_the_end_of_the_output() {
+        let mut kept = Vec::new();
+        keep_tail(&mut kept, b"abcdef", 4);
+        assert_eq!(kept, b"cdef");
+        keep_tail(&mut kept, b"gh", 4);
+        assert_eq!(kept, b"efgh");
+        keep_tail(&mut kept, b"i", 8);
+        assert_eq!(kept, b"efghi");
     }
 }

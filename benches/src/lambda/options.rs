@@ -31,7 +31,9 @@ options:
   --invocations N      warm invocations after the first (required)
   --event KIND         call (2025-06-18 shape, default) or call-2026
   --env K=V            extra environment for the function (repeatable)
-  --log PATH           where the function's output goes (default: a temporary file,
+  --log PATH           where the end of the function's output (its last 256 KiB) is
+                       written once it stops; the output itself is drained from pipes, as
+                       Lambda's log pipeline drains it (default: a temporary file,
                        removed after a successful run)
   --timeout SECS       bound on init and on each invocation (default 30)
   --quick-ack          the stand-in acknowledges every TCP segment at once (TCP_QUICKACK):
