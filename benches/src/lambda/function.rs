@@ -11,6 +11,7 @@
 //! while the next function starts, and slow that start for what the one
 //! before logged.
 
+use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -55,7 +56,7 @@ pub struct Function {
     pid: u32,
     stopped: bool,
     /// The end of its output, both streams in the order they were read.
-    output: Arc<Mutex<Vec<u8>>>,
+    output: Arc<Mutex<VecDeque<u8>>>,
     readers: Vec<JoinHandle<()>>,
     log: PathBuf,
 }
@@ -81,7 +82,7 @@ impl Function {
             .kill_on_drop(true);
         let mut child = cmd.spawn().with_context(|| format!("starting {}", launch.program.display()))?;
         let pid = child.id().context("the function exited at once")?;
-        let output = Arc::new(Mutex::new(Vec::new()));
+        let output = Arc::new(Mutex::new(VecDeque::new()));
         let mut readers = Vec::new();
         if let Some(out) = child.stdout.take() {
             readers.push(tokio::spawn(drain(out, Arc::clone(&output))));
@@ -116,7 +117,8 @@ impl Function {
         for reader in std::mem::take(&mut self.readers) {
             let _ = tokio::time::timeout(DRAIN_GRACE, reader).await;
         }
-        let kept = std::mem::take(&mut *self.output.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        let kept =
+            Vec::from(std::mem::take(&mut *self.output.lock().unwrap_or_else(std::sync::PoisonError::into_inner)));
         if let Err(e) = std::fs::write(&self.log, kept) {
             eprintln!("bench-lambda: cannot write the function log {}: {e}", self.log.display());
         }
@@ -140,7 +142,7 @@ impl Drop for Function {
 }
 
 /// Reads `stream` to its end into `kept`, keeping its last [`LOG_KEPT`] bytes.
-async fn drain(mut stream: impl AsyncRead + Unpin, kept: Arc<Mutex<Vec<u8>>>) {
+async fn drain(mut stream: impl AsyncRead + Unpin, kept: Arc<Mutex<VecDeque<u8>>>) {
     let mut buf = vec![0; 16 * 1024];
     while let Ok(n) = stream.read(&mut buf).await {
         if n == 0 {
@@ -151,9 +153,11 @@ async fn drain(mut stream: impl AsyncRead + Unpin, kept: Arc<Mutex<Vec<u8>>>) {
     }
 }
 
-/// Appends `chunk` to `kept`, then drops the oldest bytes beyond `limit`.
-fn keep_tail(kept: &mut Vec<u8>, chunk: &[u8], limit: usize) {
-    kept.extend_from_slice(chunk);
+/// Appends `chunk` to `kept`, then drops the oldest bytes beyond `limit`
+/// (a ring: dropping them moves nothing, while the function writes a line
+/// per invocation and `bench-lambda` times it on the same machine).
+fn keep_tail(kept: &mut VecDeque<u8>, chunk: &[u8], limit: usize) {
+    kept.extend(chunk);
     if kept.len() > limit {
         let excess = kept.len() - limit;
         kept.drain(..excess);
@@ -216,7 +220,7 @@ mod tests {
 
     #[test]
     fn the_log_keeps_the_end_of_the_output() {
-        let mut kept = Vec::new();
+        let mut kept = VecDeque::new();
         keep_tail(&mut kept, b"abcdef", 4);
         assert_eq!(kept, b"cdef");
         keep_tail(&mut kept, b"gh", 4);
