@@ -14,8 +14,8 @@
 //! endpoint set): the SDK's batch processor runs on the runtime, and its
 //! flush and shutdown wait for it from a thread of their own.
 
-/// The runtime [`LambdaApp::run`](crate::LambdaApp::run) is best served by
-/// here ([`flavor`]): `mcp_handler::run` builds it. A function that builds
+/// The runtime that serves [`LambdaApp::run`](crate::LambdaApp::run) best in
+/// this sandbox ([`flavor`]): `mcp_handler::run` builds it. A function that builds
 /// its own runtime (`#[tokio::main]`) may use either kind, unless it
 /// exports traces or blocks in place (then worker threads).
 pub fn build_runtime() -> std::io::Result<tokio::runtime::Runtime> {

@@ -76,7 +76,12 @@ pub fn run(router: Router) -> std::process::ExitCode {
 /// and environment, listens, serves until SIGTERM/SIGINT and drains.
 #[cfg(any(feature = "server", feature = "lambda", feature = "stdio"))]
 pub fn run_with(router: Router, endpoint: EndpointConfig) -> std::process::ExitCode {
-    let runtime = match build_runtime() {
+    // Asked for explicitly, so it wins over the Lambda environment.
+    #[cfg(feature = "stdio")]
+    let stdio = stdio::requested();
+    #[cfg(not(feature = "stdio"))]
+    let stdio = false;
+    let runtime = match build_runtime(stdio) {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -91,9 +96,8 @@ pub fn run_with(router: Router, endpoint: EndpointConfig) -> std::process::ExitC
             return std::process::ExitCode::from(2);
         }
     };
-    // Asked for explicitly, so it wins over the Lambda environment.
     #[cfg(feature = "stdio")]
-    if stdio::requested() {
+    if stdio {
         #[cfg(feature = "secrets")]
         let setup = setup.clone();
         return runtime.block_on(async move {
@@ -150,19 +154,17 @@ pub fn run_with(router: Router, endpoint: EndpointConfig) -> std::process::ExitC
     }
 }
 
-/// The runtime for the shell [`run_with`] picks: inside Lambda the one the
-/// Lambda shell asks for (one thread for one invocation at a time, see
-/// `mcp_handler_lambda::build_runtime`); elsewhere worker threads.
+/// The runtime for the shell [`run_with`] picks (`stdio` when it was asked
+/// for): inside Lambda the one the Lambda shell asks for (one thread for one
+/// invocation at a time, see `mcp_handler_lambda::build_runtime`);
+/// elsewhere worker threads.
 #[cfg(any(feature = "server", feature = "lambda", feature = "stdio"))]
-fn build_runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    #[cfg(feature = "stdio")]
-    let stdio = stdio::requested();
-    #[cfg(not(feature = "stdio"))]
-    let stdio = false;
+fn build_runtime(stdio: bool) -> std::io::Result<tokio::runtime::Runtime> {
     #[cfg(feature = "lambda")]
     if lambda::in_lambda() && !stdio {
         return lambda::build_runtime();
     }
+    #[cfg(not(feature = "lambda"))]
     let _ = stdio;
     tokio::runtime::Builder::new_multi_thread().enable_all().build()
 }
