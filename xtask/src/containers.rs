@@ -87,7 +87,8 @@ fn write_storage_conf(driver: &str) -> anyhow::Result<()> {
 /// images are in the store and are kept.
 fn forget_other_store(driver: &str) -> anyhow::Result<()> {
     let want = format!("{} {}", graph_root(driver).display(), run_root(driver));
-    let have = output(podman(&["info", "--format", "{{.Store.GraphRoot}} {{.Store.RunRoot}}"]))?;
+    let store = || output(podman(&["info", "--format", "{{.Store.GraphRoot}} {{.Store.RunRoot}}"]));
+    let have = store()?;
     if have == want {
         return Ok(());
     }
@@ -99,7 +100,7 @@ fn forget_other_store(driver: &str) -> anyhow::Result<()> {
         }
         _ => {}
     }
-    let have = output(podman(&["info", "--format", "{{.Store.GraphRoot}} {{.Store.RunRoot}}"]))?;
+    let have = store()?;
     anyhow::ensure!(have == want, "podman still reads another store: {have}, not {want}");
     Ok(())
 }
