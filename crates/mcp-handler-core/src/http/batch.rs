@@ -18,6 +18,7 @@ use crate::version::ProtocolVersion;
 
 use super::responses::{accepted, bad_request, json_response, refuse};
 use super::service::{Caller, Shared};
+use super::v2025::Routed2025;
 
 impl Shared {
     pub(super) async fn batch(
@@ -66,7 +67,11 @@ impl Shared {
                         out.push(jsonrpc::error_bytes(Some(&id), &limited.error()));
                         continue;
                     }
-                    match self.request(&id, &name, method, params, &caller, None).await {
+                    let dispatched = match self.request(&id, &name, method, params, &caller, None) {
+                        Routed2025::Now(d) => d,
+                        Routed2025::SessionState(m) => self.session_request(&id, &name, m, params, &caller).await,
+                    };
+                    match dispatched {
                         Dispatched::Done(b) => out.push(b),
                         Dispatched::Call(call) => {
                             let client = ClientKey::of(call.ctx.session_id(), call.ctx.extensions());

@@ -30,9 +30,8 @@ use super::exchange::{self, Exchange};
 use super::guard::{self, Accepts};
 use super::negotiate::{self, Negotiated};
 use super::rate::Limiter;
-use super::responses::{accepted, answer, bad_request, body_timed_out, refuse, too_large};
+use super::responses::{bad_request, body_timed_out, refuse, too_large};
 use super::state_key::StateKeySlot;
-use crate::dispatch::Dispatched;
 use crate::error::McpError;
 use crate::hub::{Hub, Notifier};
 use crate::jsonrpc::{self, Incoming, RequestId};
@@ -317,7 +316,7 @@ impl Shared {
     }
 
     #[expect(clippy::manual_async_fn, reason = "an async block keeps its arguments once, an async fn twice")]
-    fn post<B>(self: Arc<Self>, parts: http::request::Parts, body: B) -> impl Future<Output = Answered> + Send
+    fn post<B>(self: Arc<Self>, mut parts: http::request::Parts, body: B) -> impl Future<Output = Answered> + Send
     where
         B: http_body::Body + Send + 'static,
         B::Error: Into<BoxError>,
@@ -379,11 +378,13 @@ impl Shared {
                     refuse(StatusCode::BAD_REQUEST, None, &err)
                 }
                 Some(b'[') => match header_version {
-                    Ok(v) => self.batch(parts, &bytes, v, accepts).await,
+                    // Boxed: a batch's future is the largest, and the
+                    // single message's future would otherwise be as large.
+                    Ok(v) => Box::pin(self.batch(parts, &bytes, v, accepts)).await,
                     Err(text) => negotiate::unsupported(None, &text),
                 },
                 // One message: the only answer that carries a record.
-                Some(b'{') => return self.single(parts, &bytes, header_version, accepts).await,
+                Some(b'{') => return self.single(&mut parts, &bytes, header_version, accepts).await,
                 _ => {
                     let error = match serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
                         Err(e) => jsonrpc::classify_json_error(&e),
@@ -399,7 +400,7 @@ impl Shared {
     #[expect(clippy::manual_async_fn, reason = "an async block keeps its arguments once, an async fn twice")]
     fn single(
         self: Arc<Self>,
-        parts: http::request::Parts,
+        parts: &mut http::request::Parts,
         bytes: &Bytes,
         header_version: Result<Option<ProtocolVersion>, String>,
         accepts: Accepts,
@@ -427,7 +428,7 @@ impl Shared {
             let method = Method::of_request(&msg);
             let record = self.config.recording().map(|detail| {
                 let version = version_2025.unwrap_or(Some(ProtocolVersion::V2026_07_28));
-                exchange::of_message(&msg, method, version, &parts, &self.router, detail)
+                exchange::of_message(&msg, method, version, parts, &self.router, detail)
             });
             let resp = match version_2025 {
                 None => self.post_2026(parts, bytes, msg, accepts).await,
@@ -436,47 +437,13 @@ impl Shared {
             (resp, record)
         }
     }
+}
 
-    #[expect(clippy::manual_async_fn, reason = "an async block keeps its arguments once, an async fn twice")]
-    fn single_2025(
-        self: Arc<Self>,
-        parts: http::request::Parts,
-        msg: Incoming<'_>,
-        method: Option<Method>,
-        header_version: Option<ProtocolVersion>,
-        accepts: Accepts,
-    ) -> impl Future<Output = Response<McpBody>> + Send {
-        async move {
-            if let Incoming::Request { id, params, .. } = &msg
-                && method == Some(Method::Initialize)
-            {
-                return self.initialize(id, *params).await;
-            }
-            let request_id = msg.id().cloned();
-            let caller = match self.caller(&parts, request_id.as_ref(), header_version, accepts).await {
-                Ok(c) => c,
-                Err(resp) => return resp,
-            };
-            match msg {
-                Incoming::Notification { method, params } => {
-                    self.notification(&method, params, &caller);
-                    accepted()
-                }
-                Incoming::Response { id, outcome } => {
-                    self.client_response(&id, outcome, &caller);
-                    accepted()
-                }
-                Incoming::Request { id, method: name, params } => {
-                    let session = caller.session.as_ref().map(|(s, _)| &**s);
-                    if let Some(resp) = self.throttle(&parts, session, &id, method, params, None) {
-                        return resp;
-                    }
-                    match self.request(&id, &name, method, params, &caller, Some(parts)).await {
-                        Dispatched::Done(bytes) => answer(bytes, caller.accepts, &id),
-                        Dispatched::Call(call) => self.respond(call, &caller, &id).await,
-                    }
-                }
-            }
-        }
-    }
+/// The request's head, moved out of the endpoint's future to the handler's
+/// environment, which owns it from there; an empty head is left behind,
+/// which nothing reads. The endpoint's future owns the head once, and the
+/// steps below it borrow it: a head passed down by value would stay in
+/// every level's future (224 bytes each), moved whole with the request.
+pub(super) fn take(parts: &mut http::request::Parts) -> http::request::Parts {
+    std::mem::replace(parts, Request::new(()).into_parts().0)
 }

@@ -2,6 +2,7 @@
 //! the shared dispatch. Reached only when the endpoint decided the request
 //! is of the 2026 generation (`negotiate::generation`).
 
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -15,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use super::body::{EventIds, GetStream, McpBody, sse_event};
 use super::guard::Accepts;
 use super::responses::{accepted, answer, refuse, sse_response};
-use super::service::{Caller, Shared};
+use super::service::{Caller, Shared, take};
 use crate::dispatch::{self, CallEnv, Dispatched, V2026Env};
 use crate::env::{ClientCaps, LogPolicy};
 use crate::error::McpError;
@@ -28,99 +29,117 @@ use crate::v2026::meta::{Named, RequestMeta, SUBSCRIPTION_ID};
 use crate::version::{Generation, ProtocolVersion};
 
 impl Shared {
+    /// One 2026 message: the request routed and checked without waiting
+    /// ([`route_2026`](Self::route_2026)), then its answer awaited. Only
+    /// the answer's future and what it needs are held across the await:
+    /// the routing checks and the dispatch environment are not.
     #[expect(clippy::manual_async_fn, reason = "an async block keeps its arguments once, an async fn twice")]
-    pub(super) fn post_2026(
+    pub(super) fn post_2026<'a>(
         self: Arc<Self>,
-        parts: Parts,
-        body: &Bytes,
-        msg: Incoming<'_>,
+        parts: &'a mut Parts,
+        body: &'a Bytes,
+        msg: Incoming<'a>,
         accepts: Accepts,
-    ) -> impl Future<Output = Response<McpBody>> + Send {
+    ) -> impl Future<Output = Response<McpBody>> + Send + 'a {
         async move {
-            match msg {
+            let (id, routed) = match msg {
                 // No client notification is defined over HTTP in this revision
                 // (closing a stream cancels); accepting them is harmless.
-                Incoming::Notification { .. } => accepted(),
-                Incoming::Response { id, .. } => refuse(
-                    StatusCode::BAD_REQUEST,
-                    Some(&id),
-                    &McpError::invalid_request(
-                        "Invalid Request: clients do not send responses in protocol version 2026-07-28",
-                    ),
-                ),
+                Incoming::Notification { .. } => return accepted(),
+                Incoming::Response { id, .. } => {
+                    return refuse(
+                        StatusCode::BAD_REQUEST,
+                        Some(&id),
+                        &McpError::invalid_request(
+                            "Invalid Request: clients do not send responses in protocol version 2026-07-28",
+                        ),
+                    );
+                }
                 Incoming::Request { id, method, params } => {
-                    match self.request_2026(parts, body, &id, &method, params, accepts).await {
-                        Ok(resp) | Err(resp) => resp,
-                    }
+                    let routed = self.route_2026(parts, body, &id, &method, params, accepts);
+                    (id, routed)
+                }
+            };
+            match routed {
+                ControlFlow::Break(resp) => resp,
+                ControlFlow::Continue(Dispatched::Done(bytes)) => answer(bytes, accepts, &id),
+                ControlFlow::Continue(Dispatched::Call(call)) => {
+                    let caller = Caller { version: ProtocolVersion::V2026_07_28, session: None, accepts };
+                    self.respond(call, &caller, &id).await
                 }
             }
         }
     }
 
-    #[expect(clippy::manual_async_fn, reason = "an async block keeps its arguments once, an async fn twice")]
-    fn request_2026(
+    /// A 2026 request up to its dispatch: routing headers, `_meta`, method,
+    /// throttle. `Break` is the answer already (a refusal, `server/discover`,
+    /// the `subscriptions/listen` stream); `Continue` is the dispatch.
+    fn route_2026(
         self: &Arc<Self>,
-        parts: Parts,
+        parts: &mut Parts,
         body: &Bytes,
         id: &RequestId,
         name: &str,
         params: Option<&RawValue>,
         accepts: Accepts,
-    ) -> impl Future<Output = Result<Response<McpBody>, Response<McpBody>>> + Send {
-        async move {
-            let bad = |status: StatusCode, e: McpError| refuse(status, Some(id), &e);
-            headers::check_method(&parts, name).map_err(|e| bad(StatusCode::BAD_REQUEST, e))?;
-            let meta = RequestMeta::parse(params).map_err(|e| bad(StatusCode::BAD_REQUEST, e))?;
-            // A trace exporter parents the request's span on `_meta`'s
-            // context, before any handler span exists; the header wins.
-            if let Some(hook) = &self.config.trace_context
-                && !parts.headers.contains_key("traceparent")
-            {
-                crate::trace::from_carrier(hook, meta.trace.0, meta.trace.1);
-            }
-            let version = &*meta.version;
-            if version != ProtocolVersion::V2026_07_28.as_str() {
-                let e = McpError::header_mismatch(format!(
-                    "Header mismatch: MCP-Protocol-Version header value '2026-07-28' does not match _meta protocolVersion '{version}'"
-                ));
-                return Err(bad(StatusCode::BAD_REQUEST, e));
-            }
-            let offered = |m: &Method| {
-                m.in_generation(Generation::V2026)
-                    && self.router.offers(*m)
-                    && (*m != Method::SubscriptionsListen || self.streams())
-            };
-            let Some(method) = Method::parse(name).filter(offered) else {
-                return Err(bad(StatusCode::NOT_FOUND, crate::v2026::method_not_found(name)));
-            };
-            self.check_routing_headers(&parts, method, meta.named).map_err(|e| bad(StatusCode::BAD_REQUEST, e))?;
-            if let Some(resp) = self.throttle(&parts, None, id, Some(method), params, meta.named.name) {
-                return Err(resp);
-            }
-            match method {
-                Method::SubscriptionsListen => {
-                    return self.listen(id, params, accepts).map_err(|e| bad(StatusCode::OK, e));
-                }
-                Method::ServerDiscover => {
-                    let result = self.router.discover_bytes(self.push_2026());
-                    return Ok(answer(jsonrpc::raw_result_bytes(id, result), accepts, id));
-                }
-                _ => {}
-            }
-            let mut env = self.request_env(ProtocolVersion::V2026_07_28);
-            env.log = meta.log_level.map_or(LogPolicy::Off, LogPolicy::AtLeast);
-            env.client_capabilities = ClientCaps::InMeta;
-            env.http = Some(parts);
-            // Streams carry progress and logs only; never client requests.
-            env.outbox = accepts.sse.then(|| Outbox::new(false));
-            let v2026 = V2026Env::new(body.clone(), meta.params, self.state_key.get(), self.config.request_state_ttl);
-            let env = CallEnv::v2026(env, v2026);
-            let caller = Caller { version: ProtocolVersion::V2026_07_28, session: None, accepts };
-            Ok(match dispatch::dispatch(&self.router, id.clone(), method, params, Some(meta.named), env) {
-                Dispatched::Done(bytes) => answer(bytes, accepts, id),
-                Dispatched::Call(call) => self.respond(call, &caller, id).await,
-            })
+    ) -> ControlFlow<Response<McpBody>, Dispatched> {
+        let bad = |status: StatusCode, e: McpError| ControlFlow::Break(refuse(status, Some(id), &e));
+        if let Err(e) = headers::check_method(parts, name) {
+            return bad(StatusCode::BAD_REQUEST, e);
         }
+        let meta = match RequestMeta::parse(params) {
+            Ok(m) => m,
+            Err(e) => return bad(StatusCode::BAD_REQUEST, e),
+        };
+        // A trace exporter parents the request's span on `_meta`'s
+        // context, before any handler span exists; the header wins.
+        if let Some(hook) = &self.config.trace_context
+            && !parts.headers.contains_key("traceparent")
+        {
+            crate::trace::from_carrier(hook, meta.trace.0, meta.trace.1);
+        }
+        let version = &*meta.version;
+        if version != ProtocolVersion::V2026_07_28.as_str() {
+            let e = McpError::header_mismatch(format!(
+                "Header mismatch: MCP-Protocol-Version header value '2026-07-28' does not match _meta protocolVersion '{version}'"
+            ));
+            return bad(StatusCode::BAD_REQUEST, e);
+        }
+        let offered = |m: &Method| {
+            m.in_generation(Generation::V2026)
+                && self.router.offers(*m)
+                && (*m != Method::SubscriptionsListen || self.streams())
+        };
+        let Some(method) = Method::parse(name).filter(offered) else {
+            return bad(StatusCode::NOT_FOUND, crate::v2026::method_not_found(name));
+        };
+        if let Err(e) = self.check_routing_headers(parts, method, meta.named) {
+            return bad(StatusCode::BAD_REQUEST, e);
+        }
+        if let Some(resp) = self.throttle(parts, None, id, Some(method), params, meta.named.name) {
+            return ControlFlow::Break(resp);
+        }
+        match method {
+            Method::SubscriptionsListen => {
+                return ControlFlow::Break(
+                    self.listen(id, params, accepts).unwrap_or_else(|e| refuse(StatusCode::OK, Some(id), &e)),
+                );
+            }
+            Method::ServerDiscover => {
+                let result = self.router.discover_bytes(self.push_2026());
+                return ControlFlow::Break(answer(jsonrpc::raw_result_bytes(id, result), accepts, id));
+            }
+            _ => {}
+        }
+        let mut env = self.request_env(ProtocolVersion::V2026_07_28);
+        env.log = meta.log_level.map_or(LogPolicy::Off, LogPolicy::AtLeast);
+        env.client_capabilities = ClientCaps::InMeta;
+        env.http = Some(take(parts));
+        // Streams carry progress and logs only; never client requests.
+        env.outbox = accepts.sse.then(|| Outbox::new(false));
+        let v2026 = V2026Env::new(body.clone(), meta.params, self.state_key.get(), self.config.request_state_ttl);
+        let env = CallEnv::v2026(env, v2026);
+        ControlFlow::Continue(dispatch::dispatch(&self.router, id.clone(), method, params, Some(meta.named), env))
     }
 
     /// `Mcp-Name` for the named methods, `Mcp-Param-*` for tools.
