@@ -3,6 +3,7 @@
 //! status, time, client) and what the endpoint recorded ([`Exchange`]).
 //! Names and codes only: no header value but the session id, no argument.
 
+use std::fmt;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -48,6 +49,12 @@ pub fn log_exchange<B>(seen: Seen<'_>, resp: &Response<B>, x: Option<&Exchange>)
     };
     let outcome = x.and_then(|x| x.outcome);
     let refusal = x.and_then(|x| x.refusal);
+    let dotted = seen.client.and_then(Dotted::of);
+    let client: Option<&dyn fmt::Display> = match (&dotted, &seen.client) {
+        (Some(d), _) => Some(d),
+        (None, Some(ip)) => Some(ip),
+        (None, None) => None,
+    };
     tracing::info!(
         target: TARGET,
         http_method = %seen.method,
@@ -63,10 +70,63 @@ pub fn log_exchange<B>(seen: Seen<'_>, resp: &Response<B>, x: Option<&Exchange>)
         session = x.and_then(|x| x.session.as_deref()),
         principal = x.and_then(|x| x.principal.as_deref()),
         request_id = x.and_then(|x| x.request_id.as_deref()),
-        client = seen.client.map(tracing::field::display),
+        client = client.map(tracing::field::display),
         lambda_request_id = seen.lambda_request_id,
         refusal = refusal.map(|r| r.reason),
         hint = refusal.and_then(|r| r.hint),
         "request"
     );
+}
+
+/// An IPv4 address as text, written without the formatter (an address is
+/// on every access line, and `Ipv4Addr`'s `Display` formats four numbers
+/// through it); IPv6 addresses keep their own `Display`.
+struct Dotted {
+    text: [u8; 15],
+    len: usize,
+}
+
+impl Dotted {
+    fn of(ip: IpAddr) -> Option<Self> {
+        let IpAddr::V4(v4) = ip else { return None };
+        let mut d = Self { text: [0; 15], len: 0 };
+        for (i, octet) in v4.octets().into_iter().enumerate() {
+            if i > 0 {
+                d.push(b'.');
+            }
+            if octet >= 100 {
+                d.push(b'0' + octet / 100);
+            }
+            if octet >= 10 {
+                d.push(b'0' + octet / 10 % 10);
+            }
+            d.push(b'0' + octet % 10);
+        }
+        Some(d)
+    }
+
+    fn push(&mut self, b: u8) {
+        self.text[self.len] = b;
+        self.len += 1;
+    }
+}
+
+impl fmt::Display for Dotted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(std::str::from_utf8(&self.text[..self.len]).map_err(|_| fmt::Error)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dotted_addresses_read_as_display_writes_them() {
+        for ip in ["0.0.0.0", "127.0.0.1", "10.20.100.255", "255.255.255.255", "1.10.100.9"] {
+            let ip: IpAddr = ip.parse().unwrap();
+            assert_eq!(Dotted::of(ip).unwrap().to_string(), ip.to_string());
+        }
+        assert!(Dotted::of("::1".parse().unwrap()).is_none());
+    }
 }
