@@ -102,7 +102,7 @@ impl Visit for Visitor<'_> {
 
     fn record_u64(&mut self, field: &Field, value: u64) {
         if self.start(field) {
-            push_decimal(self.out, value);
+            self.out.push_str(Decimal::new(value, 1).as_str());
         }
     }
 
@@ -111,7 +111,7 @@ impl Visit for Visitor<'_> {
             if value < 0 {
                 self.out.push('-');
             }
-            push_decimal(self.out, value.unsigned_abs());
+            self.out.push_str(Decimal::new(value.unsigned_abs(), 1).as_str());
         }
     }
 
@@ -136,19 +136,32 @@ impl Visit for Visitor<'_> {
     }
 }
 
-/// `value` in decimal, as `{value}` writes it, without the formatter.
-fn push_decimal(out: &mut String, mut value: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (value % 10) as u8;
-        value /= 10;
-        if value == 0 {
-            break;
+/// `value` in decimal, at least `width` digits (zero-padded, as
+/// `{value:0width$}` writes it), without the formatter: the log lines'
+/// numbers, the timestamp's microseconds and the access line's address.
+pub(crate) struct Decimal {
+    digits: [u8; 20],
+    at: usize,
+}
+
+impl Decimal {
+    pub(crate) fn new(mut value: u64, width: usize) -> Self {
+        let mut d = Self { digits: [b'0'; 20], at: 20 };
+        let last = 20 - width.clamp(1, 20);
+        loop {
+            d.at -= 1;
+            d.digits[d.at] = b'0' + (value % 10) as u8;
+            value /= 10;
+            if value == 0 && d.at <= last {
+                break;
+            }
         }
+        d
     }
-    out.extend(digits[at..].iter().map(|&d| char::from(d)));
+
+    pub(crate) fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.digits[self.at..]).unwrap_or_default()
+    }
 }
 
 /// Passes text through, control characters escaped (`\n`, `\u{1b}`).
@@ -198,15 +211,10 @@ impl FormatTime for CachedTime {
                 write_date_time(text, secs)?;
                 *cached = secs;
             }
-            // `.{:06}Z` without the formatter.
-            let mut fraction = *b".000000Z";
-            let mut micros = now.subsec_micros();
-            for digit in fraction[1..7].iter_mut().rev() {
-                *digit = b'0' + (micros % 10) as u8;
-                micros /= 10;
-            }
             w.write_str(text)?;
-            w.write_str(std::str::from_utf8(&fraction).map_err(|_| fmt::Error)?)
+            w.write_char('.')?;
+            w.write_str(Decimal::new(u64::from(now.subsec_micros()), 6).as_str())?;
+            w.write_char('Z')
         })
     }
 }
@@ -247,6 +255,13 @@ mod tests {
         assert!(date_time.as_bytes()[10] == b'T' && date_time.starts_with("20"), "{text}");
         assert_eq!(fraction.len(), 7, "{text}");
         assert!(fraction.ends_with('Z') && fraction[..6].bytes().all(|b| b.is_ascii_digit()), "{text}");
+    }
+
+    #[test]
+    fn decimals_read_as_the_formatter_writes_them() {
+        for (value, width) in [(0, 1), (7, 1), (10, 1), (255, 1), (u64::MAX, 1), (0, 6), (42, 6), (999_999, 6)] {
+            assert_eq!(Decimal::new(value, width).as_str(), format!("{value:0width$}"));
+        }
     }
 
     #[test]

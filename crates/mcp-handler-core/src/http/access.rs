@@ -10,6 +10,7 @@ use std::time::Duration;
 use http::{Response, StatusCode, header};
 
 use super::exchange::Exchange;
+use crate::log_format::Decimal;
 
 /// The log target, to route or filter access lines on their own
 /// (`RUST_LOG=info,mcp_handler::access=off`).
@@ -94,13 +95,9 @@ impl Dotted {
             if i > 0 {
                 d.push(b'.');
             }
-            if octet >= 100 {
-                d.push(b'0' + octet / 100);
+            for &digit in Decimal::new(u64::from(octet), 1).as_str().as_bytes() {
+                d.push(digit);
             }
-            if octet >= 10 {
-                d.push(b'0' + octet / 10 % 10);
-            }
-            d.push(b'0' + octet % 10);
         }
         Some(d)
     }
