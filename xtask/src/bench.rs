@@ -56,7 +56,7 @@ fn options(args: &[String]) -> anyhow::Result<Options> {
 }
 
 /// Builds the benchmark's own binaries (release) and returns their folder.
-fn build_tools() -> anyhow::Result<PathBuf> {
+pub(crate) fn build_tools() -> anyhow::Result<PathBuf> {
     let mut build = run::cargo(&["build", "--release", "-p", "mcp-handler-benches"]);
     build.args(["--bin", "mcp-bench", "--bin", "bench-server", "--bin", "bench-report", "--bin", "bench-lambda"]);
     run::step("build the benchmark tools (release)", build)?;

@@ -49,6 +49,18 @@ impl Mode {
             Self::Full => &["--warm-up-time", "2", "--measurement-time", "6", "--sample-size", "100"],
         }
     }
+
+    /// What cargo builds the benchmarks as. The smoke run's figures mean
+    /// nothing, so it builds them as the tests are built (the dev profile,
+    /// the whole workspace's features), reusing what the tests compiled: the
+    /// bench profile would compile our crates again with fat LTO (~3 min on
+    /// two cores) for figures nobody reads.
+    fn cargo_args(self) -> &'static [&'static str] {
+        match self {
+            Self::Smoke => &["bench", "--workspace", "--profile", "dev"],
+            Self::Quick | Self::Full => &["bench", "-p", "mcp-handler-benches"],
+        }
+    }
 }
 
 /// The criterion targets of `mcp-handler-benches`.
@@ -62,14 +74,14 @@ const CORE: &str = "1";
 pub(crate) fn run(mode: Mode) -> anyhow::Result<Vec<Value>> {
     let started = Instant::now();
     // Built unpinned first: compiling on one core would take much longer.
-    run::step("micro-benchmarks: build", bench_cmd(&["--no-run"], &[]))?;
-    let names = list()?;
+    run::step("micro-benchmarks: build", bench_cmd(mode, &["--no-run"], &[]))?;
+    let names = list(mode)?;
     ensure!(!names.is_empty(), "micro-benchmarks: criterion listed no benchmark");
     let home = crate::target_dir().join("bench-micro").join("criterion");
     if home.exists() {
         std::fs::remove_dir_all(&home).with_context(|| format!("emptying {}", home.display()))?;
     }
-    let mut cmd = pinned(bench_cmd(&[], mode.criterion_args()));
+    let mut cmd = pinned(bench_cmd(mode, &[], mode.criterion_args()));
     cmd.env("CRITERION_HOME", &home);
     run::step(&format!("micro-benchmarks ({mode:?})"), cmd)?;
     let estimates = read_estimates(&home)?;
@@ -88,10 +100,10 @@ pub(crate) fn run(mode: Mode) -> anyhow::Result<Vec<Value>> {
     Ok(out)
 }
 
-/// `cargo bench -p mcp-handler-benches --bench core --bench service
+/// `cargo bench <the mode's selection> --bench core --bench service
 /// <cargo_args> -- <criterion_args>`.
-fn bench_cmd(cargo_args: &[&str], criterion_args: &[&str]) -> Command {
-    let mut args = vec!["bench", "-p", "mcp-handler-benches"];
+fn bench_cmd(mode: Mode, cargo_args: &[&str], criterion_args: &[&str]) -> Command {
+    let mut args = mode.cargo_args().to_vec();
     for b in BENCHES {
         args.extend(["--bench", b]);
     }
@@ -105,8 +117,8 @@ fn bench_cmd(cargo_args: &[&str], criterion_args: &[&str]) -> Command {
 
 /// Every benchmark's name, as criterion's `--list` prints them
 /// (`name: benchmark`): what the run must produce figures for.
-fn list() -> anyhow::Result<Vec<String>> {
-    let mut cmd = bench_cmd(&["--quiet"], &["--list"]);
+fn list(mode: Mode) -> anyhow::Result<Vec<String>> {
+    let mut cmd = bench_cmd(mode, &["--quiet"], &["--list"]);
     let out = cmd.output().with_context(|| format!("cannot start {}", run::describe(&cmd)))?;
     if !out.status.success() {
         bail!("micro-benchmarks: listing failed ({}):\n{}", out.status, String::from_utf8_lossy(&out.stderr));

@@ -200,45 +200,57 @@ fn disk_report() {
 }
 
 fn test() -> anyhow::Result<()> {
-    let started = std::time::Instant::now();
-    let node = tools::ensure_node()?;
-    apt::ensure_prometheus()?;
-    run::step("format check", run::cargo(&["fmt", "--all", "--check"]))?;
-    run::step("clippy", run::cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
-    // The library crates' docs as docs.rs builds them: a broken or
-    // ambiguous link fails here, not on a reader.
-    let mut doc = run::cargo(&["doc", "--no-deps", "--all-features"]);
-    for krate in LIBRARY_CRATES {
-        doc.args(["-p", krate]);
-    }
-    doc.env("RUSTDOCFLAGS", "-D warnings");
-    run::step("docs (library crates, -D warnings)", doc)?;
+    let mut stages = run::Stages::new();
+    let node = stages.run("tools", || {
+        let node = tools::ensure_node()?;
+        apt::ensure_prometheus()?;
+        Ok(node)
+    })?;
+    stages.run("format, clippy, docs", || {
+        run::step("format check", run::cargo(&["fmt", "--all", "--check"]))?;
+        run::step("clippy", run::cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+        // The library crates' docs as docs.rs builds them: a broken or
+        // ambiguous link fails here, not on a reader.
+        let mut doc = run::cargo(&["doc", "--no-deps", "--all-features"]);
+        for krate in LIBRARY_CRATES {
+            doc.args(["-p", krate]);
+        }
+        doc.env("RUSTDOCFLAGS", "-D warnings");
+        run::step("docs (library crates, -D warnings)", doc)
+    })?;
     // The deployment files' linters first: cheap, and they fail fast.
-    image::hadolint()?;
-    k8s::check()?;
-    ecs::check()?;
-    workflows::check()?;
-    run::step("release build", run::cargo(&["build", "--release", "-p", "mcp-handler-examples", "--bins"]))?;
-    if run::has_nextest() {
-        run::step("tests (nextest)", run::cargo(&["nextest", "run", "--workspace", "--no-fail-fast"]))?;
-    } else {
-        println!("cargo-nextest is not installed; running the same tests with cargo test");
-        run::step("tests", run::cargo(&["test", "--workspace", "--no-fail-fast"]))?;
-    }
-    soak::short()?;
-    run::step("doctests", run::cargo(&["test", "--workspace", "--doc"]))?;
+    stages.run("infra linters", || {
+        image::hadolint()?;
+        k8s::check()?;
+        ecs::check()?;
+        workflows::check()
+    })?;
+    stages.run("release build", || {
+        run::step("release build", run::cargo(&["build", "--release", "-p", "mcp-handler-examples", "--bins"]))
+    })?;
+    stages.run("tests", || {
+        if run::has_nextest() {
+            run::step("tests (nextest)", run::cargo(&["nextest", "run", "--workspace", "--no-fail-fast"]))
+        } else {
+            println!("cargo-nextest is not installed; running the same tests with cargo test");
+            run::step("tests", run::cargo(&["test", "--workspace", "--no-fail-fast"]))
+        }
+    })?;
+    stages.run("soak", soak::short)?;
+    stages.run("doctests", || run::step("doctests", run::cargo(&["test", "--workspace", "--doc"])))?;
     // Bounded: a crash found here fails the run; the corpus it grows is kept
     // for the next run (fuzz/corpus, ignored).
-    fuzz::run(fuzz::TEST_SECONDS, None)?;
-    package()?;
-    bench::smoke()?;
-    conformance::run_all(&node)?;
-    lambda::conformance(&node)?;
-    lambda::guarded()?;
-    lambda::artifact()?;
-    sam::check()?;
-    image(&node)?;
+    stages.run("fuzz", || fuzz::run(fuzz::TEST_SECONDS, None))?;
+    stages.run("cargo package", package)?;
+    stages.run("benchmark smoke", bench::smoke)?;
+    stages.run("conformance (server)", || conformance::run_all(&node))?;
+    stages.run("conformance (Lambda emulator)", || lambda::conformance(&node))?;
+    stages.run("guarded Lambda demo", lambda::guarded)?;
+    stages.run("Lambda artifact", lambda::artifact)?;
+    stages.run("SAM", sam::check)?;
+    stages.run("images, ECS, Compose", || image(&node))?;
     disk_report();
-    println!("\nxtask: all checks passed in {:.0?}", started.elapsed());
+    stages.print("stage times");
+    println!("\nxtask: all checks passed in {:.0?}", stages.elapsed());
     Ok(())
 }

@@ -50,6 +50,45 @@ pub(crate) fn step(name: &str, mut cmd: Command) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A long command's stages and how long each took, printed at its end and
+/// when a stage fails: the log of any run (CI's included) shows where its
+/// time went.
+pub(crate) struct Stages {
+    started: std::time::Instant,
+    done: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Stages {
+    pub(crate) fn new() -> Self {
+        Self { started: std::time::Instant::now(), done: Vec::new() }
+    }
+
+    /// Runs one stage, timed.
+    pub(crate) fn run<T>(&mut self, name: &'static str, f: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
+        let t = std::time::Instant::now();
+        let result = f();
+        self.done.push((name, t.elapsed()));
+        if result.is_err() {
+            self.print(&format!("stage times (\"{name}\" failed)"));
+        }
+        result
+    }
+
+    pub(crate) fn elapsed(&self) -> std::time::Duration {
+        self.started.elapsed()
+    }
+
+    /// The table: each stage, its time and its share of the whole.
+    pub(crate) fn print(&self, title: &str) {
+        let total = self.started.elapsed();
+        println!("\n==> {title}, {:.0?} in all:", total);
+        for (name, took) in &self.done {
+            let share = 100.0 * took.as_secs_f64() / total.as_secs_f64().max(1e-9);
+            println!("    {name:<34} {:>7.1}s {share:>5.1}%", took.as_secs_f64());
+        }
+    }
+}
+
 pub(crate) fn describe(cmd: &Command) -> String {
     let mut s = cmd.get_program().to_string_lossy().into_owned();
     for a in cmd.get_args() {

@@ -96,11 +96,9 @@ pub(crate) fn soak(args: &[String]) -> anyhow::Result<()> {
         "build the everything server (release)",
         run::cargo(&["build", "--release", "-p", "mcp-handler-examples", "--bins"]),
     )?;
-    run::step(
-        "build mcp-bench (release)",
-        run::cargo(&["build", "--release", "-p", "mcp-handler-benches", "--bin", "mcp-bench"]),
-    )?;
-    let bin = crate::target_dir().join("release");
+    // Every benchmark tool at once, as the smoke run later needs them: one
+    // build and its links in parallel, not two builds.
+    let bin = crate::bench::build_tools()?;
     let port = run::free_port()?;
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let log_path = crate::target_dir().join("soak-server.log");
