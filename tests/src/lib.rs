@@ -5,7 +5,6 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -15,9 +14,12 @@ use mcp_handler::McpService;
 use serde_json::Value;
 use tower::ServiceExt as _;
 
+mod bins;
 pub mod faulty;
 pub mod otlp;
 pub mod prometheus;
+
+pub use bins::{demo_bin, everything_bin, target_dir};
 
 /// A response, fully read.
 #[derive(Debug)]
@@ -114,36 +116,6 @@ pub async fn open_session(svc: &McpService, version: &str) -> String {
     let r = post_json(svc, &initialize_body(version), &[]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     r.header("mcp-session-id").expect("session id issued").to_owned()
-}
-
-/// The workspace's target directory.
-pub fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("target"))
-}
-
-/// Builds (once per test process) and returns the `everything` binary.
-pub fn everything_bin() -> PathBuf {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| example_bin("everything")).clone()
-}
-
-/// Builds (once per test process) and returns the `demo` binary.
-pub fn demo_bin() -> PathBuf {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| example_bin("demo")).clone()
-}
-
-fn example_bin(name: &str) -> PathBuf {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = std::process::Command::new(cargo)
-        .args(["build", "--quiet", "-p", "mcp-handler-examples", "--bin", name])
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "building the {name} binary failed");
-    target_dir().join("debug").join(name)
 }
 
 /// Polls `f` until it returns `Some`, for at most 10 s: a liveness bound
