@@ -47,9 +47,10 @@ ARG TARGETARCH
 # with PACKAGE).
 ARG PACKAGE=mcp-handler-examples
 ARG BIN=demo
-# Dependencies are compiled once into the cache mount (keyed by target
-# triple inside it) and reused: a source-only change recompiles only the
-# workspace crates.
+# Dependencies are compiled once into the cache mount and reused: a
+# source-only change recompiles only the workspace crates. One folder per
+# platform inside it: a multi-platform build runs its platforms at once,
+# and with one folder the second would wait on cargo's lock for the first.
 RUN --mount=type=cache,id=mcp-handler-cargo-registry,target=/usr/local/cargo/registry \
     --mount=type=cache,id=mcp-handler-target,target=/src/target \
     case "$TARGETARCH" in \
@@ -57,9 +58,10 @@ RUN --mount=type=cache,id=mcp-handler-cargo-registry,target=/usr/local/cargo/reg
         arm64) triple=aarch64-unknown-linux-musl ;; \
         *) echo "unsupported TARGETARCH '$TARGETARCH' (amd64 or arm64)" >&2; exit 1 ;; \
     esac \
-    && cargo zigbuild --release --locked --target "$triple" -p "$PACKAGE" --bin "$BIN" \
+    && cargo zigbuild --release --locked --target "$triple" --target-dir "target/$TARGETARCH" \
+        -p "$PACKAGE" --bin "$BIN" \
     && mkdir -p /out/etc/ssl/certs /out/usr/local/bin \
-    && cp "target/$triple/release/$BIN" /out/usr/local/bin/mcp-server \
+    && cp "target/$TARGETARCH/$triple/release/$BIN" /out/usr/local/bin/mcp-server \
     && cp /etc/ssl/certs/ca-certificates.crt /out/etc/ssl/certs/ \
     && printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' > /out/etc/passwd \
     && printf 'root:x:0:\nnonroot:x:65532:\n' > /out/etc/group

@@ -15,9 +15,14 @@ const PODMAN_COMPOSE: &str = "podman-compose==1.6.0";
 const PROJECT: &str = "mcp-handler-xtask";
 const IMAGE: &str = "localhost/mcp-handler:compose-test";
 
+/// podman-compose's venv, installed when missing.
+pub(crate) fn venv() -> anyhow::Result<crate::pytools::Venv> {
+    crate::pytools::ensure("compose", &[PODMAN_COMPOSE], &["podman-compose"])
+}
+
 /// Runs the check; the amd64 demo image must have been built.
 pub(crate) fn check() -> anyhow::Result<()> {
-    let venv = crate::pytools::ensure("compose", &[PODMAN_COMPOSE], &["podman-compose"])?;
+    let venv = venv()?;
     output(podman(&["tag", &crate::image::tag("demo", "amd64"), IMAGE]))?;
     let dir = crate::target_dir().join("compose");
     std::fs::create_dir_all(&dir)?;

@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Mutex;
 
 use anyhow::{Context as _, anyhow, bail};
 use serde_json::Value;
@@ -37,8 +36,13 @@ fn ecs_dir() -> PathBuf {
     crate::root().join("infra").join("ecs")
 }
 
+/// cfn-lint's venv, installed when missing.
+pub(crate) fn cfn_lint_venv() -> anyhow::Result<crate::pytools::Venv> {
+    crate::pytools::ensure("cfnlint", &[CFN_LINT], &["cfn-lint"])
+}
+
 pub(crate) fn check() -> anyhow::Result<()> {
-    let cfn = crate::pytools::ensure("cfnlint", &[CFN_LINT], &["cfn-lint"])?;
+    let cfn = cfn_lint_venv()?;
     let mut lint = cfn.command("cfn-lint");
     // cfn-lint expands the glob itself; any finding, informational included, fails.
     lint.arg("infra/ecs/*.yaml").current_dir(crate::root());
@@ -122,12 +126,9 @@ pub(crate) fn container_spec(values: &[(&str, &str)]) -> anyhow::Result<Containe
 /// The template as JSON, through cfn-lint's own loader (YAML with the short
 /// intrinsic tags such as `!Sub` becomes `{"Fn::Sub": ..}`).
 fn load(path: &std::path::Path) -> anyhow::Result<Value> {
-    // Tests run in parallel: one installs the venv while the others wait.
-    static INSTALL: Mutex<()> = Mutex::new(());
-    let venv = {
-        let _guard = INSTALL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        crate::pytools::ensure("cfnlint", &[CFN_LINT], &["cfn-lint"])?
-    };
+    // Tests run in parallel: one installs the venv while the others wait
+    // (`pytools::install_lock`).
+    let venv = cfn_lint_venv()?;
     const SCRIPT: &str = "import json, sys\n\
         from cfnlint.decode import decode\n\
         tpl, errors = decode(sys.argv[1])\n\

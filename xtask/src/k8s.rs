@@ -25,11 +25,16 @@ const VALIDATE: &[&str] = &["kubernetes-validate==1.37.0", "PyYAML==6.0.3"];
 /// The same venv and pin as the ECS and Dockerfile checks.
 const CHECKOV: &[&str] = &["checkov==3.3.30"];
 
+/// kubernetes-validate's and checkov's venvs, installed when missing.
+pub(crate) fn venvs() -> anyhow::Result<(crate::pytools::Venv, crate::pytools::Venv)> {
+    let k8s = crate::pytools::ensure("k8s", VALIDATE, &["kubernetes-validate", "python"])?;
+    Ok((k8s, crate::pytools::ensure("checkov", CHECKOV, &["checkov"])?))
+}
+
 pub(crate) fn check() -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     ensure_kubectl()?;
-    let k8s = crate::pytools::ensure("k8s", VALIDATE, &["kubernetes-validate", "python"])?;
-    let checkov = crate::pytools::ensure("checkov", CHECKOV, &["checkov"])?;
+    let (k8s, checkov) = venvs()?;
 
     let work = crate::target_dir().join("infra-k8s");
     if work.exists() {

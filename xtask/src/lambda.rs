@@ -224,6 +224,27 @@ fn expected_failures(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
 
 /// Builds the arm64 deployment zip of `demo` and prints its size.
 pub(crate) fn artifact() -> anyhow::Result<()> {
+    let build = artifact_command()?;
+    crate::run::step(ARTIFACT, build)?;
+    check_artifact()
+}
+
+/// [`artifact`], its build started in the background ([`finish_artifact`]).
+pub(crate) fn start_artifact() -> anyhow::Result<crate::run::Background> {
+    let build = artifact_command()?;
+    crate::run::Background::start(ARTIFACT, build, &crate::target_dir().join("lambda-artifact.log"))
+}
+
+/// Waits for the build [`start_artifact`] started, then checks its zip.
+pub(crate) fn finish_artifact(build: crate::run::Background) -> anyhow::Result<()> {
+    build.finish(false)?;
+    check_artifact()
+}
+
+const ARTIFACT: &str = "cargo lambda build (arm64 zip of demo, profile lambda)";
+
+/// The rustup target added, and the build command.
+fn artifact_command() -> anyhow::Result<Command> {
     let mut rustup = Command::new("rustup");
     rustup.args(["target", "add", "aarch64-unknown-linux-gnu"]);
     crate::run::step("rustup target aarch64", rustup)?;
@@ -233,7 +254,11 @@ pub(crate) fn artifact() -> anyhow::Result<()> {
         .env("PATH", path_env())
         .args(["lambda", "build", "--profile", "lambda", "--arm64", "--output-format", "zip"])
         .args(["-p", "mcp-handler-examples", "--bin", "demo"]);
-    crate::run::step("cargo lambda build (arm64 zip of demo, profile lambda)", build)?;
+    Ok(build)
+}
+
+/// The zip exists; its size printed against the target.
+fn check_artifact() -> anyhow::Result<()> {
     let zip = crate::target_dir().join("lambda/demo/bootstrap.zip");
     let size = std::fs::metadata(&zip).with_context(|| format!("{} was not built", zip.display()))?.len();
     let mib = size as f64 / (1024.0 * 1024.0);

@@ -186,6 +186,11 @@ fn forget_packaged_sources(crates: &[&str]) -> anyhow::Result<()> {
 /// the Compose service run from it.
 fn image(node: &tools::Node) -> anyhow::Result<()> {
     image::run_all(node)?;
+    containers_run()
+}
+
+/// The ECS task's container and the Compose service, from the amd64 image.
+fn containers_run() -> anyhow::Result<()> {
     ecs_run::check()?;
     compose::check()
 }
@@ -199,13 +204,33 @@ fn disk_report() {
     }
 }
 
+/// Every tool the test command installs, in the order its stages need
+/// them, run in a thread beside the first stages (clippy, the release
+/// build): installs mostly wait on the network, ~3 minutes on a fresh
+/// clone. A stage needing a tool waits for its install (`install_lock`).
+/// A failure here is only reported: the stage that needs the tool installs
+/// it again, and stops the run if it still cannot.
+fn install_tools() -> anyhow::Result<tools::Node> {
+    let report = |what: &str, r: anyhow::Result<()>| {
+        if let Err(e) = r {
+            println!("==> tools (background): {what} failed, retried where it is needed: {e:#}");
+        }
+    };
+    report("hadolint", image::hadolint_venv().map(drop));
+    report("kubernetes-validate, checkov", k8s::venvs().map(drop));
+    report("cfn-lint", ecs::cfn_lint_venv().map(drop));
+    report("actionlint, zizmor", workflows::venv().map(drop));
+    let node = tools::ensure_node();
+    report("Node 22 and the Python tools", node.as_ref().map(drop).map_err(|e| anyhow::anyhow!("{e:#}")));
+    report("prometheus", apt::ensure_prometheus());
+    report("aws-sam-cli", sam::venv().map(drop));
+    report("podman-compose", compose::venv().map(drop));
+    node
+}
+
 fn test() -> anyhow::Result<()> {
     let mut stages = run::Stages::new();
-    let node = stages.run("tools", || {
-        let node = tools::ensure_node()?;
-        apt::ensure_prometheus()?;
-        Ok(node)
-    })?;
+    let installing = std::thread::spawn(install_tools);
     stages.run("format, clippy, docs", || {
         run::step("format check", run::cargo(&["fmt", "--all", "--check"]))?;
         run::step("clippy", run::cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
@@ -228,6 +253,12 @@ fn test() -> anyhow::Result<()> {
     stages.run("release build", || {
         run::step("release build", run::cargo(&["build", "--release", "-p", "mcp-handler-examples", "--bins"]))
     })?;
+    let node = stages.run("tools (waiting for their install)", || match installing.join() {
+        Ok(Ok(node)) => Ok(node),
+        // Reported by the thread; once more here, where a failure stops the run.
+        _ => tools::ensure_node(),
+    })?;
+    apt::ensure_prometheus()?;
     stages.run("tests", || {
         if run::has_nextest() {
             run::step("tests (nextest)", run::cargo(&["nextest", "run", "--workspace", "--no-fail-fast"]))
@@ -246,9 +277,18 @@ fn test() -> anyhow::Result<()> {
     stages.run("conformance (server)", || conformance::run_all(&node))?;
     stages.run("conformance (Lambda emulator)", || lambda::conformance(&node))?;
     stages.run("guarded Lambda demo", lambda::guarded)?;
-    stages.run("Lambda artifact", lambda::artifact)?;
+    // The Lambda artifact (an arm64 cross build) compiles beside the image
+    // builds: each of those ends in a long single-threaded link (fat LTO),
+    // when one core would otherwise idle. It is done before anything runs
+    // in a container, so that nothing timed there competes with a compiler.
+    let artifact = lambda::start_artifact()?;
+    stages.run("image builds (and the Lambda artifact's)", image::build_all)?;
+    stages.run("Lambda artifact", || lambda::finish_artifact(artifact))?;
     stages.run("SAM", sam::check)?;
-    stages.run("images, ECS, Compose", || image(&node))?;
+    stages.run("images run, ECS, Compose", || {
+        image::check_all(&node)?;
+        containers_run()
+    })?;
     disk_report();
     stages.print("stage times");
     println!("\nxtask: all checks passed in {:.0?}", stages.elapsed());

@@ -89,6 +89,63 @@ impl Stages {
     }
 }
 
+/// A long command (a build) running beside the rest, its output in a log
+/// file whose end is printed if it fails. It runs in its own process group;
+/// dropped unfinished (the run failed elsewhere), the group is stopped.
+pub(crate) struct Background {
+    name: String,
+    log: std::path::PathBuf,
+    child: Option<std::process::Child>,
+    started: std::time::Instant,
+}
+
+impl Background {
+    pub(crate) fn start(name: &str, mut cmd: Command, log: &std::path::Path) -> anyhow::Result<Self> {
+        use std::os::unix::process::CommandExt as _;
+        let file = std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
+        cmd.stdout(file.try_clone()?).stderr(file).stdin(std::process::Stdio::null()).process_group(0);
+        println!("\n==> {name}, in the background (log: {}): {}", log.display(), describe(&cmd));
+        let child = cmd.spawn().with_context(|| format!("{name}: cannot start {}", describe(&cmd)))?;
+        Ok(Self { name: name.to_owned(), log: log.to_owned(), child: Some(child), started: std::time::Instant::now() })
+    }
+
+    /// Waits for the command; stops it first when `abandon` (another part
+    /// of the run failed and this one's result no longer matters).
+    pub(crate) fn finish(mut self, abandon: bool) -> anyhow::Result<()> {
+        let mut child = self.child.take().context("finished twice")?;
+        if abandon {
+            stop_group(&mut child);
+            bail!("{}: stopped, as another step failed", self.name);
+        }
+        let status = child.wait().with_context(|| format!("waiting for {}", self.name))?;
+        if !status.success() {
+            let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            for line in &lines[lines.len().saturating_sub(80)..] {
+                println!("    {line}");
+            }
+            bail!("{} failed ({status}); its whole log: {}", self.name, self.log.display());
+        }
+        println!("==> {}: ok in {:.1?} (in the background)", self.name, self.started.elapsed());
+        Ok(())
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            stop_group(&mut child);
+        }
+    }
+}
+
+/// SIGTERM to the child's process group (buildah then removes its working
+/// containers; cargo stops its compilers), and the wait.
+fn stop_group(child: &mut std::process::Child) {
+    let _ = Command::new("kill").args(["-TERM", "--", &format!("-{}", child.id())]).status();
+    let _ = child.wait();
+}
+
 pub(crate) fn describe(cmd: &Command) -> String {
     let mut s = cmd.get_program().to_string_lossy().into_owned();
     for a in cmd.get_args() {

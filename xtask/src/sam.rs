@@ -30,9 +30,14 @@ const PACKAGES: &[&str] = &["aws-sam-cli==1.170.0"];
 /// The function's logical id in the template (SAM's artifact folder).
 const FUNCTION: &str = "McpFunction";
 
+/// The SAM CLI's venv, installed when missing.
+pub(crate) fn venv() -> anyhow::Result<crate::pytools::Venv> {
+    crate::pytools::ensure("sam", PACKAGES, &["sam"])
+}
+
 pub(crate) fn check() -> anyhow::Result<()> {
     crate::tools::ensure_python()?;
-    let venv = crate::pytools::ensure("sam", PACKAGES, &["sam"])?;
+    let venv = venv()?;
     let dir = crate::root().join("infra").join("lambda");
     let template = dir.join("template.yaml");
 

