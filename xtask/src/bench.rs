@@ -13,7 +13,7 @@
 //! `cargo xtask test` calls [`smoke`]: the micro-benchmarks and `mcp-bench`
 //! compile, run against the library's server, check every answer and report.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
@@ -55,22 +55,12 @@ fn options(args: &[String]) -> anyhow::Result<Options> {
     Ok(o)
 }
 
-/// Builds the benchmark's own binaries (release) and returns their folder.
-/// `bench-lambda` is built by the Lambda suite (`bench_lambda.rs`) that
-/// uses it: the test command's smoke run does not, and saves its link.
-pub(crate) fn build_tools() -> anyhow::Result<PathBuf> {
-    let mut build = run::cargo(&["build", "--release", "-p", "mcp-handler-benches"]);
-    build.args(["--bin", "mcp-bench", "--bin", "bench-server", "--bin", "bench-report"]);
-    run::step("build the benchmark tools (release)", build)?;
-    Ok(crate::target_dir().join("release"))
-}
-
 /// `cargo xtask bench [--quick] [--cores 1,2,4] [--rounds N] [--no-lambda] [--no-micro]`.
 pub(crate) fn bench(args: &[String]) -> anyhow::Result<()> {
     let o = options(args)?;
     let started = Instant::now();
     let node = tools::ensure_node()?;
-    let bin = build_tools()?;
+    let bin = run::release(run::RELEASE_BINS)?;
     // Every system answers correctly before anything is timed.
     let peers = peers::smoke(&node)?;
     let out = crate::target_dir().join("bench-report");
@@ -175,7 +165,7 @@ fn command_line(program: &str, args: &[&str]) -> String {
 /// on what they measured. Nothing timed is asserted.
 pub(crate) fn smoke() -> anyhow::Result<()> {
     let micro = bench_micro::run(bench_micro::Mode::Smoke)?;
-    let bin = build_tools()?;
+    let bin = run::release(run::RELEASE_BINS)?;
     let out = crate::target_dir().join("bench-smoke");
     std::fs::create_dir_all(&out)?;
     let mut load = Vec::new();

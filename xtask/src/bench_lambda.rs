@@ -145,9 +145,7 @@ fn summary(run: &Value) -> String {
 /// `bench-lambda` itself, optimised: the stand-in should cost the machine
 /// as little as it can while it times.
 fn build_bench_lambda() -> anyhow::Result<PathBuf> {
-    let build = crate::run::cargo(&["build", "--release", "-p", "mcp-handler-benches", "--bin", "bench-lambda"]);
-    crate::run::step("build bench-lambda (release)", build)?;
-    Ok(crate::target_dir().join("release/bench-lambda"))
+    Ok(crate::run::release(&["bench-lambda"])?.join("bench-lambda"))
 }
 
 /// Builds the functions; a peer that cannot be built becomes a note.

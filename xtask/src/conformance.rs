@@ -15,10 +15,7 @@ use crate::tools::{CONFORMANCE_ALPHA_VERSION, CONFORMANCE_VERSION, Node};
 pub(crate) fn run_all(node: &Node) -> anyhow::Result<()> {
     let bin = crate::target_dir().join("release/everything");
     if !bin.exists() {
-        crate::run::step(
-            "release build",
-            crate::run::cargo(&["build", "--release", "-p", "mcp-handler-examples", "--bins"]),
-        )?;
+        crate::run::release(crate::run::RELEASE_BINS)?;
     }
     let server = Server::start(&bin)?;
     let url = format!("http://{}/mcp", server.addr);

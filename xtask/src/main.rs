@@ -250,9 +250,7 @@ fn test() -> anyhow::Result<()> {
         ecs::check()?;
         workflows::check()
     })?;
-    stages.run("release build", || {
-        run::step("release build", run::cargo(&["build", "--release", "-p", "mcp-handler-examples", "--bins"]))
-    })?;
+    stages.run("release build", || run::release(run::RELEASE_BINS).map(drop))?;
     let node = stages.run("tools (waiting for their install)", || match installing.join() {
         Ok(Ok(node)) => Ok(node),
         // Reported by the thread; once more here, where a failure stops the run.

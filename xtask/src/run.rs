@@ -146,6 +146,25 @@ fn stop_group(child: &mut std::process::Child) {
     let _ = child.wait();
 }
 
+/// The release binaries the xtask runs: the example servers and the
+/// benchmark tools.
+pub(crate) const RELEASE_BINS: &[&str] = &["demo", "everything", "mcp-bench", "bench-server", "bench-report"];
+
+/// Builds release binaries of the example servers and the benchmark tools
+/// (`bins`, usually [`RELEASE_BINS`]) and returns their folder. Every
+/// release build of the xtask selects both packages, so cargo resolves one
+/// set of features: built apart, the two resolved different features for
+/// ~110 shared dependencies and compiled them twice (~3 minutes on a fresh
+/// clone). The selection decides the features, not the binaries named.
+pub(crate) fn release(bins: &[&str]) -> anyhow::Result<std::path::PathBuf> {
+    let mut build = cargo(&["build", "--release", "-p", "mcp-handler-examples", "-p", "mcp-handler-benches"]);
+    for bin in bins {
+        build.args(["--bin", bin]);
+    }
+    step(&format!("release build ({})", bins.join(", ")), build)?;
+    Ok(crate::target_dir().join("release"))
+}
+
 pub(crate) fn describe(cmd: &Command) -> String {
     let mut s = cmd.get_program().to_string_lossy().into_owned();
     for a in cmd.get_args() {

@@ -92,13 +92,7 @@ struct Interval {
 /// `cargo xtask soak ...`.
 pub(crate) fn soak(args: &[String]) -> anyhow::Result<()> {
     let o = options(args)?;
-    run::step(
-        "build the everything server (release)",
-        run::cargo(&["build", "--release", "-p", "mcp-handler-examples", "--bins"]),
-    )?;
-    // Every benchmark tool at once, as the smoke run later needs them: one
-    // build and its links in parallel, not two builds.
-    let bin = crate::bench::build_tools()?;
+    let bin = run::release(run::RELEASE_BINS)?;
     let port = run::free_port()?;
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let log_path = crate::target_dir().join("soak-server.log");
