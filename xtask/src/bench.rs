@@ -165,7 +165,7 @@ fn command_line(program: &str, args: &[&str]) -> String {
 /// on what they measured. Nothing timed is asserted.
 pub(crate) fn smoke() -> anyhow::Result<()> {
     let micro = bench_micro::run(bench_micro::Mode::Smoke)?;
-    let bin = run::release(run::RELEASE_BINS)?;
+    let bin = run::binaries(run::Build::Test, &["mcp-bench", "bench-server", "bench-report"])?;
     let out = crate::target_dir().join("bench-smoke");
     std::fs::create_dir_all(&out)?;
     let mut load = Vec::new();

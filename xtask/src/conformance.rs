@@ -11,12 +11,9 @@ use anyhow::{Context as _, bail};
 
 use crate::tools::{CONFORMANCE_ALPHA_VERSION, CONFORMANCE_VERSION, Node};
 
-/// Every conformance run the project requires.
-pub(crate) fn run_all(node: &Node) -> anyhow::Result<()> {
-    let bin = crate::target_dir().join("release/everything");
-    if !bin.exists() {
-        crate::run::release(crate::run::RELEASE_BINS)?;
-    }
+/// Every conformance run the project requires, against `build`'s server.
+pub(crate) fn run_all(node: &Node, build: crate::run::Build) -> anyhow::Result<()> {
+    let bin = crate::run::binaries(build, &["everything"])?.join("everything");
     let server = Server::start(&bin)?;
     let url = format!("http://{}/mcp", server.addr);
     let result =

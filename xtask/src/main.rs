@@ -54,7 +54,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test(),
-        Some("conformance") => tools::ensure_node().and_then(|node| conformance::run_all(&node)),
+        Some("conformance") => tools::ensure_node().and_then(|node| conformance::run_all(&node, run::Build::Release)),
         // `cargo xtask lambda guarded`: only the guarded-function check.
         Some("lambda") if args.get(1).is_some_and(|a| a == "guarded") => {
             tools::ensure_node().and_then(|_| lambda::guarded())
@@ -250,7 +250,6 @@ fn test() -> anyhow::Result<()> {
         ecs::check()?;
         workflows::check()
     })?;
-    stages.run("release build", || run::release(run::RELEASE_BINS).map(drop))?;
     let node = stages.run("tools (waiting for their install)", || match installing.join() {
         Ok(Ok(node)) => Ok(node),
         // Reported by the thread; once more here, where a failure stops the run.
@@ -272,7 +271,7 @@ fn test() -> anyhow::Result<()> {
     stages.run("fuzz", || fuzz::run(fuzz::TEST_SECONDS, None))?;
     stages.run("cargo package", package)?;
     stages.run("benchmark smoke", bench::smoke)?;
-    stages.run("conformance (server)", || conformance::run_all(&node))?;
+    stages.run("conformance (server)", || conformance::run_all(&node, run::Build::Test))?;
     stages.run("conformance (Lambda emulator)", || lambda::conformance(&node))?;
     stages.run("guarded Lambda demo", lambda::guarded)?;
     // The Lambda artifact (an arm64 cross build) compiles beside the image

@@ -146,8 +146,22 @@ fn stop_group(child: &mut std::process::Child) {
     let _ = child.wait();
 }
 
-/// The release binaries the xtask runs: the example servers and the
-/// benchmark tools.
+/// Which build of the example servers and the benchmark tools a command
+/// runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Build {
+    /// Release, as shipped and as benchmarked.
+    Release,
+    /// The test command's: the debug build its tests ran, with the same
+    /// selection and features as `cargo test --workspace`, so only the
+    /// binaries' own crates compile; debug assertions on. It proves
+    /// behaviour (conformance, no error or leak under load, a drained
+    /// exit), not speed; the images and the Lambda artifact build the
+    /// release profiles. Five fat-LTO links cost a fresh clone ~8 minutes.
+    Test,
+}
+
+/// The example servers and the benchmark tools the xtask runs.
 pub(crate) const RELEASE_BINS: &[&str] = &["demo", "everything", "mcp-bench", "bench-server", "bench-report"];
 
 /// Builds release binaries of the example servers and the benchmark tools
@@ -156,6 +170,19 @@ pub(crate) const RELEASE_BINS: &[&str] = &["demo", "everything", "mcp-bench", "b
 /// set of features: built apart, the two resolved different features for
 /// ~110 shared dependencies and compiled them twice (~3 minutes on a fresh
 /// clone). The selection decides the features, not the binaries named.
+pub(crate) fn binaries(build: Build, bins: &[&str]) -> anyhow::Result<std::path::PathBuf> {
+    if build == Build::Release {
+        return release(bins);
+    }
+    let mut cmd = cargo(&["build", "--workspace", "--tests"]);
+    for bin in bins {
+        cmd.args(["--bin", bin]);
+    }
+    step(&format!("test build ({})", bins.join(", ")), cmd)?;
+    Ok(crate::target_dir().join("debug"))
+}
+
+/// [`binaries`] in release.
 pub(crate) fn release(bins: &[&str]) -> anyhow::Result<std::path::PathBuf> {
     let mut build = cargo(&["build", "--release", "-p", "mcp-handler-examples", "-p", "mcp-handler-benches"]);
     for bin in bins {

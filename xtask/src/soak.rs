@@ -1,5 +1,6 @@
 //! `cargo xtask soak [--minutes N | --seconds S] [--connections C] [--interval S]`:
-//! a long mixed load on the release `everything` server, for what only time
+//! a long mixed load on the release `everything` server (the test command's
+//! short form: on its debug build), for what only time
 //! shows — an error that comes after an hour, latency that drifts, memory
 //! that grows with every session.
 //!
@@ -89,10 +90,13 @@ struct Interval {
     rss_kib: u64,
 }
 
-/// `cargo xtask soak ...`.
+/// `cargo xtask soak ...`, on the release build.
 pub(crate) fn soak(args: &[String]) -> anyhow::Result<()> {
-    let o = options(args)?;
-    let bin = run::release(run::RELEASE_BINS)?;
+    run(&options(args)?, run::Build::Release)
+}
+
+fn run(o: &Options, build: run::Build) -> anyhow::Result<()> {
+    let bin = run::binaries(build, &["everything", "mcp-bench"])?;
     let port = run::free_port()?;
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let log_path = crate::target_dir().join("soak-server.log");
@@ -116,7 +120,7 @@ pub(crate) fn soak(args: &[String]) -> anyhow::Result<()> {
     let mut seen = Vec::new();
     for i in 0..intervals {
         let started = Instant::now();
-        let figures = interval(&bin.join("mcp-bench"), addr, &o, i == 0)?;
+        let figures = interval(&bin.join("mcp-bench"), addr, o, i == 0)?;
         let Some(rss_kib) = rss_kib(pid) else {
             bail!("the server died during interval {}; see {}", i + 1, log_path.display());
         };
@@ -140,7 +144,7 @@ pub(crate) fn soak(args: &[String]) -> anyhow::Result<()> {
     }
 
     let drained = server.stop_gracefully()?;
-    summarize(&seen, &o, drained)
+    summarize(&seen, o, drained)
 }
 
 /// One `mcp-bench` run of one interval; the first has a warm-up.
@@ -243,9 +247,11 @@ impl Drop for Server {
 }
 
 /// The short form `cargo xtask test` runs: a minute, 20 connections (the
-/// load tool and the server share two cores there).
+/// load tool and the server share two cores there), on the test build
+/// (`run::Build::Test`): what it looks for, an error, a leak or an unclean
+/// exit, does not depend on the optimiser.
 pub(crate) fn short() -> anyhow::Result<()> {
-    soak(&["--seconds", "60", "--connections", "20"].map(str::to_owned))
+    run(&options(&["--seconds", "60", "--connections", "20"].map(str::to_owned))?, run::Build::Test)
 }
 
 #[cfg(test)]
