@@ -210,7 +210,9 @@ fn disk_report() {
 /// clone. A stage needing a tool waits for its install (`install_lock`).
 /// A failure here is only reported: the stage that needs the tool installs
 /// it again, and stops the run if it still cannot.
-fn install_tools() -> anyhow::Result<tools::Node> {
+/// Node and the Python tools (what the tests need) are sent on `node` as
+/// soon as they are in; the rest installs after.
+fn install_tools(node: std::sync::mpsc::Sender<anyhow::Result<tools::Node>>) {
     let report = |what: &str, r: anyhow::Result<()>| {
         if let Err(e) = r {
             println!("==> tools (background): {what} failed, retried where it is needed: {e:#}");
@@ -220,17 +222,18 @@ fn install_tools() -> anyhow::Result<tools::Node> {
     report("kubernetes-validate, checkov", k8s::venvs().map(drop));
     report("cfn-lint", ecs::cfn_lint_venv().map(drop));
     report("actionlint, zizmor", workflows::venv().map(drop));
-    let node = tools::ensure_node();
-    report("Node 22 and the Python tools", node.as_ref().map(drop).map_err(|e| anyhow::anyhow!("{e:#}")));
+    let installed = tools::ensure_node();
+    report("Node 22 and the Python tools", installed.as_ref().map(drop).map_err(|e| anyhow::anyhow!("{e:#}")));
     report("prometheus", apt::ensure_prometheus());
+    let _ = node.send(installed);
     report("aws-sam-cli", sam::venv().map(drop));
     report("podman-compose", compose::venv().map(drop));
-    node
 }
 
 fn test() -> anyhow::Result<()> {
     let mut stages = run::Stages::new();
-    let installing = std::thread::spawn(install_tools);
+    let (installed, node) = std::sync::mpsc::channel();
+    std::thread::spawn(move || install_tools(installed));
     stages.run("format, clippy, docs", || {
         run::step("format check", run::cargo(&["fmt", "--all", "--check"]))?;
         run::step("clippy", run::cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
@@ -250,7 +253,14 @@ fn test() -> anyhow::Result<()> {
         ecs::check()?;
         workflows::check()
     })?;
-    let node = stages.run("tools (waiting for their install)", || match installing.join() {
+    // The tests compile while the tools they run with may still install.
+    stages.run("tests: build", || {
+        let nextest = run::has_nextest();
+        let args: &[&str] =
+            if nextest { &["nextest", "run", "--workspace", "--no-run"] } else { &["test", "--workspace", "--no-run"] };
+        run::step("tests: build", run::cargo(args))
+    })?;
+    let node = stages.run("tools (waiting for their install)", || match node.recv() {
         Ok(Ok(node)) => Ok(node),
         // Reported by the thread; once more here, where a failure stops the run.
         _ => tools::ensure_node(),

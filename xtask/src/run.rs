@@ -117,6 +117,7 @@ impl Background {
             stop_group(&mut child);
             bail!("{}: stopped, as another step failed", self.name);
         }
+        let waited = std::time::Instant::now();
         let status = child.wait().with_context(|| format!("waiting for {}", self.name))?;
         if !status.success() {
             let text = std::fs::read_to_string(&self.log).unwrap_or_default();
@@ -126,7 +127,12 @@ impl Background {
             }
             bail!("{} failed ({status}); its whole log: {}", self.name, self.log.display());
         }
-        println!("==> {}: ok in {:.1?} (in the background)", self.name, self.started.elapsed());
+        println!(
+            "==> {}: ok (in the background, started {:.0?} ago; waited {:.1?} for it here)",
+            self.name,
+            self.started.elapsed(),
+            waited.elapsed()
+        );
         Ok(())
     }
 }
