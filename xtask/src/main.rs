@@ -205,13 +205,13 @@ fn disk_report() {
 }
 
 /// Every tool the test command installs, in the order its stages need
-/// them, run in a thread beside the first stages (clippy, the release
+/// them, run in a thread beside the first stages (clippy, docs, the tests'
 /// build): installs mostly wait on the network, ~3 minutes on a fresh
 /// clone. A stage needing a tool waits for its install (`install_lock`).
 /// A failure here is only reported: the stage that needs the tool installs
-/// it again, and stops the run if it still cannot.
-/// Node and the Python tools (what the tests need) are sent on `node` as
-/// soon as they are in; the rest installs after.
+/// it again, and stops the run if it still cannot. Node and the Python
+/// tools (what the tests run with) are sent on `node` as soon as they are
+/// in; SAM and podman-compose install after.
 fn install_tools(node: std::sync::mpsc::Sender<anyhow::Result<tools::Node>>) {
     let report = |what: &str, r: anyhow::Result<()>| {
         if let Err(e) = r {
@@ -254,26 +254,20 @@ fn test() -> anyhow::Result<()> {
         workflows::check()
     })?;
     // The tests compile while the tools they run with may still install.
-    stages.run("tests: build", || {
-        let nextest = run::has_nextest();
-        let args: &[&str] =
-            if nextest { &["nextest", "run", "--workspace", "--no-run"] } else { &["test", "--workspace", "--no-run"] };
-        run::step("tests: build", run::cargo(args))
-    })?;
+    let runner: &[&str] = if run::has_nextest() {
+        &["nextest", "run", "--workspace"]
+    } else {
+        println!("cargo-nextest is not installed; running the same tests with cargo test");
+        &["test", "--workspace"]
+    };
+    stages.run("tests: build", || run::step("tests: build", run::cargo(&[runner, &["--no-run"]].concat())))?;
     let node = stages.run("tools (waiting for their install)", || match node.recv() {
         Ok(Ok(node)) => Ok(node),
         // Reported by the thread; once more here, where a failure stops the run.
         _ => tools::ensure_node(),
     })?;
     apt::ensure_prometheus()?;
-    stages.run("tests", || {
-        if run::has_nextest() {
-            run::step("tests (nextest)", run::cargo(&["nextest", "run", "--workspace", "--no-fail-fast"]))
-        } else {
-            println!("cargo-nextest is not installed; running the same tests with cargo test");
-            run::step("tests", run::cargo(&["test", "--workspace", "--no-fail-fast"]))
-        }
-    })?;
+    stages.run("tests", || run::step("tests", run::cargo(&[runner, &["--no-fail-fast"]].concat())))?;
     stages.run("soak", soak::short)?;
     stages.run("doctests", || run::step("doctests", run::cargo(&["test", "--workspace", "--doc"])))?;
     // Bounded: a crash found here fails the run; the corpus it grows is kept

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::Command;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
 use anyhow::{Context as _, bail};
 
@@ -36,19 +36,25 @@ impl Venv {
 /// The lock of one install folder under `.tools/` (`venv/<name>`, `py`,
 /// `node`): the test command installs its tools in a background thread
 /// while it compiles, and a stage that needs one of them waits for its
-/// install rather than starting a second one into the same folder.
-pub(crate) fn install_lock(name: &str) -> Arc<Mutex<()>> {
-    static LOCKS: OnceLock<Mutex<HashMap<String, Arc<Mutex<()>>>>> = OnceLock::new();
+/// install rather than starting a second one into the same folder. Held
+/// for as long as the guard lives. (A lock per folder, made once and kept
+/// for the process: a dozen at most.)
+pub(crate) fn install_lock(name: &str) -> MutexGuard<'static, ()> {
+    static LOCKS: OnceLock<Mutex<HashMap<String, &'static Mutex<()>>>> = OnceLock::new();
     let locks = LOCKS.get_or_init(Mutex::default);
-    locks.lock().unwrap_or_else(PoisonError::into_inner).entry(name.to_owned()).or_default().clone()
+    let lock: &'static Mutex<()> = locks
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .entry(name.to_owned())
+        .or_insert_with(|| Box::leak(Box::default()));
+    lock.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Installs (when needed) `packages` (each `name==version`) into
 /// `.tools/venv/<name>` and checks that every executable in `expect`
 /// exists afterwards.
 pub(crate) fn ensure(name: &str, packages: &[&str], expect: &[&str]) -> anyhow::Result<Venv> {
-    let lock = install_lock(&format!("venv/{name}"));
-    let _installing = lock.lock().unwrap_or_else(PoisonError::into_inner);
+    let _installing = install_lock(&format!("venv/{name}"));
     let dir = crate::root().join(".tools").join("venv").join(name);
     let venv = Venv { bin: dir.join("bin") };
     let stamp = dir.join(".installed");

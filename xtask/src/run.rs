@@ -82,9 +82,10 @@ impl Stages {
     pub(crate) fn print(&self, title: &str) {
         let total = self.started.elapsed();
         println!("\n==> {title}, {:.0?} in all:", total);
+        let width = self.done.iter().map(|(name, _)| name.len()).max().unwrap_or(0);
         for (name, took) in &self.done {
             let share = 100.0 * took.as_secs_f64() / total.as_secs_f64().max(1e-9);
-            println!("    {name:<34} {:>7.1}s {share:>5.1}%", took.as_secs_f64());
+            println!("    {name:<width$} {:>7.1}s {share:>5.1}%", took.as_secs_f64());
         }
     }
 }
@@ -170,12 +171,8 @@ pub(crate) enum Build {
 /// The example servers and the benchmark tools the xtask runs.
 pub(crate) const RELEASE_BINS: &[&str] = &["demo", "everything", "mcp-bench", "bench-server", "bench-report"];
 
-/// Builds release binaries of the example servers and the benchmark tools
-/// (`bins`, usually [`RELEASE_BINS`]) and returns their folder. Every
-/// release build of the xtask selects both packages, so cargo resolves one
-/// set of features: built apart, the two resolved different features for
-/// ~110 shared dependencies and compiled them twice (~3 minutes on a fresh
-/// clone). The selection decides the features, not the binaries named.
+/// Builds `bins` of the example servers and the benchmark tools as `build`
+/// says and returns their folder.
 pub(crate) fn binaries(build: Build, bins: &[&str]) -> anyhow::Result<std::path::PathBuf> {
     if build == Build::Release {
         return release(bins);
@@ -188,7 +185,10 @@ pub(crate) fn binaries(build: Build, bins: &[&str]) -> anyhow::Result<std::path:
     Ok(crate::target_dir().join("debug"))
 }
 
-/// [`binaries`] in release.
+/// [`binaries`] in release. Every release build of the xtask selects both
+/// packages, so cargo resolves one set of features: built apart, the two
+/// resolved different features for ~110 shared dependencies and compiled
+/// them twice. The selection decides the features, not the binaries named.
 pub(crate) fn release(bins: &[&str]) -> anyhow::Result<std::path::PathBuf> {
     let mut build = cargo(&["build", "--release", "-p", "mcp-handler-examples", "-p", "mcp-handler-benches"]);
     for bin in bins {

@@ -50,8 +50,7 @@ fn package_json() -> String {
 
 /// Installs (when needed) and returns the tools.
 pub(crate) fn ensure_node() -> anyhow::Result<Node> {
-    let lock = crate::pytools::install_lock("node");
-    let _installing = lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _installing = crate::pytools::install_lock("node");
     let dir = crate::root().join(".tools").join("node");
     let tools = Node {
         node: dir.join("node_modules/node/bin/node"),
@@ -106,8 +105,7 @@ fn node_version(node: &Path) -> anyhow::Result<String> {
 /// path: one restored to another checkout is rebuilt (its scripts name
 /// their interpreter by absolute path).
 pub(crate) fn ensure_python() -> anyhow::Result<()> {
-    let lock = crate::pytools::install_lock("py");
-    let _installing = lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _installing = crate::pytools::install_lock("py");
     let dir = crate::root().join(".tools").join("py");
     let python = dir.join("bin/python");
     let stamp = dir.join(".installed");
