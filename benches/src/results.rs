@@ -125,6 +125,28 @@ pub struct MicroResult {
     pub median_ns: f64,
 }
 
+/// Userspace instructions per request of one system and scenario, counted
+/// by valgrind's callgrind (`cargo xtask bench`'s profile stage). Two runs of
+/// `n1` and `n2` requests; their difference cancels start-up and shutdown,
+/// and an instruction count does not move with the machine's load.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProfileRun {
+    /// `floor`, `axum`, `mcp-handler`.
+    pub system: String,
+    /// `call`, `call-2026`, `big`.
+    pub scenario: String,
+    /// `(total2 - total1) / (n2 - n1)`.
+    pub instructions_per_request: f64,
+    /// Requests of the first run.
+    pub n1: u64,
+    /// Requests of the second run.
+    pub n2: u64,
+    /// Instructions (callgrind's `Ir`) of the whole first run, start to exit.
+    pub total1: u64,
+    /// Instructions of the whole second run.
+    pub total2: u64,
+}
+
 /// Where and with what the figures were taken.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Machine {
@@ -161,6 +183,10 @@ pub struct Results {
     pub lambda: Vec<LambdaRun>,
     /// The end-to-end pass through `cargo lambda watch`'s Function URL.
     pub lambda_watch: Option<LoadRun>,
+    /// Instructions per request under callgrind (absent with `--no-profile`,
+    /// in the test command's smoke run and in older documents).
+    #[serde(default)]
+    pub profile: Vec<ProfileRun>,
     /// Anything a step could not measure, and why (shown in the report).
     pub notes: Vec<String>,
     /// The cost model `bench-report` computed from these figures (absent

@@ -9,8 +9,14 @@ use mcp_handler_benches::results::Results;
 const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/results-sample.json");
 
 fn bench_report(out: &Path, extra: &[&str]) -> std::process::Output {
+    report_of(Path::new(SAMPLE), out, extra)
+}
+
+fn report_of(results: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_bench-report"))
-        .args(["--results", SAMPLE, "--out"])
+        .arg("--results")
+        .arg(results)
+        .arg("--out")
         .arg(out)
         .args(extra)
         .output()
@@ -40,6 +46,7 @@ fn the_sample_renders_every_section_and_chart() {
         "## Throughput and latency",
         "## Latency at one connection",
         "## Memory (RSS)",
+        "## Instructions per request (callgrind)",
         "## Micro-benchmarks",
         "## Lambda (Runtime API stand-in)",
         "### `cargo lambda watch`",
@@ -114,8 +121,58 @@ fn the_report_states_targets_with_their_margins() {
     assert!(md.contains("| arm64 | $0.2067 | $1.207 |"), "{md}");
     // Break-even: see the closed form in cost.rs's tests (119 076 890 a month).
     assert!(md.contains("| arm64 + Function URL | arm64 + ALB | 119.1 M | 45.3 req/s | 1 |"), "{md}");
+    // The sample's call rps: mcp-handler 37 995 / floor 48 320 = 0.79, missed;
+    // its callgrind counts say where the extra work goes: axum's 24.2k − 13.4k
+    // = 10.8k of mcp-handler's 28.9k − 13.4k = 15.5k (70%).
+    let shell = md.lines().find(|l| l.starts_with("| server shell ≥ 0.85× HTTP floor")).expect("the floor target");
+    assert!(
+        shell.contains(
+            "**why**: callgrind: per call the floor runs 13.4k userspace instructions, axum 24.2k, mcp-handler \
+             28.9k: 10.8k of mcp-handler's 15.5k over the floor (70%) the hand-written axum handler runs too"
+        ),
+        "{shell}"
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("missed: 0.70×"), "the console does not list the targets: {stdout}");
+}
+
+/// The sample changed where a target is missed for a reason the run shows:
+/// more idle RSS than 6 MiB, and streamed invocations that wait on the
+/// stand-in's delayed ACK for the bare function too.
+#[test]
+fn missed_targets_say_why_from_the_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut doc: serde_json::Value = serde_json::from_str(&read(Path::new(SAMPLE))).expect("sample parses");
+    for run in doc["load"].as_array_mut().expect("load runs") {
+        if run["system"] == "mcp-handler" {
+            run["rss_idle_kb"] = 6400.into();
+        }
+    }
+    for run in doc["lambda"].as_array_mut().expect("lambda runs") {
+        if run["mode"] == "streaming" {
+            let wait = if run["system"] == "lambda-runtime-floor" { 42_500.0 } else { 43_800.0 };
+            run["warm_us"]["p50"] = wait.into();
+        }
+    }
+    let results = dir.path().join("results.json");
+    std::fs::write(&results, doc.to_string()).expect("write results");
+    let out = report_of(&results, dir.path(), &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let md = read(&dir.path().join("report.md"));
+    let target = |start: &str| md.lines().find(|l| l.starts_with(start)).unwrap_or_else(|| panic!("{start}: {md}"));
+    // 6400 KiB idle, 520 KiB of it private.
+    let rss = target("| RSS ≤ 6 MiB idle");
+    assert!(rss.contains("missed: 6.2 MiB > 6.0 MiB"), "{rss}");
+    assert!(rss.contains("**why**: 0.5 MiB of it is private (heap, stacks); the other 5.7 MiB are pages"), "{rss}");
+    // The sample's floor has no private figure: its idle RSS alone (2170 and 2190 KiB).
+    assert!(rss.contains("the floor, a far smaller program, reads 2.1 MiB in all"), "{rss}");
+    // 43.8 ms − 42.5 ms = 1.3 ms over, and the bare function waited too.
+    let streaming = target("| warm overhead ≤ 0.2 ms (mcp-handler, streaming)");
+    assert!(streaming.contains("missed: 1.300 ms > 0.200 ms"), "{streaming}");
+    assert!(streaming.contains("**why**: the bare function's warm p50 is 42.5 ms too"), "{streaming}");
+    // One connection: the sample's p50s with its callgrind counts.
+    let one = target("| one connection p50 ≤ 1.1× floor's (call)");
+    assert!(one.contains("15.5k more userspace instructions per call than the floor (callgrind)"), "{one}");
 }
 
 #[test]
@@ -127,6 +184,8 @@ fn results_json_gains_cost_and_ratios_and_stays_readable() {
     let results: Results = serde_json::from_str(&text).expect("the output is a results document");
     let input: Results = serde_json::from_str(&read(Path::new(SAMPLE))).expect("the sample");
     assert_eq!(results.load, input.load, "the measured figures changed");
+    assert_eq!(results.profile, input.profile, "the instruction counts changed");
+    assert_eq!(results.profile.len(), 9);
     let cost = results.cost.expect("a cost section");
     assert_eq!(cost["memory_mb"], 1024);
     assert_eq!(cost["prices"]["lambda"]["request_per_million"], 0.25);

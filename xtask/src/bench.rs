@@ -2,14 +2,17 @@
 //!
 //! Builds the tools and the peers, then runs (each part in its own module):
 //! the criterion micro-benchmarks (`bench_micro.rs`), the load suite of every
-//! system pinned to its cores (`bench_load.rs`), the Lambda functions against
-//! the Runtime API stand-in and through `cargo lambda watch`
+//! system pinned to its cores (`bench_load.rs`), the instructions per request
+//! of the floor, axum and `bench-server` under valgrind's callgrind, which the
+//! machine's load does not move (`bench_profile.rs`), the Lambda functions
+//! against the Runtime API stand-in and through `cargo lambda watch`
 //! (`bench_lambda.rs`), and finally `bench-report`, which adds the cost model
 //! and the targets and writes `target/bench-report/` (`report.md`,
 //! `results.json`, SVG charts).
 //!
 //! `--quick` is a smoke run (one short round; figures not comparable);
-//! `--cores 1,2,4,8` adds the scaling suite where the machine has the cores.
+//! `--cores 1,2,4,8` adds the scaling suite where the machine has the cores;
+//! `--no-lambda`, `--no-micro` and `--no-profile` leave a part out.
 //! `cargo xtask test` calls [`smoke`]: the micro-benchmarks and `mcp-bench`
 //! compile, run against the library's server, check every answer and report.
 
@@ -20,7 +23,7 @@ use anyhow::{Context as _, bail};
 use serde_json::{Value, json};
 
 use crate::bench_load::{self, Plan};
-use crate::{bench_lambda, bench_micro, peers, run, tools};
+use crate::{bench_lambda, bench_micro, bench_profile, peers, run, tools};
 
 /// The command line of `cargo xtask bench`.
 struct Options {
@@ -29,23 +32,29 @@ struct Options {
     rounds: u32,
     lambda: bool,
     micro: bool,
+    /// The callgrind instruction counts (`--no-profile` leaves them out).
+    profile: bool,
 }
 
 fn options(args: &[String]) -> anyhow::Result<Options> {
-    let mut o = Options { quick: false, cores: vec![1], rounds: 2, lambda: true, micro: true };
+    let mut o = Options { quick: false, cores: vec![1], rounds: 2, lambda: true, micro: true, profile: true };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--quick" => o.quick = true,
             "--no-lambda" => o.lambda = false,
             "--no-micro" => o.micro = false,
+            "--no-profile" => o.profile = false,
             "--cores" => {
                 let list = it.next().context("--cores needs a list, e.g. 1,2,4")?;
                 o.cores = list.split(',').map(|c| c.trim().parse()).collect::<Result<_, _>>()?;
             }
             "--rounds" => o.rounds = it.next().context("--rounds needs a number")?.parse()?,
             other => {
-                bail!("unknown bench option {other} (--quick, --cores 1,2,4, --rounds N, --no-lambda, --no-micro)")
+                bail!(
+                    "unknown bench option {other} \
+                     (--quick, --cores 1,2,4, --rounds N, --no-lambda, --no-micro, --no-profile)"
+                )
             }
         }
     }
@@ -55,10 +64,14 @@ fn options(args: &[String]) -> anyhow::Result<Options> {
     Ok(o)
 }
 
-/// `cargo xtask bench [--quick] [--cores 1,2,4] [--rounds N] [--no-lambda] [--no-micro]`.
+/// `cargo xtask bench [--quick] [--cores 1,2,4] [--rounds N] [--no-lambda] [--no-micro] [--no-profile]`.
 pub(crate) fn bench(args: &[String]) -> anyhow::Result<()> {
     let o = options(args)?;
     let started = Instant::now();
+    if o.profile {
+        // Before the long suites: a machine that cannot install valgrind fails now.
+        bench_profile::ensure_valgrind()?;
+    }
     let node = tools::ensure_node()?;
     let bin = run::release(run::RELEASE_BINS)?;
     // Every system answers correctly before anything is timed.
@@ -88,6 +101,12 @@ pub(crate) fn bench(args: &[String]) -> anyhow::Result<()> {
         warmup: if o.quick { Duration::from_millis(300) } else { Duration::from_millis(500) },
     };
     let load = bench_load::run_all(&plan, &peers, &bin.join("mcp-bench"), &logs, &mut notes)?;
+    let profile = if o.profile {
+        versions.insert("valgrind".into(), command_line("valgrind", &["--version"]).into());
+        bench_profile::run(&peers, &bin.join("mcp-bench"), &out, o.quick)?
+    } else {
+        Vec::new()
+    };
     let (lambda, watch) = if o.lambda {
         let figures = bench_lambda::run(o.quick, &bin.join("mcp-bench"))?;
         notes.extend(figures.notes);
@@ -103,6 +122,7 @@ pub(crate) fn bench(args: &[String]) -> anyhow::Result<()> {
         "versions": versions,
         "micro": micro,
         "load": load,
+        "profile": profile,
         "lambda": lambda,
         "lambda_watch": watch,
         "notes": notes,

@@ -184,10 +184,10 @@ fn status_kb(pid: u32, key: &str) -> Option<u64> {
 }
 
 /// A server process, stopped (SIGTERM, then SIGKILL) however the run ends.
-struct Server(Child);
+pub(crate) struct Server(pub(crate) Child);
 
 impl Server {
-    fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         if self.0.try_wait().ok().flatten().is_some() {
             return;
         }

@@ -26,6 +26,7 @@ mod bench;
 mod bench_lambda;
 mod bench_load;
 mod bench_micro;
+mod bench_profile;
 mod compose;
 mod conformance;
 mod containers;

@@ -18,7 +18,7 @@
 
 mod check;
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -60,8 +60,19 @@ impl Peer {
 
     /// The same command pinned to `cpus` (a `taskset -c` list such as `0` or `0-1`).
     pub(crate) fn pinned(&self, port: u16, cpus: &str) -> Command {
-        let mut c = Command::new("taskset");
-        c.args(["-c", cpus]).arg(&self.program).args(&self.args);
+        self.under(port, "taskset", ["-c", cpus])
+    }
+
+    /// The same command run by `wrapper` and its arguments (`taskset -c 0`,
+    /// `valgrind --tool=callgrind`), which then runs the server as its own.
+    pub(crate) fn under<S: AsRef<OsStr>>(
+        &self,
+        port: u16,
+        wrapper: &str,
+        wrapper_args: impl IntoIterator<Item = S>,
+    ) -> Command {
+        let mut c = Command::new(wrapper);
+        c.args(wrapper_args).arg(&self.program).args(&self.args);
         self.set_env(&mut c, port);
         c
     }

@@ -102,6 +102,18 @@ pub(crate) fn count(value: f64) -> String {
     }
 }
 
+/// An instruction count: `13.4k`, `1.23M` (three significant digits are
+/// as many as a per-request difference of two callgrind runs carries).
+pub(crate) fn instructions(value: f64) -> String {
+    if value >= 1e6 {
+        format!("{:.2}M", value / 1e6)
+    } else if value >= 1e3 {
+        format!("{:.1}k", value / 1e3)
+    } else {
+        format!("{value:.0}")
+    }
+}
+
 /// A GitHub-flavoured Markdown table built row by row.
 pub(crate) struct Table {
     header: Vec<String>,
@@ -186,6 +198,13 @@ mod tests {
         let mut t = Table::new(&["system", "rps"]);
         t.row(vec!["floor".to_owned()]);
         assert_eq!(t.render(), "| system | rps |\n| --- | ---: |\n| floor | — |\n\n");
+    }
+
+    #[test]
+    fn instruction_counts_use_k_and_m() {
+        assert_eq!(instructions(13_412.0), "13.4k");
+        assert_eq!(instructions(1_234_567.0), "1.23M");
+        assert_eq!(instructions(812.0), "812");
     }
 
     #[test]

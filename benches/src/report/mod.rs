@@ -5,7 +5,9 @@
 //! Every load figure is the median of the rounds (see `aggregate`); the
 //! cost model turns the measured Lambda duration and per-vCPU throughput into
 //! dollars with the dated price list `benches/data/prices.toml` ([`Prices`]);
-//! the targets are read, never asserted.
+//! the targets are read, never asserted; the instruction counts of the
+//! callgrind profile, which the machine's load does not move, say where the
+//! work behind a missed throughput target goes.
 //!
 //! Errors are `anyhow`: this module's one caller is the `bench-report`
 //! binary, which prints them and exits.
@@ -18,6 +20,7 @@ mod cost_managed;
 mod cost_report;
 mod format;
 mod prices;
+mod profile;
 mod tables;
 mod targets;
 
@@ -63,7 +66,7 @@ pub fn render(results: &Results, prices: &Prices, params: &CostParams) -> anyhow
     let (inputs, billed_ms, rps_per_vcpu) = cost::measured_inputs(&agg);
     let model = Model { prices, params, billed_ms, rps_per_vcpu };
     let summary = cost_report::summarise(&model, inputs, params);
-    let lines = targets::evaluate(&agg);
+    let lines = targets::evaluate(&agg, &results.profile);
 
     let mut charts = Vec::new();
     let drawn = [
@@ -99,6 +102,7 @@ pub fn render(results: &Results, prices: &Prices, params: &CostParams) -> anyhow
     md.push_str(&tables::scaling(&agg));
     md.push_str(&tables::memory(&agg, &mut notes));
     md.push_str(&tables::open_loop(&agg));
+    md.push_str(&profile::markdown(&results.profile, &mut notes));
     md.push_str(&tables::micro(results, &mut notes));
     md.push_str(&tables::lambda(&agg, results, &mut notes));
     md.push_str(&cost_report::markdown(&summary, &model, &mut notes));

@@ -1,0 +1,213 @@
+//! The "Instructions per request (callgrind)" section, and the reason it
+//! gives the shell-vs-floor target. Requests/s ratios drift with the load
+//! of a shared machine; instruction counts do not, so they show steadily
+//! how much work each server does and where ours does more.
+
+use crate::results::ProfileRun;
+
+use super::aggregate::OURS;
+use super::format::{self, Table};
+
+const FLOOR: &str = "floor";
+const AXUM: &str = "axum";
+
+/// Instructions per request of `system` in `scenario`, where profiled.
+fn per_request(profile: &[ProfileRun], system: &str, scenario: &str) -> Option<f64> {
+    profile
+        .iter()
+        .find(|p| p.system == system && p.scenario == scenario)
+        .map(|p| p.instructions_per_request)
+        .filter(|v| *v > 0.0)
+}
+
+/// `a / b` as a ratio cell.
+fn ratio(a: Option<f64>, b: Option<f64>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) => format!("{:.2}×", a / b),
+        _ => format::MISSING.to_owned(),
+    }
+}
+
+/// The floor, axum and ours first (the bounds, then the server they bound),
+/// then any other system, each once, in the order profiled.
+fn ordered<'a>(names: impl Iterator<Item = &'a str>, first: &[&str]) -> Vec<String> {
+    let seen: Vec<&str> = names.collect();
+    let mut out: Vec<String> = first.iter().filter(|f| seen.contains(f)).map(|f| (*f).to_owned()).collect();
+    for name in seen {
+        if !out.iter().any(|o| o == name) {
+            out.push(name.to_owned());
+        }
+    }
+    out
+}
+
+/// The section, or nothing (and a note) when the run has no profile.
+pub(crate) fn markdown(profile: &[ProfileRun], notes: &mut Vec<String>) -> String {
+    if profile.is_empty() {
+        notes.push(
+            "No instruction-count profile in results.json (`--no-profile`, the test command's smoke run, \
+             or a run from before the profile existed)."
+                .to_owned(),
+        );
+        return String::new();
+    }
+    let systems = ordered(profile.iter().map(|p| p.system.as_str()), &[FLOOR, AXUM, OURS]);
+    let scenarios = ordered(profile.iter().map(|p| p.scenario.as_str()), &[]);
+    let counts = match profile.iter().map(|p| (p.n1, p.n2)).collect::<Vec<_>>().as_slice() {
+        [(n1, n2), rest @ ..] if rest.iter().all(|r| *r == (*n1, *n2)) => format!("N1 = {n1}, N2 = {n2}"),
+        _ => "N1 and N2 per cell in results.json".to_owned(),
+    };
+    let mut header = vec!["instructions/request".to_owned()];
+    header.extend(scenarios.iter().cloned());
+    let mut counts_table = Table::new(&header);
+    for system in &systems {
+        let mut row = vec![format!("`{system}`")];
+        let cell = |s: &String| {
+            per_request(profile, system, s).map_or_else(|| format::MISSING.to_owned(), format::instructions)
+        };
+        row.extend(scenarios.iter().map(cell));
+        counts_table.row(row);
+    }
+    let mut ratios = Table::new(&[
+        "scenario",
+        &format!("{OURS} / {FLOOR}"),
+        &format!("{OURS} / {AXUM}"),
+        &format!("{AXUM} / {FLOOR}"),
+        &format!("{FLOOR} / {OURS}: requests/s ratio from userspace alone"),
+    ]);
+    for s in &scenarios {
+        let (floor, axum, ours) =
+            (per_request(profile, FLOOR, s), per_request(profile, AXUM, s), per_request(profile, OURS, s));
+        ratios.row(vec![s.clone(), ratio(ours, floor), ratio(ours, axum), ratio(axum, floor), ratio(floor, ours)]);
+    }
+    format!(
+        "## Instructions per request (callgrind)\n\nUserspace instructions each server executes per request \
+         under valgrind's callgrind: two runs ({counts} requests, 4 connections, one `mcp-bench` thread), \
+         per request = (Ir of run 2 − Ir of run 1) / (N2 − N1), so start-up and shutdown cancel. \
+         Instruction counts do not depend on the machine's load, unlike requests/s. They leave out the \
+         kernel's work (sockets, epoll), about alike for every system here: {FLOOR} / {OURS} is the \
+         requests/s ratio if userspace instructions were a request's whole cost, so where the kernel's \
+         share is alike the measured ratio lies between it and 1 (and instructions are not cycles: cache \
+         misses and stalls are not counted).\n\n{}{}",
+        counts_table.render(),
+        ratios.render()
+    )
+}
+
+/// Where the server shell's extra work over the floor goes, from the `call`
+/// instruction counts: how much of it the hand-written axum handler does
+/// too (the JSON-RPC work itself) and how much is ours; `None` without the
+/// floor's and ours.
+pub(crate) fn floor_why(profile: &[ProfileRun]) -> Option<String> {
+    let floor = per_request(profile, FLOOR, "call")?;
+    let ours = per_request(profile, OURS, "call")?;
+    let axum = per_request(profile, AXUM, "call");
+    let show = format::instructions;
+    let axum_part = axum.map_or_else(String::new, |a| format!(", {AXUM} {}", show(a)));
+    let head = format!(
+        "callgrind: per call the floor runs {} userspace instructions{axum_part}, {OURS} {}",
+        show(floor),
+        show(ours)
+    );
+    Some(match axum {
+        _ if ours <= floor => format!(
+            "{head}: {OURS} runs no more than the floor, so the gap is in what callgrind does not count \
+             (the kernel's share, cycles per instruction)"
+        ),
+        Some(a) if ours <= a => {
+            format!("{head}: no more than the hand-written axum handler, so the gap is the JSON-RPC work itself")
+        }
+        Some(a) if a > floor => format!(
+            "{head}: {} of {OURS}'s {} over the floor ({:.0}%) the hand-written axum handler runs too, the \
+             JSON-RPC work itself; {} ({:.2}× axum's total) are {OURS}'s own",
+            show(a - floor),
+            show(ours - floor),
+            (a - floor) / (ours - floor) * 100.0,
+            show(ours - a),
+            ours / a
+        ),
+        _ => format!("{head}: {:.2}× the floor's", ours / floor),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(system: &str, scenario: &str, per_request: f64) -> ProfileRun {
+        let (n1, n2, total1) = (1000, 5000, 50_000_000);
+        ProfileRun {
+            system: system.to_owned(),
+            scenario: scenario.to_owned(),
+            instructions_per_request: per_request,
+            n1,
+            n2,
+            total1,
+            total2: total1 + (per_request * (n2 - n1) as f64) as u64,
+        }
+    }
+
+    fn sample() -> Vec<ProfileRun> {
+        vec![
+            run(OURS, "call", 28_900.0),
+            run(FLOOR, "call", 13_400.0),
+            run(AXUM, "call", 24_200.0),
+            run(FLOOR, "big", 40_000.0),
+            run(OURS, "big", 120_000.0),
+        ]
+    }
+
+    #[test]
+    fn the_section_shows_counts_and_ratios_floor_first() {
+        let mut notes = Vec::new();
+        let md = markdown(&sample(), &mut notes);
+        assert!(notes.is_empty());
+        assert!(md.starts_with("## Instructions per request (callgrind)"), "{md}");
+        assert!(md.contains("N1 = 1000, N2 = 5000"), "{md}");
+        assert!(md.contains("do not depend on the machine's load"), "{md}");
+        let floor = md.find("| `floor` | 13.4k | 40.0k |").expect("the floor's row");
+        let ours = md.find("| `mcp-handler` | 28.9k | 120.0k |").expect("our row");
+        assert!(floor < ours, "the floor comes first");
+        // axum has no big run: a dash, not a zero.
+        assert!(md.contains("| `axum` | 24.2k | — |"), "{md}");
+        // 28.9 / 13.4 = 2.16; 28.9 / 24.2 = 1.19; 24.2 / 13.4 = 1.81; 13.4 / 28.9 = 0.46.
+        assert!(md.contains("| call | 2.16× | 1.19× | 1.81× | 0.46× |"), "{md}");
+        // 120 / 40 = 3.00, no axum; 40 / 120 = 0.33.
+        assert!(md.contains("| big | 3.00× | — | — | 0.33× |"), "{md}");
+    }
+
+    #[test]
+    fn no_profile_is_no_section_and_a_note() {
+        let mut notes = Vec::new();
+        assert_eq!(markdown(&[], &mut notes), "");
+        assert_eq!(notes.len(), 1);
+    }
+
+    #[test]
+    fn the_why_splits_our_extra_work_into_axums_and_ours() {
+        // 28.9k − 13.4k = 15.5k over the floor; axum runs 24.2k − 13.4k = 10.8k
+        // of it (69.7%); 28.9k − 24.2k = 4.7k are ours, 28.9 / 24.2 = 1.19.
+        assert_eq!(
+            floor_why(&sample()).as_deref(),
+            Some(
+                "callgrind: per call the floor runs 13.4k userspace instructions, axum 24.2k, mcp-handler \
+                 28.9k: 10.8k of mcp-handler's 15.5k over the floor (70%) the hand-written axum handler runs \
+                 too, the JSON-RPC work itself; 4.7k (1.19× axum's total) are mcp-handler's own"
+            )
+        );
+    }
+
+    #[test]
+    fn the_why_covers_a_server_at_or_below_axum_or_without_it() {
+        let profile = [run(FLOOR, "call", 10_000.0), run(AXUM, "call", 21_000.0), run(OURS, "call", 20_000.0)];
+        assert!(floor_why(&profile).is_some_and(|w| w.ends_with("so the gap is the JSON-RPC work itself")));
+        let why = floor_why(&[run(FLOOR, "call", 10_000.0), run(OURS, "call", 20_000.0)]);
+        assert_eq!(
+            why.as_deref(),
+            Some(
+                "callgrind: per call the floor runs 10.0k userspace instructions, mcp-handler 20.0k: 2.00× the floor's"
+            )
+        );
+        assert_eq!(floor_why(&profile[1..]), None, "no floor, no reason");
+    }
+}
