@@ -163,13 +163,17 @@ fn missed_targets_say_why_from_the_run() {
     // 6400 KiB idle, 520 KiB of it private.
     let rss = target("| RSS ≤ 6 MiB idle");
     assert!(rss.contains("missed: 6.2 MiB > 6.0 MiB"), "{rss}");
-    assert!(rss.contains("**why**: 0.5 MiB of it is private (heap, stacks); the other 5.7 MiB are pages"), "{rss}");
+    assert!(rss.contains("**why**: the 5.7 MiB beyond the private part are pages of mapped code"), "{rss}");
     // The sample's floor has no private figure: its idle RSS alone (2170 and 2190 KiB).
     assert!(rss.contains("the floor, a far smaller program, reads 2.1 MiB in all"), "{rss}");
     // 43.8 ms − 42.5 ms = 1.3 ms over, and the bare function waited too.
     let streaming = target("| warm overhead ≤ 0.2 ms (mcp-handler, streaming)");
     assert!(streaming.contains("missed: 1.300 ms > 0.200 ms"), "{streaming}");
     assert!(streaming.contains("**why**: the bare function's warm p50 is 42.5 ms too"), "{streaming}");
+    // Within the floor's reach (floor 47 218 / rmcp 7 418 = 6.36×, medians), 4× rmcp is
+    // 0.63× the floor, and mcp-handler serves 26 666 / 47 218 = 0.56×.
+    let rmcp = target("| ≥ 4× rmcp (call-2026)");
+    assert!(rmcp.contains("**why**: the floor serves 6.36× rmcp here, so 4× needs 0.63× the floor"), "{rmcp}");
     // One connection: the sample's p50s with its callgrind counts.
     let one = target("| one connection p50 ≤ 1.1× floor's (call)");
     assert!(one.contains("15.5k more userspace instructions per call than the floor (callgrind)"), "{one}");

@@ -193,10 +193,18 @@ pub(crate) fn evaluate(agg: &Aggregated, profile: &[ProfileRun]) -> Vec<TargetLi
         for scenario in both {
             // The HTTP floor answers fixed bytes with no JSON-RPC work: what
             // it reaches over rmcp bounds what any server on hyper can.
-            let floor = match (rps(FLOOR, scenario), rps(rmcp, scenario)) {
-                (Ok((_, f)), Ok((_, r))) if r > 0.0 && f / r < 4.0 => Some(format!(
+            let floor = match (rps(FLOOR, scenario), rps(rmcp, scenario), rps(OURS, scenario)) {
+                (Ok((_, f)), Ok((_, r)), _) if r > 0.0 && f / r < 4.0 => Some(format!(
                     "out of reach on this machine: the HTTP floor itself serves only {:.2}× {rmcp} here",
                     f / r
+                )),
+                // Within the floor's reach: the gap is the shell's to the floor.
+                (Ok((_, f)), Ok((_, r)), Ok((_, o))) if r > 0.0 && f > 0.0 => Some(format!(
+                    "the floor serves {:.2}× {rmcp} here, so 4× needs {:.2}× the floor, and {OURS} serves {:.2}× \
+                     (the server-shell target's reason says where the work goes)",
+                    f / r,
+                    4.0 * r / f,
+                    o / f
                 )),
                 _ => None,
             };
@@ -310,7 +318,7 @@ fn rss_lines(agg: &Aggregated) -> [TargetLine; 2] {
     // The floor's figures where the run read them (older runs have no private part).
     let floor_part = match (floor(|c| c.rss_idle_kb), floor(|c| c.rss_idle_anon_kb)) {
         (Some(i), Some(p)) => format!(
-            "; the floor, a far smaller program, maps {:.1} MiB, {:.1} MiB private",
+            "; the floor, a far smaller program, maps {:.1} MiB ({:.1} MiB private)",
             (i - p) / 1024.0,
             p / 1024.0
         ),
@@ -319,10 +327,9 @@ fn rss_lines(agg: &Aggregated) -> [TargetLine; 2] {
     };
     let why = match (idle, private) {
         (Some(i), Some(p)) => Some(format!(
-            "{:.1} MiB of it is private (heap, stacks); the other {:.1} MiB are pages of mapped code, the \
-             program's and the C libraries', shared by every process that maps them and dropped by the kernel \
-             under memory pressure{floor_part}",
-            p / 1024.0,
+            "the {:.1} MiB beyond the private part are pages of mapped code, the program's and the C \
+             libraries', shared by every process that maps them and dropped by the kernel under memory \
+             pressure{floor_part}",
             (i - p) / 1024.0,
         )),
         _ => None,
