@@ -28,6 +28,12 @@ pub(crate) const ONE_CONNECTION: u32 = 1;
 pub(crate) const RSS_CONNECTIONS: u32 = 256;
 /// This library's system name in the load runs.
 pub(crate) const OURS: &str = "mcp-handler";
+/// The HTTP floor: hyper answering fixed bytes.
+pub(crate) const FLOOR: &str = "floor";
+/// The hand-written axum handler.
+pub(crate) const AXUM: &str = "axum";
+/// The bare `lambda_runtime` function.
+pub(crate) const LAMBDA_FLOOR: &str = "lambda-runtime-floor";
 /// The same server with its access log on, as shipped.
 pub(crate) const LOGGED: &str = "mcp-handler-logged";
 

@@ -21,6 +21,7 @@ mod cost_report;
 mod format;
 mod prices;
 mod profile;
+mod reasons;
 mod tables;
 mod targets;
 

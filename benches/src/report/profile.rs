@@ -5,11 +5,8 @@
 
 use crate::results::ProfileRun;
 
-use super::aggregate::OURS;
+use super::aggregate::{AXUM, FLOOR, OURS};
 use super::format::{self, Table};
-
-const FLOOR: &str = "floor";
-const AXUM: &str = "axum";
 
 /// Instructions per request of `system` in `scenario`, where profiled.
 fn per_request(profile: &[ProfileRun], system: &str, scenario: &str) -> Option<f64> {

@@ -6,17 +6,13 @@ use serde::Serialize;
 
 use crate::results::ProfileRun;
 
-use super::aggregate::{Aggregated, MAIN_CONNECTIONS, ONE_CONNECTION, OURS, RSS_CONNECTIONS};
-use super::format;
+use super::aggregate::{
+    AXUM, Aggregated, FLOOR, LAMBDA_FLOOR, MAIN_CONNECTIONS, ONE_CONNECTION, OURS, RSS_CONNECTIONS,
+};
+use super::{format, reasons};
 
-const FLOOR: &str = "floor";
-const AXUM: &str = "axum";
 const RMCP: &str = "rmcp";
 const RMCP_EXAMPLE: &str = "rmcp-example";
-const LAMBDA_FLOOR: &str = "lambda-runtime-floor";
-/// A warm invocation this slow for the bare function is the stand-in's
-/// delayed-ACK wait, not the function's cost (µs).
-const DELAYED_ACK_US: f64 = 20_000.0;
 /// The server shell's share of the HTTP floor's requests/s the issue asks for.
 const SHELL_VS_FLOOR: f64 = 0.85;
 
@@ -174,7 +170,7 @@ pub(crate) fn evaluate(agg: &Aggregated, profile: &[ProfileRun]) -> Vec<TargetLi
         ),
         ratio("10 KB echo ≥ 1.0× raw axum (big)".to_owned(), Goal::AtLeast, 1.0, rps(OURS, "big"), rps(AXUM, "big")),
         ratio("one connection p50 ≤ 1.1× floor's (call)".to_owned(), Goal::AtMost, 1.1, p50_one(OURS), p50_one(FLOOR))
-            .because(one_connection_why(agg, profile)),
+            .because(reasons::one_connection(agg, profile)),
     ];
     let scenarios = agg.scenarios();
     // rmcp twice: with one shared tool router (its fastest setup) and as its
@@ -193,21 +189,8 @@ pub(crate) fn evaluate(agg: &Aggregated, profile: &[ProfileRun]) -> Vec<TargetLi
         for scenario in both {
             // The HTTP floor answers fixed bytes with no JSON-RPC work: what
             // it reaches over rmcp bounds what any server on hyper can.
-            let floor = match (rps(FLOOR, scenario), rps(rmcp, scenario), rps(OURS, scenario)) {
-                (Ok((_, f)), Ok((_, r)), _) if r > 0.0 && f / r < 4.0 => Some(format!(
-                    "out of reach on this machine: the HTTP floor itself serves only {:.2}× {rmcp} here",
-                    f / r
-                )),
-                // Within the floor's reach: the gap is the shell's to the floor.
-                (Ok((_, f)), Ok((_, r)), Ok((_, o))) if r > 0.0 && f > 0.0 => Some(format!(
-                    "the floor serves {:.2}× {rmcp} here, so 4× needs {:.2}× the floor, and {OURS} serves {:.2}× \
-                     (the server-shell target's reason says where the work goes)",
-                    f / r,
-                    4.0 * r / f,
-                    o / f
-                )),
-                _ => None,
-            };
+            let rates = |system: &str| rps(system, scenario).ok().map(|(_, v)| v);
+            let floor = reasons::rmcp(rmcp, rates(FLOOR), rates(rmcp), rates(OURS));
             let l = ratio(
                 format!("≥ 4× {rmcp} ({scenario})"),
                 Goal::AtLeast,
@@ -222,29 +205,6 @@ pub(crate) fn evaluate(agg: &Aggregated, profile: &[ProfileRun]) -> Vec<TargetLi
     lines.extend(rss_lines(agg));
     lines.extend(lambda_lines(agg));
     lines
-}
-
-/// Why one connection's p50 is above the floor's: one request at a time,
-/// the round trip through client and kernel is the same for both, and what
-/// differs is the server's own work, which the profile counts.
-fn one_connection_why(agg: &Aggregated, profile: &[ProfileRun]) -> Option<String> {
-    let cores = agg.main_cores();
-    let p50 = |system: &str| agg.closed(system, "call", cores, ONE_CONNECTION).map(|c| c.latency_us.p50);
-    let ir = |system: &str| {
-        profile.iter().find(|p| p.system == system && p.scenario == "call").map(|p| p.instructions_per_request)
-    };
-    let (ours, floor) = (p50(OURS)?, p50(FLOOR)?);
-    let extra = ir(OURS)? - ir(FLOOR)?;
-    (extra > 0.0 && ours > floor).then(|| {
-        format!(
-            "one call at a time, the round trip through client and kernel is the floor's too; the server's \
-             own work differs: {} more userspace instructions per call than the floor (callgrind), and the \
-             p50s differ by {:.1} µs, {:.2} ns per extra instruction",
-            format::instructions(extra),
-            ours - floor,
-            (ours - floor) * 1000.0 / extra
-        )
-    })
 }
 
 /// mcp-handler's p99 against the lowest p99 of every other system, per scenario.
@@ -276,9 +236,13 @@ fn p99_lines(agg: &Aggregated, cores: u32, scenarios: &[String]) -> Vec<TargetLi
                         .min_by(|a, b| a.1.total_cmp(&b.1));
                     match sdk {
                         Some((s, p)) if ours.latency_us.p99 < p => {
-                            format!("{}; below every MCP SDK (lowest: {s}, {})", bound(&peer), format::micros(Some(p)))
+                            format!(
+                                "{}; below every MCP SDK (lowest: {s}, {})",
+                                reasons::bound(&peer),
+                                format::micros(Some(p))
+                            )
                         }
-                        _ => bound(&peer),
+                        _ => reasons::bound(&peer),
                     }
                 });
                 l.because(why)
@@ -293,15 +257,6 @@ fn p99_lines(agg: &Aggregated, cores: u32, scenarios: &[String]) -> Vec<TargetLi
     lines
 }
 
-/// What a bound among the peers leaves out, said where it has the lower p99.
-fn bound(peer: &str) -> String {
-    if peer == FLOOR {
-        format!("{FLOOR} answers fixed bytes, with no JSON-RPC work")
-    } else {
-        format!("{peer} parses the body and answers, with none of MCP's checks (headers, version, params)")
-    }
-}
-
 /// RSS idle (median over mcp-handler's runs) and at 256 connections (the
 /// largest scenario median at that concurrency, so the heaviest shape counts).
 fn rss_lines(agg: &Aggregated) -> [TargetLine; 2] {
@@ -312,28 +267,7 @@ fn rss_lines(agg: &Aggregated) -> [TargetLine; 2] {
         .filter(|(k, _)| k.connections == RSS_CONNECTIONS)
         .filter_map(|(k, c)| c.rss_peak_kb.map(|v| (k.scenario.clone(), v)))
         .max_by(|a, b| a.1.total_cmp(&b.1));
-    let floor = |f: fn(&super::aggregate::Cell) -> Option<f64>| {
-        super::aggregate::median(agg.load.iter().filter(|(k, _)| k.system == FLOOR).filter_map(|(_, c)| f(c)).collect())
-    };
-    // The floor's figures where the run read them (older runs have no private part).
-    let floor_part = match (floor(|c| c.rss_idle_kb), floor(|c| c.rss_idle_anon_kb)) {
-        (Some(i), Some(p)) => format!(
-            "; the floor, a far smaller program, maps {:.1} MiB ({:.1} MiB private)",
-            (i - p) / 1024.0,
-            p / 1024.0
-        ),
-        (Some(i), None) => format!("; the floor, a far smaller program, reads {:.1} MiB in all", i / 1024.0),
-        _ => String::new(),
-    };
-    let why = match (idle, private) {
-        (Some(i), Some(p)) => Some(format!(
-            "the {:.1} MiB beyond the private part are pages of mapped code, the program's and the C \
-             libraries', shared by every process that maps them and dropped by the kernel under memory \
-             pressure{floor_part}",
-            (i - p) / 1024.0,
-        )),
-        _ => None,
-    };
+    let why = reasons::idle_rss(agg, idle, private);
     [
         line(
             "RSS ≤ 6 MiB idle".to_owned(),
@@ -400,26 +334,7 @@ fn lambda_lines(agg: &Aggregated) -> Vec<TargetLine> {
                 None => missing(),
             };
             let target = format!("warm overhead ≤ 0.2 ms ({system}, {mode})");
-            let quick = format!("{mode}-quickack");
-            // Tens of milliseconds for the bare function too: the delayed-ACK
-            // wait the stand-in's plain sockets show (`lambda::ack`).
-            let why = floor.filter(|f| f.warm_us.p50 >= DELAYED_ACK_US).map(|f| {
-                let measured = match (agg.lambda(system, &quick), agg.lambda(LAMBDA_FLOOR, &quick)) {
-                    (Some(o), Some(q)) => {
-                        format!(
-                            "; with quick ACKs ({quick}) the overhead is {:.3} ms",
-                            (o.warm_us.p50 - q.warm_us.p50) / 1000.0
-                        )
-                    }
-                    _ => String::new(),
-                };
-                format!(
-                    "the bare function's warm p50 is {} too: every streamed invocation waits on Nagle and a \
-                     delayed TCP acknowledgement (~40 ms), whatever the function costs, and the difference is noise \
-                     on that wait{measured}",
-                    format::micros(Some(f.warm_us.p50))
-                )
-            });
+            let why = reasons::streamed(agg, system, &mode, floor);
             lines.push(line(target, Goal::AtMost, Unit::Millis, overhead, Some(0.2), inputs).because(why));
         }
     }

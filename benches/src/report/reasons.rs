@@ -1,0 +1,109 @@
+//! Why a missed target is missed, computed from the run itself: the bounds
+//! the peers set, the callgrind counts, the stand-in's delayed ACKs. A
+//! reason is shown only beside a missed target (`TargetLine::because`).
+
+use crate::results::ProfileRun;
+
+use super::aggregate::{Aggregated, Cell, FLOOR, LAMBDA_FLOOR, LambdaCell, ONE_CONNECTION, OURS, median};
+use super::format;
+
+/// A warm invocation this slow for the bare function is the stand-in's
+/// delayed-ACK wait, not the function's cost (µs).
+const DELAYED_ACK_US: f64 = 20_000.0;
+
+/// One connection's p50 above the floor's: one request at a time, the
+/// round trip through client and kernel is the same for both, and what
+/// differs is the server's own work, which the profile counts.
+pub(super) fn one_connection(agg: &Aggregated, profile: &[ProfileRun]) -> Option<String> {
+    let cores = agg.main_cores();
+    let p50 = |system: &str| agg.closed(system, "call", cores, ONE_CONNECTION).map(|c| c.latency_us.p50);
+    let ir = |system: &str| {
+        profile.iter().find(|p| p.system == system && p.scenario == "call").map(|p| p.instructions_per_request)
+    };
+    let (ours, floor) = (p50(OURS)?, p50(FLOOR)?);
+    let extra = ir(OURS)? - ir(FLOOR)?;
+    (extra > 0.0 && ours > floor).then(|| {
+        format!(
+            "one call at a time, the round trip through client and kernel is the floor's too; the server's \
+             own work differs: {} more userspace instructions per call than the floor (callgrind), and the \
+             p50s differ by {:.1} µs, {:.2} ns per extra instruction",
+            format::instructions(extra),
+            ours - floor,
+            (ours - floor) * 1000.0 / extra
+        )
+    })
+}
+
+/// What a bound among the peers leaves out, said where it has the lower p99.
+pub(super) fn bound(peer: &str) -> String {
+    if peer == FLOOR {
+        format!("{FLOOR} answers fixed bytes, with no JSON-RPC work")
+    } else {
+        format!("{peer} parses the body and answers, with none of MCP's checks (headers, version, params)")
+    }
+}
+
+/// `≥ 4× rmcp` missed, from the requests/s of the floor, `rmcp` and ours:
+/// out of reach where the floor itself serves less than 4×; otherwise the
+/// gap is the shell's to the floor.
+pub(super) fn rmcp(rmcp: &str, floor: Option<f64>, peer: Option<f64>, ours: Option<f64>) -> Option<String> {
+    let (f, r) = (floor?, peer?);
+    if r <= 0.0 || f <= 0.0 {
+        return None;
+    }
+    if f / r < 4.0 {
+        return Some(format!(
+            "out of reach on this machine: the HTTP floor itself serves only {:.2}× {rmcp} here",
+            f / r
+        ));
+    }
+    Some(format!(
+        "the floor serves {:.2}× {rmcp} here, so 4× needs {:.2}× the floor, and {OURS} serves {:.2}× (the \
+         server-shell target's reason says where the work goes)",
+        f / r,
+        4.0 * r / f,
+        ours? / f
+    ))
+}
+
+/// Idle RSS over the limit: what of it is mapped code rather than private
+/// memory, against the floor's where the run read it (older runs have no
+/// private part).
+pub(super) fn idle_rss(agg: &Aggregated, idle: Option<f64>, private: Option<f64>) -> Option<String> {
+    let floor = |f: fn(&Cell) -> Option<f64>| {
+        median(agg.load.iter().filter(|(k, _)| k.system == FLOOR).filter_map(|(_, c)| f(c)).collect())
+    };
+    let floor_part = match (floor(|c| c.rss_idle_kb), floor(|c| c.rss_idle_anon_kb)) {
+        (Some(i), Some(p)) => format!(
+            "; the floor, a far smaller program, maps {:.1} MiB ({:.1} MiB private)",
+            (i - p) / 1024.0,
+            p / 1024.0
+        ),
+        (Some(i), None) => format!("; the floor, a far smaller program, reads {:.1} MiB in all", i / 1024.0),
+        _ => String::new(),
+    };
+    Some(format!(
+        "the {:.1} MiB beyond the private part are pages of mapped code, the program's and the C libraries', \
+         shared by every process that maps them and dropped by the kernel under memory pressure{floor_part}",
+        (idle? - private?) / 1024.0,
+    ))
+}
+
+/// Warm overhead over the limit where the bare function's own warm p50 is
+/// tens of milliseconds: the delayed-ACK wait of the stand-in's plain
+/// sockets (`lambda::ack`), with the quick-ACK run's overhead beside it.
+pub(super) fn streamed(agg: &Aggregated, system: &str, mode: &str, floor: Option<&LambdaCell>) -> Option<String> {
+    let f = floor.filter(|f| f.warm_us.p50 >= DELAYED_ACK_US)?;
+    let quick = format!("{mode}-quickack");
+    let measured = match (agg.lambda(system, &quick), agg.lambda(LAMBDA_FLOOR, &quick)) {
+        (Some(o), Some(q)) => {
+            format!("; with quick ACKs ({quick}) the overhead is {:.3} ms", (o.warm_us.p50 - q.warm_us.p50) / 1000.0)
+        }
+        _ => String::new(),
+    };
+    Some(format!(
+        "the bare function's warm p50 is {} too: every streamed invocation waits on Nagle and a delayed TCP \
+         acknowledgement (~40 ms), whatever the function costs, and the difference is noise on that wait{measured}",
+        format::micros(Some(f.warm_us.p50))
+    ))
+}
