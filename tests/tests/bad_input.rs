@@ -42,6 +42,13 @@ fn table() -> Vec<Case> {
             S::BAD_REQUEST,
             -32700,
         ),
+        // JSON text is UTF-8 throughout, members nobody reads included.
+        case(
+            "invalid UTF-8 in an unknown member",
+            b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"x\":\"\xff\"}".to_vec(),
+            S::BAD_REQUEST,
+            -32700,
+        ),
         case("a JSON string, not a message", r#""ping""#, S::BAD_REQUEST, -32600),
         case("a JSON number", "42", S::BAD_REQUEST, -32600),
         case("wrong jsonrpc version", r#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#, S::BAD_REQUEST, -32600),

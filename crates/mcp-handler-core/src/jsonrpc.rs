@@ -219,10 +219,13 @@ impl<'a> Incoming<'a> {
     }
 
     /// Parses one JSON-RPC message from `raw` (already known to be an object
-    /// or, for batch members, any JSON value).
+    /// or, for batch members, any JSON value). UTF-8 is checked once, whole:
+    /// from a `&str`, serde_json borrows strings and `params` unchecked.
     pub(crate) fn parse(raw: &'a [u8]) -> Result<Self, InvalidMessage> {
-        let msg: RawMessage<'a> =
-            serde_json::from_slice(raw).map_err(|e| InvalidMessage { id: None, error: classify_json_error(&e) })?;
+        let invalid = |error| InvalidMessage { id: None, error };
+        let not_utf8 = |e: std::str::Utf8Error| format!("Parse error: not UTF-8 at byte {}", e.valid_up_to());
+        let text = std::str::from_utf8(raw).map_err(|e| invalid(McpError::parse_error(not_utf8(e))))?;
+        let msg: RawMessage<'a> = serde_json::from_str(text).map_err(|e| invalid(classify_json_error(&e)))?;
         Self::from_raw(msg)
     }
 

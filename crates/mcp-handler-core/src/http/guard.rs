@@ -16,9 +16,14 @@ fn strip_port(authority: &str) -> &str {
     if authority.starts_with('[') {
         return authority.find(']').map_or(authority, |i| &authority[..=i]);
     }
-    authority.rsplit_once(':').map_or(authority, |(h, p)| {
-        if p.bytes().all(|b| b.is_ascii_digit()) && !h.contains(':') { h } else { authority }
-    })
+    // Back over the port's digits to its colon: a byte scan, as this runs
+    // on every request (`rsplit_once` searches for the colon first).
+    let b = authority.as_bytes();
+    let digits = b.iter().rev().take_while(|c| c.is_ascii_digit()).count();
+    match b.len().checked_sub(digits + 1) {
+        Some(colon) if b[colon] == b':' && !b[..colon].contains(&b':') => &authority[..colon],
+        _ => authority,
+    }
 }
 
 /// Whether two `host[:port]` values name the same host: ports, ASCII case
@@ -155,6 +160,27 @@ fn parse_accept<'a>(values: impl IntoIterator<Item = &'a http::HeaderValue>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strip_port_drops_only_a_numeric_port() {
+        for (authority, host) in [
+            ("127.0.0.1:8080", "127.0.0.1"),
+            ("localhost", "localhost"),
+            ("localhost:", "localhost"),
+            ("example.com:80", "example.com"),
+            ("example.com:8a0", "example.com:8a0"),
+            ("8080", "8080"),
+            ("[::1]:8080", "[::1]"),
+            ("[::1]", "[::1]"),
+            ("::1", "::1"),
+            ("a:b:80", "a:b:80"),
+            ("ünï.example:443", "ünï.example"),
+            ("", ""),
+            (":", ""),
+        ] {
+            assert_eq!(strip_port(authority), host, "{authority}");
+        }
+    }
 
     fn parts(headers: &[(&str, &str)]) -> Parts {
         let mut b = http::Request::builder().uri("/mcp");
