@@ -206,13 +206,8 @@ pub(crate) fn smoke() -> anyhow::Result<()> {
                     b.args(["--rate", r]);
                 }
                 b.arg(format!("http://127.0.0.1:{port}/mcp"));
-                let o = b.output().with_context(|| run::describe(&b))?;
-                let run: Value = serde_json::from_slice(&o.stdout)
-                    .with_context(|| format!("{} printed no result", run::describe(&b)))?;
-                let errors: u64 = run["errors"].as_object().map_or(0, |m| m.values().filter_map(Value::as_u64).sum());
-                if errors > 0 || run["ok"].as_u64() != Some(300) {
-                    bail!("mcp-bench {scenario} (rate {rate:?}): expected 300 correct answers, got {run}");
-                }
+                let run = bench_load::checked_run(&mut b, 300)
+                    .with_context(|| format!("mcp-bench {scenario} (rate {rate:?})"))?;
                 eprintln!("==> mcp-bench {scenario:<9} {:>8}: ok", rate.map_or("closed", |_| "open"));
                 load.push(json!({ "system": "mcp-handler", "cores": 0, "round": 1, "run": run }));
             }

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use anyhow::{Context as _, bail};
+use anyhow::{Context as _, bail, ensure};
 use serde_json::{Value, json};
 
 use crate::peers::{self, Peer};
@@ -181,6 +181,19 @@ fn status_kb(pid: u32, key: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with(key))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Runs `mcp-bench` (with `--json`) and returns its result, which must
+/// count exactly `n` correct answers and no error.
+pub(crate) fn checked_run(bench: &mut std::process::Command, n: u64) -> anyhow::Result<Value> {
+    let o = bench.output().with_context(|| run::describe(bench))?;
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    ensure!(o.status.success(), "{} failed ({}): {}", run::describe(bench), o.status, stderr.trim());
+    let result: Value = serde_json::from_slice(&o.stdout)
+        .with_context(|| format!("{} printed no result: {}", run::describe(bench), stderr.trim()))?;
+    let errors: u64 = result["errors"].as_object().map_or(0, |m| m.values().filter_map(Value::as_u64).sum());
+    ensure!(errors == 0 && result["ok"].as_u64() == Some(n), "expected {n} correct answers, got {result}");
+    Ok(result)
 }
 
 /// A server process, stopped (SIGTERM, then SIGKILL) however the run ends.

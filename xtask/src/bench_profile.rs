@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail, ensure};
 use serde_json::{Value, json};
 
-use crate::bench_load::Server;
+use crate::bench_load::{Server, checked_run};
 use crate::peers::{self, Peer};
 use crate::{apt, run};
 
@@ -110,13 +110,7 @@ fn load(peer: &Peer, scenario: &str, n: u64, mcp_bench: &Path, port: u16) -> any
         bench.arg("--fixed-id");
     }
     bench.arg(format!("http://127.0.0.1:{port}/mcp"));
-    let o = bench.output().with_context(|| run::describe(&bench))?;
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    ensure!(o.status.success(), "{} failed ({}): {}", run::describe(&bench), o.status, stderr.trim());
-    let result: Value = serde_json::from_slice(&o.stdout)
-        .with_context(|| format!("{} printed no result: {}", run::describe(&bench), stderr.trim()))?;
-    let errors: u64 = result["errors"].as_object().map_or(0, |m| m.values().filter_map(Value::as_u64).sum());
-    ensure!(errors == 0 && result["ok"].as_u64() == Some(n), "expected {n} correct answers, got {result}");
+    checked_run(&mut bench, n)?;
     Ok(())
 }
 

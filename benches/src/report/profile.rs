@@ -9,7 +9,7 @@ use super::aggregate::{AXUM, FLOOR, OURS};
 use super::format::{self, Table};
 
 /// Instructions per request of `system` in `scenario`, where profiled.
-fn per_request(profile: &[ProfileRun], system: &str, scenario: &str) -> Option<f64> {
+pub(super) fn per_request(profile: &[ProfileRun], system: &str, scenario: &str) -> Option<f64> {
     profile
         .iter()
         .find(|p| p.system == system && p.scenario == scenario)

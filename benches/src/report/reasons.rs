@@ -17,9 +17,7 @@ const DELAYED_ACK_US: f64 = 20_000.0;
 pub(super) fn one_connection(agg: &Aggregated, profile: &[ProfileRun]) -> Option<String> {
     let cores = agg.main_cores();
     let p50 = |system: &str| agg.closed(system, "call", cores, ONE_CONNECTION).map(|c| c.latency_us.p50);
-    let ir = |system: &str| {
-        profile.iter().find(|p| p.system == system && p.scenario == "call").map(|p| p.instructions_per_request)
-    };
+    let ir = |system: &str| super::profile::per_request(profile, system, "call");
     let (ours, floor) = (p50(OURS)?, p50(FLOOR)?);
     let extra = ir(OURS)? - ir(FLOOR)?;
     (extra > 0.0 && ours > floor).then(|| {
