@@ -51,9 +51,14 @@ ARG BIN=demo
 # source-only change recompiles only the workspace crates. One folder per
 # platform inside it: a multi-platform build runs its platforms at once,
 # and with one folder the second would wait on cargo's lock for the first.
-RUN --mount=type=cache,id=mcp-handler-cargo-registry,target=/usr/local/cargo/registry \
+# The crate cache is shared by the platforms, so it is a whole CARGO_HOME:
+# cargo's package-cache lock lives there too and orders their downloads
+# (with only `registry/` shared, two builds unpacked the same crate at once
+# and one failed).
+RUN --mount=type=cache,id=mcp-handler-cargo-home,target=/cargo-home \
     --mount=type=cache,id=mcp-handler-target,target=/src/target \
-    case "$TARGETARCH" in \
+    export CARGO_HOME=/cargo-home \
+    && case "$TARGETARCH" in \
         amd64) triple=x86_64-unknown-linux-musl ;; \
         arm64) triple=aarch64-unknown-linux-musl ;; \
         *) echo "unsupported TARGETARCH '$TARGETARCH' (amd64 or arm64)" >&2; exit 1 ;; \
