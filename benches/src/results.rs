@@ -86,6 +86,13 @@ pub struct LoadResult {
     /// results written before it was read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rss_idle_anon_kb: Option<u64>,
+    /// Of `rss_idle_kb`, the program's own machine code (its executable
+    /// mappings), KiB; absent in older results.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rss_idle_code_kb: Option<u64>,
+    /// The size of the program's executable mappings (its machine code), KiB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_kb: Option<u64>,
     /// Server RSS high-water mark after the load, KiB.
     pub rss_peak_kb: Option<u64>,
     /// The run.

@@ -146,6 +146,11 @@ fn missed_targets_say_why_from_the_run() {
     for run in doc["load"].as_array_mut().expect("load runs") {
         if run["system"] == "mcp-handler" {
             run["rss_idle_kb"] = 6400.into();
+            run["rss_idle_code_kb"] = 3600.into();
+            run["code_kb"] = 3900.into();
+        }
+        if run["system"] == "floor" {
+            run["code_kb"] = 1000.into();
         }
     }
     for run in doc["lambda"].as_array_mut().expect("lambda runs") {
@@ -164,8 +169,10 @@ fn missed_targets_say_why_from_the_run() {
     let rss = target("| RSS ≤ 6 MiB idle");
     assert!(rss.contains("missed: 6.2 MiB > 6.0 MiB"), "{rss}");
     assert!(rss.contains("**why**: the 5.7 MiB beyond the private part are pages of mapped code"), "{rss}");
+    // 3600 of 3900 KiB of the program's code mapped.
+    assert!(rss.contains("; 3.5 MiB of them are the program's own machine code, 92% of its 3.8 MiB"), "{rss}");
     // The sample's floor has no private figure: its idle RSS alone (2170 and 2190 KiB).
-    assert!(rss.contains("the floor, a far smaller program, reads 2.1 MiB in all"), "{rss}");
+    assert!(rss.contains("the floor, a far smaller program (1.0 MiB of code), reads 2.1 MiB in all"), "{rss}");
     // 43.8 ms − 42.5 ms = 1.3 ms over, and the bare function waited too.
     let streaming = target("| warm overhead ≤ 0.2 ms (mcp-handler, streaming)");
     assert!(streaming.contains("missed: 1.300 ms > 0.200 ms"), "{streaming}");

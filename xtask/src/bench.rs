@@ -73,7 +73,7 @@ pub(crate) fn bench(args: &[String]) -> anyhow::Result<()> {
         bench_profile::ensure_valgrind()?;
     }
     let node = tools::ensure_node()?;
-    let bin = run::release(run::RELEASE_BINS)?;
+    let bin = run::bench_release()?;
     // Every system answers correctly before anything is timed.
     let peers = peers::smoke(&node)?;
     let out = crate::target_dir().join("bench-report");

@@ -145,7 +145,7 @@ fn summary(run: &Value) -> String {
 /// `bench-lambda` itself, optimised: the stand-in should cost the machine
 /// as little as it can while it times.
 fn build_bench_lambda() -> anyhow::Result<PathBuf> {
-    Ok(crate::run::release(&["bench-lambda"])?.join("bench-lambda"))
+    Ok(crate::run::bench_release()?.join("bench-lambda"))
 }
 
 /// Builds the functions; a peer that cannot be built becomes a note.

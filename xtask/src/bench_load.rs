@@ -100,10 +100,12 @@ pub(crate) fn run_all(
                 eprintln!("==> bench: round {round}, {} on {cores} core(s)", peer.name);
                 let results = measure(peer, &runs, &server_cpus, &load_cpus, plan, mcp_bench, logs)
                     .with_context(|| format!("{} (round {round}, {cores} cores)", peer.name))?;
-                for Measured { run, idle, idle_anon, peak } in results {
+                for Measured { run, idle, idle_anon, code, peak } in results {
                     out.push(json!({
                         "system": peer.name, "cores": cores, "round": round,
-                        "rss_idle_kb": idle, "rss_idle_anon_kb": idle_anon, "rss_peak_kb": peak, "run": run,
+                        "rss_idle_kb": idle, "rss_idle_anon_kb": idle_anon,
+                        "rss_idle_code_kb": code.map(|c| c.rss_kb), "code_kb": code.map(|c| c.size_kb),
+                        "rss_peak_kb": peak, "run": run,
                     }));
                 }
             }
@@ -117,12 +119,13 @@ fn cpu_range(from: u32, to: u32) -> String {
     if to - from == 1 { from.to_string() } else { format!("{from}-{}", to - 1) }
 }
 
-/// One run, and the server's RSS in KiB: before the load (all of it, and
-/// its private part) and its high-water mark after.
+/// One run, and the server's RSS in KiB: before the load (all of it, its
+/// private part, its own code) and its high-water mark after.
 struct Measured {
     run: Value,
     idle: Option<u64>,
     idle_anon: Option<u64>,
+    code: Option<Code>,
     peak: Option<u64>,
 }
 
@@ -142,7 +145,7 @@ fn measure(
     let mut server = Server(cmd.spawn().with_context(|| format!("starting {}", run::describe(&cmd)))?);
     peers::wait_ready(port, Duration::from_secs(60))?;
     let pid = server.0.id();
-    let (idle, idle_anon) = (status_kb(pid, "VmRSS:"), status_kb(pid, "RssAnon:"));
+    let (idle, idle_anon, code) = (status_kb(pid, "VmRSS:"), status_kb(pid, "RssAnon:"), code_kb(pid));
     let threads = load_cpus.split('-').filter_map(|c| c.parse::<u32>().ok()).collect::<Vec<_>>();
     let threads = match threads.as_slice() {
         [a, b] => b - a + 1,
@@ -170,7 +173,7 @@ fn measure(
         if server.0.try_wait()?.is_some() {
             bail!("{} exited during the {} run; see {}", peer.name, r.scenario, logs.display());
         }
-        out.push(Measured { run, idle, idle_anon, peak: status_kb(pid, "VmHWM:") });
+        out.push(Measured { run, idle, idle_anon, code, peak: status_kb(pid, "VmHWM:") });
     }
     server.stop();
     Ok(out)
@@ -181,6 +184,38 @@ fn status_kb(pid: u32, key: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with(key))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The program's own machine code: how much of it is resident, and its size.
+#[derive(Clone, Copy)]
+struct Code {
+    rss_kb: u64,
+    size_kb: u64,
+}
+
+/// [`Code`] from `/proc/PID/smaps`: the executable mappings of the file
+/// the process runs (for Python and Node, the interpreter's).
+fn code_kb(pid: u32) -> Option<Code> {
+    let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok()?;
+    let exe = exe.to_str()?;
+    let smaps = std::fs::read_to_string(format!("/proc/{pid}/smaps")).ok()?;
+    let (mut code, mut ours) = (Code { rss_kb: 0, size_kb: 0 }, false);
+    for line in smaps.lines() {
+        let mut words = line.split_whitespace();
+        match words.next() {
+            // A mapping's header: `start-end perms offset dev inode path`.
+            Some(range) if range.contains('-') && !range.ends_with(':') => {
+                let perms = words.next().unwrap_or("");
+                ours = perms.contains('x') && words.nth(3) == Some(exe);
+            }
+            Some(key @ ("Size:" | "Rss:")) if ours => {
+                let kb: u64 = words.next()?.parse().ok()?;
+                if key == "Size:" { code.size_kb += kb } else { code.rss_kb += kb }
+            }
+            _ => {}
+        }
+    }
+    (code.size_kb > 0).then_some(code)
 }
 
 /// Runs `mcp-bench` (with `--json`) and returns its result, which must
@@ -219,5 +254,18 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_this_process_code_from_smaps() {
+        let code = code_kb(std::process::id()).expect("the test binary has executable mappings");
+        // The test binary runs some of its code, and no more than all of it.
+        assert!(code.rss_kb > 0 && code.rss_kb <= code.size_kb, "rss {} of {} KiB", code.rss_kb, code.size_kb);
+        assert!(code_kb(u32::MAX).is_none(), "no such process");
     }
 }

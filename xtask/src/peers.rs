@@ -137,7 +137,7 @@ fn rust_peers(root: &Path, peers_dir: &Path) -> anyhow::Result<Vec<Peer>> {
 
 /// This library's server shell, stateless and with sessions.
 fn mcp_handler(root: &Path) -> anyhow::Result<Vec<Peer>> {
-    run::release(run::RELEASE_BINS)?;
+    run::bench_release()?;
     let lock = std::fs::read_to_string(root.join("Cargo.lock")).context("reading Cargo.lock")?;
     let mut version = format!("mcp-handler {}", locked_version(&lock, "mcp-handler")?);
     if let Some(rev) = git_rev(root) {

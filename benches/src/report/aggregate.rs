@@ -58,6 +58,9 @@ pub(crate) struct Cell {
     pub(crate) rss_idle_kb: Option<f64>,
     /// The private part of the idle RSS (heap, stacks).
     pub(crate) rss_idle_anon_kb: Option<f64>,
+    /// The idle RSS of the program's own code, and that code's size.
+    pub(crate) rss_idle_code_kb: Option<f64>,
+    pub(crate) code_kb: Option<f64>,
     pub(crate) rss_peak_kb: Option<f64>,
     /// Open loop: the offered arrival rate.
     pub(crate) rate: Option<f64>,
@@ -140,6 +143,10 @@ impl Aggregated {
                     rss_idle_anon_kb: median(
                         runs.iter().filter_map(|r| r.rss_idle_anon_kb).map(|v| v as f64).collect(),
                     ),
+                    rss_idle_code_kb: median(
+                        runs.iter().filter_map(|r| r.rss_idle_code_kb).map(|v| v as f64).collect(),
+                    ),
+                    code_kb: median(runs.iter().filter_map(|r| r.code_kb).map(|v| v as f64).collect()),
                     rss_peak_kb: median(runs.iter().filter_map(|r| r.rss_peak_kb).map(|v| v as f64).collect()),
                     rate: median(runs.iter().filter_map(|r| r.run.rate).collect()),
                 };
@@ -244,6 +251,8 @@ mod tests {
             round,
             rss_idle_kb: rss_idle,
             rss_idle_anon_kb: rss_idle.map(|kb| kb / 8),
+            rss_idle_code_kb: rss_idle.map(|kb| kb / 2),
+            code_kb: rss_idle.map(|kb| kb / 2 + 100),
             rss_peak_kb: None,
             run: LoadRun {
                 scenario: "call".to_owned(),

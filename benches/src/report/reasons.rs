@@ -65,25 +65,38 @@ pub(super) fn rmcp(rmcp: &str, floor: Option<f64>, peer: Option<f64>, ours: Opti
 }
 
 /// Idle RSS over the limit: what of it is mapped code rather than private
-/// memory, against the floor's where the run read it (older runs have no
-/// private part).
+/// memory, how much of that is the program's own code against its size,
+/// and the floor's, where the run read them (older runs lack the parts).
 pub(super) fn idle_rss(agg: &Aggregated, idle: Option<f64>, private: Option<f64>) -> Option<String> {
-    let floor = |f: fn(&Cell) -> Option<f64>| {
-        median(agg.load.iter().filter(|(k, _)| k.system == FLOOR).filter_map(|(_, c)| f(c)).collect())
+    let of = |system: &str, f: fn(&Cell) -> Option<f64>| {
+        median(agg.load.iter().filter(|(k, _)| k.system == system).filter_map(|(_, c)| f(c)).collect())
     };
-    let floor_part = match (floor(|c| c.rss_idle_kb), floor(|c| c.rss_idle_anon_kb)) {
-        (Some(i), Some(p)) => format!(
-            "; the floor, a far smaller program, maps {:.1} MiB ({:.1} MiB private)",
-            (i - p) / 1024.0,
-            p / 1024.0
+    let mib = |kb: f64| kb / 1024.0;
+    let own_code = match (of(OURS, |c| c.rss_idle_code_kb), of(OURS, |c| c.code_kb)) {
+        (Some(mapped), Some(size)) if size > 0.0 => format!(
+            "; {:.1} MiB of them are the program's own machine code, {:.0}% of its {:.1} MiB: the kernel maps \
+             code in blocks around each page that starting up and a first request run (fault-around), and \
+             that code lies spread over the whole program",
+            mib(mapped),
+            100.0 * mapped / size,
+            mib(size)
         ),
-        (Some(i), None) => format!("; the floor, a far smaller program, reads {:.1} MiB in all", i / 1024.0),
+        _ => String::new(),
+    };
+    let floor_code = of(FLOOR, |c| c.code_kb).map_or_else(String::new, |kb| format!(" ({:.1} MiB of code)", mib(kb)));
+    let floor_part = match (of(FLOOR, |c| c.rss_idle_kb), of(FLOOR, |c| c.rss_idle_anon_kb)) {
+        (Some(i), Some(p)) => format!(
+            "; the floor, a far smaller program{floor_code}, maps {:.1} MiB ({:.1} MiB private)",
+            mib(i - p),
+            mib(p)
+        ),
+        (Some(i), None) => format!("; the floor, a far smaller program{floor_code}, reads {:.1} MiB in all", mib(i)),
         _ => String::new(),
     };
     Some(format!(
         "the {:.1} MiB beyond the private part are pages of mapped code, the program's and the C libraries', \
-         shared by every process that maps them and dropped by the kernel under memory pressure{floor_part}",
-        (idle? - private?) / 1024.0,
+         shared by every process that maps them and dropped by the kernel under memory pressure{own_code}{floor_part}",
+        mib(idle? - private?),
     ))
 }
 
