@@ -99,3 +99,58 @@ async fn sigterm_lets_in_flight_requests_finish_then_exits_zero() {
     assert!(started.elapsed() < Duration::from_secs(10), "exited before the deadline");
     assert!(http(addr, "GET", "/healthz", &[], "").await.is_err(), "no longer accepting");
 }
+
+/// One request over an HTTP/2 connection opened with prior knowledge
+/// (h2c, as Cloud Run's end-to-end HTTP/2 or a mesh sidecar sends it).
+async fn h2(
+    sender: &mut hyper::client::conn::http2::SendRequest<http_body_util::Full<bytes::Bytes>>,
+    addr: std::net::SocketAddr,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (StatusCode, http::HeaderMap, String) {
+    let mut req = http::Request::post(format!("http://{addr}/mcp"));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let resp = sender.send_request(req.body(body.to_owned().into()).unwrap()).await.unwrap();
+    assert_eq!(resp.version(), http::Version::HTTP_2);
+    let (parts, body) = resp.into_parts();
+    let text = String::from_utf8(body.collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    (parts.status, parts.headers, text)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_mcp_over_h2c_with_json_and_sse_answers() {
+    let server = Running::start(&[]).await;
+    let stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let (mut sender, conn) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(stream),
+    )
+    .await
+    .unwrap();
+    tokio::spawn(conn);
+
+    // No Host header on HTTP/2: the `:authority` (127.0.0.1:PORT) passes the Host check.
+    let (status, head, text) = h2(&mut sender, server.addr, &MCP_HEADERS, &initialize_body("2025-11-25")).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let sid = head.get("mcp-session-id").expect("a session").to_str().unwrap().to_owned();
+    let init = serde_json::from_str::<serde_json::Value>(&text).unwrap_or_else(|_| sse_messages(&text)[0].clone());
+    assert_eq!(init["result"]["protocolVersion"], "2025-11-25", "{text}");
+
+    // A JSON answer, and a streamed one (progress, then the result) on the same connection.
+    let list = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
+    let (status, _, text) = h2(&mut sender, server.addr, &headers(&sid), list).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert!(text.contains("test_tool_with_progress"), "{text}");
+    let call = json!({"jsonrpc":"2.0","id":2,"method":"tools/call",
+        "params":{"name":"test_tool_with_progress","arguments":{},"_meta":{"progressToken":"p"}}});
+    let (status, head, text) = h2(&mut sender, server.addr, &headers(&sid), &call.to_string()).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert_eq!(head.get("content-type").unwrap(), "text/event-stream", "{text}");
+    let messages = sse_messages(&text);
+    let progress = messages.iter().filter(|m| m["method"] == "notifications/progress").count();
+    assert_eq!(progress, 3, "{text}");
+    assert_eq!(messages.last().unwrap()["id"], 2, "{text}");
+    assert!(messages.last().unwrap()["result"]["content"].is_array(), "{text}");
+}

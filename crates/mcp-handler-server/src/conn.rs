@@ -51,6 +51,20 @@ pub(crate) fn builder(config: &ServerConfig) -> auto::Builder<TokioExecutor> {
     builder
 }
 
+/// The HTTP/1-only builder of the metrics listener: Prometheus and every
+/// other scraper speak HTTP/1.1 to a plain-HTTP target, and leaving h2c
+/// out there keeps a second copy of hyper's HTTP/2 server out of the
+/// binary. Bounded as [`builder`]'s HTTP/1 side is.
+pub(crate) fn http1_builder(config: &ServerConfig) -> hyper::server::conn::http1::Builder {
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(config.header_timeout)
+        .max_headers(MAX_HEADERS)
+        .max_buf_size(MAX_HEAD_BYTES);
+    builder
+}
+
 /// Open connections: a permit per connection served, `max_connections` in
 /// all, and a smaller pool for connections refused while full.
 #[derive(Clone, Debug)]

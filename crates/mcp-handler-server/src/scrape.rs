@@ -1,4 +1,4 @@
-//! The metrics listener of `MCP_METRICS_BIND`: `GET /metrics` and nothing
+//! The metrics listener of `MCP_METRICS_BIND`: `GET /metrics` over HTTP/1.1 and nothing
 //! else, on a port of its own (one a network policy can open to the
 //! monitoring system only). It serves through the drain, so the last
 //! scrapes of a stopping server still see its final counts.
@@ -24,7 +24,7 @@ pub(crate) fn spawn(
     metrics: Arc<Metrics>,
     config: &ServerConfig,
 ) -> tokio::task::JoinHandle<()> {
-    let builder = Arc::new(conn::builder(config));
+    let builder = Arc::new(conn::http1_builder(config));
     let open = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     tokio::spawn(async move {
         loop {
@@ -48,7 +48,7 @@ pub(crate) fn spawn(
                 };
                 std::future::ready(Ok::<_, std::convert::Infallible>(resp))
             });
-            let conn = builder.serve_connection(TokioIo::new(stream), svc).into_owned();
+            let conn = builder.serve_connection(TokioIo::new(stream), svc);
             tokio::spawn(async move {
                 if let Err(e) = conn.await {
                     tracing::debug!(%peer, error = %e, "metrics connection ended with an error");
