@@ -61,7 +61,8 @@ pub fn log_exchange<B>(seen: Seen<'_>, resp: &Response<B>, x: Option<&Exchange>)
         http_method = %seen.method,
         path = seen.path,
         status = resp.status().as_u16(),
-        duration_ms = seen.elapsed.as_secs_f64() * 1000.0,
+        // Whole microseconds: `0.031`, not `0.031238000000000002`.
+        duration_ms = millis(seen.elapsed),
         mode,
         mcp_method = x.and_then(|x| x.method),
         name = x.and_then(|x| x.name.as_deref()),
@@ -77,6 +78,12 @@ pub fn log_exchange<B>(seen: Seen<'_>, resp: &Response<B>, x: Option<&Exchange>)
         hint = refusal.and_then(|r| r.hint),
         "request"
     );
+}
+
+/// `elapsed` in milliseconds, to the microsecond.
+#[allow(clippy::cast_precision_loss, reason = "exact below 2^53 µs (285 years)")]
+fn millis(elapsed: Duration) -> f64 {
+    elapsed.as_micros() as f64 / 1000.0
 }
 
 /// An IPv4 address as text, written without the formatter (an address is
