@@ -4,7 +4,7 @@
 
 use crate::results::ProfileRun;
 
-use super::aggregate::{Aggregated, Cell, FLOOR, LAMBDA_FLOOR, LambdaCell, ONE_CONNECTION, OURS, median};
+use super::aggregate::{AXUM, Aggregated, Cell, FLOOR, LAMBDA_FLOOR, LambdaCell, ONE_CONNECTION, OURS, median};
 use super::format;
 
 /// A warm invocation this slow for the bare function is the stand-in's
@@ -61,6 +61,35 @@ pub(super) fn rmcp(rmcp: &str, floor: Option<f64>, peer: Option<f64>, ours: Opti
         f / r,
         4.0 * r / f,
         ours? / f
+    ))
+}
+
+/// The 2026 shape below its share of the 2025 shape's throughput: what
+/// the bigger request (routing headers, `_meta`) costs each server in
+/// instructions, the floor and axum first, and so how much is ours.
+pub(super) fn shape_2026(profile: &[ProfileRun]) -> Option<String> {
+    let ir = |system: &str, scenario: &str| super::profile::per_request(profile, system, scenario);
+    let (ours25, ours26) = (ir(OURS, "call")?, ir(OURS, "call-2026")?);
+    let show = super::format::instructions;
+    let extra = |system: &str| Some(ir(system, "call-2026")? - ir(system, "call")?);
+    let peers: Vec<String> =
+        [FLOOR, AXUM].into_iter().filter_map(|p| extra(p).map(|e| format!("{p} +{}", show(e)))).collect();
+    let peers = if peers.is_empty() { String::new() } else { format!(" ({} for the same request)", peers.join(", ")) };
+    let own = extra(FLOOR).map_or_else(String::new, |f| {
+        format!(
+            "; {} of it are {OURS}'s own beyond reading a bigger request: `_meta` and the routing headers checked \
+             against the body, the params read a second time for them",
+            show(ours26 - ours25 - f)
+        )
+    });
+    Some(format!(
+        "callgrind: a 2026 call costs {OURS} {} userspace instructions against {} for a 2025 call, +{}{peers}{own}; \
+         instructions alone would give {:.2}×, and the kernel's share, alike for both shapes, lifts the measured \
+         ratio above it",
+        show(ours26),
+        show(ours25),
+        show(ours26 - ours25),
+        ours25 / ours26
     ))
 }
 

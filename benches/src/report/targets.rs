@@ -167,7 +167,8 @@ pub(crate) fn evaluate(agg: &Aggregated, profile: &[ProfileRun]) -> Vec<TargetLi
             0.85,
             rps(OURS, "call-2026"),
             rps(OURS, "call"),
-        ),
+        )
+        .because(reasons::shape_2026(profile)),
         ratio("10 KB echo ≥ 1.0× raw axum (big)".to_owned(), Goal::AtLeast, 1.0, rps(OURS, "big"), rps(AXUM, "big")),
         ratio("one connection p50 ≤ 1.1× floor's (call)".to_owned(), Goal::AtMost, 1.1, p50_one(OURS), p50_one(FLOOR))
             .because(reasons::one_connection(agg, profile)),
