@@ -118,12 +118,8 @@ impl Visit for Visitor<'_> {
     fn record_f64(&mut self, field: &Field, value: f64) {
         // As the default (`record_debug` of the value), without the
         // escaping pass: a float's `Debug` is printable ASCII.
-        if self.start(field) {
-            if let Some(text) = Thousandths::of(value) {
-                self.out.push_str(text.as_str());
-            } else {
-                self.result = write!(self.out, "{value:?}");
-            }
+        if self.start(field) && !push_thousandths(self.out, value) {
+            self.result = write!(self.out, "{value:?}");
         }
     }
 
@@ -140,56 +136,34 @@ impl Visit for Visitor<'_> {
     }
 }
 
+/// Appends `value` to `out` as its `Debug` writes it, without the float
+/// formatter, when it is a whole number of thousandths below 1e9 (the
+/// access log's `duration_ms`, in microseconds): `0.031`, `12.5`, `3.0`.
+/// Returns false, writing nothing, for any other value.
+fn push_thousandths(out: &mut String, value: f64) -> bool {
+    // Below 1e9 the value has at most 12 significant digits, so the
+    // shortest decimal that reads back as it (what `Debug` prints) is the
+    // thousandths themselves, trailing zeros trimmed.
+    if !(0.0..1e9).contains(&value) || value.is_sign_negative() {
+        return false;
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "0 <= value * 1000 < 1e12")]
+    let m = (value * 1000.0).round() as u64;
+    #[allow(clippy::cast_precision_loss, reason = "m < 1e12 < 2^53: exact")]
+    if m as f64 / 1000.0 != value {
+        return false;
+    }
+    out.push_str(Decimal::new(m / 1000, 1).as_str());
+    out.push('.');
+    let fraction = Decimal::new(m % 1000, 3);
+    let digits = fraction.as_str().trim_end_matches('0');
+    out.push_str(if digits.is_empty() { "0" } else { digits });
+    true
+}
+
 /// `value` in decimal, at least `width` digits (zero-padded, as
 /// `{value:0width$}` writes it), without the formatter: the log lines'
 /// numbers, the timestamp's microseconds and the access line's address.
-/// A float that is a whole number of thousandths (the access log's
-/// `duration_ms`, in microseconds), written as its `Debug` writes it
-/// without the float formatter: `0.031`, `12.5`, `3.0`.
-struct Thousandths {
-    text: [u8; 24],
-    len: usize,
-}
-
-impl Thousandths {
-    fn of(value: f64) -> Option<Self> {
-        // Below 1e9 the value has at most 12 significant digits, so the
-        // shortest decimal that reads back as it (what `Debug` prints) is
-        // the thousandths themselves, trailing zeros trimmed.
-        if !(0.0..1e9).contains(&value) || value.is_sign_negative() {
-            return None;
-        }
-        let scaled = (value * 1000.0).round();
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "0 <= scaled < 1e12")]
-        let m = scaled as u64;
-        #[allow(clippy::cast_precision_loss, reason = "m < 1e12 < 2^53: exact")]
-        let exact = m as f64 / 1000.0 == value;
-        if !exact {
-            return None;
-        }
-        let mut t = Self { text: [0; 24], len: 0 };
-        for &b in Decimal::new(m / 1000, 1).as_str().as_bytes() {
-            t.push(b);
-        }
-        t.push(b'.');
-        let fraction = Decimal::new(m % 1000, 3);
-        let digits = fraction.as_str().trim_end_matches('0');
-        for &b in if digits.is_empty() { "0" } else { digits }.as_bytes() {
-            t.push(b);
-        }
-        Some(t)
-    }
-
-    fn push(&mut self, b: u8) {
-        self.text[self.len] = b;
-        self.len += 1;
-    }
-
-    fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.text[..self.len]).unwrap_or("")
-    }
-}
-
 pub(crate) struct Decimal {
     digits: [u8; 20],
     at: usize,
@@ -319,11 +293,13 @@ mod tests {
     fn thousandths_read_as_debug_writes_them() {
         for micros in [0_u64, 1, 10, 31, 100, 999, 1000, 1001, 12_500, 3_000_000, 123_456_789, 999_999_999_999] {
             let v = micros as f64 / 1000.0;
-            let t = Thousandths::of(v).unwrap_or_else(|| panic!("{v}"));
-            assert_eq!(t.as_str(), format!("{v:?}"), "{micros} µs");
+            let mut out = String::new();
+            assert!(push_thousandths(&mut out, v), "{v}");
+            assert_eq!(out, format!("{v:?}"), "{micros} µs");
         }
         for other in [0.031238000000000002, 1.0 / 3.0, -1.0, 1e9, f64::NAN, f64::INFINITY, 1e-4, -0.0] {
-            assert!(Thousandths::of(other).is_none(), "{other:?} goes through Debug");
+            let mut out = String::new();
+            assert!(!push_thousandths(&mut out, other) && out.is_empty(), "{other:?} goes through Debug");
         }
     }
 
