@@ -1,6 +1,7 @@
 //! Target `jsonrpc`: any bytes as one POST body. The decoder
 //! (`Incoming::parse`) must classify them without panicking, agree with a
-//! plain JSON parse on the id, and the whole round through dispatch (both
+//! plain JSON parse on the id and on the text of `params` (which it finds
+//! in the body rather than capturing), and the whole round through dispatch (both
 //! protocol generations) must answer with one well-formed JSON-RPC response
 //! that echoes the request's id, or `null` when no id could be read.
 
@@ -36,6 +37,9 @@ pub fn check(data: &[u8]) {
             id.clone()
         }
     };
+    if let Message::Request { params: Some(text), .. } | Message::Notification { params: Some(text), .. } = &parsed {
+        check_params(data, text);
+    }
     let answers_id = match &parsed {
         Message::Request { .. } | Message::Invalid { .. } => echoed,
         // The round answers requests only; what it sends back carries no id.
@@ -61,6 +65,21 @@ fn check_answer(answer: &[u8], id: Option<&RequestId>, version: ProtocolVersion)
         }
         _ => panic!("{version}: an answer has exactly one of result and error: {text}"),
     }
+}
+
+/// The params text found equals serde_json's capture of it; an empty
+/// object may be found as `{}` without its inner spacing.
+fn check_params(data: &[u8], found: &str) {
+    #[derive(serde::Deserialize)]
+    struct Plain<'a> {
+        #[serde(borrow)]
+        params: &'a serde_json::value::RawValue,
+    }
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(plain) = serde_json::from_str::<Plain<'_>>(text) else { return };
+    let expected = plain.params.get();
+    let empty = serde_json::from_str::<serde_json::Map<String, Value>>(expected).is_ok_and(|m| m.is_empty());
+    assert!(found == expected || (empty && found == "{}"), "params found as {found:?}, sent as {expected:?}");
 }
 
 fn id_json(id: Option<&RequestId>) -> Value {

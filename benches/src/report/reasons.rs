@@ -77,8 +77,8 @@ pub(super) fn shape_2026(profile: &[ProfileRun]) -> Option<String> {
     let peers = if peers.is_empty() { String::new() } else { format!(" ({} for the same request)", peers.join(", ")) };
     let own = match extra(FLOOR) {
         Some(f) if ours26 - ours25 > f => format!(
-            "; {} of it are {OURS}'s own beyond reading a bigger request: `_meta` and the routing headers checked \
-             against the body, the params read a second time for them",
+            "; {} of it are {OURS}'s own beyond reading a bigger request: `_meta`'s members read and checked, and \
+             the routing headers compared with the body",
             show(ours26 - ours25 - f)
         ),
         Some(_) => {

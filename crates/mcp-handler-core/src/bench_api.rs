@@ -15,6 +15,7 @@ use crate::dispatch::{self, CallEnv, Dispatched, V2026Env};
 use crate::env::{ClientCaps, LogPolicy, RequestEnv};
 use crate::error::McpError;
 use crate::http::{EndpointConfig, ResponseMode};
+use crate::jsonrpc::params::Slot;
 use crate::jsonrpc::{self, Incoming};
 use crate::method::Method;
 use crate::router::{Push, Router};
@@ -47,7 +48,8 @@ impl Dispatcher {
     /// response message's bytes. `version` stands for the
     /// `MCP-Protocol-Version` header, which is not checked against `_meta`.
     pub async fn handle(&self, version: ProtocolVersion, message: &[u8]) -> Bytes {
-        let (id, method, params) = match Incoming::parse(message) {
+        let mut slot = Slot::default();
+        let (id, method, params) = match Incoming::parse(message, &mut slot) {
             Ok(Incoming::Request { id, method, params }) => (id, method, params),
             Ok(_) => return jsonrpc::error_bytes(None, &McpError::invalid_request("bench_api answers requests only")),
             Err(bad) => return jsonrpc::error_bytes(bad.id.as_ref(), &bad.error),
@@ -58,7 +60,8 @@ impl Dispatcher {
             return jsonrpc::error_bytes(Some(&id), &McpError::method_not_found(&method));
         };
         let mut env = RequestEnv::new(version, self.router.inner.state.clone(), self.config.client_request_timeout);
-        let (env, named) = if version.is_2026() {
+        let params = params.as_ref();
+        let env = if version.is_2026() {
             let meta = match RequestMeta::parse(params) {
                 Ok(m) => m,
                 Err(e) => return jsonrpc::error_bytes(Some(&id), &e),
@@ -70,7 +73,7 @@ impl Dispatcher {
             env.client_capabilities = ClientCaps::InMeta;
             // No shared body here: params and the arguments are copied.
             let v2026 = V2026Env::new(Bytes::new(), meta.params, self.key.clone(), self.config.request_state_ttl);
-            (CallEnv::v2026(env, v2026), Some(meta.named))
+            CallEnv::v2026(env, v2026)
         } else {
             if m == Method::Initialize {
                 return match dispatch::initialize(&self.router, params, push(self.config.sessions.is_some())) {
@@ -78,9 +81,9 @@ impl Dispatcher {
                     Err(e) => jsonrpc::error_bytes(Some(&id), &e),
                 };
             }
-            (CallEnv::v2025(env), None)
+            CallEnv::v2025(env)
         };
-        match dispatch::dispatch(&self.router, id, m, params, named, env) {
+        match dispatch::dispatch(&self.router, id, m, params, env) {
             Dispatched::Done(bytes) => bytes,
             Dispatched::Call(call) => call.fut.await.body,
         }

@@ -17,7 +17,8 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::error::McpError;
-use crate::jsonrpc::{Incoming, RequestId};
+use crate::jsonrpc::params::{Members, Slot};
+use crate::jsonrpc::{Incoming, Params, RequestId};
 use crate::model::LogLevel;
 use crate::router::uri_template;
 use crate::v2026::{headers, meta};
@@ -31,11 +32,15 @@ pub enum Message {
         id: RequestId,
         /// The method name, unescaped.
         method: String,
+        /// The text of `params` as the decoder found it in the body.
+        params: Option<String>,
     },
     /// A notification.
     Notification {
         /// The method name, unescaped.
         method: String,
+        /// The text of `params` as the decoder found it in the body.
+        params: Option<String>,
     },
     /// A response to a server-to-client request.
     Response {
@@ -56,9 +61,14 @@ pub enum Message {
 /// The JSON-RPC decoder the endpoint runs on every POST body (and on every
 /// member of a batch).
 pub fn parse_message(body: &[u8]) -> Message {
-    match Incoming::parse(body) {
-        Ok(Incoming::Request { id, method, .. }) => Message::Request { id, method: method.into_owned() },
-        Ok(Incoming::Notification { method, .. }) => Message::Notification { method: method.into_owned() },
+    let mut slot = Slot::default();
+    match Incoming::parse(body, &mut slot) {
+        Ok(Incoming::Request { id, method, params }) => {
+            Message::Request { id, method: method.into_owned(), params: params.map(|p| p.text.to_owned()) }
+        }
+        Ok(Incoming::Notification { method, params }) => {
+            Message::Notification { method: method.into_owned(), params: params.map(|p| p.text.to_owned()) }
+        }
         Ok(Incoming::Response { id, outcome }) => Message::Response { id, is_result: outcome.is_ok() },
         Err(bad) => Message::Invalid { id: bad.id, error: bad.error },
     }
@@ -82,18 +92,20 @@ pub struct Meta {
 /// `RequestMeta::parse` on a request's raw `params` (`None`: no params).
 /// Fails with the error the endpoint would send.
 pub fn parse_meta(params: Option<&str>) -> Result<Meta, McpError> {
-    let raw: Option<&RawValue> = match params {
-        Some(text) => Some(serde_json::from_str(text).map_err(|e| McpError::parse_error(e.to_string()))?),
+    let mut slot = Slot::default();
+    let params = match params {
+        Some(text) => Some(Params::read(text, &mut slot).map_err(|e| McpError::parse_error(e.to_string()))?),
         None => None,
     };
-    let m = meta::RequestMeta::parse(raw)?;
+    let m = meta::RequestMeta::parse(params.as_ref())?;
+    let members = params.map_or(Members::NONE, |p| p.members);
     let text = |r: Option<&RawValue>| r.map(|r| r.get().to_owned());
     Ok(Meta {
         version: m.version.into_owned(),
         log_level: m.log_level,
-        name: text(m.named.name),
-        uri: text(m.named.uri),
-        arguments: text(m.named.arguments),
+        name: text(members.name),
+        uri: text(members.uri),
+        arguments: text(members.arguments),
     })
 }
 

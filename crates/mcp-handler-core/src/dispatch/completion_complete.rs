@@ -36,7 +36,7 @@ pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
         return Ok(Dispatched::Done(req.writer.write(req.id, empty)));
     };
     // Completion is not one of the methods that may ask for input: no target.
-    let ctx = context(req.id, req.env, p.meta, None, Retry::default())?;
+    let ctx = context(req.id, req.env, p.meta.map(serde_json::value::RawValue::get), None, Retry::default())?;
     let request = CompleteRequest {
         reference: p.reference,
         argument: p.argument.name,

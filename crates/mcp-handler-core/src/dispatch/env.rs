@@ -7,7 +7,6 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
 use http::StatusCode;
-use serde_json::value::RawValue;
 
 use crate::context::RequestContext;
 use crate::env::RequestEnv;
@@ -49,8 +48,8 @@ pub(crate) struct V2026Env {
 
 impl V2026Env {
     /// `params` (text within `body`) and what only 2026 requests have.
-    pub(crate) fn new(body: Bytes, params: &RawValue, key: RequestStateKey, ttl: Duration) -> Self {
-        Self { params: share(&body, params.get()), body, key, ttl }
+    pub(crate) fn new(body: Bytes, params: &str, key: RequestStateKey, ttl: Duration) -> Self {
+        Self { params: share(&body, params), body, key, ttl }
     }
 
     /// `part` of the body as bytes that share its buffer (a copy when

@@ -3,9 +3,9 @@
 
 use serde::Deserialize;
 use serde_json::Value;
-use serde_json::value::RawValue;
 
 use crate::error::McpError;
+use crate::jsonrpc::Params;
 use crate::router::{Push, Router};
 use crate::version::{Generation, ProtocolVersion};
 
@@ -15,7 +15,7 @@ use super::params::parse_params;
 /// identity.
 pub(crate) fn initialize(
     router: &Router,
-    params: Option<&RawValue>,
+    params: Option<&Params<'_>>,
     push: Push,
 ) -> Result<(ProtocolVersion, Value, Value, Value), McpError> {
     #[derive(Deserialize)]

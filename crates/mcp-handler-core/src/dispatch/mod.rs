@@ -12,16 +12,15 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::context::{MetaCell, RequestContext};
 use crate::error::McpError;
+use crate::jsonrpc::Params;
 use crate::jsonrpc::{self, RequestId};
 use crate::method::Method;
 use crate::router::Router;
 use crate::v2026::Principal;
-use crate::v2026::meta::Named;
 use crate::v2026::mrtr::{Mrtr, Sealer};
 
 mod completion_complete;
@@ -44,14 +43,11 @@ use writer::Writer;
 
 /// Dispatches `method`: every method but those the endpoint answers
 /// itself (`initialize`, session state, `server/discover`, listen streams).
-/// `named` holds the members a 2026 request's endpoint already read with
-/// `_meta`.
 pub(crate) fn dispatch(
     router: &Router,
     id: RequestId,
     method: Method,
-    params: Option<&RawValue>,
-    named: Option<Named<'_>>,
+    params: Option<&Params<'_>>,
     env: CallEnv,
 ) -> Dispatched {
     // Methods that read no params (`ping`) are refused alike.
@@ -62,7 +58,7 @@ pub(crate) fn dispatch(
         Some(_) => Writer::V2026 { router: router.clone(), cache: None },
         None => Writer::V2025,
     };
-    let req = Req { router, id: &id, params, named, env, writer };
+    let req = Req { router, id: &id, params, env, writer };
     let r = match method {
         Method::Ping => Ok(Dispatched::Done(jsonrpc::raw_result_bytes(&id, b"{}"))),
         Method::ToolsList | Method::ResourcesList | Method::ResourcesTemplatesList | Method::PromptsList => {
@@ -91,9 +87,7 @@ pub(crate) fn dispatch(
 struct Req<'a> {
     router: &'a Router,
     id: &'a RequestId,
-    params: Option<&'a RawValue>,
-    /// What a 2026 endpoint already read with `_meta` (`tools/call` uses it).
-    named: Option<Named<'a>>,
+    params: Option<&'a Params<'a>>,
     env: CallEnv,
     writer: Writer,
 }
@@ -121,7 +115,7 @@ struct Target<'a> {
 fn context(
     id: &RequestId,
     env: CallEnv,
-    params_meta: Option<&RawValue>,
+    params_meta: Option<&str>,
     target: Option<Target<'_>>,
     retry: Retry,
 ) -> Result<RequestContext, McpError> {
@@ -129,8 +123,8 @@ fn context(
     let Some(v2026) = v2026 else {
         let meta = match params_meta {
             None => MetaCell::none(),
-            Some(raw) if raw.get() == "null" => MetaCell::none(),
-            Some(raw) if raw.get().starts_with('{') => MetaCell::object(Bytes::copy_from_slice(raw.get().as_bytes())),
+            Some("null") => MetaCell::none(),
+            Some(raw) if raw.starts_with('{') => MetaCell::object(Bytes::copy_from_slice(raw.as_bytes())),
             Some(_) => return Err(McpError::invalid_params("Invalid params: _meta must be an object")),
         };
         return Ok(RequestContext::new(id.clone(), env, meta, None));
@@ -166,6 +160,6 @@ fn context(
 }
 
 /// Parses params of the session-touching methods the endpoint handles.
-pub(crate) fn session_params<T: serde::de::DeserializeOwned>(params: Option<&RawValue>) -> Result<T, McpError> {
+pub(crate) fn session_params<T: serde::de::DeserializeOwned>(params: Option<&Params<'_>>) -> Result<T, McpError> {
     parse_params(params)
 }

@@ -8,13 +8,14 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::error::McpError;
+use crate::jsonrpc::Params;
+use crate::jsonrpc::params::{Members, Meta};
 use crate::jsonrpc::{self};
 use crate::model::CompletionReference;
-use crate::v2026::meta::Named;
 
-pub(super) fn parse_params<'a, T: Deserialize<'a>>(params: Option<&'a RawValue>) -> Result<T, McpError> {
+pub(super) fn parse_params<'a, T: Deserialize<'a>>(params: Option<&Params<'a>>) -> Result<T, McpError> {
     jsonrpc::object_params(params)?;
-    let raw = params.map_or("{}", RawValue::get);
+    let raw = params.map_or("{}", |p| p.text);
     serde_json::from_str(raw).map_err(|e| McpError::invalid_params(format!("Invalid params: {e}")))
 }
 
@@ -46,29 +47,29 @@ pub(super) struct CursorParams<'a> {
     pub(super) cursor: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// A `tools/call`'s params, from the members read with the message.
 pub(super) struct CallToolParams<'a> {
-    #[serde(borrow)]
     pub(super) name: Cow<'a, str>,
-    #[serde(borrow, default)]
+    /// `None` when absent or `null`.
     pub(super) arguments: Option<&'a RawValue>,
-    /// Left unparsed: a 2026 request's `_meta` was already parsed (and
-    /// arrives in `V2026Env::meta`); a 2025 one is parsed only here.
-    #[serde(rename = "_meta", borrow, default)]
-    pub(super) meta: Option<&'a RawValue>,
-    #[serde(default)]
+    /// A 2025 request's `_meta` object as sent (a 2026 one's is in
+    /// `V2026Env::meta`).
+    pub(super) meta: Option<&'a str>,
     pub(super) input_responses: Present<Value>,
-    #[serde(default)]
     pub(super) request_state: Present<Value>,
 }
 
 impl<'a> CallToolParams<'a> {
-    /// From the members the endpoint already read with `_meta` (2026): the
-    /// same checks as deserializing params, without reading them again.
-    pub(super) fn from_named(n: Named<'a>) -> Result<Self, McpError> {
+    /// From the members read with the message: the checks deserializing
+    /// params would make, without reading them again. A 2026 request's
+    /// `_meta` is in `V2026Env` already; a 2025 one is checked here.
+    pub(super) fn read(params: Option<&Params<'a>>, is_2026: bool) -> Result<Self, McpError> {
         let invalid = |why: &str| McpError::invalid_params(format!("Invalid params: {why}"));
-        let name = match n.name {
+        let m = params.map_or(Members::NONE, |p| p.members);
+        if let Some(name) = m.duplicate {
+            return Err(invalid(&format!("duplicate field `{name}`")));
+        }
+        let name = match m.name {
             None => return Err(invalid("missing field `name`")),
             Some(raw) => jsonrpc::raw_str(raw).ok_or_else(|| invalid("name must be a string"))?,
         };
@@ -78,15 +79,33 @@ impl<'a> CallToolParams<'a> {
                 Some(r) => serde_json::from_str(r.get()).map_err(|e| invalid(&e.to_string())),
             }
         };
+        let meta = match (is_2026, m.meta()) {
+            (true, _) | (false, Meta::Absent | Meta::Null) => None,
+            (false, Meta::NotObject) => return Err(invalid("_meta must be an object")),
+            (false, Meta::Object(o)) => Some(o.text.map_or_else(|| meta_text(params), Ok)?),
+        };
         Ok(Self {
             name,
-            arguments: n.arguments,
-            // Already in `V2026Env::meta`.
-            meta: None,
-            input_responses: present(n.input_responses)?,
-            request_state: present(n.request_state)?,
+            arguments: m.arguments.filter(|a| a.get() != "null"),
+            meta,
+            input_responses: present(m.input_responses)?,
+            request_state: present(m.request_state)?,
         })
     }
+}
+
+/// `_meta`'s text read again from params, when it could not be found in
+/// the body in the first pass (an escaped first key).
+fn meta_text<'a>(params: Option<&Params<'a>>) -> Result<&'a str, McpError> {
+    #[derive(Deserialize)]
+    struct P<'a> {
+        #[serde(rename = "_meta", borrow)]
+        meta: &'a RawValue,
+    }
+    let text = params.map_or("{}", |p| p.text);
+    serde_json::from_str::<P<'a>>(text)
+        .map(|p| p.meta.get())
+        .map_err(|e| McpError::invalid_params(format!("Invalid params: {e}")))
 }
 
 #[derive(Deserialize)]

@@ -24,7 +24,7 @@ pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
     let target = Target { method: Method::PromptsGet, name: &p.name, arguments };
     let retry = Retry { input_responses: p.input_responses, request_state: p.request_state };
     let span = crate::trace::handler_span(Method::PromptsGet, &p.name);
-    let ctx = context(req.id, req.env, p.meta, Some(target), retry)?;
+    let ctx = context(req.id, req.env, p.meta.map(serde_json::value::RawValue::get), Some(target), retry)?;
     let label = Label::Owned(format!("prompt {}", p.name));
     let fut = guard_sync(&label, || (prompt.get)(&ctx, args))?;
     Ok(Dispatched::Call(traced(run(req.id.clone(), ctx, label, req.writer, fut), span)))

@@ -31,7 +31,7 @@ pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
     let target = Target { method: Method::ResourcesRead, name: &p.uri, arguments: None };
     let retry = Retry { input_responses: p.input_responses, request_state: p.request_state };
     let span = crate::trace::handler_span(Method::ResourcesRead, &p.uri);
-    let ctx = context(req.id, req.env, p.meta, Some(target), retry)?;
+    let ctx = context(req.id, req.env, p.meta.map(serde_json::value::RawValue::get), Some(target), retry)?;
     let label = Label::Owned(format!("resource {}", p.uri));
     let request = ResourceRequest { uri: p.uri, params: vars };
     let fut = guard_sync(&label, || read(&ctx, request))?;

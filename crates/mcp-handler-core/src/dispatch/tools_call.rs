@@ -11,17 +11,14 @@ use crate::method::Method;
 use crate::model::CallToolResult;
 
 use super::env::Dispatched;
-use super::params::{CallToolParams, Retry, parse_params};
+use super::params::{CallToolParams, Retry};
 use super::run::{Label, guard_sync, run, traced};
 use super::time_limit;
 use super::{Req, Target, context};
 use crate::time_limited::TimeLimited;
 
 pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
-    let p: CallToolParams<'_> = match req.named {
-        Some(n) => CallToolParams::from_named(n)?,
-        None => parse_params(req.params)?,
-    };
+    let p = CallToolParams::read(req.params, req.is_2026())?;
     if p.arguments.is_some_and(|a| !matches!(a.get().as_bytes().first(), Some(b'{' | b'n'))) {
         return Err(McpError::invalid_params("Invalid params: arguments must be an object"));
     }

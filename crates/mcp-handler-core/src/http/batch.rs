@@ -12,6 +12,7 @@ use super::body::McpBody;
 use super::guard::Accepts;
 use crate::dispatch::Dispatched;
 use crate::error::McpError;
+use crate::jsonrpc::params::Slot;
 use crate::jsonrpc::{self, Incoming};
 use crate::method::Method;
 use crate::version::ProtocolVersion;
@@ -51,9 +52,10 @@ impl Shared {
         let caller = Caller { accepts: Accepts { json: accepts.json, sse: false }, ..caller };
         let mut out: Vec<Bytes> = Vec::new();
         for raw in items {
-            match Incoming::parse(raw.get().as_bytes()) {
+            let mut slot = Slot::default();
+            match Incoming::parse(raw.get().as_bytes(), &mut slot) {
                 Err(bad) => out.push(jsonrpc::error_bytes(bad.id.as_ref(), &bad.error)),
-                Ok(Incoming::Notification { method, params }) => self.notification(&method, params, &caller),
+                Ok(Incoming::Notification { method, params }) => self.notification(&method, params.as_ref(), &caller),
                 Ok(Incoming::Response { id, outcome }) => self.client_response(&id, outcome, &caller),
                 Ok(Incoming::Request { id, method: name, params }) => {
                     let method = Method::parse(&name);
@@ -63,13 +65,15 @@ impl Shared {
                         continue;
                     }
                     let session = caller.session.as_ref().map(|(s, _)| &**s);
-                    if let Some(limited) = self.over_rate(&parts, session, method, params, None) {
+                    if let Some(limited) = self.over_rate(&parts, session, method, params.as_ref()) {
                         out.push(jsonrpc::error_bytes(Some(&id), &limited.error()));
                         continue;
                     }
-                    let dispatched = match self.request(&id, &name, method, params, &caller, None) {
+                    let dispatched = match self.request(&id, &name, method, params.as_ref(), &caller, None) {
                         Routed2025::Now(d) => d,
-                        Routed2025::SessionState(m) => self.session_request(&id, &name, m, params, &caller).await,
+                        Routed2025::SessionState(m) => {
+                            self.session_request(&id, &name, m, params.as_ref(), &caller).await
+                        }
                     };
                     match dispatched {
                         Dispatched::Done(b) => out.push(b),

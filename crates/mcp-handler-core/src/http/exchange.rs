@@ -14,11 +14,9 @@ use std::borrow::Cow;
 
 use http::Response;
 use http::header::HeaderName;
-use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use super::McpBody;
-use crate::jsonrpc::{Incoming, RequestId};
+use crate::jsonrpc::{self, Incoming, Params, RequestId};
 use crate::method::Method;
 use crate::outcome::Outcome;
 use crate::router::Router;
@@ -159,7 +157,7 @@ pub(crate) fn of_message(
         Incoming::Response { id, .. } => ("response", full.then(|| id_text(id))),
     };
     let params = match msg {
-        Incoming::Request { params, .. } => *params,
+        Incoming::Request { params, .. } => params.as_ref(),
         _ => None,
     };
     let target = method.zip(params).and_then(|(m, p)| target(m, p));
@@ -198,44 +196,16 @@ pub(crate) fn method_label(method: Option<Method>) -> &'static str {
     method.map_or("unknown", Method::as_str)
 }
 
-/// The name a request targets, read from its params only for the methods
-/// that carry one (`name` of a tool or prompt, `uri` of a resource),
-/// borrowed from the params when it holds no escapes.
-pub(crate) fn target(method: Method, params: &RawValue) -> Option<Cow<'_, str>> {
-    #[derive(Deserialize)]
-    struct Target<'a> {
-        #[serde(borrow)]
-        name: Option<Cow<'a, str>>,
-        #[serde(borrow)]
-        uri: Option<Cow<'a, str>>,
-    }
-    let key = match method {
-        Method::ToolsCall | Method::PromptsGet => "name",
-        Method::ResourcesRead | Method::ResourcesSubscribe | Method::ResourcesUnsubscribe => "uri",
+/// The name a request targets, for the methods that carry one (`name` of
+/// a tool or prompt, `uri` of a resource), as read with the message:
+/// borrowed from the body when it holds no escapes.
+pub(crate) fn target<'a>(method: Method, params: &Params<'a>) -> Option<Cow<'a, str>> {
+    let member = match method {
+        Method::ToolsCall | Method::PromptsGet => params.members.name,
+        Method::ResourcesRead | Method::ResourcesSubscribe | Method::ResourcesUnsubscribe => params.members.uri,
         _ => return None,
     };
-    if let Some(plain) = first_member(params.get(), key) {
-        return Some(Cow::Borrowed(plain));
-    }
-    let t: Target<'_> = serde_json::from_str(params.get()).ok()?;
-    if key == "uri" { t.uri } else { t.name }
-}
-
-/// The value of `key` when it is the object's first member and a string
-/// without escapes: what clients send (`{"name":"echo","arguments":..}`),
-/// found without parsing the arguments. Anything else is left to serde.
-/// `params` is valid JSON (it was parsed), so the string ends at the first
-/// quote unless a backslash comes before it.
-fn first_member<'a>(params: &'a str, key: &str) -> Option<&'a str> {
-    let open = |s: &'a str| s.trim_start().strip_prefix('{')?.trim_start().strip_prefix('"');
-    let rest = params.strip_prefix("{\"").or_else(|| open(params))?;
-    let rest = rest.strip_prefix(key)?.strip_prefix('"')?;
-    let rest = match rest.strip_prefix(":\"") {
-        Some(r) => r,
-        None => rest.trim_start().strip_prefix(':')?.trim_start().strip_prefix('"')?,
-    };
-    let end = rest.bytes().position(|b| b == b'"' || b == b'\\')?;
-    (rest.as_bytes()[end] == b'"').then(|| &rest[..end])
+    jsonrpc::raw_str(member?)
 }
 
 /// The id as text, bounded.
@@ -293,7 +263,7 @@ mod tests {
     use super::*;
 
     fn target_of(method: Method, params: &str) -> Option<String> {
-        let params = RawValue::from_string(params.into()).unwrap();
+        let params = Params::read(params, Box::leak(Box::default())).unwrap();
         target(method, &params).map(Cow::into_owned)
     }
 
@@ -335,7 +305,8 @@ mod tests {
         parts.headers.insert(SESSION_ID, http::HeaderValue::from_static("s-1"));
         parts.extensions.insert(crate::Principal("user-1".into()));
         for (body, registered) in [(echo.to_owned(), Some(0)), (long, None)] {
-            let msg = Incoming::parse(body.as_bytes()).unwrap();
+            let mut slot = crate::jsonrpc::params::Slot::default();
+            let msg = Incoming::parse(body.as_bytes(), &mut slot).unwrap();
             let m = Method::of_request(&msg);
             let counts = of_message(&msg, m, None, &parts, &router, Detail::Counts);
             assert_eq!((counts.method, counts.registered), (Some("tools/call"), registered));

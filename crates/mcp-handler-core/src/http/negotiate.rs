@@ -57,7 +57,7 @@ pub(super) fn generation(header: Option<ProtocolVersion>, msg: &Incoming<'_>) ->
             // A 2026 client must send the header; tell it so rather than
             // treating it as a 2025-03-26 client.
             let params = match msg {
-                Incoming::Request { params, .. } | Incoming::Notification { params, .. } => *params,
+                Incoming::Request { params, .. } | Incoming::Notification { params, .. } => params.as_ref(),
                 Incoming::Response { .. } => None,
             };
             if crate::v2026::meta::protocol_version(params).is_some() {

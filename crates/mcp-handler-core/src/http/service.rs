@@ -34,6 +34,7 @@ use super::responses::{bad_request, body_timed_out, refuse, too_large};
 use super::state_key::StateKeySlot;
 use crate::error::McpError;
 use crate::hub::{Hub, Notifier};
+use crate::jsonrpc::params::Slot;
 use crate::jsonrpc::{self, Incoming, RequestId};
 use crate::method::Method;
 use crate::outbox::PendingRequests;
@@ -406,7 +407,8 @@ impl Shared {
         accepts: Accepts,
     ) -> impl Future<Output = Answered> + Send {
         async move {
-            let msg = match Incoming::parse(bytes) {
+            let mut slot = Slot::default();
+            let msg = match Incoming::parse(bytes, &mut slot) {
                 Ok(m) => m,
                 Err(bad) => return (refuse(StatusCode::BAD_REQUEST, bad.id.as_ref(), &bad.error), None),
             };

@@ -17,6 +17,7 @@ use super::guard::{self, Accepts};
 use crate::dispatch::{self};
 use crate::error::McpError;
 use crate::hub::STREAM_QUEUE;
+use crate::jsonrpc::Params;
 use crate::jsonrpc::{self, RequestId};
 use crate::outbox::lock;
 use crate::session::SessionData;
@@ -70,7 +71,7 @@ impl Shared {
         Ok(Caller { version, session, accepts })
     }
 
-    pub(super) async fn initialize(&self, id: &RequestId, params: Option<&RawValue>) -> Response<McpBody> {
+    pub(super) async fn initialize(&self, id: &RequestId, params: Option<&Params<'_>>) -> Response<McpBody> {
         // Updates reach a 2025 client only on its session's GET stream:
         // `push_2025` decides what the capabilities promise.
         let (version, result, caps, client_info) = match dispatch::initialize(&self.router, params, self.push_2025()) {
@@ -110,7 +111,7 @@ impl Shared {
         }
     }
 
-    pub(super) fn notification(&self, method: &str, params: Option<&RawValue>, caller: &Caller) {
+    pub(super) fn notification(&self, method: &str, params: Option<&Params<'_>>, caller: &Caller) {
         match method {
             "notifications/cancelled" => {
                 #[derive(Deserialize)]

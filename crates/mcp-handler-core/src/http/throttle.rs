@@ -5,28 +5,25 @@
 
 use http::Response;
 use http::request::Parts;
-use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use super::admission::ClientKey;
 use super::body::McpBody;
 use super::rate::{Limited, RateKey, too_many};
 use super::service::Shared;
+use crate::jsonrpc::Params;
 use crate::jsonrpc::{self, RequestId};
 use crate::method::Method;
 
 impl Shared {
-    /// `Some(limit met)` when this request is over a rate limit. `tool` is
-    /// the raw `name` member when the caller already found it (2026); a
-    /// 2025 `tools/call` is read for it. Either is decoded only when some
-    /// tool has a limit.
+    /// `Some(limit met)` when this request is over a rate limit. A
+    /// `tools/call`'s `name` (read with the message) is decoded only when
+    /// some tool has a limit.
     pub(super) fn over_rate(
         &self,
         parts: &Parts,
         session: Option<&str>,
         method: Option<Method>,
-        params: Option<&RawValue>,
-        tool: Option<&RawValue>,
+        params: Option<&Params<'_>>,
     ) -> Option<Limited> {
         let global = self.config.rate_limit;
         let r = &*self.router.inner;
@@ -46,15 +43,7 @@ impl Shared {
         if !r.tool_rate_limits || method != Some(Method::ToolsCall) {
             return None;
         }
-        #[derive(Deserialize)]
-        struct Name<'a> {
-            #[serde(borrow)]
-            name: std::borrow::Cow<'a, str>,
-        }
-        let name = match tool {
-            Some(raw) => jsonrpc::raw_str(raw)?,
-            None => serde_json::from_str::<Name<'_>>(params?.get()).ok()?.name,
-        };
+        let name = jsonrpc::raw_str(params?.members.name?)?;
         let routed = r.tools.get(&*name)?;
         let limit = routed.tool.rate_limit?;
         self.limiter.take(&key, Some(&routed.tool.label), limit, 1).err()
@@ -67,10 +56,9 @@ impl Shared {
         session: Option<&str>,
         id: &RequestId,
         method: Option<Method>,
-        params: Option<&RawValue>,
-        tool: Option<&RawValue>,
+        params: Option<&Params<'_>>,
     ) -> Option<Response<McpBody>> {
-        self.over_rate(parts, session, method, params, tool).map(|limited| {
+        self.over_rate(parts, session, method, params).map(|limited| {
             tracing::info!(retry_after = ?limited.retry_after, "rate limit reached; answering 429");
             self.refusal(too_many(limited, Some(id)), "rate_limited", Some("MCP_RATE_LIMIT sets the rate"))
         })

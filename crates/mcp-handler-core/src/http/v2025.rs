@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use http::Response;
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use super::body::McpBody;
 use super::config::ResponseMode;
@@ -19,6 +18,7 @@ use crate::dispatch::{self, CallEnv, Dispatched};
 use crate::env::{ClientCaps, LogPolicy, RequestEnv};
 use crate::error::{ErrorCode, McpError};
 use crate::hub::Notifier;
+use crate::jsonrpc::Params;
 use crate::jsonrpc::{self, Incoming, RequestId};
 use crate::method::Method;
 use crate::model::LogLevel;
@@ -48,7 +48,7 @@ impl Shared {
             if let Incoming::Request { id, params, .. } = &msg
                 && method == Some(Method::Initialize)
             {
-                return self.initialize(id, *params).await;
+                return self.initialize(id, params.as_ref()).await;
             }
             let request_id = msg.id().cloned();
             let caller = match self.caller(parts, request_id.as_ref(), header_version, accepts).await {
@@ -57,7 +57,7 @@ impl Shared {
             };
             match msg {
                 Incoming::Notification { method, params } => {
-                    self.notification(&method, params, &caller);
+                    self.notification(&method, params.as_ref(), &caller);
                     accepted()
                 }
                 Incoming::Response { id, outcome } => {
@@ -66,12 +66,15 @@ impl Shared {
                 }
                 Incoming::Request { id, method: name, params } => {
                     let session = caller.session.as_ref().map(|(s, _)| &**s);
-                    if let Some(resp) = self.throttle(parts, session, &id, method, params, None) {
+                    if let Some(resp) = self.throttle(parts, session, &id, method, params.as_ref()) {
                         return resp;
                     }
-                    let dispatched = match self.request(&id, &name, method, params, &caller, Some(take(parts))) {
+                    let dispatched = match self.request(&id, &name, method, params.as_ref(), &caller, Some(take(parts)))
+                    {
                         Routed2025::Now(d) => d,
-                        Routed2025::SessionState(m) => self.session_request(&id, &name, m, params, &caller).await,
+                        Routed2025::SessionState(m) => {
+                            self.session_request(&id, &name, m, params.as_ref(), &caller).await
+                        }
                     };
                     match dispatched {
                         Dispatched::Done(bytes) => answer(bytes, caller.accepts, &id),
@@ -96,7 +99,7 @@ impl Shared {
         id: &RequestId,
         name: &str,
         method: Option<Method>,
-        params: Option<&RawValue>,
+        params: Option<&Params<'_>>,
         caller: &Caller,
         http: Option<http::request::Parts>,
     ) -> Routed2025 {
@@ -126,7 +129,7 @@ impl Shared {
         env.http = http;
         env.outbox = caller.accepts.sse.then(|| Outbox::new(can_stream));
         env.pending = Some(self.pending.clone());
-        Routed2025::Now(dispatch::dispatch(&self.router, id.clone(), method, params, None, CallEnv::v2025(env)))
+        Routed2025::Now(dispatch::dispatch(&self.router, id.clone(), method, params, CallEnv::v2025(env)))
     }
 
     /// The methods that change the session's own state (`logging/setLevel`,
@@ -137,7 +140,7 @@ impl Shared {
         id: &RequestId,
         name: &str,
         method: SessionMethod,
-        params: Option<&RawValue>,
+        params: Option<&Params<'_>>,
         caller: &Caller,
     ) -> Dispatched {
         let done = |r: Result<(), McpError>| {

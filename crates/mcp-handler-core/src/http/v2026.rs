@@ -10,7 +10,6 @@ use http::request::Parts;
 use http::{Response, StatusCode};
 use serde::Deserialize;
 use serde_json::Value;
-use serde_json::value::RawValue;
 use tokio_util::sync::CancellationToken;
 
 use super::body::{EventIds, GetStream, McpBody, sse_event};
@@ -21,11 +20,13 @@ use crate::dispatch::{self, CallEnv, Dispatched, V2026Env};
 use crate::env::{ClientCaps, LogPolicy};
 use crate::error::McpError;
 use crate::hub::Filter;
+use crate::jsonrpc::Params;
+use crate::jsonrpc::params::Members;
 use crate::jsonrpc::{self, Incoming, RequestId};
 use crate::method::Method;
 use crate::outbox::Outbox;
 use crate::v2026::headers;
-use crate::v2026::meta::{Named, RequestMeta, SUBSCRIPTION_ID};
+use crate::v2026::meta::{RequestMeta, SUBSCRIPTION_ID};
 use crate::version::{Generation, ProtocolVersion};
 
 impl Shared {
@@ -56,7 +57,7 @@ impl Shared {
                     );
                 }
                 Incoming::Request { id, method, params } => {
-                    let routed = self.route_2026(parts, body, &id, &method, params, accepts);
+                    let routed = self.route_2026(parts, body, &id, &method, params.as_ref(), accepts);
                     (id, routed)
                 }
             };
@@ -80,7 +81,7 @@ impl Shared {
         body: &Bytes,
         id: &RequestId,
         name: &str,
-        params: Option<&RawValue>,
+        params: Option<&Params<'_>>,
         accepts: Accepts,
     ) -> ControlFlow<Response<McpBody>, Dispatched> {
         let bad = |status: StatusCode, e: McpError| ControlFlow::Break(refuse(status, Some(id), &e));
@@ -113,10 +114,11 @@ impl Shared {
         let Some(method) = Method::parse(name).filter(offered) else {
             return bad(StatusCode::NOT_FOUND, crate::v2026::method_not_found(name));
         };
-        if let Err(e) = self.check_routing_headers(parts, method, meta.named) {
+        let members = params.map_or(Members::NONE, |p| p.members);
+        if let Err(e) = self.check_routing_headers(parts, method, members) {
             return bad(StatusCode::BAD_REQUEST, e);
         }
-        if let Some(resp) = self.throttle(parts, None, id, Some(method), params, meta.named.name) {
+        if let Some(resp) = self.throttle(parts, None, id, Some(method), params) {
             return ControlFlow::Break(resp);
         }
         match method {
@@ -139,11 +141,11 @@ impl Shared {
         env.outbox = accepts.sse.then(|| Outbox::new(false));
         let v2026 = V2026Env::new(body.clone(), meta.params, self.state_key.get(), self.config.request_state_ttl);
         let env = CallEnv::v2026(env, v2026);
-        ControlFlow::Continue(dispatch::dispatch(&self.router, id.clone(), method, params, Some(meta.named), env))
+        ControlFlow::Continue(dispatch::dispatch(&self.router, id.clone(), method, params, env))
     }
 
     /// `Mcp-Name` for the named methods, `Mcp-Param-*` for tools.
-    fn check_routing_headers(&self, parts: &Parts, method: Method, named: Named<'_>) -> Result<(), McpError> {
+    fn check_routing_headers(&self, parts: &Parts, method: Method, named: &Members<'_>) -> Result<(), McpError> {
         let (field, raw) = match method.named_by() {
             Some(field @ "uri") => (field, named.uri),
             Some(field) => (field, named.name),
@@ -172,7 +174,7 @@ impl Shared {
     fn listen(
         self: &Arc<Self>,
         id: &RequestId,
-        params: Option<&RawValue>,
+        params: Option<&Params<'_>>,
         accepts: Accepts,
     ) -> Result<Response<McpBody>, McpError> {
         #[derive(Deserialize)]
@@ -185,7 +187,7 @@ impl Shared {
                 "subscriptions/listen answers with text/event-stream, which the Accept header refuses",
             ));
         }
-        let p: P = serde_json::from_str(params.map_or("{}", RawValue::get))
+        let p: P = serde_json::from_str(params.map_or("{}", |p| p.text))
             .map_err(|e| McpError::invalid_params(format!("Invalid params: {e}")))?;
         // Acknowledge only what this server can deliver.
         let r = &*self.router.inner;

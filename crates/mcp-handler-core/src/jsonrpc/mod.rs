@@ -12,6 +12,12 @@ use serde_json::value::RawValue;
 
 use crate::error::McpError;
 
+mod incoming;
+pub(crate) mod params;
+
+pub(crate) use incoming::{Incoming, classify_json_error, object_params};
+pub(crate) use params::Params;
+
 /// A JSON-RPC request id: a string or an integer (MCP forbids `null`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RequestId {
@@ -152,149 +158,6 @@ pub(crate) fn raw_str(raw: &RawValue) -> Option<Cow<'_, str>> {
         return Some(Cow::Borrowed(inner));
     }
     serde_json::from_str::<String>(text).ok().map(Cow::Owned)
-}
-
-/// The members of a JSON-RPC message, borrowed from the request body.
-#[derive(Deserialize)]
-struct RawMessage<'a> {
-    #[serde(borrow, default, deserialize_with = "opt_cow")]
-    jsonrpc: Option<Cow<'a, str>>,
-    #[serde(default)]
-    id: IdField,
-    #[serde(borrow, default, deserialize_with = "opt_cow")]
-    method: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    params: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    result: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    error: Option<&'a RawValue>,
-}
-
-/// One incoming JSON-RPC message, its parameters still unparsed.
-#[derive(Debug)]
-pub(crate) enum Incoming<'a> {
-    /// A request: expects a response.
-    Request {
-        /// The id to echo.
-        id: RequestId,
-        /// The method name.
-        method: Cow<'a, str>,
-        /// The raw parameters, parsed by the method's handler.
-        params: Option<&'a RawValue>,
-    },
-    /// A notification: no response.
-    Notification {
-        /// The method name.
-        method: Cow<'a, str>,
-        /// The raw parameters.
-        params: Option<&'a RawValue>,
-    },
-    /// A response to a server-to-client request.
-    Response {
-        /// The id of the request it answers.
-        id: RequestId,
-        /// `Ok(result)` or `Err(error object)`.
-        outcome: Result<&'a RawValue, &'a RawValue>,
-    },
-}
-
-/// Why a body is not one valid message, with the id when it was readable.
-#[derive(Debug)]
-pub(crate) struct InvalidMessage {
-    /// The id to echo in the error response, when one could be read.
-    pub(crate) id: Option<RequestId>,
-    /// The error to send.
-    pub(crate) error: McpError,
-}
-
-impl<'a> Incoming<'a> {
-    /// The id to answer: a request's; notifications and responses have none
-    /// to answer.
-    pub(crate) fn id(&self) -> Option<&RequestId> {
-        match self {
-            Self::Request { id, .. } => Some(id),
-            Self::Notification { .. } | Self::Response { .. } => None,
-        }
-    }
-
-    /// Parses one JSON-RPC message from `raw` (already known to be an object
-    /// or, for batch members, any JSON value). UTF-8 is checked once, whole:
-    /// from a `&str`, serde_json borrows strings and `params` unchecked.
-    pub(crate) fn parse(raw: &'a [u8]) -> Result<Self, InvalidMessage> {
-        let invalid = |error| InvalidMessage { id: None, error };
-        let not_utf8 = |e: std::str::Utf8Error| format!("Parse error: not UTF-8 at byte {}", e.valid_up_to());
-        let text = std::str::from_utf8(raw).map_err(|e| invalid(McpError::parse_error(not_utf8(e))))?;
-        let msg: RawMessage<'a> = serde_json::from_str(text).map_err(|e| invalid(classify_json_error(&e)))?;
-        Self::from_raw(msg)
-    }
-
-    fn from_raw(msg: RawMessage<'a>) -> Result<Self, InvalidMessage> {
-        let invalid =
-            |id: Option<RequestId>, why: &'static str| InvalidMessage { id, error: McpError::invalid_request(why) };
-        let known_id = match &msg.id {
-            IdField::Valid(id) => Some(id.clone()),
-            _ => None,
-        };
-        if msg.jsonrpc.as_deref() != Some("2.0") {
-            return Err(invalid(known_id, "Invalid Request: \"jsonrpc\" must be \"2.0\""));
-        }
-        match (msg.id, msg.method) {
-            (IdField::Valid(id), Some(method)) => {
-                if msg.result.is_some() || msg.error.is_some() {
-                    return Err(invalid(Some(id), "Invalid Request: a request has no result or error"));
-                }
-                check_params(msg.params).map_err(|e| invalid(Some(id.clone()), e))?;
-                Ok(Self::Request { id, method, params: msg.params })
-            }
-            (IdField::Absent, Some(method)) => {
-                check_params(msg.params).map_err(|e| invalid(None, e))?;
-                Ok(Self::Notification { method, params: msg.params })
-            }
-            (IdField::Valid(id), None) => match (msg.result, msg.error) {
-                (Some(r), None) => Ok(Self::Response { id, outcome: Ok(r) }),
-                (None, Some(e)) => Ok(Self::Response { id, outcome: Err(e) }),
-                _ => Err(invalid(Some(id), "Invalid Request: a response has exactly one of result or error")),
-            },
-            (IdField::Null, _) => Err(invalid(None, "Invalid Request: id must not be null")),
-            (IdField::Invalid, _) => Err(invalid(None, "Invalid Request: id must be a string or an integer")),
-            (IdField::Absent, None) => Err(invalid(None, "Invalid Request: missing \"method\"")),
-        }
-    }
-}
-
-/// JSON-RPC 2.0 allows `params` by name (an object) or by position (an
-/// array); anything else makes the message no Request object at all.
-/// Whether the method accepts the shape is the method's business: see
-/// [`object_params`].
-fn check_params(params: Option<&RawValue>) -> Result<(), &'static str> {
-    match params.map(|p| p.get().as_bytes().first()) {
-        None | Some(Some(b'{' | b'[')) => Ok(()),
-        _ => Err("Invalid Request: \"params\" must be an object or an array"),
-    }
-}
-
-/// MCP defines every method's params as an object: by-position params are
-/// a valid JSON-RPC request with invalid params (`-32602`), refused before
-/// anything deserializes them (serde would read a struct from an array by
-/// position, and so accept `["name"]` for `{"name": ...}`).
-pub(crate) fn object_params(params: Option<&RawValue>) -> Result<(), McpError> {
-    match params {
-        Some(p) if !p.get().starts_with('{') => {
-            Err(McpError::invalid_params("Invalid params: \"params\" must be an object"))
-        }
-        _ => Ok(()),
-    }
-}
-
-/// Maps a serde_json failure on a body to -32700 (not JSON) or -32600 (JSON,
-/// but not a message).
-pub(crate) fn classify_json_error(e: &serde_json::Error) -> McpError {
-    use serde_json::error::Category;
-    match e.classify() {
-        Category::Syntax | Category::Eof | Category::Io => McpError::parse_error(format!("Parse error: {e}")),
-        Category::Data => McpError::invalid_request(format!("Invalid Request: {e}")),
-    }
 }
 
 const RESULT_PREFIX: &[u8] = br#"{"jsonrpc":"2.0","id":"#;
@@ -440,53 +303,6 @@ mod tests {
         assert_eq!(&none[..], br#"{"jsonrpc":"2.0","id":7,"result":{"content":[1]}}"#);
         let not_object = with(&[&br#""x":1"#[..]], &serde_json::json!([1]));
         assert!(not_object.starts_with(br#"{"jsonrpc":"2.0","id":7,"error":"#));
-    }
-
-    #[test]
-    fn method_and_version_are_borrowed_unless_escaped() {
-        let plain = br#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
-        assert!(matches!(Incoming::parse(plain), Ok(Incoming::Request { method: Cow::Borrowed("tools/list"), .. })));
-        let escaped = br#"{"jsonrpc":"2.0","id":1,"method":"tools\/list"}"#;
-        assert!(
-            matches!(Incoming::parse(escaped), Ok(Incoming::Request { method: Cow::Owned(ref m), .. }) if m == "tools/list")
-        );
-        let null_method = br#"{"jsonrpc":"2.0","id":1,"method":null}"#;
-        assert!(Incoming::parse(null_method).is_err());
-    }
-
-    #[test]
-    fn request_notification_response_are_told_apart() {
-        let r = Incoming::parse(br#"{"jsonrpc":"2.0","id":"a","method":"ping"}"#).unwrap();
-        assert!(matches!(r, Incoming::Request { id: RequestId::String(ref s), .. } if &**s == "a"));
-        let n = Incoming::parse(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#).unwrap();
-        assert!(matches!(n, Incoming::Notification { .. }));
-        let s = Incoming::parse(br#"{"jsonrpc":"2.0","id":7,"result":{}}"#).unwrap();
-        assert!(matches!(s, Incoming::Response { id: RequestId::Number(7), outcome: Ok(_) }));
-    }
-
-    #[test]
-    fn bad_messages_get_the_right_codes() {
-        let code = |b: &[u8]| Incoming::parse(b).unwrap_err().error.code.0;
-        assert_eq!(code(b"{not json"), -32700);
-        assert_eq!(code(br#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#), -32600);
-        assert_eq!(code(br#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#), -32600);
-        assert_eq!(code(br#"{"jsonrpc":"2.0","id":1.5,"method":"ping"}"#), -32600);
-        assert_eq!(code(br#"{"jsonrpc":"2.0","id":1,"method":"ping","params":1}"#), -32600);
-        assert_eq!(code(br#"{"jsonrpc":"2.0","id":1,"method":"ping","params":"x"}"#), -32600);
-        assert_eq!(code(br#"{"jsonrpc":"2.0","id":1,"method":7}"#), -32600);
-        assert_eq!(code(br#"{"jsonrpc":"2.0"}"#), -32600);
-    }
-
-    #[test]
-    fn by_position_params_are_a_request_whose_params_are_invalid() {
-        let r = Incoming::parse(br#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":[1,2]}"#).unwrap();
-        let Incoming::Request { id, params, .. } = r else { panic!("a request") };
-        assert_eq!(id, RequestId::Number(3));
-        assert_eq!(object_params(params).unwrap_err().code.0, -32602);
-        let n = Incoming::parse(br#"{"jsonrpc":"2.0","method":"notifications/x","params":[1]}"#).unwrap();
-        assert!(matches!(n, Incoming::Notification { .. }));
-        let obj = RawValue::from_string("{}".into()).unwrap();
-        assert!(object_params(Some(&obj)).is_ok() && object_params(None).is_ok());
     }
 
     #[test]
