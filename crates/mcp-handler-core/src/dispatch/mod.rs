@@ -147,11 +147,12 @@ fn context(
         }
     };
     let principal = env.http.as_ref().and_then(|p| p.extensions.get::<Principal>()).map(|p| p.0.clone());
+    let name = v2026.share(target.name);
     let sealer = Sealer {
         key: v2026.key,
         ttl: v2026.ttl,
         method: target.method.as_str(),
-        name: target.name.to_owned(),
+        name,
         arguments: target.arguments,
         principal,
     };

@@ -27,8 +27,9 @@ pub(crate) struct Sealer {
     pub(crate) key: RequestStateKey,
     pub(crate) ttl: Duration,
     pub(crate) method: &'static str,
-    /// Tool or prompt name, or resource URI.
-    pub(crate) name: String,
+    /// Tool or prompt name, or resource URI, as UTF-8 (a slice of the
+    /// request body when it was sent without escapes: no copy).
+    pub(crate) name: bytes::Bytes,
     /// Raw JSON arguments, when the method has them (a slice of the
     /// request body: binding them costs no copy until state is sealed).
     pub(crate) arguments: Option<bytes::Bytes>,
@@ -38,7 +39,8 @@ pub(crate) struct Sealer {
 impl Sealer {
     fn binding(&self) -> Binding {
         let args: Value = self.arguments.as_deref().and_then(|a| serde_json::from_slice(a).ok()).unwrap_or(Value::Null);
-        Binding::new(self.method, &json!({ "name": self.name, "arguments": args }), self.principal.clone())
+        let name = String::from_utf8_lossy(&self.name);
+        Binding::new(self.method, &json!({ "name": name, "arguments": args }), self.principal.clone())
     }
 }
 
