@@ -166,6 +166,23 @@ struct Anchors<'a> {
 }
 
 impl<'a> Anchors<'a> {
+    /// An object whose members are still to come.
+    const OPEN: Self = Self { empty: true, first_key: None, last_value: None };
+
+    /// A member's key: the first one anchors the object's start.
+    fn key(&mut self, key: &Key<'a>) {
+        if self.empty {
+            *self = Self { empty: false, first_key: key.borrowed, last_value: None };
+        }
+    }
+
+    /// A member's value, read whole: the last one anchors the object's end.
+    fn value<'de: 'a, A: MapAccess<'de>>(&mut self, map: &mut A) -> Result<&'a RawValue, A::Error> {
+        let value: &'de RawValue = map.next_value()?;
+        self.last_value = Some((value.get(), 0));
+        Ok(value)
+    }
+
     /// The object's text, from the `{` before its first key to the `}`
     /// after its last value. `body` is valid JSON (it was parsed), so only
     /// whitespace lies between the anchors and the braces; anything else
@@ -300,10 +317,25 @@ struct MetaSeed<'s, 'a> {
     anchors: &'s mut Anchors<'a>,
 }
 
-/// Reads what a value other than an object is: consumed, and remembered
-/// as not an object.
+/// A seed that is its own visitor of any JSON value.
+macro_rules! any_value_seed {
+    ($seed:ident, $ty:ty) => {
+        impl<'de: 'a, 'a> DeserializeSeed<'de> for $seed<'_, 'a> {
+            type Value = $ty;
+            fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<$ty, D::Error> {
+                d.deserialize_any(self)
+            }
+        }
+    };
+}
+
+/// A value other than an object, in a visitor: consumed, and remembered
+/// as `$value`.
 macro_rules! not_object {
     ($value:expr) => {
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
         fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
             Ok($value)
         }
@@ -326,27 +358,16 @@ macro_rules! not_object {
     };
 }
 
-impl<'de: 'a, 'a> DeserializeSeed<'de> for MetaSeed<'_, 'a> {
-    type Value = MetaKind;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<MetaKind, D::Error> {
-        d.deserialize_any(self)
-    }
-}
+any_value_seed!(MetaSeed, MetaKind);
 
 impl<'de: 'a, 'a> Visitor<'de> for MetaSeed<'_, 'a> {
     type Value = MetaKind;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MetaKind, A::Error> {
         let m = self.members;
-        *self.anchors = Anchors { empty: true, first_key: None, last_value: None };
+        *self.anchors = Anchors::OPEN;
         while let Some(key) = map.next_key::<Key<'de>>()? {
-            if self.anchors.empty {
-                *self.anchors = Anchors { empty: false, first_key: key.borrowed, last_value: None };
-            }
-            let value: &'de RawValue = map.next_value()?;
-            self.anchors.last_value = Some((value.get(), 0));
+            self.anchors.key(&key);
+            let value = self.anchors.value(&mut map)?;
             let slot = match key.field {
                 Field::Version => &mut m.version,
                 Field::Capabilities => &mut m.capabilities,
@@ -369,27 +390,17 @@ impl<'de: 'a, 'a> Visitor<'de> for MetaSeed<'_, 'a> {
 /// Reads `params` into the slot; `false` when it was `null` (absent).
 pub(crate) struct ParamsSeed<'s, 'a>(pub(crate) &'s mut Slot<'a>);
 
-impl<'de: 'a, 'a> DeserializeSeed<'de> for ParamsSeed<'_, 'a> {
-    type Value = bool;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
-        d.deserialize_any(self)
-    }
-}
+any_value_seed!(ParamsSeed, bool);
 
 impl<'de: 'a, 'a> Visitor<'de> for ParamsSeed<'_, 'a> {
     type Value = bool;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
         let slot = self.0;
         slot.object = true;
-        slot.anchors.empty = true;
+        slot.anchors = Anchors::OPEN;
         let m = &mut slot.members;
         while let Some(key) = map.next_key::<Key<'de>>()? {
-            if slot.anchors.empty {
-                slot.anchors = Anchors { empty: false, first_key: key.borrowed, last_value: None };
-            }
+            slot.anchors.key(&key);
             if key.field == Field::Meta {
                 if m.meta_kind != MetaKind::Absent && m.duplicate.is_none() {
                     m.duplicate = Some("_meta");
@@ -404,8 +415,7 @@ impl<'de: 'a, 'a> Visitor<'de> for ParamsSeed<'_, 'a> {
                 };
                 continue;
             }
-            let value: &'de RawValue = map.next_value()?;
-            slot.anchors.last_value = Some((value.get(), 0));
+            let value = slot.anchors.value(&mut map)?;
             let member = match key.field {
                 Field::Name => &mut m.name,
                 Field::Uri => &mut m.uri,
