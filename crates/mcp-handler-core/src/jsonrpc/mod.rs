@@ -274,8 +274,11 @@ fn write_id(buf: &mut Vec<u8>, id: Option<&RequestId>) {
     match id {
         None => buf.extend_from_slice(b"null"),
         Some(RequestId::Number(n)) => {
-            use std::io::Write as _;
-            let _ = write!(buf, "{n}");
+            // On every answer: digits without the formatter.
+            if *n < 0 {
+                buf.push(b'-');
+            }
+            buf.extend_from_slice(crate::log_format::Decimal::new(n.unsigned_abs(), 1).as_str().as_bytes());
         }
         Some(RequestId::String(s)) => {
             // Strings need JSON escaping; serde_json does it right.
@@ -303,6 +306,15 @@ mod tests {
         assert_eq!(&none[..], br#"{"jsonrpc":"2.0","id":7,"result":{"content":[1]}}"#);
         let not_object = with(&[&br#""x":1"#[..]], &serde_json::json!([1]));
         assert!(not_object.starts_with(br#"{"jsonrpc":"2.0","id":7,"error":"#));
+    }
+
+    #[test]
+    fn number_ids_are_written_as_display_writes_them() {
+        for n in [0, 7, -1, 10, -10, 1234567890, i64::MAX, i64::MIN] {
+            let mut buf = Vec::new();
+            write_id(&mut buf, Some(&RequestId::Number(n)));
+            assert_eq!(String::from_utf8(buf).unwrap(), n.to_string());
+        }
     }
 
     #[test]
