@@ -74,6 +74,21 @@ fn table() -> Vec<Case> {
         case("tools/call without a name", call("{}"), S::OK, -32602),
         case("unknown tool", call(r#"{"name":"no_such_tool"}"#), S::OK, -32602),
         case("arguments not an object", call(r#"{"name":"test_sampling","arguments":[1,2]}"#), S::OK, -32602),
+        // A member sent twice: invalid params, however the params are read.
+        case("tool name sent twice", call(r#"{"name":"test_simple_text","name":"x"}"#), S::OK, -32602),
+        case(
+            "arguments sent twice",
+            call(r#"{"\u006eame":"test_simple_text","arguments":{},"arguments":{}}"#),
+            S::OK,
+            -32602,
+        ),
+        case("a 2025 _meta not an object", call(r#"{"name":"test_simple_text","_meta":7}"#), S::OK, -32602),
+        case(
+            "method sent twice",
+            r#"{"jsonrpc":"2.0","id":1,"method":"ping","method":"ping"}"#,
+            S::BAD_REQUEST,
+            -32600,
+        ),
         case(
             "prompt without its required argument",
             r#"{"jsonrpc":"2.0","id":1,"method":"prompts/get","params":{"name":"test_prompt_with_arguments"}}"#,
