@@ -160,7 +160,8 @@ fn context(
     Ok(RequestContext::new(id.clone(), env, MetaCell::in_params(v2026.params), Some(mrtr)))
 }
 
-/// Parses params of the session-touching methods the endpoint handles.
+/// Parses params of the methods the endpoint handles itself (session
+/// state, `subscriptions/listen`).
 pub(crate) fn session_params<T: serde::de::DeserializeOwned>(params: Option<&Params<'_>>) -> Result<T, McpError> {
     parse_params(params)
 }

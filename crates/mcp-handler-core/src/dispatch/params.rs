@@ -66,9 +66,7 @@ impl<'a> CallToolParams<'a> {
     pub(super) fn read(params: Option<&Params<'a>>, is_2026: bool) -> Result<Self, McpError> {
         let invalid = |why: &str| McpError::invalid_params(format!("Invalid params: {why}"));
         let m = params.map_or(Members::NONE, |p| p.members);
-        if let Some(name) = m.duplicate {
-            return Err(invalid(&format!("duplicate field `{name}`")));
-        }
+        m.check_unique()?;
         let name = match m.name {
             None => return Err(invalid("missing field `name`")),
             Some(raw) => jsonrpc::raw_str(raw).ok_or_else(|| invalid("name must be a string"))?,

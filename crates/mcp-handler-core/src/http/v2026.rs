@@ -187,8 +187,7 @@ impl Shared {
                 "subscriptions/listen answers with text/event-stream, which the Accept header refuses",
             ));
         }
-        let p: P = serde_json::from_str(params.map_or("{}", |p| p.text))
-            .map_err(|e| McpError::invalid_params(format!("Invalid params: {e}")))?;
+        let p: P = dispatch::session_params(params)?;
         // Acknowledge only what this server can deliver.
         let r = &*self.router.inner;
         let has_resources = !r.resources.is_empty() || !r.templates.is_empty();

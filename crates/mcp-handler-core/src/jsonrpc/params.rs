@@ -100,6 +100,17 @@ impl<'a> Members<'a> {
         duplicate: None,
     };
 
+    /// `-32602` when a member the endpoint acts on came twice, as serde's
+    /// derive refused it.
+    pub(crate) fn check_unique(&self) -> Result<(), crate::error::McpError> {
+        match self.duplicate {
+            None => Ok(()),
+            Some(name) => {
+                Err(crate::error::McpError::invalid_params(format!("Invalid params: duplicate field `{name}`")))
+            }
+        }
+    }
+
     /// What `_meta` held.
     pub(crate) fn meta(&self) -> Meta<'_, 'a> {
         match self.meta_kind {

@@ -47,9 +47,7 @@ impl<'a> RequestMeta<'a> {
         crate::jsonrpc::object_params(params)?;
         let required = || invalid("_meta is required in protocol version 2026-07-28");
         let params = params.ok_or_else(required)?;
-        if let Some(name) = params.members.duplicate {
-            return Err(invalid(&format!("duplicate field `{name}`")));
-        }
+        params.members.check_unique()?;
         let Meta::Object(m) = params.members.meta() else { return Err(required()) };
         if let Some(name) = m.duplicate {
             return Err(invalid(&format!("duplicate field `{name}` in _meta")));
