@@ -72,7 +72,7 @@ impl Dispatcher {
             env.log = meta.log_level.map_or(LogPolicy::Off, LogPolicy::AtLeast);
             env.client_capabilities = ClientCaps::InMeta;
             // No shared body here: params and the arguments are copied.
-            let v2026 = V2026Env::new(Bytes::new(), meta.params, self.key.clone(), self.config.request_state_ttl);
+            let v2026 = V2026Env::new(&Bytes::new(), meta.params, self.key.clone(), self.config.request_state_ttl);
             CallEnv::v2026(env, v2026)
         } else {
             if m == Method::Initialize {

@@ -17,7 +17,7 @@ use crate::model::{
     CreateMessageRequest, CreateMessageResult, ElicitRequest, ElicitResult, ListRootsResult, LogLevel, Meta,
 };
 use crate::outbox::Outbox;
-use crate::v2026::mrtr::Mrtr;
+use crate::v2026::mrtr::{Mrtr, principal};
 use crate::version::ProtocolVersion;
 
 /// Why a server-to-client request did not produce an answer.
@@ -88,6 +88,15 @@ impl MetaCell {
         Self::with(MetaText::InParams(params))
     }
 
+    /// The JSON text of the request's `params` where `_meta` is read from
+    /// them (2026), else nothing.
+    pub(crate) fn params_text(&self) -> &[u8] {
+        match &self.text {
+            MetaText::InParams(raw) => raw,
+            MetaText::None | MetaText::Object(_) => &[],
+        }
+    }
+
     /// A request without `_meta`.
     pub(crate) fn none() -> Self {
         Self::with(MetaText::None)
@@ -132,11 +141,11 @@ pub(crate) struct ContextInner {
     /// need one, and a token costs locks to make, clone, poll and drop.
     pub(crate) cancel: std::sync::OnceLock<CancellationToken>,
     /// Present for 2026 requests of the methods that may ask for input.
-    pub(crate) mrtr: Option<Arc<Mrtr>>,
+    pub(crate) mrtr: Option<Mrtr>,
 }
 
 impl RequestContext {
-    pub(crate) fn new(id: RequestId, env: RequestEnv, meta: MetaCell, mrtr: Option<Arc<Mrtr>>) -> Self {
+    pub(crate) fn new(id: RequestId, env: RequestEnv, meta: MetaCell, mrtr: Option<Mrtr>) -> Self {
         let cancel = std::sync::OnceLock::new();
         Self { inner: Arc::new(ContextInner { id, meta, env, cancel, mrtr }) }
     }
@@ -413,7 +422,12 @@ impl RequestContext {
         self.inner.cancel.get()
     }
 
-    pub(crate) fn mrtr(&self) -> Option<&Arc<Mrtr>> {
-        self.inner.mrtr.as_ref()
+    /// When a 2026 handler is suspended: what ends its round (see
+    /// [`Mrtr::suspended`]), its state bound to this request's params and
+    /// caller.
+    pub(crate) fn suspended(&self) -> Option<Result<serde_json::Value, (http::StatusCode, McpError)>> {
+        let inner = &*self.inner;
+        let mrtr = inner.mrtr.as_ref()?;
+        mrtr.suspended(|seal| seal.binding(inner.meta.params_text(), principal(&inner.env)))
     }
 }

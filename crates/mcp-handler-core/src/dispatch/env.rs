@@ -35,30 +35,24 @@ impl CallEnv {
 /// What a 2026 request adds: its `_meta` (an object, already checked by
 /// the endpoint) and the key that seals input-required request state.
 pub(crate) struct V2026Env {
-    /// The request's `params`, which hold its `_meta` object (a slice of
-    /// `body` when they lie in it).
+    /// The request's `params`, which hold its `_meta` object and what a
+    /// state is bound to (a slice of the body when they lie in it: no copy).
     pub(crate) params: Bytes,
-    /// The request body the message was read from, so that what a request
-    /// keeps of it (`_meta`, the arguments state is bound to) shares its
-    /// bytes rather than copying them; empty where there is none.
-    pub(crate) body: Bytes,
     pub(crate) key: RequestStateKey,
     pub(crate) ttl: Duration,
 }
 
 impl V2026Env {
-    /// `params` (text within `body`) and what only 2026 requests have.
-    pub(crate) fn new(body: Bytes, params: &str, key: RequestStateKey, ttl: Duration) -> Self {
-        Self { params: share(&body, params), body, key, ttl }
-    }
-
-    /// `part` of the body as bytes that share its buffer (a copy when
-    /// `part` is not within it).
-    pub(crate) fn share(&self, part: &str) -> Bytes {
-        share(&self.body, part)
+    /// `params` (text within `body`, the request body the message was
+    /// read from; empty where there is none) and what only 2026 requests
+    /// have.
+    pub(crate) fn new(body: &Bytes, params: &str, key: RequestStateKey, ttl: Duration) -> Self {
+        Self { params: share(body, params), key, ttl }
     }
 }
 
+/// `part` of `body` as bytes that share its buffer (a copy when `part` is
+/// not within it).
 fn share(body: &Bytes, part: &str) -> Bytes {
     let (start, len) = (body.as_ptr() as usize, body.len());
     let at = part.as_ptr() as usize;

@@ -9,10 +9,8 @@
 //! which error code an unknown resource gets, and, for 2026 requests, the
 //! input-required suspension of handlers (`Mrtr`).
 
-use std::sync::Arc;
-
 use bytes::Bytes;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::context::{MetaCell, RequestContext};
 use crate::error::McpError;
@@ -20,8 +18,7 @@ use crate::jsonrpc::Params;
 use crate::jsonrpc::{self, RequestId};
 use crate::method::Method;
 use crate::router::Router;
-use crate::v2026::Principal;
-use crate::v2026::mrtr::{Mrtr, Sealer};
+use crate::v2026::mrtr::{Mrtr, Seal, principal};
 
 mod completion_complete;
 mod env;
@@ -98,25 +95,16 @@ impl Req<'_> {
     }
 }
 
-/// What a 2026 request's input-required state is bound to: a retry must
-/// name the same method, target and arguments.
-struct Target<'a> {
-    method: Method,
-    /// Tool or prompt name, or resource URI.
-    name: &'a str,
-    /// Raw JSON arguments (2026 requests only: only they can be suspended).
-    arguments: Option<Bytes>,
-}
-
 /// The handler's context: the environment, the request's `_meta` (what
 /// the 2026 endpoint already read, or the 2025 params member checked
 /// here; `null` counts as absent), and for a 2026 request of a method that
-/// may ask for input (`target` given) the input-required state of a retry.
+/// may ask for input (`target` given) its input side: empty on a first
+/// round, the opened state and answers on a retry.
 fn context(
     id: &RequestId,
     env: CallEnv,
     params_meta: Option<&str>,
-    target: Option<Target<'_>>,
+    target: Option<Method>,
     retry: Retry,
 ) -> Result<RequestContext, McpError> {
     let CallEnv { env, v2026 } = env;
@@ -129,12 +117,12 @@ fn context(
         };
         return Ok(RequestContext::new(id.clone(), env, meta, None));
     };
-    let Some(target) = target else {
+    let Some(method) = target else {
         return Ok(RequestContext::new(id.clone(), env, MetaCell::in_params(v2026.params), None));
     };
     let input_responses = match retry.input_responses {
-        Present::Absent => Map::new(),
-        Present::Value(Value::Object(map)) => map,
+        Present::Absent => None,
+        Present::Value(Value::Object(map)) => Some(map),
         Present::Null | Present::Value(_) => {
             return Err(McpError::invalid_params("Invalid params: inputResponses must be an object"));
         }
@@ -146,17 +134,13 @@ fn context(
             return Err(McpError::invalid_params("Invalid params: requestState must be a string"));
         }
     };
-    let principal = env.http.as_ref().and_then(|p| p.extensions.get::<Principal>()).map(|p| p.0.clone());
-    let name = v2026.share(target.name);
-    let sealer = Sealer {
-        key: v2026.key,
-        ttl: v2026.ttl,
-        method: target.method.as_str(),
-        name,
-        arguments: target.arguments,
-        principal,
+    let seal = Seal { key: v2026.key, ttl: v2026.ttl, method };
+    let mrtr = if input_responses.is_none() && request_state.is_none() {
+        Mrtr::first(seal)
+    } else {
+        let binding = |seal: &Seal| seal.binding(&v2026.params, principal(&env));
+        Mrtr::retry(seal, binding, request_state.as_deref(), input_responses.unwrap_or_default())?
     };
-    let mrtr = Arc::new(Mrtr::new(sealer, request_state.as_deref(), input_responses)?);
     Ok(RequestContext::new(id.clone(), env, MetaCell::in_params(v2026.params), Some(mrtr)))
 }
 

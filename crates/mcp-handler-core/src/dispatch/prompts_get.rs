@@ -6,7 +6,7 @@ use crate::method::Method;
 use super::env::Dispatched;
 use super::params::{GetPromptParams, Retry, parse_params};
 use super::run::{Label, guard_sync, run, traced};
-use super::{Req, Target, context};
+use super::{Req, context};
 
 pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
     let p: GetPromptParams<'_> = parse_params(req.params)?;
@@ -20,11 +20,9 @@ pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
     if let Some(missing) = prompt.info.arguments.iter().find(|a| a.required && !args.contains_key(&a.name)) {
         return Err(McpError::invalid_params(format!("Missing required argument: {}", missing.name)));
     }
-    let arguments = if req.is_2026() { serde_json::to_vec(&args).ok().map(bytes::Bytes::from) } else { None };
-    let target = Target { method: Method::PromptsGet, name: &p.name, arguments };
     let retry = Retry { input_responses: p.input_responses, request_state: p.request_state };
     let span = crate::trace::handler_span(Method::PromptsGet, &p.name);
-    let ctx = context(req.id, req.env, p.meta.map(serde_json::value::RawValue::get), Some(target), retry)?;
+    let ctx = context(req.id, req.env, p.meta.map(serde_json::value::RawValue::get), Some(Method::PromptsGet), retry)?;
     let label = Label::Owned(format!("prompt {}", p.name));
     let fut = guard_sync(&label, || (prompt.get)(&ctx, args))?;
     Ok(Dispatched::Call(traced(run(req.id.clone(), ctx, label, req.writer, fut), span)))

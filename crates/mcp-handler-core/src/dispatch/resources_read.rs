@@ -13,7 +13,7 @@ use super::env::Dispatched;
 use super::params::{ReadParams, Retry, parse_params};
 use super::run::{Label, guard_sync, run, traced};
 use super::writer::{Read, Writer};
-use super::{Req, Target, context};
+use super::{Req, context};
 
 pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
     let p: ReadParams<'_> = parse_params(req.params)?;
@@ -28,10 +28,10 @@ pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
         let e = McpError::resource_not_found(&p.uri);
         return Err(if req.is_2026() { McpError { code: ErrorCode::INVALID_PARAMS, ..e } } else { e });
     };
-    let target = Target { method: Method::ResourcesRead, name: &p.uri, arguments: None };
     let retry = Retry { input_responses: p.input_responses, request_state: p.request_state };
     let span = crate::trace::handler_span(Method::ResourcesRead, &p.uri);
-    let ctx = context(req.id, req.env, p.meta.map(serde_json::value::RawValue::get), Some(target), retry)?;
+    let ctx =
+        context(req.id, req.env, p.meta.map(serde_json::value::RawValue::get), Some(Method::ResourcesRead), retry)?;
     let label = Label::Owned(format!("resource {}", p.uri));
     let request = ResourceRequest { uri: p.uri, params: vars };
     let fut = guard_sync(&label, || read(&ctx, request))?;

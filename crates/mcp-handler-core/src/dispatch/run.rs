@@ -68,13 +68,12 @@ where
                 None => std::future::pending().await,
             }
         };
-        let mrtr = this.mrtr();
         let mut guarded = std::pin::pin!(AssertUnwindSafe(fut).catch_unwind());
         // A 2026 handler that asked for input is suspended forever; end the
         // round as soon as it yields with input requested.
         let outcome = poll_fn(|cx| match guarded.as_mut().poll(cx) {
             Poll::Ready(out) => Poll::Ready(Ok(out)),
-            Poll::Pending => match mrtr.as_ref().and_then(|m| m.suspended()) {
+            Poll::Pending => match this.suspended() {
                 Some(s) => Poll::Ready(Err(s)),
                 None => Poll::Pending,
             },

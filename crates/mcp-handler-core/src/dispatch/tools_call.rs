@@ -14,7 +14,7 @@ use super::env::Dispatched;
 use super::params::{CallToolParams, Retry};
 use super::run::{Label, guard_sync, run, traced};
 use super::time_limit;
-use super::{Req, Target, context};
+use super::{Req, context};
 use crate::time_limited::TimeLimited;
 
 pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
@@ -28,13 +28,9 @@ pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
         .tools
         .get(p.name.as_ref())
         .ok_or_else(|| McpError::invalid_params(format!("Unknown tool: {}", p.name)))?;
-    // Only a 2026 request can be suspended for input, and only then are
-    // the arguments sealed into the request state.
-    let arguments = req.env.v2026.as_ref().and_then(|v| Some(v.share(p.arguments?.get())));
-    let target = Target { method: Method::ToolsCall, name: &p.name, arguments };
     let retry = Retry { input_responses: p.input_responses, request_state: p.request_state };
     let span = crate::trace::handler_span(Method::ToolsCall, &p.name);
-    let ctx = context(req.id, req.env, p.meta, Some(target), retry)?;
+    let ctx = context(req.id, req.env, p.meta, Some(Method::ToolsCall), retry)?;
     let label = Label::Shared(tool.tool.label.clone());
     let fut = guard_sync(&label, || (tool.tool.call)(&ctx, p.arguments))?;
     let call = match time_limit::limit(tool.tool.timeout.or(req.router.inner.tool_timeout), &ctx) {

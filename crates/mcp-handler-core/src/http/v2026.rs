@@ -139,7 +139,7 @@ impl Shared {
         env.http = Some(take(parts));
         // Streams carry progress and logs only; never client requests.
         env.outbox = accepts.sse.then(|| Outbox::new(false));
-        let v2026 = V2026Env::new(body.clone(), meta.params, self.state_key.get(), self.config.request_state_ttl);
+        let v2026 = V2026Env::new(body, meta.params, self.state_key.get(), self.config.request_state_ttl);
         let env = CallEnv::v2026(env, v2026);
         ControlFlow::Continue(dispatch::dispatch(&self.router, id.clone(), method, params, env))
     }
