@@ -10,7 +10,7 @@ use bytes::Bytes;
 use http::StatusCode;
 use http_body_util::StreamBody;
 use mcp_handler::{EndpointConfig, Invocation, McpService, Router, Tool};
-use mcp_handler_tests::{Running, demo_bin, post, post_json};
+use mcp_handler_tests::{Running, demo_bin, everything_bin, post, post_json};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
@@ -277,4 +277,61 @@ async fn a_body_written_in_full_before_reading_gets_a_readable_413() {
         assert!(text.starts_with("HTTP/1.1 413"), "chunked={chunked}: {text}");
         assert!(text.contains("\"code\":-32600") && text.contains("Payload Too Large"), "{text}");
     }
+}
+
+/// Reads until `needle` arrives (or `limit` passes, or the peer closes).
+async fn read_until(stream: &mut TcpStream, needle: &str, limit: Duration) -> String {
+    let deadline = Instant::now() + limit;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&got).contains(needle) {
+        match tokio::time::timeout_at(deadline.into(), stream.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => got.extend_from_slice(&buf[..n]),
+            _ => break,
+        }
+    }
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+/// The head timeout bounds a connection waiting for a request, never one
+/// whose request is still being answered: a plain answer and a stream,
+/// each longer than the timeout, arrive whole on one connection, which
+/// is closed once it then sits idle.
+#[tokio::test]
+async fn answers_longer_than_the_head_timeout_arrive_whole() {
+    let server = Running::start_with(everything_bin(), &["--header-timeout", "1"], &[]).await;
+    let mut conn = TcpStream::connect(server.addr).await.expect("connect");
+    let meta = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientInfo": { "name": "limits-test", "version": "1" },
+        "io.modelcontextprotocol/clientCapabilities": {},
+    });
+    let mut streamed = meta.clone();
+    streamed["progressToken"] = json!("p");
+    let calls = [
+        (json!({"name": "slow_invocation", "arguments": {"ms": 2500}, "_meta": meta}), "\"none\""),
+        (json!({"name": "slow", "arguments": {"ms": 2500}, "_meta": streamed}), "slept 2500 ms"),
+    ];
+    for (i, (params, answer)) in calls.into_iter().enumerate() {
+        let name = params["name"].as_str().unwrap_or_default().to_owned();
+        let body = json!({"jsonrpc": "2.0", "id": i, "method": "tools/call", "params": params}).to_string();
+        let head = format!(
+            "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+             Accept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2026-07-28\r\n\
+             Mcp-Method: tools/call\r\nMcp-Name: {name}\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        let started = Instant::now();
+        conn.write_all(format!("{head}{body}").as_bytes()).await.expect("write");
+        let text = read_until(&mut conn, answer, Duration::from_secs(8)).await;
+        assert!(text.starts_with("HTTP/1.1 200"), "call {i}: {text}");
+        assert!(text.contains(answer), "call {i} answered in full after {:?}: {text}", started.elapsed());
+        assert!(started.elapsed() >= Duration::from_millis(2400), "call {i} took its time");
+        if text.contains("text/event-stream") && !text.ends_with("0\r\n\r\n") {
+            // The stream's last chunk, then the connection is idle.
+            read_until(&mut conn, "0\r\n\r\n", Duration::from_secs(2)).await;
+        }
+    }
+    let took = closed_within(&mut conn, Duration::from_secs(5)).await.expect("then idle, it is closed");
+    assert!(took >= Duration::from_millis(900), "{took:?}");
 }

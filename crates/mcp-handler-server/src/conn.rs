@@ -1,6 +1,7 @@
-//! What one accepted connection may cost the server: how long its request
-//! head may take, how many headers it may send, and how many connections
-//! may be open at once. A client controls all three, so each is bounded.
+//! What one accepted connection may cost the server: how many headers it
+//! may send, how large its head may be, and how many connections may be
+//! open at once (how long a head may take: `watch`). A client controls
+//! all of them, so each is bounded.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -31,16 +32,12 @@ const MAX_REFUSING: usize = 256;
 const REFUSAL_HEAD_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The connection builder every accepted connection is served with.
-pub(crate) fn builder(config: &ServerConfig) -> auto::Builder<TokioExecutor> {
+pub(crate) fn builder() -> auto::Builder<TokioExecutor> {
     let mut builder = auto::Builder::new(TokioExecutor::new());
-    // The timer also bounds an idle keep-alive connection: hyper starts the
-    // head timeout as soon as it waits for the next request.
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(config.header_timeout)
-        .max_headers(MAX_HEADERS)
-        .max_buf_size(MAX_HEAD_BYTES);
+    // No timer on the HTTP/1 side (hyper's would be re-armed for every
+    // request): a slow head and an idle keep-alive are bounded by the
+    // server's connection watch (`watch`).
+    builder.http1().header_read_timeout(None).max_headers(MAX_HEADERS).max_buf_size(MAX_HEAD_BYTES);
     builder
         .http2()
         .timer(TokioTimer::new())

@@ -28,6 +28,7 @@ mod probe;
 mod readiness;
 mod scrape;
 mod serve;
+mod watch;
 
 use std::future::Future;
 use std::process::ExitCode;

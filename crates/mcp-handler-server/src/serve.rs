@@ -7,12 +7,12 @@ use std::time::Duration;
 use futures_util::FutureExt as _;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
 use crate::app::App;
 use crate::config::ServerConfig;
 use crate::conn::{self, Admission, ConnectionLimit};
+use crate::watch::{Tracked, Watch};
 
 /// How a drain ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,9 +52,9 @@ async fn accept_and_drain(
     config: &ServerConfig,
 ) -> DrainOutcome {
     let drain_timeout = config.drain_timeout;
-    let builder = Arc::new(conn::builder(config));
+    let builder = Arc::new(conn::builder());
     let limit = ConnectionLimit::new(config.max_connections);
-    let graceful = GracefulShutdown::new();
+    let (watch, sweeper) = Watch::start(config.header_timeout);
     // Only a rate limit reads the peer's address; inserting it costs an
     // allocation per request, so it is added only then.
     let wants_addr = app.mcp.wants_client_address();
@@ -93,19 +93,23 @@ async fn accept_and_drain(
                 let app = app.clone();
                 let addr = wants_addr.then(|| mcp_handler_core::ClientAddress(peer.ip()));
                 let ip = peer.ip();
+                // A request stays in flight until its response is written:
+                // only a connection with none is idle (`watch`).
+                let (requests, registration) = watch.open();
                 let svc = service_fn(move |mut req: http::Request<hyper::body::Incoming>| {
                     if let Some(addr) = addr {
                         req.extensions_mut().insert(addr);
                     }
-                    app.call(req, ip)
+                    let busy = requests.begin();
+                    app.call(req, ip).map(move |r| r.map(|resp| resp.map(|body| Tracked::new(body, busy))))
                 });
                 let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc).into_owned();
-                let conn = graceful.watch(conn);
+                let conn = registration.watch(conn, |c| c.graceful_shutdown());
                 // A combinator, not an `async move` block: the block would
                 // keep the connection's future twice (as its capture and as
                 // the awaited value), ~1.8 KB more per connection.
                 tokio::spawn(conn.map(move |ended| {
-                    if let Err(e) = ended {
+                    if let Some(Err(e)) = ended {
                         tracing::debug!(%peer, error = %e, "connection ended with an error");
                     }
                     drop(permit);
@@ -118,8 +122,9 @@ async fn accept_and_drain(
     app.readiness.set_shutting_down();
     app.mcp.begin_shutdown();
     tracing::info!(timeout = ?drain_timeout, "draining in-flight requests");
-    tokio::select! {
-        () = graceful.shutdown() => {
+    watch.drain();
+    let outcome = tokio::select! {
+        () = watch.drained() => {
             tracing::info!("drained");
             DrainOutcome::Complete
         }
@@ -127,7 +132,9 @@ async fn accept_and_drain(
             tracing::warn!("drain deadline passed; dropping remaining requests");
             DrainOutcome::DeadlineExceeded
         }
-    }
+    };
+    sweeper.abort();
+    outcome
 }
 
 /// Completes on SIGTERM or SIGINT.
