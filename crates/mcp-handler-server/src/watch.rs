@@ -51,8 +51,32 @@ struct Shared {
 #[derive(Default)]
 struct Slots {
     entries: Vec<Option<Arc<Conn>>>,
+    /// Indices of `entries` that hold none.
     free: Vec<usize>,
-    live: usize,
+}
+
+impl Slots {
+    fn insert(&mut self, conn: Arc<Conn>) -> usize {
+        match self.free.pop() {
+            Some(i) => {
+                self.entries[i] = Some(conn);
+                i
+            }
+            None => {
+                self.entries.push(Some(conn));
+                self.entries.len() - 1
+            }
+        }
+    }
+
+    fn remove(&mut self, slot: usize) {
+        self.entries[slot] = None;
+        self.free.push(slot);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.entries.len() == self.free.len()
+    }
 }
 
 /// One connection's state, shared by its future, its requests and the sweeper.
@@ -98,20 +122,7 @@ impl Watch {
             close: AtomicBool::new(self.shared.draining.load(Ordering::Acquire)),
             waker: AtomicWaker::new(),
         });
-        let slot = {
-            let mut open = lock(&self.shared.open);
-            open.live += 1;
-            match open.free.pop() {
-                Some(i) => {
-                    open.entries[i] = Some(state.clone());
-                    i
-                }
-                None => {
-                    open.entries.push(Some(state.clone()));
-                    open.entries.len() - 1
-                }
-            }
-        };
+        let slot = lock(&self.shared.open).insert(state.clone());
         (Requests { conn: state.clone() }, Registration { state, slot })
     }
 
@@ -128,7 +139,7 @@ impl Watch {
     pub(crate) async fn drained(&self) {
         loop {
             let empty = self.shared.empty.notified();
-            if lock(&self.shared.open).live == 0 {
+            if lock(&self.shared.open).is_empty() {
                 return;
             }
             empty.await;
@@ -186,10 +197,8 @@ impl Registration {
 impl Drop for Registration {
     fn drop(&mut self) {
         let mut open = lock(&self.state.shared.open);
-        open.entries[self.slot] = None;
-        open.free.push(self.slot);
-        open.live -= 1;
-        if open.live == 0 {
+        open.remove(self.slot);
+        if open.is_empty() {
             self.state.shared.empty.notify_waiters();
         }
     }
