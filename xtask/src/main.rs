@@ -45,6 +45,7 @@ mod run;
 mod sam;
 mod soak;
 mod standin;
+mod static_build;
 mod tools;
 mod workflows;
 

@@ -10,7 +10,9 @@
 //! | `floor` | hyper answering fixed bytes after reading the body | any (fixed 2025 answers, `"id":1`) |
 //! | `axum` | hand-written axum + serde JSON-RPC handler (the ceiling) | 2025, 2026 (answered as 2025) |
 //! | `mcp-handler` | this library's server shell (`bench-server`) | 2025, 2026 |
+//! | `mcp-handler-logged` | the same with its access log on, as shipped | `call` |
 //! | `mcp-handler-sessions` | the same with `BENCH_SESSIONS=1` | the `session` scenario, 2026 |
+//! | `mcp-handler-static` | `bench-server` built as the container image is: static musl, mimalloc | `call` (throughput, memory) |
 //! | `rmcp` | official Rust SDK, stateless, JSON responses, one shared tool router | 2025, 2026 |
 //! | `rmcp-example` | the same, building the tool router per request as rmcp's examples do | 2025, 2026 |
 //! | `fastmcp` | FastMCP 2.x, `stateless_http`, uvicorn | 2025 |
@@ -135,7 +137,8 @@ fn rust_peers(root: &Path, peers_dir: &Path) -> anyhow::Result<Vec<Peer>> {
     ])
 }
 
-/// This library's server shell, stateless and with sessions.
+/// This library's server shell: stateless, logged, with sessions (the glibc
+/// release build), and stateless as the container image builds it.
 fn mcp_handler(root: &Path) -> anyhow::Result<Vec<Peer>> {
     run::bench_release()?;
     let lock = std::fs::read_to_string(root.join("Cargo.lock")).context("reading Cargo.lock")?;
@@ -143,25 +146,29 @@ fn mcp_handler(root: &Path) -> anyhow::Result<Vec<Peer>> {
     if let Some(rev) = git_rev(root) {
         version.push_str(&format!(" (git {rev})"));
     }
-    let peer = |name, sessions, env| Peer {
+    let glibc = crate::target_dir().join("release").join("bench-server");
+    let peer = |name, sessions, env, program: &Path, version: String| Peer {
         name,
-        version: version.clone(),
+        version,
         serves_2026: true,
         sessions,
         fixed_id: false,
-        program: crate::target_dir().join("release").join("bench-server"),
+        program: program.to_path_buf(),
         args: Vec::new(),
         env,
         bind_env: true,
     };
+    let static_bin = crate::static_build::bench_server()?;
     // No peer writes a line per request, so the comparison runs with the
     // access log off; `mcp-handler-logged` (call only) is the server as
     // shipped, and the report says what the log costs.
     let quiet = ("MCP_ACCESS_LOG", "off");
+    let static_version = format!("{version}, static musl + mimalloc");
     Ok(vec![
-        peer("mcp-handler", false, vec![quiet]),
-        peer("mcp-handler-logged", false, vec![("MCP_ACCESS_LOG", "on")]),
-        peer("mcp-handler-sessions", true, vec![quiet, ("BENCH_SESSIONS", "1")]),
+        peer("mcp-handler", false, vec![quiet], &glibc, version.clone()),
+        peer("mcp-handler-logged", false, vec![("MCP_ACCESS_LOG", "on")], &glibc, version.clone()),
+        peer("mcp-handler-sessions", true, vec![quiet, ("BENCH_SESSIONS", "1")], &glibc, version.clone()),
+        peer("mcp-handler-static", false, vec![quiet], &static_bin, static_version),
     ])
 }
 

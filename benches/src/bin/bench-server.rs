@@ -13,6 +13,12 @@ use mcp_handler::{EndpointConfig, InMemorySessionStore, RequestContext, Router, 
 use mcp_handler_benches::payload;
 use serde::Deserialize;
 
+/// Built static (musl) as the container image builds its binaries, it
+/// allocates as they do (`mcp-handler-examples`' allocator).
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Deserialize, schemars::JsonSchema)]
 struct EchoArgs {
     /// The text to send back.

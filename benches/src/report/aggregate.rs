@@ -11,8 +11,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::results::{LambdaRun, Latency, LoadMode, Results};
 
 /// Systems in the order every table and chart shows them; others follow, sorted.
-pub(crate) const SYSTEMS: [&str; 8] =
-    ["floor", "axum", "mcp-handler", "mcp-handler-logged", "rmcp", "rmcp-example", "fastmcp", "typescript-sdk"];
+pub(crate) const SYSTEMS: [&str; 9] = [
+    "floor",
+    "axum",
+    "mcp-handler",
+    "mcp-handler-logged",
+    "mcp-handler-static",
+    "rmcp",
+    "rmcp-example",
+    "fastmcp",
+    "typescript-sdk",
+];
 /// Scenarios in table order; others follow, sorted.
 pub(crate) const SCENARIOS: [&str; 5] = ["call", "call-2026", "list", "big", "session"];
 /// Lambda functions in table order; others follow, sorted.
@@ -36,6 +45,8 @@ pub(crate) const AXUM: &str = "axum";
 pub(crate) const LAMBDA_FLOOR: &str = "lambda-runtime-floor";
 /// The same server with its access log on, as shipped.
 pub(crate) const LOGGED: &str = "mcp-handler-logged";
+/// The same server built as the container image builds it (static musl, mimalloc).
+pub(crate) const STATIC: &str = "mcp-handler-static";
 
 /// What identifies one cell of the tables.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -240,11 +251,12 @@ fn ordered<'a>(canonical: &[&str], present: impl Iterator<Item = &'a str>) -> Ve
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::results::{LoadResult, LoadRun};
 
-    fn run(system: &str, round: u32, rps: f64, p99: f64, rss_idle: Option<u64>) -> LoadResult {
+    /// One closed-loop `call` run at 50 connections (the report's tests share it).
+    pub(crate) fn run(system: &str, round: u32, rps: f64, p99: f64, rss_idle: Option<u64>) -> LoadResult {
         LoadResult {
             system: system.to_owned(),
             cores: 1,

@@ -100,12 +100,12 @@ pub(super) fn shape_2026(profile: &[ProfileRun]) -> Option<String> {
 /// Idle RSS over the limit: what of it is mapped code rather than private
 /// memory, how much of that is the program's own code against its size,
 /// and the floor's, where the run read them (older runs lack the parts).
-pub(super) fn idle_rss(agg: &Aggregated, idle: Option<f64>, private: Option<f64>) -> Option<String> {
+pub(super) fn idle_rss(agg: &Aggregated, system: &str, idle: Option<f64>, private: Option<f64>) -> Option<String> {
     let of = |system: &str, f: fn(&Cell) -> Option<f64>| {
         median(agg.load.iter().filter(|(k, _)| k.system == system).filter_map(|(_, c)| f(c)).collect())
     };
     let mib = |kb: f64| kb / 1024.0;
-    let own_code = match (of(OURS, |c| c.rss_idle_code_kb), of(OURS, |c| c.code_kb)) {
+    let own_code = match (of(system, |c| c.rss_idle_code_kb), of(system, |c| c.code_kb)) {
         (Some(mapped), Some(size)) if size > 0.0 => format!(
             "; {:.1} MiB of them are the program's own machine code, {:.0}% of its {:.1} MiB: the kernel maps \
              code in blocks around each page that starting up and a first request run (fault-around), and \

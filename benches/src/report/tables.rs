@@ -4,7 +4,7 @@
 
 use crate::results::Results;
 
-use super::aggregate::{Aggregated, LOGGED, MAIN_CONNECTIONS, ONE_CONNECTION, OURS, RSS_CONNECTIONS};
+use super::aggregate::{Aggregated, LOGGED, MAIN_CONNECTIONS, ONE_CONNECTION, OURS, RSS_CONNECTIONS, STATIC};
 use super::format::{self, Table};
 
 /// Machine and date header, with the quick-run warning.
@@ -48,7 +48,9 @@ pub(crate) fn throughput(agg: &Aggregated, notes: &mut Vec<String>) -> String {
          {cores} core(s). Every figure is the **median of the rounds** (requests/s and each percentile \
          taken separately); requests/s counts correct answers only. `mcp-handler` runs with its access \
          log off, as no peer writes a line per request; `mcp-handler-logged` is the same server as \
-         shipped, one access line per request to stderr.\n\n"
+         shipped, one access line per request to stderr; `mcp-handler-static` is the server (log off) \
+         built as the container image builds it: a static musl binary allocating with mimalloc, where \
+         every other row of this library is the glibc build.\n\n"
     );
     if let (Some(on), Some(off)) =
         (agg.closed(LOGGED, "call", cores, MAIN_CONNECTIONS), agg.closed(OURS, "call", cores, MAIN_CONNECTIONS))
@@ -58,6 +60,16 @@ pub(crate) fn throughput(agg: &Aggregated, notes: &mut Vec<String>) -> String {
             (1.0 - on.rps / off.rps) * 100.0,
             format::rps(Some(on.rps)),
             format::rps(Some(off.rps))
+        ));
+    }
+    if let (Some(image), Some(glibc)) =
+        (agg.closed(STATIC, "call", cores, MAIN_CONNECTIONS), agg.closed(OURS, "call", cores, MAIN_CONNECTIONS))
+    {
+        out.push_str(&format!(
+            "The container image's build serves `call` at {:.2}× the glibc build ({} against {}).\n\n",
+            image.rps / glibc.rps,
+            format::rps(Some(image.rps)),
+            format::rps(Some(glibc.rps))
         ));
     }
     let mut header = vec!["requests/s".to_owned()];
