@@ -12,7 +12,7 @@
 
 use serde::Serialize;
 
-use super::aggregate::{Aggregated, MAIN_CONNECTIONS, OURS};
+use super::aggregate::{Aggregated, MAIN_CONNECTIONS, OURS, STATIC};
 use super::prices::{Arch, Prices};
 
 /// One ALB LCU covers this many processed bytes an hour (1 GB).
@@ -242,7 +242,9 @@ pub(crate) struct Inputs {
 }
 
 /// Picks the measured inputs: mcp-handler's warm mean Lambda duration
-/// (buffered mode first) and its `call` throughput on one core.
+/// (buffered mode first) and its `call` throughput on one core, of the
+/// container image's build where it ran (that is what Fargate runs), else
+/// of the glibc build.
 pub(crate) fn measured_inputs(agg: &Aggregated) -> (Inputs, Option<f64>, Option<f64>) {
     let mut lambda = None;
     'found: for system in [OURS, "mcp-handler-no-sdk"] {
@@ -256,11 +258,13 @@ pub(crate) fn measured_inputs(agg: &Aggregated) -> (Inputs, Option<f64>, Option<
     // One core measured: that is a vCPU's throughput. Otherwise the fewest
     // cores measured, divided by their count (assumes linear scaling).
     let mut load = None;
-    for cores in agg.core_counts() {
-        if let Some(cell) = agg.closed(OURS, "call", cores, MAIN_CONNECTIONS) {
-            let label = format!("{OURS} call, {cores} core(s), {MAIN_CONNECTIONS} connections");
-            load = Some((label, cell.rps / f64::from(cores)));
-            break;
+    'load: for system in [STATIC, OURS] {
+        for cores in agg.core_counts() {
+            if let Some(cell) = agg.closed(system, "call", cores, MAIN_CONNECTIONS) {
+                let label = format!("{system} call, {cores} core(s), {MAIN_CONNECTIONS} connections");
+                load = Some((label, cell.rps / f64::from(cores)));
+                break 'load;
+            }
         }
     }
     let inputs = Inputs {
@@ -386,6 +390,21 @@ pub(super) mod tests {
         assert_eq!(m.lambda_per_million(Arch::Arm64, FrontDoor::FunctionUrl), None);
         assert_eq!(m.fargate_monthly(Arch::Arm64, 1e6), None);
         assert_eq!(m.break_even(Arch::Arm64, FrontDoor::FunctionUrl, Arch::Arm64), None);
+    }
+
+    #[test]
+    fn fargate_throughput_is_the_container_builds_where_it_ran() {
+        use crate::report::aggregate::tests::run;
+        use crate::results::Results;
+        let glibc = run(OURS, 1, 100_000.0, 1.0, None);
+        let only_glibc = Results { load: vec![glibc.clone()], ..Results::default() };
+        let (inputs, _, rps) = measured_inputs(&Aggregated::from_results(&only_glibc));
+        assert_eq!(rps, Some(100_000.0));
+        assert_eq!(inputs.load_run.as_deref(), Some("mcp-handler call, 1 core(s), 50 connections"));
+        let both = Results { load: vec![glibc, run(STATIC, 1, 90_000.0, 1.0, None)], ..Results::default() };
+        let (inputs, _, rps) = measured_inputs(&Aggregated::from_results(&both));
+        assert_eq!(rps, Some(90_000.0));
+        assert_eq!(inputs.load_run.as_deref(), Some("mcp-handler-static call, 1 core(s), 50 connections"));
     }
 
     #[test]
