@@ -48,10 +48,6 @@ fn runs_for(peer: &Peer, cores: u32) -> Vec<Run> {
     if peer.name == "mcp-handler-logged" {
         return if cores == 1 { vec![closed("call", 50)] } else { Vec::new() };
     }
-    if peer.name == "mcp-handler-static" {
-        // Throughput, sequential latency and memory of the container image's build.
-        return if cores == 1 { vec![closed("call", 50), closed("call", 1), closed("call", 256)] } else { Vec::new() };
-    }
     let fast = !matches!(peer.name, "fastmcp" | "typescript-sdk");
     if cores > 1 {
         // Single-threaded runtimes do not scale with cores; skip them.

@@ -12,7 +12,7 @@
 //! | `mcp-handler` | this library's server shell (`bench-server`) | 2025, 2026 |
 //! | `mcp-handler-logged` | the same with its access log on, as shipped | `call` |
 //! | `mcp-handler-sessions` | the same with `BENCH_SESSIONS=1` | the `session` scenario, 2026 |
-//! | `mcp-handler-static` | `bench-server` built as the container image is: static musl, mimalloc | `call` (throughput, memory) |
+//! | `mcp-handler-static` | `bench-server` built as the container image is: static musl, mimalloc | 2025, 2026 |
 //! | `rmcp` | official Rust SDK, stateless, JSON responses, one shared tool router | 2025, 2026 |
 //! | `rmcp-example` | the same, building the tool router per request as rmcp's examples do | 2025, 2026 |
 //! | `fastmcp` | FastMCP 2.x, `stateless_http`, uvicorn | 2025 |

@@ -7,10 +7,8 @@
 //!
 //! zig and cargo-zigbuild come from PyPI at the versions the `Dockerfile`
 //! pins (read from its `ARG` lines, so the two cannot drift apart), into
-//! `.tools/venv/zigbuild`; the musl target from rustup. The build has its
-//! own target folder: the musl and glibc builds resolve different
-//! dependencies (mimalloc), and sharing `target/` would make each rebuild
-//! the other's build scripts.
+//! `.tools/venv/zigbuild`; the musl target from rustup. The build keeps its
+//! artifacts in a folder of its own, `target/static`.
 
 use std::path::PathBuf;
 use std::process::Command;
