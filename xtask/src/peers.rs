@@ -146,29 +146,30 @@ fn mcp_handler(root: &Path) -> anyhow::Result<Vec<Peer>> {
     if let Some(rev) = git_rev(root) {
         version.push_str(&format!(" (git {rev})"));
     }
-    let glibc = crate::target_dir().join("release").join("bench-server");
-    let peer = |name, sessions, env, program: &Path, version: String| Peer {
+    let peer = |name, sessions, env| Peer {
         name,
-        version,
+        version: version.clone(),
         serves_2026: true,
         sessions,
         fixed_id: false,
-        program: program.to_path_buf(),
+        program: crate::target_dir().join("release").join("bench-server"),
         args: Vec::new(),
         env,
         bind_env: true,
     };
-    let static_bin = crate::static_build::bench_server()?;
     // No peer writes a line per request, so the comparison runs with the
     // access log off; `mcp-handler-logged` (call only) is the server as
     // shipped, and the report says what the log costs.
     let quiet = ("MCP_ACCESS_LOG", "off");
-    let static_version = format!("{version}, static musl + mimalloc");
     Ok(vec![
-        peer("mcp-handler", false, vec![quiet], &glibc, version.clone()),
-        peer("mcp-handler-logged", false, vec![("MCP_ACCESS_LOG", "on")], &glibc, version.clone()),
-        peer("mcp-handler-sessions", true, vec![quiet, ("BENCH_SESSIONS", "1")], &glibc, version.clone()),
-        peer("mcp-handler-static", false, vec![quiet], &static_bin, static_version),
+        peer("mcp-handler", false, vec![quiet]),
+        peer("mcp-handler-logged", false, vec![("MCP_ACCESS_LOG", "on")]),
+        peer("mcp-handler-sessions", true, vec![quiet, ("BENCH_SESSIONS", "1")]),
+        Peer {
+            version: format!("{version}, static musl + mimalloc"),
+            program: crate::static_build::bench_server()?,
+            ..peer("mcp-handler-static", false, vec![quiet])
+        },
     ])
 }
 

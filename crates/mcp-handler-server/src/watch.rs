@@ -29,8 +29,7 @@ use futures_util::task::AtomicWaker;
 use http_body::{Body, Frame, SizeHint};
 use tokio::sync::Notify;
 
-/// The watch over one server's connections (cheap to clone).
-#[derive(Clone)]
+/// The watch over one server's connections.
 pub(crate) struct Watch {
     shared: Arc<Shared>,
 }
@@ -238,8 +237,7 @@ impl<C: Future> Future for Watched<C> {
     }
 }
 
-/// Counts one connection's requests in flight (cheap to clone into each).
-#[derive(Clone)]
+/// Counts one connection's requests in flight.
 pub(crate) struct Requests {
     conn: Arc<Conn>,
 }
