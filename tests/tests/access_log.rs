@@ -50,6 +50,37 @@ async fn each_request_is_one_line_with_its_mcp_facts() {
     assert!(refused["hint"].as_str().unwrap().contains("MCP_ALLOWED_HOSTS"), "{refused}");
 }
 
+/// The default text format: the line the server writes itself (without
+/// `tracing`, for speed) reads as the subscriber's other lines do.
+#[tokio::test]
+async fn text_lines_have_the_subscribers_layout() {
+    let dir = TempDir::new("access-log-text");
+    let log = dir.join("demo.log");
+    let server = Running::start_logged(demo_bin(), &[], &[("RUST_LOG", "info")], &log).await;
+    let call = json!({"jsonrpc": "2.0", "id": "a\"b", "method": "tools/call",
+        "params": {"name": "text_stats", "arguments": {"text": "argument-value-never-logged"}}});
+    let mut headers = MCP_HEADERS.to_vec();
+    headers.push(("mcp-protocol-version", "2025-06-18"));
+    let r = http(server.addr, "POST", "/mcp", &headers, &call.to_string()).await.unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    let text = server.stop_and_read_log(&log).await;
+    assert!(!text.contains("argument-value-never-logged"), "{text}");
+    let access: Vec<&str> = text.lines().filter(|l| l.contains(" INFO request ")).collect();
+    let [line] = access[..] else { panic!("one access line: {text}") };
+    let (time, rest) = line.split_once("  INFO request ").unwrap();
+    assert!(time.len() == "2026-12-05T10:15:02.123456Z".len() && time.ends_with('Z'), "{line}");
+    let (head, tail) = rest.split_once(" duration_ms=").unwrap();
+    assert_eq!(head, r#"http_method=POST path="/mcp" status=200"#);
+    let (millis, tail) = tail.split_once(' ').unwrap();
+    assert!(millis.parse::<f64>().is_ok_and(|ms| ms >= 0.0), "{line}");
+    assert_eq!(
+        tail,
+        r#"mode="json" mcp_method="tools/call" name="text_stats" outcome="ok" protocol_version="2025-06-18" request_id="a\"b" client=127.0.0.1"#
+    );
+    let other = text.lines().find(|l| l.contains("MCP server listening")).unwrap();
+    assert_eq!(other.split_once(' ').unwrap().0.len(), time.len(), "the same timestamp: {other}");
+}
+
 #[tokio::test]
 async fn the_access_log_can_be_turned_off() {
     let dir = TempDir::new("access-log-off");

@@ -37,6 +37,7 @@ mod hub;
 mod invocation;
 mod json_text;
 mod jsonrpc;
+mod log_direct;
 mod log_format;
 mod log_lines;
 pub mod logging;

@@ -35,9 +35,10 @@ const FIELDS_KEPT: usize = 4 * 1024;
 impl<'w> FormatFields<'w> for PlainFields {
     fn format_fields<R: RecordFields>(&self, mut writer: Writer<'w>, fields: R) -> fmt::Result {
         let mut write = |out: &mut String| {
-            let mut v = Visitor { out, first: true, result: Ok(()) };
+            let mut v = Visitor::new(out);
             fields.record(&mut v);
-            v.result.and_then(|()| writer.write_str(v.out))
+            v.finish()?;
+            writer.write_str(out)
         };
         // A field whose `Debug` logs comes back here while the buffer is
         // in use (and a thread's last lines may come after its locals are
@@ -59,36 +60,49 @@ impl<'w> FormatFields<'w> for PlainFields {
     }
 }
 
-struct Visitor<'a> {
+/// Writes one line's fields by the rules above, by field name: as the
+/// subscriber's visitor, and for a line written without the subscriber
+/// ([`crate::log_direct`]), so that the two cannot differ.
+pub(crate) struct Visitor<'a> {
     out: &'a mut String,
     first: bool,
     result: fmt::Result,
 }
 
-impl Visitor<'_> {
+impl<'a> Visitor<'a> {
+    /// Fields appended to `out`, the first without a separator.
+    pub(crate) fn new(out: &'a mut String) -> Self {
+        Self { out, first: true, result: Ok(()) }
+    }
+
+    /// Whether every field was written (a `Debug` or `Display` can fail).
+    pub(crate) fn finish(self) -> fmt::Result {
+        self.result
+    }
+
     /// The separator, then `name=` (nothing before a message).
-    fn start(&mut self, field: &Field) -> bool {
+    // Inlined: a caller that names its fields writes each name as a constant.
+    #[inline(always)]
+    fn start(&mut self, name: &str) -> bool {
         if self.result.is_err() {
             return false;
         }
         if !std::mem::take(&mut self.first) {
             self.out.push(' ');
         }
-        let name = field.name();
         if name != "message" {
             self.out.push_str(name.strip_prefix("r#").unwrap_or(name));
             self.out.push('=');
         }
         true
     }
-}
 
-impl Visit for Visitor<'_> {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if !self.start(field) {
+    #[inline(always)]
+    pub(crate) fn str(&mut self, name: &str, value: &str) {
+        if !self.start(name) {
             return;
         }
-        if field.name() == "message" {
+        if name == "message" {
             Escaping(self.out).push(value);
         } else if value.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\') {
             // Printable ASCII needing no escape: what `{:?}` would write.
@@ -100,39 +114,84 @@ impl Visit for Visitor<'_> {
         }
     }
 
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        if self.start(field) {
-            self.out.push_str(Decimal::new(value, 1).as_str());
+    #[inline(always)]
+    pub(crate) fn u64(&mut self, name: &str, value: u64) {
+        if self.start(name) {
+            Decimal::new(value, 1).push_to(self.out);
         }
     }
 
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        if self.start(field) {
+    #[inline(always)]
+    pub(crate) fn i64(&mut self, name: &str, value: i64) {
+        if self.start(name) {
             if value < 0 {
                 self.out.push('-');
             }
-            self.out.push_str(Decimal::new(value.unsigned_abs(), 1).as_str());
+            Decimal::new(value.unsigned_abs(), 1).push_to(self.out);
         }
     }
 
-    fn record_f64(&mut self, field: &Field, value: f64) {
+    #[inline(always)]
+    pub(crate) fn f64(&mut self, name: &str, value: f64) {
         // As the default (`record_debug` of the value), without the
         // escaping pass: a float's `Debug` is printable ASCII.
-        if self.start(field) && !push_thousandths(self.out, value) {
+        if self.start(name) && !push_thousandths(self.out, value) {
             self.result = write!(self.out, "{value:?}");
         }
     }
 
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        if self.start(field) {
+    fn bool(&mut self, name: &str, value: bool) {
+        if self.start(name) {
             self.out.push_str(if value { "true" } else { "false" });
         }
     }
 
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        if self.start(field) {
+    pub(crate) fn debug(&mut self, name: &str, value: &dyn fmt::Debug) {
+        if self.start(name) {
             self.result = write!(Escaping(self.out), "{value:?}");
         }
+    }
+
+    /// A `%value` field whose `Display` writes `value`.
+    #[inline(always)]
+    pub(crate) fn unquoted(&mut self, name: &str, value: &str) {
+        if self.start(name) {
+            Escaping(self.out).push(value);
+        }
+    }
+
+    /// A `%value` field: its `Display`, as `tracing` records it (through
+    /// `Debug`).
+    pub(crate) fn display(&mut self, name: &str, value: &dyn fmt::Display) {
+        if self.start(name) {
+            self.result = write!(Escaping(self.out), "{value}");
+        }
+    }
+}
+
+impl Visit for Visitor<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.str(field.name(), value);
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.u64(field.name(), value);
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.i64(field.name(), value);
+    }
+
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.f64(field.name(), value);
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.bool(field.name(), value);
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.debug(field.name(), value);
     }
 }
 
@@ -140,7 +199,7 @@ impl Visit for Visitor<'_> {
 /// formatter, when it is a whole number of thousandths below 1e9 (the
 /// access log's `duration_ms`, in microseconds): `0.031`, `12.5`, `3.0`.
 /// Returns false, writing nothing, for any other value.
-fn push_thousandths(out: &mut String, value: f64) -> bool {
+pub(crate) fn push_thousandths(out: &mut String, value: f64) -> bool {
     // Below 1e9 the value has at most 12 significant digits, so the
     // shortest decimal that reads back as it (what `Debug` prints) is the
     // thousandths themselves, trailing zeros trimmed.
@@ -153,11 +212,15 @@ fn push_thousandths(out: &mut String, value: f64) -> bool {
     if m as f64 / 1000.0 != value {
         return false;
     }
-    out.push_str(Decimal::new(m / 1000, 1).as_str());
+    Decimal::new(m / 1000, 1).push_to(out);
     out.push('.');
-    let fraction = Decimal::new(m % 1000, 3);
-    let digits = fraction.as_str().trim_end_matches('0');
-    out.push_str(if digits.is_empty() { "0" } else { digits });
+    // The thousandths without their trailing zeros; `0` for none.
+    let (mut fraction, mut width) = (m % 1000, 3);
+    while fraction % 10 == 0 && width > 1 {
+        fraction /= 10;
+        width -= 1;
+    }
+    Decimal::new(fraction, width).push_to(out);
     true
 }
 
@@ -184,8 +247,19 @@ impl Decimal {
         d
     }
 
+    /// The digits, ASCII.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.digits[self.at..]
+    }
+
+    /// Appends the digits to `out` (no UTF-8 check to pay, as `as_str` has).
+    pub(crate) fn push_to(&self, out: &mut String) {
+        out.extend(self.as_bytes().iter().map(|&d| char::from(d)));
+    }
+
+    #[cfg(test)]
     pub(crate) fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.digits[self.at..]).unwrap_or_default()
+        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
     }
 }
 
@@ -226,22 +300,39 @@ thread_local! {
     static SECOND: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
 }
 
+impl CachedTime {
+    /// Appends the time now to `out`.
+    pub(crate) fn push(out: &mut String) -> fmt::Result {
+        with_now(|text| out.push_str(text))
+    }
+}
+
 impl FormatTime for CachedTime {
     fn format_time(&self, w: &mut Writer<'_>) -> fmt::Result {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-        let secs = now.as_secs();
-        SECOND.with_borrow_mut(|(cached, text)| {
-            if *cached != secs {
-                text.clear();
-                write_date_time(text, secs)?;
-                *cached = secs;
-            }
-            w.write_str(text)?;
-            w.write_char('.')?;
-            w.write_str(Decimal::new(u64::from(now.subsec_micros()), 6).as_str())?;
-            w.write_char('Z')
-        })
+        with_now(|text| w.write_str(text))?
     }
+}
+
+/// Calls `f` with the time now, written in this thread's buffer after
+/// the cached date and time of day.
+fn with_now<R>(f: impl FnOnce(&str) -> R) -> Result<R, fmt::Error> {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = now.as_secs();
+    SECOND.with_borrow_mut(|(cached, text)| {
+        if *cached != secs {
+            text.clear();
+            *cached = u64::MAX;
+            write_date_time(text, secs)?;
+            *cached = secs;
+        }
+        let second = text.len();
+        text.push('.');
+        Decimal::new(u64::from(now.subsec_micros()), 6).push_to(text);
+        text.push('Z');
+        let r = f(text);
+        text.truncate(second);
+        Ok(r)
+    })
 }
 
 /// `YYYY-MM-DDTHH:MM:SS` of a Unix time (UTC), by the civil-from-days
@@ -262,139 +353,5 @@ fn write_date_time(out: &mut String, secs: u64) -> fmt::Result {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn date_time(secs: u64) -> String {
-        let mut s = String::new();
-        write_date_time(&mut s, secs).unwrap();
-        s
-    }
-
-    #[test]
-    fn timestamps_have_microseconds_and_a_zone() {
-        let mut text = String::new();
-        CachedTime.format_time(&mut Writer::new(&mut text)).unwrap();
-        let (date_time, fraction) = text.split_once('.').unwrap();
-        assert_eq!(date_time.len(), "2026-12-05T10:15:02".len(), "{text}");
-        assert!(date_time.as_bytes()[10] == b'T' && date_time.starts_with("20"), "{text}");
-        assert_eq!(fraction.len(), 7, "{text}");
-        assert!(fraction.ends_with('Z') && fraction[..6].bytes().all(|b| b.is_ascii_digit()), "{text}");
-    }
-
-    #[test]
-    fn decimals_read_as_the_formatter_writes_them() {
-        for (value, width) in [(0, 1), (7, 1), (10, 1), (255, 1), (u64::MAX, 1), (0, 6), (42, 6), (999_999, 6)] {
-            assert_eq!(Decimal::new(value, width).as_str(), format!("{value:0width$}"));
-        }
-    }
-
-    #[test]
-    fn thousandths_read_as_debug_writes_them() {
-        for micros in [0_u64, 1, 10, 31, 100, 999, 1000, 1001, 12_500, 3_000_000, 123_456_789, 999_999_999_999] {
-            let v = micros as f64 / 1000.0;
-            let mut out = String::new();
-            assert!(push_thousandths(&mut out, v), "{v}");
-            assert_eq!(out, format!("{v:?}"), "{micros} µs");
-        }
-        for other in [0.031238000000000002, 1.0 / 3.0, -1.0, 1e9, f64::NAN, f64::INFINITY, 1e-4, -0.0] {
-            let mut out = String::new();
-            assert!(!push_thousandths(&mut out, other) && out.is_empty(), "{other:?} goes through Debug");
-        }
-    }
-
-    #[test]
-    fn civil_dates_match_known_instants() {
-        assert_eq!(date_time(0), "1970-01-01T00:00:00");
-        assert_eq!(date_time(951_782_400), "2000-02-29T00:00:00");
-        assert_eq!(date_time(1_798_761_599), "2026-12-31T23:59:59");
-        assert_eq!(date_time(1_709_164_800), "2024-02-29T00:00:00");
-        assert_eq!(date_time(4_107_542_400), "2100-03-01T00:00:00");
-    }
-
-    /// The line `tracing-subscriber`'s defaults would write (no ANSI) and
-    /// ours, for the same event.
-    fn lines(emit: impl Fn()) -> (String, String) {
-        use std::sync::{Arc, Mutex};
-        use tracing_subscriber::fmt::MakeWriter;
-
-        #[derive(Clone, Default)]
-        struct Buf(Arc<Mutex<Vec<u8>>>);
-        impl std::io::Write for Buf {
-            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().unwrap().extend_from_slice(b);
-                Ok(b.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        impl MakeWriter<'_> for Buf {
-            type Writer = Buf;
-            fn make_writer(&self) -> Buf {
-                self.clone()
-            }
-        }
-        let text = |b: &Buf| String::from_utf8(b.0.lock().unwrap().clone()).unwrap();
-        let (theirs, ours) = (Buf::default(), Buf::default());
-        let sub = tracing_subscriber::fmt().with_ansi(false).without_time().with_writer(theirs.clone()).finish();
-        tracing::subscriber::with_default(sub, &emit);
-        let sub = tracing_subscriber::fmt()
-            .with_ansi(false)
-            .without_time()
-            .fmt_fields(PlainFields)
-            .with_writer(ours.clone())
-            .finish();
-        tracing::subscriber::with_default(sub, &emit);
-        (text(&theirs), text(&ours))
-    }
-
-    #[test]
-    fn lines_look_as_they_did() {
-        let (theirs, ours) = lines(|| {
-            let ip: std::net::IpAddr = [127, 0, 0, 1].into();
-            tracing::info!(
-                http_method = %http::Method::POST,
-                path = "/mcp",
-                status = 200u16,
-                duration_ms = 0.25,
-                error_code = -32602i64,
-                ok = true,
-                name = "has \"quotes\" and é",
-                client = %ip,
-                missing = Option::<&str>::None,
-                zero = 0u64,
-                largest = u64::MAX,
-                smallest = i64::MIN,
-                tiny = 1e-7,
-                "request"
-            );
-        });
-        assert_eq!(ours, theirs);
-    }
-
-    #[test]
-    fn a_field_that_logs_while_it_is_written_does_not_break_the_line() {
-        struct Logs;
-        impl fmt::Debug for Logs {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                tracing::info!(inner = 7u64, "nested");
-                f.write_str("value")
-            }
-        }
-        let (theirs, ours) = lines(|| tracing::info!(field = ?Logs, after = 1u64, "outer"));
-        assert_eq!(ours, theirs);
-        assert!(ours.contains("outer field=value after=1"), "{ours:?}");
-    }
-
-    #[test]
-    fn control_characters_never_reach_the_line() {
-        let (_, ours) = lines(|| {
-            tracing::warn!(session = "a\nb\u{1b}[31m", shown = %"x\u{1b}[2Jy", "line\nbreak \u{1b}[0m");
-        });
-        assert_eq!(ours.matches('\n').count(), 1, "{ours:?}");
-        assert!(!ours.contains('\u{1b}'), "{ours:?}");
-        assert!(ours.contains(r#"session="a\nb\u{1b}[31m""#), "{ours:?}");
-        assert!(ours.contains(r"line\nbreak \u{1b}[0m"), "{ours:?}");
-    }
-}
+#[path = "log_format_tests.rs"]
+mod tests;

@@ -42,9 +42,13 @@ fn state() -> MutexGuard<'static, State> {
     STATE.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// The subscriber's writer: one whole line per `write_all`.
+/// The subscriber's writer: one whole line per `write_all`. `direct` is
+/// set where the layer that writes with it writes lines a caller may
+/// write itself, and says how ([`crate::log_direct`]).
 #[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct StderrLines;
+pub(crate) struct StderrLines {
+    pub(crate) direct: Option<crate::log_direct::Direct>,
+}
 
 impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for StderrLines {
     type Writer = Line;

@@ -17,6 +17,7 @@ use tracing::level_filters::LevelFilter;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::prelude::*;
 
+use crate::log_direct::Direct;
 use crate::log_format::{CachedTime, PlainFields};
 use crate::log_lines::StderrLines;
 pub use crate::log_lines::{LINGER, LineBatch};
@@ -112,8 +113,17 @@ pub fn install_logging_with(setup: LogSetup, extra: Option<ExtraLayer>) -> bool 
     let ansi = std::io::stderr().is_terminal();
     let installed = match extra {
         None => {
-            let layer =
-                tracing_subscriber::fmt::layer().with_ansi(ansi).with_writer(StderrLines).with_timer(CachedTime);
+            // Lines without colours are the ones a caller may write
+            // itself (`log_direct`).
+            let direct = match (ansi, setup.json) {
+                (true, _) => None,
+                (false, true) => Some(Direct::Json),
+                (false, false) => Some(Direct::Text { timestamps: setup.timestamps }),
+            };
+            let layer = tracing_subscriber::fmt::layer()
+                .with_ansi(ansi)
+                .with_writer(StderrLines { direct })
+                .with_timer(CachedTime);
             let registry = tracing_subscriber::registry().with(filter);
             match (setup.json, setup.timestamps) {
                 (true, _) => registry.with(layer.json().flatten_event(true).with_current_span(false)).try_init(),
@@ -125,8 +135,10 @@ pub fn install_logging_with(setup: LogSetup, extra: Option<ExtraLayer>) -> bool 
         }
         Some(extra) => {
             // Boxed: a `Vec` of layers over the registry holds one type.
-            let layer =
-                tracing_subscriber::fmt::layer().with_ansi(ansi).with_writer(StderrLines).with_timer(CachedTime);
+            let layer = tracing_subscriber::fmt::layer()
+                .with_ansi(ansi)
+                .with_writer(StderrLines::default())
+                .with_timer(CachedTime);
             let fmt: ExtraLayer = match (setup.json, setup.timestamps) {
                 (true, _) => layer.json().flatten_event(true).with_current_span(false).boxed(),
                 (false, true) => layer.with_target(false).fmt_fields(PlainFields).boxed(),

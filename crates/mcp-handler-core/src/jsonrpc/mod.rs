@@ -278,7 +278,7 @@ fn write_id(buf: &mut Vec<u8>, id: Option<&RequestId>) {
             if *n < 0 {
                 buf.push(b'-');
             }
-            buf.extend_from_slice(crate::log_format::Decimal::new(n.unsigned_abs(), 1).as_str().as_bytes());
+            buf.extend_from_slice(crate::log_format::Decimal::new(n.unsigned_abs(), 1).as_bytes());
         }
         Some(RequestId::String(s)) => {
             // Strings need JSON escaping; serde_json does it right.
