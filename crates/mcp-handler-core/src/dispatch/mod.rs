@@ -52,7 +52,7 @@ pub(crate) fn dispatch(
         return Dispatched::Done(jsonrpc::error_bytes(Some(&id), &e));
     }
     let writer = match env.v2026 {
-        Some(_) => Writer::V2026 { router: router.clone(), cache: None },
+        Some(_) => Writer::V2026 { identity: router.identity(), cache: None },
         None => Writer::V2025,
     };
     let req = Req { router, id: &id, params, env, writer };

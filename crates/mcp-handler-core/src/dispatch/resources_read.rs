@@ -36,7 +36,7 @@ pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
     let request = ResourceRequest { uri: p.uri, params: vars };
     let fut = guard_sync(&label, || read(&ctx, request))?;
     let writer = match req.writer {
-        Writer::V2026 { router, .. } => Writer::V2026 { router, cache: Some(cache) },
+        Writer::V2026 { identity, .. } => Writer::V2026 { identity, cache: Some(cache) },
         w => w,
     };
     Ok(Dispatched::Call(traced(

@@ -88,7 +88,7 @@ where
                 Err(Ok(input_required)) => {
                     // Interim results carry no cache hints.
                     let w = match writer {
-                        Writer::V2026 { router, .. } => Writer::V2026 { router, cache: None },
+                        Writer::V2026 { identity, .. } => Writer::V2026 { identity, cache: None },
                         w => w,
                     };
                     Output::ok(w.write_as(&id, input_required, INPUT_REQUIRED))

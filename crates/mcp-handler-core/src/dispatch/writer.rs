@@ -1,5 +1,7 @@
 //! How a result or an error becomes a response message, per generation.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use serde::Serialize;
 use serde_json::Value;
@@ -7,7 +9,7 @@ use serde_json::Value;
 use crate::error::McpError;
 use crate::jsonrpc::{self, RequestId};
 use crate::model::{CallToolResult, GetPromptResult, Meta};
-use crate::router::{CacheHint, Router};
+use crate::router::{CacheHint, ServerIdentity};
 use crate::v2026::meta::SERVER_INFO;
 
 /// How results are written for the request's generation.
@@ -17,7 +19,8 @@ pub(super) enum Writer {
     /// Results carry `resultType`, the server's identity and, for reads,
     /// cache hints.
     V2026 {
-        router: Router,
+        /// This thread's copy: no reference count all cores write.
+        identity: Arc<ServerIdentity>,
         cache: Option<CacheHint>,
     },
 }
@@ -87,16 +90,15 @@ impl Writer {
 
     /// `kind` is the 2026 `resultType` member, written as is.
     pub(super) fn write_as<T: ResultBody>(&self, id: &RequestId, mut value: T, kind: &'static [u8]) -> Bytes {
-        let Self::V2026 { router, cache } = self else {
+        let Self::V2026 { identity, cache } = self else {
             return jsonrpc::result_bytes_by(id, &[], |buf| value.write_json(buf));
         };
-        let r = &*router.inner;
-        let has_meta = value.put_server_info(&r.server_info);
+        let has_meta = value.put_server_info(&identity.info);
         let cache_fields = cache.map(|c| c.json_fields());
         let mut fields: [&[u8]; 3] = [kind, b"", b""];
         let mut n = 1;
         if !has_meta {
-            fields[n] = &r.server_info_meta;
+            fields[n] = &identity.meta;
             n += 1;
         }
         if let Some(c) = &cache_fields {

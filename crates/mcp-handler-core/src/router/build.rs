@@ -102,6 +102,7 @@ impl RouterBuilder {
             || templates.iter().any(|t| !t.def.completers.is_empty());
         Ok(Router {
             inner: Arc::new(RouterInner {
+                id: super::identity::next_id(),
                 server_info_meta: Bytes::from(format!(
                     r#""_meta":{{"{SERVER_INFO}":{}}}"#,
                     serde_json::to_string(&server_info).unwrap_or_else(|_| "null".into())

@@ -8,6 +8,7 @@ mod cache;
 mod completion;
 mod extract;
 mod handler;
+mod identity;
 mod needs;
 mod pages;
 mod prompt;
@@ -29,6 +30,7 @@ pub use cache::{CacheHint, CacheScope};
 pub use completion::Completer;
 pub use extract::{Args, Call, Cancellation, FromCall, Headers, Platform, Rejection, State};
 pub use handler::Handler;
+pub(crate) use identity::ServerIdentity;
 pub use needs::Needs;
 #[allow(deprecated)]
 pub use prompt::PromptDef;
@@ -189,6 +191,8 @@ impl std::fmt::Debug for Router {
 }
 
 pub(crate) struct RouterInner {
+    /// This router's own id (`identity.rs`).
+    pub(crate) id: u64,
     pub(crate) server_info: Value,
     /// `"_meta":{"io.modelcontextprotocol/serverInfo":{...}}`, serialized once.
     pub(crate) server_info_meta: Bytes,
