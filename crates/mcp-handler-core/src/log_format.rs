@@ -354,4 +354,4 @@ fn write_date_time(out: &mut String, secs: u64) -> fmt::Result {
 
 #[cfg(test)]
 #[path = "log_format_tests.rs"]
-mod tests;
+pub(crate) mod tests;

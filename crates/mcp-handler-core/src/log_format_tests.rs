@@ -47,31 +47,38 @@ fn civil_dates_match_known_instants() {
     assert_eq!(date_time(4_107_542_400), "2100-03-01T00:00:00");
 }
 
+/// What a subscriber wrote, kept for a test to read.
+#[derive(Clone, Default)]
+pub(crate) struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Captured {
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+impl std::io::Write for Captured {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl tracing_subscriber::fmt::MakeWriter<'_> for Captured {
+    type Writer = Captured;
+    fn make_writer(&self) -> Captured {
+        self.clone()
+    }
+}
+
 /// The line `tracing-subscriber`'s defaults would write (no ANSI) and
 /// ours, for the same event.
 fn lines(emit: impl Fn()) -> (String, String) {
-    use std::sync::{Arc, Mutex};
-    use tracing_subscriber::fmt::MakeWriter;
-
-    #[derive(Clone, Default)]
-    struct Buf(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Buf {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    impl MakeWriter<'_> for Buf {
-        type Writer = Buf;
-        fn make_writer(&self) -> Buf {
-            self.clone()
-        }
-    }
-    let text = |b: &Buf| String::from_utf8(b.0.lock().unwrap().clone()).unwrap();
-    let (theirs, ours) = (Buf::default(), Buf::default());
+    let text = Captured::text;
+    let (theirs, ours) = (Captured::default(), Captured::default());
     let sub = tracing_subscriber::fmt().with_ansi(false).without_time().with_writer(theirs.clone()).finish();
     tracing::subscriber::with_default(sub, &emit);
     let sub = tracing_subscriber::fmt()

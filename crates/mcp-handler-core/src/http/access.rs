@@ -210,33 +210,21 @@ impl fmt::Display for Dotted {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex};
 
     use super::*;
     use crate::http::exchange::Refusal;
     use crate::log_direct::{Direct, format_info};
+    use crate::log_format::tests::Captured;
     use crate::outcome::Outcome;
 
     /// The line the installed layer writes for `line`: text without time,
     /// or JSON.
     fn through_tracing(line: &Line<'_>, json: bool) -> String {
-        #[derive(Clone, Default)]
-        struct Buf(Arc<Mutex<Vec<u8>>>);
-        impl std::io::Write for Buf {
-            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().unwrap().extend_from_slice(b);
-                Ok(b.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
         use tracing_subscriber::layer::SubscriberExt as _;
-        let buf = Buf::default();
-        let out = buf.clone();
+        let buf = Captured::default();
         let layer = tracing_subscriber::fmt::layer()
             .with_ansi(false)
-            .with_writer(move || out.clone())
+            .with_writer(buf.clone())
             .with_timer(crate::log_format::CachedTime);
         if json {
             let sub = tracing_subscriber::registry().with(layer.json().flatten_event(true).with_current_span(false));
@@ -245,7 +233,7 @@ mod tests {
             let layer = layer.with_target(false).without_time().fmt_fields(crate::log_format::PlainFields);
             tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || line.emit());
         }
-        String::from_utf8(buf.0.lock().unwrap().clone()).unwrap()
+        buf.text()
     }
 
     /// A JSON line with its timestamp's value taken out.
