@@ -210,7 +210,6 @@ impl fmt::Display for Dotted {
 
 #[cfg(test)]
 mod tests {
-
     use super::*;
     use crate::http::exchange::Refusal;
     use crate::log_direct::{Direct, format_info};
