@@ -14,7 +14,8 @@ use std::cell::RefCell;
 use std::fmt;
 use std::io::Write as _;
 
-use crate::log_format::{CachedTime, Decimal, Visitor, push_thousandths};
+pub(crate) use crate::log_format::Record;
+use crate::log_format::{CachedTime, Decimal, Visitor, needs_no_escape, push_i64, push_thousandths};
 use crate::log_lines::{Line, StderrLines};
 
 /// How the installed layer writes its lines, where a caller may write
@@ -30,18 +31,6 @@ pub(crate) enum Direct {
 /// An event's fields, message first, as `tracing` records them.
 pub(crate) trait Fields {
     fn record<R: Record>(&self, r: &mut R);
-}
-
-/// Where [`Fields`] are written: by name, as `tracing` records each type.
-pub(crate) trait Record {
-    fn str(&mut self, name: &str, value: &str);
-    fn u64(&mut self, name: &str, value: u64);
-    fn i64(&mut self, name: &str, value: i64);
-    fn f64(&mut self, name: &str, value: f64);
-    /// A `%value` field whose `Display` writes `value`.
-    fn unquoted(&mut self, name: &str, value: &str);
-    /// A `%value` field.
-    fn display(&mut self, name: &str, value: &dyn fmt::Display);
 }
 
 thread_local! {
@@ -119,32 +108,6 @@ pub(crate) fn format_info(out: &mut String, direct: Direct, target: &str, fields
     Ok(())
 }
 
-impl Record for Visitor<'_> {
-    #[inline(always)]
-    fn str(&mut self, name: &str, value: &str) {
-        Visitor::str(self, name, value);
-    }
-    #[inline(always)]
-    fn u64(&mut self, name: &str, value: u64) {
-        Visitor::u64(self, name, value);
-    }
-    #[inline(always)]
-    fn i64(&mut self, name: &str, value: i64) {
-        Visitor::i64(self, name, value);
-    }
-    #[inline(always)]
-    fn f64(&mut self, name: &str, value: f64) {
-        Visitor::f64(self, name, value);
-    }
-    #[inline(always)]
-    fn unquoted(&mut self, name: &str, value: &str) {
-        Visitor::unquoted(self, name, value);
-    }
-    fn display(&mut self, name: &str, value: &dyn fmt::Display) {
-        Visitor::display(self, name, value);
-    }
-}
-
 /// Fields as `tracing-serde` writes them into the JSON object: `,"name":`
 /// then the value as `serde_json` serializes it (a `%value` as its text).
 struct JsonFields<'a> {
@@ -176,10 +139,7 @@ impl Record for JsonFields<'_> {
     }
     fn i64(&mut self, name: &str, value: i64) {
         self.key(name);
-        if value < 0 {
-            self.out.push('-');
-        }
-        Decimal::new(value.unsigned_abs(), 1).push_to(self.out);
+        push_i64(self.out, value);
     }
     fn f64(&mut self, name: &str, value: f64) {
         self.key(name);
@@ -203,7 +163,7 @@ impl Record for JsonFields<'_> {
 
 /// `value` as a JSON string, as `serde_json` escapes it.
 fn json_str(out: &mut String, value: &str) -> fmt::Result {
-    if value.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\') {
+    if needs_no_escape(value) {
         out.push('"');
         out.push_str(value);
         out.push('"');

@@ -60,6 +60,21 @@ impl<'w> FormatFields<'w> for PlainFields {
     }
 }
 
+/// Where an event's fields are written: by name, as `tracing` records
+/// each type. The subscriber's [`Visitor`] is one; a line written without
+/// the subscriber ([`crate::log_direct`]) uses it, or a JSON writer.
+pub(crate) trait Record {
+    fn str(&mut self, name: &str, value: &str);
+    fn u64(&mut self, name: &str, value: u64);
+    fn i64(&mut self, name: &str, value: i64);
+    fn f64(&mut self, name: &str, value: f64);
+    /// A `%value` field whose `Display` writes `value`.
+    fn unquoted(&mut self, name: &str, value: &str);
+    /// A `%value` field: its `Display`, as `tracing` records it (through
+    /// `Debug`).
+    fn display(&mut self, name: &str, value: &dyn fmt::Display);
+}
+
 /// Writes one line's fields by the rules above, by field name: as the
 /// subscriber's visitor, and for a line written without the subscriber
 /// ([`crate::log_direct`]), so that the two cannot differ.
@@ -97,15 +112,29 @@ impl<'a> Visitor<'a> {
         true
     }
 
+    fn bool(&mut self, name: &str, value: bool) {
+        if self.start(name) {
+            self.out.push_str(if value { "true" } else { "false" });
+        }
+    }
+
+    fn debug(&mut self, name: &str, value: &dyn fmt::Debug) {
+        if self.start(name) {
+            self.result = write!(Escaping(self.out), "{value:?}");
+        }
+    }
+}
+
+impl Record for Visitor<'_> {
     #[inline(always)]
-    pub(crate) fn str(&mut self, name: &str, value: &str) {
+    fn str(&mut self, name: &str, value: &str) {
         if !self.start(name) {
             return;
         }
         if name == "message" {
             Escaping(self.out).push(value);
-        } else if value.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\') {
-            // Printable ASCII needing no escape: what `{:?}` would write.
+        } else if needs_no_escape(value) {
+            // What `{:?}` would write.
             self.out.push('"');
             self.out.push_str(value);
             self.out.push('"');
@@ -115,24 +144,21 @@ impl<'a> Visitor<'a> {
     }
 
     #[inline(always)]
-    pub(crate) fn u64(&mut self, name: &str, value: u64) {
+    fn u64(&mut self, name: &str, value: u64) {
         if self.start(name) {
             Decimal::new(value, 1).push_to(self.out);
         }
     }
 
     #[inline(always)]
-    pub(crate) fn i64(&mut self, name: &str, value: i64) {
+    fn i64(&mut self, name: &str, value: i64) {
         if self.start(name) {
-            if value < 0 {
-                self.out.push('-');
-            }
-            Decimal::new(value.unsigned_abs(), 1).push_to(self.out);
+            push_i64(self.out, value);
         }
     }
 
     #[inline(always)]
-    pub(crate) fn f64(&mut self, name: &str, value: f64) {
+    fn f64(&mut self, name: &str, value: f64) {
         // As the default (`record_debug` of the value), without the
         // escaping pass: a float's `Debug` is printable ASCII.
         if self.start(name) && !push_thousandths(self.out, value) {
@@ -140,33 +166,32 @@ impl<'a> Visitor<'a> {
         }
     }
 
-    fn bool(&mut self, name: &str, value: bool) {
-        if self.start(name) {
-            self.out.push_str(if value { "true" } else { "false" });
-        }
-    }
-
-    pub(crate) fn debug(&mut self, name: &str, value: &dyn fmt::Debug) {
-        if self.start(name) {
-            self.result = write!(Escaping(self.out), "{value:?}");
-        }
-    }
-
-    /// A `%value` field whose `Display` writes `value`.
     #[inline(always)]
-    pub(crate) fn unquoted(&mut self, name: &str, value: &str) {
+    fn unquoted(&mut self, name: &str, value: &str) {
         if self.start(name) {
             Escaping(self.out).push(value);
         }
     }
 
-    /// A `%value` field: its `Display`, as `tracing` records it (through
-    /// `Debug`).
-    pub(crate) fn display(&mut self, name: &str, value: &dyn fmt::Display) {
+    fn display(&mut self, name: &str, value: &dyn fmt::Display) {
         if self.start(name) {
             self.result = write!(Escaping(self.out), "{value}");
         }
     }
+}
+
+/// Printable ASCII without a quote or a backslash: a string that both
+/// `{:?}` and `serde_json` write as it is, between quotes.
+pub(crate) fn needs_no_escape(value: &str) -> bool {
+    value.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+}
+
+/// `value` in decimal, as `{value}` writes it.
+pub(crate) fn push_i64(out: &mut String, value: i64) {
+    if value < 0 {
+        out.push('-');
+    }
+    Decimal::new(value.unsigned_abs(), 1).push_to(out);
 }
 
 impl Visit for Visitor<'_> {
