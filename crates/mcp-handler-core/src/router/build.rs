@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
 use indexmap::IndexMap;
 use indexmap::map::Entry;
 use serde_json::Value;
@@ -12,7 +11,7 @@ use serde_json::Value;
 use super::needs::Input;
 use super::pages::{erased_serde_free, paginate};
 use super::resource::CompiledTemplate;
-use super::{BuildError, Pages, RoutedTool, Router, RouterBuilder, RouterInner, uri_template};
+use super::{BuildError, Pages, RoutedTool, Router, RouterBuilder, RouterInner, ServerIdentity, uri_template};
 use crate::v2026::headers::header_params;
 use crate::v2026::meta::SERVER_INFO;
 
@@ -103,11 +102,15 @@ impl RouterBuilder {
         Ok(Router {
             inner: Arc::new(RouterInner {
                 id: super::identity::next_id(),
-                server_info_meta: Bytes::from(format!(
-                    r#""_meta":{{"{SERVER_INFO}":{}}}"#,
-                    serde_json::to_string(&server_info).unwrap_or_else(|_| "null".into())
-                )),
-                server_info,
+                identity: ServerIdentity {
+                    meta: format!(
+                        r#""_meta":{{"{SERVER_INFO}":{}}}"#,
+                        serde_json::to_string(&server_info).unwrap_or_else(|_| "null".into())
+                    )
+                    .into_bytes()
+                    .into_boxed_slice(),
+                    info: server_info,
+                },
                 list_cache: self.list_cache,
                 list_changed: self.list_changed,
                 info: self.info,

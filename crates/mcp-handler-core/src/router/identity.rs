@@ -18,7 +18,7 @@ use serde_json::Value;
 use super::Router;
 
 /// What a 2026 result says of the server.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct ServerIdentity {
     /// The `Implementation` as JSON, for a result with its own `_meta`.
     pub(crate) info: Value,
@@ -43,8 +43,7 @@ impl Router {
     /// The server's identity, from this thread's copy.
     pub(crate) fn identity(&self) -> Arc<ServerIdentity> {
         let r = &*self.inner;
-        let copy =
-            || Arc::new(ServerIdentity { info: r.server_info.clone(), meta: r.server_info_meta.to_vec().into() });
+        let copy = || Arc::new(r.identity.clone());
         CACHED
             .try_with(|cell| {
                 let mut cached = cell.borrow_mut();
@@ -76,7 +75,7 @@ mod tests {
         let first = a.identity();
         assert!(Arc::ptr_eq(&first, &a.identity()), "the thread's copy, not a new one");
         assert_eq!(first.info["name"], "a");
-        assert_eq!(&*first.meta, &a.inner.server_info_meta[..]);
+        assert_eq!(first.meta, a.inner.identity.meta);
         assert_eq!(b.identity().info["name"], "b", "another router is not served from the cache");
         assert_eq!(a.identity().info["name"], "a");
         let other = std::thread::spawn(move || a.identity()).join().unwrap();

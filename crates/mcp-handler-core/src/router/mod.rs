@@ -193,9 +193,9 @@ impl std::fmt::Debug for Router {
 pub(crate) struct RouterInner {
     /// This router's own id (`identity.rs`).
     pub(crate) id: u64,
-    pub(crate) server_info: Value,
-    /// `"_meta":{"io.modelcontextprotocol/serverInfo":{...}}`, serialized once.
-    pub(crate) server_info_meta: Bytes,
+    /// What a 2026 result says of the server; requests take a thread's
+    /// copy of it (`identity.rs`).
+    pub(crate) identity: ServerIdentity,
     pub(crate) list_cache: CacheHint,
     pub(crate) list_changed: bool,
     pub(crate) info: Implementation,
@@ -308,7 +308,7 @@ impl Router {
             "resultType": "complete",
             "supportedVersions": versions,
             "capabilities": self.capabilities(push),
-            "_meta": { SERVER_INFO: r.server_info },
+            "_meta": { SERVER_INFO: r.identity.info },
             "ttlMs": r.list_cache.ttl_ms,
             "cacheScope": r.list_cache.scope,
         });
