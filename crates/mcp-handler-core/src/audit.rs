@@ -19,10 +19,10 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use serde_json::value::RawValue;
 use sha2::{Digest as _, Sha256};
 
 use crate::context::RequestContext;
+use crate::jsonrpc::RawJson;
 use crate::error::McpError;
 use crate::http::ClientAddress;
 use crate::model::CallToolResult;
@@ -57,12 +57,12 @@ impl Audit {
         tool: &Arc<str>,
         with_arguments: bool,
         ctx: &RequestContext,
-        arguments: Option<&RawValue>,
+        arguments: Option<RawJson<'_>>,
     ) -> Option<Self> {
         if !tracing::enabled!(target: TARGET, tracing::Level::INFO) {
             return None;
         }
-        let raw = arguments.map(RawValue::get);
+        let raw = arguments.map(RawJson::get);
         Some(Self {
             tool: tool.clone(),
             started: Instant::now(),

@@ -18,7 +18,7 @@ use serde_json::value::RawValue;
 
 use crate::error::McpError;
 use crate::jsonrpc::params::{Members, Slot};
-use crate::jsonrpc::{Incoming, Params, RequestId};
+use crate::jsonrpc::{Incoming, Params, RawJson, RequestId};
 use crate::model::LogLevel;
 use crate::router::uri_template;
 use crate::v2026::{headers, meta};
@@ -99,7 +99,7 @@ pub fn parse_meta(params: Option<&str>) -> Result<Meta, McpError> {
     };
     let m = meta::RequestMeta::parse(params.as_ref())?;
     let members = params.map_or(Members::NONE, |p| p.members);
-    let text = |r: Option<&RawValue>| r.map(|r| r.get().to_owned());
+    let text = |r: Option<RawJson<'_>>| r.map(|r| r.get().to_owned());
     Ok(Meta {
         version: m.version.into_owned(),
         log_level: m.log_level,
@@ -113,7 +113,7 @@ pub fn parse_meta(params: Option<&str>) -> Result<Meta, McpError> {
 /// comparing it with `Mcp-Name`; `None` when it is not a string.
 pub fn raw_str(raw: &str) -> Option<String> {
     let raw: &RawValue = serde_json::from_str(raw).ok()?;
-    crate::jsonrpc::raw_str(raw).map(std::borrow::Cow::into_owned)
+    crate::jsonrpc::raw_str(RawJson::of(raw)).map(std::borrow::Cow::into_owned)
 }
 
 /// `Mcp-Method` must be present and equal the body's method.

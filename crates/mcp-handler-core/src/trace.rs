@@ -11,9 +11,9 @@
 
 use std::sync::Arc;
 
-use serde_json::value::RawValue;
 use tracing::Level;
 
+use crate::jsonrpc::RawJson;
 use crate::method::Method;
 
 /// The `tracing` target of the request and handler spans.
@@ -51,8 +51,8 @@ impl std::fmt::Debug for TraceContextHook {
 /// members as the endpoint read them (raw JSON). A value that is not a
 /// string, or is oversized, is ignored: a client's bad trace context never
 /// fails its request.
-pub(crate) fn from_carrier(hook: &TraceContextHook, traceparent: Option<&RawValue>, tracestate: Option<&RawValue>) {
-    fn text(v: Option<&RawValue>) -> Option<std::borrow::Cow<'_, str>> {
+pub(crate) fn from_carrier(hook: &TraceContextHook, traceparent: Option<RawJson<'_>>, tracestate: Option<RawJson<'_>>) {
+    fn text(v: Option<RawJson<'_>>) -> Option<std::borrow::Cow<'_, str>> {
         v.filter(|v| v.get().starts_with('"')).and_then(crate::jsonrpc::raw_str)
     }
     parent_on(hook, text(traceparent).as_deref(), text(tracestate).as_deref());
@@ -110,6 +110,8 @@ mod tests {
 
     use super::*;
 
+    use serde_json::value::RawValue;
+
     fn seen(meta: &str) -> Option<(String, Option<String>)> {
         let got = Arc::new(Mutex::new(None));
         let sink = got.clone();
@@ -124,7 +126,7 @@ mod tests {
             tracestate: Option<&'a RawValue>,
         }
         let c: Carrier<'_> = serde_json::from_str(meta).unwrap();
-        from_carrier(&hook, c.traceparent, c.tracestate);
+        from_carrier(&hook, c.traceparent.map(RawJson::of), c.tracestate.map(RawJson::of));
         got.lock().unwrap().take()
     }
 

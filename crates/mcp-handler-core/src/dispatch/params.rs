@@ -10,7 +10,7 @@ use serde_json::value::RawValue;
 use crate::error::McpError;
 use crate::jsonrpc::Params;
 use crate::jsonrpc::params::{Members, Meta};
-use crate::jsonrpc::{self};
+use crate::jsonrpc::{self, RawJson};
 use crate::model::CompletionReference;
 
 pub(super) fn parse_params<'a, T: Deserialize<'a>>(params: Option<&Params<'a>>) -> Result<T, McpError> {
@@ -51,7 +51,7 @@ pub(super) struct CursorParams<'a> {
 pub(super) struct CallToolParams<'a> {
     pub(super) name: Cow<'a, str>,
     /// `None` when absent or `null`.
-    pub(super) arguments: Option<&'a RawValue>,
+    pub(super) arguments: Option<RawJson<'a>>,
     /// A 2025 request's `_meta` object as sent (a 2026 one's is in
     /// `V2026Env::meta`).
     pub(super) meta: Option<&'a str>,
@@ -71,7 +71,7 @@ impl<'a> CallToolParams<'a> {
             None => return Err(invalid("missing field `name`")),
             Some(raw) => jsonrpc::raw_str(raw).ok_or_else(|| invalid("name must be a string"))?,
         };
-        let present = |raw: Option<&RawValue>| -> Result<Present<Value>, McpError> {
+        let present = |raw: Option<RawJson<'_>>| -> Result<Present<Value>, McpError> {
             match raw {
                 None => Ok(Present::Absent),
                 Some(r) => serde_json::from_str(r.get()).map_err(|e| invalid(&e.to_string())),

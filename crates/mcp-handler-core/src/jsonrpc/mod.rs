@@ -18,6 +18,25 @@ pub(crate) mod params;
 pub(crate) use incoming::{Incoming, classify_json_error, object_params};
 pub(crate) use params::Params;
 
+/// The JSON text of one value as sent, borrowed from the body: valid JSON
+/// (the reader that found it checked it), without surrounding whitespace.
+/// What `serde_json`'s `&RawValue` is, made by either reader of a message
+/// (`fast.rs` cannot make a `&RawValue` without reading the text again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RawJson<'a>(&'a str);
+
+impl<'a> RawJson<'a> {
+    /// The text.
+    pub(crate) fn get(self) -> &'a str {
+        self.0
+    }
+
+    /// A value `serde_json` read.
+    pub(crate) fn of(raw: &'a RawValue) -> Self {
+        Self(raw.get())
+    }
+}
+
 /// A JSON-RPC request id: a string or an integer (MCP forbids `null`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RequestId {
@@ -149,7 +168,7 @@ pub(crate) fn opt_cow<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de,
 
 /// The text of a JSON string value, borrowed when it has no escapes;
 /// `None` when `raw` is not a string.
-pub(crate) fn raw_str(raw: &RawValue) -> Option<Cow<'_, str>> {
+pub(crate) fn raw_str(raw: RawJson<'_>) -> Option<Cow<'_, str>> {
     let text = raw.get();
     let inner = text.strip_prefix('"')?.strip_suffix('"')?;
     // Valid JSON (the parser checked it): without a backslash, the content

@@ -17,6 +17,8 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
+use super::RawJson;
+
 /// A request's `params`: the text as sent and the members read from it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Params<'a> {
@@ -32,11 +34,11 @@ pub(crate) struct Params<'a> {
 /// included, unlike a plain `Option<&RawValue>`).
 #[derive(Debug, Default)]
 pub(crate) struct Members<'a> {
-    pub(crate) name: Option<&'a RawValue>,
-    pub(crate) uri: Option<&'a RawValue>,
-    pub(crate) arguments: Option<&'a RawValue>,
-    pub(crate) input_responses: Option<&'a RawValue>,
-    pub(crate) request_state: Option<&'a RawValue>,
+    pub(crate) name: Option<RawJson<'a>>,
+    pub(crate) uri: Option<RawJson<'a>>,
+    pub(crate) arguments: Option<RawJson<'a>>,
+    pub(crate) input_responses: Option<RawJson<'a>>,
+    pub(crate) request_state: Option<RawJson<'a>>,
     meta_kind: MetaKind,
     meta: MetaMembers<'a>,
     /// A member that came twice (invalid params).
@@ -68,12 +70,12 @@ pub(crate) enum Meta<'m, 'a> {
 pub(crate) struct MetaMembers<'a> {
     /// The object's text, when it could be found in the body.
     pub(crate) text: Option<&'a str>,
-    pub(crate) version: Option<&'a RawValue>,
-    pub(crate) capabilities: Option<&'a RawValue>,
-    pub(crate) info: Option<&'a RawValue>,
-    pub(crate) log_level: Option<&'a RawValue>,
-    pub(crate) traceparent: Option<&'a RawValue>,
-    pub(crate) tracestate: Option<&'a RawValue>,
+    pub(crate) version: Option<RawJson<'a>>,
+    pub(crate) capabilities: Option<RawJson<'a>>,
+    pub(crate) info: Option<RawJson<'a>>,
+    pub(crate) log_level: Option<RawJson<'a>>,
+    pub(crate) traceparent: Option<RawJson<'a>>,
+    pub(crate) tracestate: Option<RawJson<'a>>,
     /// One of these that came twice (invalid in a 2026 request).
     pub(crate) duplicate: Option<&'static str>,
 }
@@ -188,10 +190,10 @@ impl<'a> Anchors<'a> {
     }
 
     /// A member's value, read whole: the last one anchors the object's end.
-    fn value<'de: 'a, A: MapAccess<'de>>(&mut self, map: &mut A) -> Result<&'a RawValue, A::Error> {
+    fn value<'de: 'a, A: MapAccess<'de>>(&mut self, map: &mut A) -> Result<RawJson<'a>, A::Error> {
         let value: &'de RawValue = map.next_value()?;
         self.last_value = Some((value.get(), 0));
-        Ok(value)
+        Ok(RawJson::of(value))
     }
 
     /// The object's text, from the `{` before its first key to the `}`
@@ -315,7 +317,7 @@ impl<'de> Deserialize<'de> for Key<'de> {
 }
 
 /// Stores `value` in `slot`, remembering the first name that came twice.
-fn put<'a>(slot: &mut Option<&'a RawValue>, value: &'a RawValue, field: Field, dup: &mut Option<&'static str>) {
+fn put<'a>(slot: &mut Option<RawJson<'a>>, value: RawJson<'a>, field: Field, dup: &mut Option<&'static str>) {
     if slot.is_some() && dup.is_none() {
         *dup = Some(field.wire_name());
     }

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::{Meta, Params};
-use crate::jsonrpc::Incoming;
+use crate::jsonrpc::{Incoming, RawJson};
 
 /// `params` and its members as serde_json reads them, the old way.
 #[derive(Deserialize)]
@@ -71,13 +71,13 @@ fn members_are_read_as_sent() {
     );
     let p = found(&body).unwrap();
     let m = p.members;
-    assert_eq!(m.name.map(RawValue::get), Some(r#""a\"b""#));
-    assert_eq!(m.uri.map(RawValue::get), Some("null"), "null is kept as sent");
-    assert_eq!(m.arguments.map(RawValue::get), Some(r#"{"k":1}"#));
-    assert_eq!(m.request_state.map(RawValue::get), Some(r#""s""#));
+    assert_eq!(m.name.map(RawJson::get), Some(r#""a\"b""#));
+    assert_eq!(m.uri.map(RawJson::get), Some("null"), "null is kept as sent");
+    assert_eq!(m.arguments.map(RawJson::get), Some(r#"{"k":1}"#));
+    assert_eq!(m.request_state.map(RawJson::get), Some(r#""s""#));
     assert!(m.input_responses.is_none() && m.duplicate.is_none());
     let Meta::Object(meta) = m.meta() else { panic!("an object") };
-    assert_eq!(meta.traceparent.map(RawValue::get), Some(r#""t""#));
+    assert_eq!(meta.traceparent.map(RawJson::get), Some(r#""t""#));
     assert_eq!(meta.text, Some(r#"{"traceparent":"t","io.modelcontextprotocol/protocolVersion":"2026-07-28"}"#));
     for (meta, expected) in [("null", "Null"), ("\"x\"", "NotObject"), ("[{}]", "NotObject")] {
         let text = format!(r#"{{"_meta":{meta}}}"#);
@@ -90,7 +90,7 @@ fn members_are_read_as_sent() {
 fn a_member_sent_twice_is_remembered() {
     let p = read(r#"{"name":"a","arguments":{},"name":"b"}"#).unwrap();
     assert_eq!(p.members.duplicate, Some("name"));
-    assert_eq!(p.members.name.map(RawValue::get), Some(r#""b""#));
+    assert_eq!(p.members.name.map(RawJson::get), Some(r#""b""#));
     let p = read(r#"{"_meta":{"traceparent":"a","traceparent":"b"}}"#).unwrap();
     let Meta::Object(meta) = p.members.meta() else { panic!("an object") };
     assert_eq!((p.members.duplicate, meta.duplicate), (None, Some("traceparent")));
@@ -167,7 +167,7 @@ proptest! {
         // The members agree with reading them from the text: the last
         // value of a name (serde_json's `Value` keeps the last).
         let v: serde_json::Value = serde_json::from_str(expected).unwrap();
-        let raw = |r: Option<&RawValue>| r.map(|r| serde_json::from_str::<serde_json::Value>(r.get()).unwrap());
+        let raw = |r: Option<RawJson<'_>>| r.map(|r| serde_json::from_str::<serde_json::Value>(r.get()).unwrap());
         prop_assert_eq!(raw(p.members.name), v.get("name").cloned());
         prop_assert_eq!(raw(p.members.arguments), v.get("arguments").cloned());
         if let Meta::Object(m) = p.members.meta() {

@@ -18,11 +18,11 @@ use std::sync::OnceLock;
 
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
-use serde_json::value::RawValue;
 use tokio_util::sync::CancellationToken;
 
 use super::needs::{Input, Needs};
 use crate::context::RequestContext;
+use crate::jsonrpc::RawJson;
 use crate::error::McpError;
 use crate::invocation::Invocation;
 
@@ -35,7 +35,7 @@ pub struct Call<'a> {
 }
 
 pub(crate) enum CallInput<'a> {
-    Tool(Option<&'a RawValue>),
+    Tool(Option<RawJson<'a>>),
     Prompt(Option<HashMap<String, String>>),
     Resource(Option<ResourceRequest>),
 }

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 use serde::Serialize;
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::extract::{Call, CallInput, RejectionKind};
@@ -13,6 +12,7 @@ use super::handler::Handler;
 use super::needs::Needs;
 use super::tool_result::{IntoToolResult, NoArgs};
 use crate::context::RequestContext;
+use crate::jsonrpc::RawJson;
 use crate::model::{CallToolResult, Icon, Meta, ToolAnnotations};
 
 pub(crate) use super::tool_result::schema_value;
@@ -20,7 +20,7 @@ pub(crate) use super::tool_result::schema_value;
 /// The erased handler: extracts its own parameters, so that typed tools
 /// deserialize straight from the borrowed request body, and clones the
 /// context only when a parameter asks for it.
-pub(crate) type ToolFn = dyn Fn(&RequestContext, Option<&RawValue>) -> BoxFuture<'static, CallToolResult> + Send + Sync;
+pub(crate) type ToolFn = dyn Fn(&RequestContext, Option<RawJson<'_>>) -> BoxFuture<'static, CallToolResult> + Send + Sync;
 
 /// A tool as listed by `tools/list`.
 #[derive(Debug, Clone, Serialize)]
@@ -199,7 +199,7 @@ impl ToolBuilder {
             self.info.output_schema = H::Output::output_schema();
         }
         let name: Arc<str> = self.info.name.as_str().into();
-        let call = move |ctx: &RequestContext, raw: Option<&RawValue>| -> BoxFuture<'static, CallToolResult> {
+        let call = move |ctx: &RequestContext, raw: Option<RawJson<'_>>| -> BoxFuture<'static, CallToolResult> {
             match handler.call(&mut Call { ctx, input: CallInput::Tool(raw) }) {
                 Ok(fut) => Box::pin(async move { fut.await.into_tool_result() }),
                 Err(rejection) => {
@@ -234,7 +234,7 @@ impl ToolBuilder {
     {
         self.info.input_schema = input_schema;
         let name: Arc<str> = self.info.name.as_str().into();
-        let call = move |ctx: &RequestContext, raw: Option<&RawValue>| -> BoxFuture<'static, CallToolResult> {
+        let call = move |ctx: &RequestContext, raw: Option<RawJson<'_>>| -> BoxFuture<'static, CallToolResult> {
             let parsed = match raw {
                 Some(raw) if raw.get() != "null" => serde_json::from_str::<Map<String, Value>>(raw.get()),
                 _ => Ok(Map::new()),

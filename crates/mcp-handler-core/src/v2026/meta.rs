@@ -2,10 +2,8 @@
 
 use std::borrow::Cow;
 
-use serde_json::value::RawValue;
-
 use crate::error::McpError;
-use crate::jsonrpc::Params;
+use crate::jsonrpc::{Params, RawJson};
 use crate::jsonrpc::params::Meta;
 use crate::model::LogLevel;
 
@@ -36,7 +34,7 @@ pub(crate) struct RequestMeta<'a> {
     pub(crate) log_level: Option<LogLevel>,
     /// W3C trace context carried in `_meta` (`traceparent`, `tracestate`),
     /// as sent: read only when a trace exporter listens.
-    pub(crate) trace: (Option<&'a RawValue>, Option<&'a RawValue>),
+    pub(crate) trace: (Option<RawJson<'a>>, Option<RawJson<'a>>),
 }
 
 impl<'a> RequestMeta<'a> {
@@ -95,7 +93,7 @@ mod tests {
         let m = parse(&params).unwrap();
         assert_eq!(m.version, "2026-07-28");
         assert_eq!(m.params, params);
-        assert_eq!(m.trace.0.map(RawValue::get), Some(r#""t""#));
+        assert_eq!(m.trace.0.map(RawJson::get), Some(r#""t""#));
         assert!(m.trace.1.is_none());
     }
 
