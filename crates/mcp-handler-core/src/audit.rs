@@ -22,9 +22,9 @@ use std::time::Instant;
 use sha2::{Digest as _, Sha256};
 
 use crate::context::RequestContext;
-use crate::jsonrpc::RawJson;
 use crate::error::McpError;
 use crate::http::ClientAddress;
+use crate::jsonrpc::RawJson;
 use crate::model::CallToolResult;
 use crate::v2026::Principal;
 

@@ -74,6 +74,15 @@ pub fn parse_message(body: &[u8]) -> Message {
     }
 }
 
+/// Whether the hand-written reader of common messages reads `body` as
+/// serde_json does, where it reads it at all: `Err` with both readings.
+pub fn fast_reader_agrees(body: &[u8]) -> Result<(), String> {
+    let Ok(text) = std::str::from_utf8(body) else { return Ok(()) };
+    crate::jsonrpc::fast::check::agreement(text)
+        .map(drop)
+        .map_err(|(fast, serde)| format!("fast: {fast}\nserde: {serde}"))
+}
+
 /// The members of a 2026 `_meta` the endpoint acts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Meta {

@@ -1,4 +1,5 @@
-//! One incoming JSON-RPC message, read in one pass over the body.
+//! One incoming JSON-RPC message, read in one pass over the body: by hand
+//! where `fast.rs` can, by serde_json otherwise.
 
 use std::borrow::Cow;
 
@@ -15,12 +16,12 @@ use crate::error::McpError;
 /// The members of a JSON-RPC message, borrowed from the request body;
 /// `params` went into the [`Slot`].
 #[derive(Default)]
-struct RawMessage<'a> {
-    jsonrpc: Option<Cow<'a, str>>,
-    id: IdField,
-    method: Option<Cow<'a, str>>,
+pub(super) struct RawMessage<'a> {
+    pub(super) jsonrpc: Option<Cow<'a, str>>,
+    pub(super) id: IdField,
+    pub(super) method: Option<Cow<'a, str>>,
     /// Present and not `null`.
-    params: bool,
+    pub(super) params: bool,
     result: Option<&'a RawValue>,
     error: Option<&'a RawValue>,
 }
@@ -192,20 +193,33 @@ impl<'a> Incoming<'a> {
     /// into `slot`. UTF-8 is checked once, whole: from a `&str`, serde_json
     /// borrows strings unchecked.
     pub(crate) fn parse(raw: &'a [u8], slot: &'a mut Slot<'a>) -> Result<Self, InvalidMessage> {
-        let invalid = |error| InvalidMessage { id: None, error };
         let not_utf8 = |e: std::str::Utf8Error| format!("Parse error: not UTF-8 at byte {}", e.valid_up_to());
-        let text = std::str::from_utf8(raw).map_err(|e| invalid(McpError::parse_error(not_utf8(e))))?;
+        let text = std::str::from_utf8(raw)
+            .map_err(|e| InvalidMessage { id: None, error: McpError::parse_error(not_utf8(e)) })?;
+        // The common message by hand (`fast.rs`); whatever it declines,
+        // and every error, from serde_json.
+        if let Some((msg, params)) = super::fast::read(text, slot) {
+            let slot: &'a Slot<'a> = slot;
+            return Self::from_raw(msg, text, params, slot.members());
+        }
+        // Whatever the fast pass wrote before it declined is forgotten.
+        *slot = Slot::default();
+        Self::parse_with_serde(text, slot)
+    }
+
+    /// [`parse`](Self::parse) by serde_json alone.
+    pub(super) fn parse_with_serde(text: &'a str, slot: &'a mut Slot<'a>) -> Result<Self, InvalidMessage> {
         let mut de = serde_json::Deserializer::from_str(text);
         let msg = MessageSeed(&mut *slot)
             .deserialize(&mut de)
             .and_then(|msg| de.end().map(|()| msg))
-            .map_err(|e| invalid(classify_json_error(&e)))?;
+            .map_err(|e| InvalidMessage { id: None, error: classify_json_error(&e) })?;
         let found = slot.finish(text);
         let slot: &'a Slot<'a> = slot;
         Self::from_raw(msg, text, found, slot.members())
     }
 
-    fn from_raw(
+    pub(super) fn from_raw(
         msg: RawMessage<'a>,
         text: &'a str,
         found: Option<&'a str>,

@@ -12,6 +12,7 @@ use serde_json::value::RawValue;
 
 use crate::error::McpError;
 
+pub(crate) mod fast;
 mod incoming;
 pub(crate) mod params;
 

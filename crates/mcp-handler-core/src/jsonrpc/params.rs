@@ -1,4 +1,5 @@
-//! A request's `params`, read in the same pass as the message around it.
+//! A request's `params`, read in the same pass as the message around it
+//! (by serde_json here; `fast.rs` fills the same [`Slot`] by hand).
 //!
 //! The endpoint acts on a few members of `params` (`name`, `uri`,
 //! `arguments`, the MRTR members, the 2026 `_meta`); reading them while the
@@ -39,15 +40,15 @@ pub(crate) struct Members<'a> {
     pub(crate) arguments: Option<RawJson<'a>>,
     pub(crate) input_responses: Option<RawJson<'a>>,
     pub(crate) request_state: Option<RawJson<'a>>,
-    meta_kind: MetaKind,
-    meta: MetaMembers<'a>,
+    pub(super) meta_kind: MetaKind,
+    pub(super) meta: MetaMembers<'a>,
     /// A member that came twice (invalid params).
     pub(crate) duplicate: Option<&'static str>,
 }
 
 /// What `_meta` held.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-enum MetaKind {
+pub(super) enum MetaKind {
     #[default]
     Absent,
     Null,
@@ -145,8 +146,8 @@ impl<'a> Params<'a> {
 /// message.
 #[derive(Default)]
 pub(crate) struct Slot<'a> {
-    members: Members<'a>,
-    object: bool,
+    pub(super) members: Members<'a>,
+    pub(super) object: bool,
     anchors: Anchors<'a>,
     meta_anchors: Anchors<'a>,
 }
@@ -237,7 +238,7 @@ impl<'a> Anchors<'a> {
 
 /// The names the readers act on, matched once per key.
 #[derive(Clone, Copy, PartialEq)]
-enum Field {
+pub(super) enum Field {
     Name,
     Uri,
     Arguments,
@@ -254,7 +255,7 @@ enum Field {
 }
 
 impl Field {
-    fn of(key: &str) -> Self {
+    pub(super) fn of(key: &str) -> Self {
         match key {
             "name" => Self::Name,
             "uri" => Self::Uri,
@@ -317,7 +318,12 @@ impl<'de> Deserialize<'de> for Key<'de> {
 }
 
 /// Stores `value` in `slot`, remembering the first name that came twice.
-fn put<'a>(slot: &mut Option<RawJson<'a>>, value: RawJson<'a>, field: Field, dup: &mut Option<&'static str>) {
+pub(super) fn put<'a>(
+    slot: &mut Option<RawJson<'a>>,
+    value: RawJson<'a>,
+    field: Field,
+    dup: &mut Option<&'static str>,
+) {
     if slot.is_some() && dup.is_none() {
         *dup = Some(field.wire_name());
     }

@@ -22,9 +22,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::needs::{Input, Needs};
 use crate::context::RequestContext;
-use crate::jsonrpc::RawJson;
 use crate::error::McpError;
 use crate::invocation::Invocation;
+use crate::jsonrpc::RawJson;
 
 /// One call as extractors see it: the context, and the input its method
 /// carries (borrowed tool arguments, or an owned prompt map or resource

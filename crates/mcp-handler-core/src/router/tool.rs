@@ -20,7 +20,8 @@ pub(crate) use super::tool_result::schema_value;
 /// The erased handler: extracts its own parameters, so that typed tools
 /// deserialize straight from the borrowed request body, and clones the
 /// context only when a parameter asks for it.
-pub(crate) type ToolFn = dyn Fn(&RequestContext, Option<RawJson<'_>>) -> BoxFuture<'static, CallToolResult> + Send + Sync;
+pub(crate) type ToolFn =
+    dyn Fn(&RequestContext, Option<RawJson<'_>>) -> BoxFuture<'static, CallToolResult> + Send + Sync;
 
 /// A tool as listed by `tools/list`.
 #[derive(Debug, Clone, Serialize)]

@@ -3,8 +3,8 @@
 use std::borrow::Cow;
 
 use crate::error::McpError;
-use crate::jsonrpc::{Params, RawJson};
 use crate::jsonrpc::params::Meta;
+use crate::jsonrpc::{Params, RawJson};
 use crate::model::LogLevel;
 
 pub(crate) const SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
