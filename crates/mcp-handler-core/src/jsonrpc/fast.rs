@@ -42,45 +42,37 @@ pub(super) fn read<'a>(text: &'a str, slot: &mut Slot<'a>) -> Option<(RawMessage
     let mut params = None;
     let mut seen = 0u8;
     s.ws();
-    s.eat(b'{')?;
-    s.ws();
-    if s.peek()? != b'}' {
-        loop {
-            let key = s.key()?;
-            let bit = match key {
-                "jsonrpc" => 1,
-                "id" => 2,
-                "method" => 4,
-                "params" => 8,
-                "result" | "error" => return None,
-                _ => 0,
-            };
-            if seen & bit != 0 {
-                return None;
-            }
-            seen |= bit;
-            match bit {
-                1 => msg.jsonrpc = s.opt_str()?,
-                2 => msg.id = s.id()?,
-                4 => msg.method = s.opt_str()?,
-                8 => match s.peek()? {
-                    b'{' => {
-                        params = Some(read_params(&mut s, slot)?);
-                        msg.params = true;
-                    }
-                    b'n' => s.lit(b"null")?,
-                    _ => return None,
-                },
-                _ => {
-                    s.value()?;
+    s.object(|s, key| {
+        let bit = match key {
+            "jsonrpc" => 1,
+            "id" => 2,
+            "method" => 4,
+            "params" => 8,
+            "result" | "error" => return None,
+            _ => 0,
+        };
+        if seen & bit != 0 {
+            return None;
+        }
+        seen |= bit;
+        match bit {
+            1 => msg.jsonrpc = s.opt_str()?,
+            2 => msg.id = s.id()?,
+            4 => msg.method = s.opt_str()?,
+            8 => match s.peek()? {
+                b'{' => {
+                    params = Some(read_params(s, slot)?);
+                    msg.params = true;
                 }
-            }
-            if !s.next_member(b'}')? {
-                break;
+                b'n' => s.lit(b"null")?,
+                _ => return None,
+            },
+            _ => {
+                s.value()?;
             }
         }
-    }
-    s.i += 1;
+        Some(())
+    })?;
     s.ws();
     (s.i == s.b.len()).then_some((msg, params))
 }
@@ -88,41 +80,30 @@ pub(super) fn read<'a>(text: &'a str, slot: &mut Slot<'a>) -> Option<(RawMessage
 /// `params`, an object (at its `{`), into the slot as `ParamsSeed` reads
 /// it; its text.
 fn read_params<'a>(s: &mut Scan<'a>, slot: &mut Slot<'a>) -> Option<&'a str> {
-    let start = s.i;
-    s.i += 1;
     slot.object = true;
     let m = &mut slot.members;
-    s.ws();
-    if s.peek()? != b'}' {
-        loop {
-            let field = Field::of(s.key()?);
-            if field == Field::Meta {
-                if m.meta_kind != MetaKind::Absent && m.duplicate.is_none() {
-                    m.duplicate = Some("_meta");
-                }
-                m.meta = MetaMembers::default();
-                m.meta_kind = read_meta(s, &mut m.meta)?;
-            } else {
-                let value = s.value()?;
-                let member = match field {
-                    Field::Name => Some(&mut m.name),
-                    Field::Uri => Some(&mut m.uri),
-                    Field::Arguments => Some(&mut m.arguments),
-                    Field::InputResponses => Some(&mut m.input_responses),
-                    Field::RequestState => Some(&mut m.request_state),
-                    _ => None,
-                };
-                if let Some(member) = member {
-                    put(member, value, field, &mut m.duplicate);
-                }
+    s.object(|s, key| {
+        let field = Field::of(key);
+        if field == Field::Meta {
+            if m.meta_kind != MetaKind::Absent && m.duplicate.is_none() {
+                m.duplicate = Some("_meta");
             }
-            if !s.next_member(b'}')? {
-                break;
-            }
+            m.meta = MetaMembers::default();
+            m.meta_kind = read_meta(s, &mut m.meta)?;
+            return Some(());
         }
-    }
-    s.i += 1;
-    Some(&s.text[start..s.i])
+        let value = s.value()?;
+        let member = match field {
+            Field::Name => &mut m.name,
+            Field::Uri => &mut m.uri,
+            Field::Arguments => &mut m.arguments,
+            Field::InputResponses => &mut m.input_responses,
+            Field::RequestState => &mut m.request_state,
+            _ => return Some(()),
+        };
+        put(member, value, field, &mut m.duplicate);
+        Some(())
+    })
 }
 
 /// `_meta` as `MetaSeed` reads it: an object's members, or `null`.
@@ -131,32 +112,22 @@ fn read_meta<'a>(s: &mut Scan<'a>, m: &mut MetaMembers<'a>) -> Option<MetaKind> 
         s.lit(b"null")?;
         return Some(MetaKind::Null);
     }
-    let start = s.i;
-    s.eat(b'{')?;
-    s.ws();
-    if s.peek()? != b'}' {
-        loop {
-            let field = Field::of(s.key()?);
-            let value = s.value()?;
-            let member = match field {
-                Field::Version => Some(&mut m.version),
-                Field::Capabilities => Some(&mut m.capabilities),
-                Field::Info => Some(&mut m.info),
-                Field::LogLevel => Some(&mut m.log_level),
-                Field::Traceparent => Some(&mut m.traceparent),
-                Field::Tracestate => Some(&mut m.tracestate),
-                _ => None,
-            };
-            if let Some(member) = member {
-                put(member, value, field, &mut m.duplicate);
-            }
-            if !s.next_member(b'}')? {
-                break;
-            }
-        }
-    }
-    s.i += 1;
-    m.text = Some(&s.text[start..s.i]);
+    let text = s.object(|s, key| {
+        let field = Field::of(key);
+        let value = s.value()?;
+        let member = match field {
+            Field::Version => &mut m.version,
+            Field::Capabilities => &mut m.capabilities,
+            Field::Info => &mut m.info,
+            Field::LogLevel => &mut m.log_level,
+            Field::Traceparent => &mut m.traceparent,
+            Field::Tracestate => &mut m.tracestate,
+            _ => return Some(()),
+        };
+        put(member, value, field, &mut m.duplicate);
+        Some(())
+    })?;
+    m.text = Some(text);
     Some(MetaKind::Object)
 }
 
@@ -180,6 +151,25 @@ impl<'a> Scan<'a> {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.i += 1;
         }
+    }
+
+    /// An object (at its `{`) whose keys have no escapes: `member` reads
+    /// each member's value, given its key. The object's text.
+    fn object(&mut self, mut member: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<&'a str> {
+        let start = self.i;
+        self.eat(b'{')?;
+        self.ws();
+        if self.peek()? != b'}' {
+            loop {
+                let key = self.key()?;
+                member(self, key)?;
+                if !self.next_member(b'}')? {
+                    break;
+                }
+            }
+        }
+        self.i += 1;
+        Some(&self.text[start..self.i])
     }
 
     /// A member's key without escapes, then its colon: the key.
