@@ -21,7 +21,7 @@
 use std::borrow::Cow;
 
 use super::incoming::RawMessage;
-use super::params::{Field, MetaKind, MetaMembers, Slot, put};
+use super::params::{Field, MetaKind, MetaMembers, Slot};
 use super::{IdField, RawJson, RequestId};
 
 /// Bodies longer than this go to the serde reader.
@@ -92,16 +92,7 @@ fn read_params<'a>(s: &mut Scan<'a>, slot: &mut Slot<'a>) -> Option<&'a str> {
             m.meta_kind = read_meta(s, &mut m.meta)?;
             return Some(());
         }
-        let value = s.value()?;
-        let member = match field {
-            Field::Name => &mut m.name,
-            Field::Uri => &mut m.uri,
-            Field::Arguments => &mut m.arguments,
-            Field::InputResponses => &mut m.input_responses,
-            Field::RequestState => &mut m.request_state,
-            _ => return Some(()),
-        };
-        put(member, value, field, &mut m.duplicate);
+        m.keep(field, s.value()?);
         Some(())
     })
 }
@@ -113,18 +104,7 @@ fn read_meta<'a>(s: &mut Scan<'a>, m: &mut MetaMembers<'a>) -> Option<MetaKind> 
         return Some(MetaKind::Null);
     }
     let text = s.object(|s, key| {
-        let field = Field::of(key);
-        let value = s.value()?;
-        let member = match field {
-            Field::Version => &mut m.version,
-            Field::Capabilities => &mut m.capabilities,
-            Field::Info => &mut m.info,
-            Field::LogLevel => &mut m.log_level,
-            Field::Traceparent => &mut m.traceparent,
-            Field::Tracestate => &mut m.tracestate,
-            _ => return Some(()),
-        };
-        put(member, value, field, &mut m.duplicate);
+        m.keep(Field::of(key), s.value()?);
         Some(())
     })?;
     m.text = Some(text);

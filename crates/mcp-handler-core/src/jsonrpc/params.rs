@@ -318,16 +318,43 @@ impl<'de> Deserialize<'de> for Key<'de> {
 }
 
 /// Stores `value` in `slot`, remembering the first name that came twice.
-pub(super) fn put<'a>(
-    slot: &mut Option<RawJson<'a>>,
-    value: RawJson<'a>,
-    field: Field,
-    dup: &mut Option<&'static str>,
-) {
+fn put<'a>(slot: &mut Option<RawJson<'a>>, value: RawJson<'a>, field: Field, dup: &mut Option<&'static str>) {
     if slot.is_some() && dup.is_none() {
         *dup = Some(field.wire_name());
     }
     *slot = Some(value);
+}
+
+impl<'a> Members<'a> {
+    /// Keeps `value` when `field` is one of the members kept as text
+    /// (both readers store them here).
+    pub(super) fn keep(&mut self, field: Field, value: RawJson<'a>) {
+        let member = match field {
+            Field::Name => &mut self.name,
+            Field::Uri => &mut self.uri,
+            Field::Arguments => &mut self.arguments,
+            Field::InputResponses => &mut self.input_responses,
+            Field::RequestState => &mut self.request_state,
+            _ => return,
+        };
+        put(member, value, field, &mut self.duplicate);
+    }
+}
+
+impl<'a> MetaMembers<'a> {
+    /// [`Members::keep`] for `_meta`'s members.
+    pub(super) fn keep(&mut self, field: Field, value: RawJson<'a>) {
+        let member = match field {
+            Field::Version => &mut self.version,
+            Field::Capabilities => &mut self.capabilities,
+            Field::Info => &mut self.info,
+            Field::LogLevel => &mut self.log_level,
+            Field::Traceparent => &mut self.traceparent,
+            Field::Tracestate => &mut self.tracestate,
+            _ => return,
+        };
+        put(member, value, field, &mut self.duplicate);
+    }
 }
 
 /// Reads `_meta` into the slot's members and anchors.
@@ -387,16 +414,7 @@ impl<'de: 'a, 'a> Visitor<'de> for MetaSeed<'_, 'a> {
         while let Some(key) = map.next_key::<Key<'de>>()? {
             self.anchors.key(&key);
             let value = self.anchors.value(&mut map)?;
-            let slot = match key.field {
-                Field::Version => &mut m.version,
-                Field::Capabilities => &mut m.capabilities,
-                Field::Info => &mut m.info,
-                Field::LogLevel => &mut m.log_level,
-                Field::Traceparent => &mut m.traceparent,
-                Field::Tracestate => &mut m.tracestate,
-                _ => continue,
-            };
-            put(slot, value, key.field, &mut m.duplicate);
+            m.keep(key.field, value);
         }
         Ok(MetaKind::Object)
     }
@@ -435,15 +453,7 @@ impl<'de: 'a, 'a> Visitor<'de> for ParamsSeed<'_, 'a> {
                 continue;
             }
             let value = slot.anchors.value(&mut map)?;
-            let member = match key.field {
-                Field::Name => &mut m.name,
-                Field::Uri => &mut m.uri,
-                Field::Arguments => &mut m.arguments,
-                Field::InputResponses => &mut m.input_responses,
-                Field::RequestState => &mut m.request_state,
-                _ => continue,
-            };
-            put(member, value, key.field, &mut m.duplicate);
+            m.keep(key.field, value);
         }
         Ok(true)
     }
