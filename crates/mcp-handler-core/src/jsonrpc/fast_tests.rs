@@ -225,8 +225,9 @@ fn whatever_the_fast_reader_accepts_serde_reads_the_same_way() {
             Ok(())
         })
         .unwrap();
-    // Most messages are read by hand, so the comparison above is made.
-    assert!(accepted.get() * 3 > cases.get(), "accepted {} of {}", accepted.get(), cases.get());
+    // Many messages are read by hand (about a third; the edits and odd
+    // members decline the rest), so the comparison above is made.
+    assert!(accepted.get() * 5 > cases.get(), "accepted {} of {}", accepted.get(), cases.get());
 }
 
 /// Whether `serde_json` takes `text` as one value it skips.
