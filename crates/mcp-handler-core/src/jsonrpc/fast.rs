@@ -20,7 +20,7 @@
 
 use std::borrow::Cow;
 
-use super::incoming::RawMessage;
+use super::incoming::{MessageKey, RawMessage};
 use super::params::{Field, MetaKind, MetaMembers, Slot};
 use super::{IdField, RawJson, RequestId};
 
@@ -37,29 +37,26 @@ pub(super) fn read<'a>(text: &'a str, slot: &mut Slot<'a>) -> Option<(RawMessage
     if text.len() > MAX_LEN {
         return None;
     }
-    let mut s = Scan { text, b: text.as_bytes(), i: 0 };
+    let mut s = Scan { text, i: 0 };
     let mut msg = RawMessage::default();
     let mut params = None;
     let mut seen = 0u8;
     s.ws();
     s.object(|s, key| {
-        let bit = match key {
-            "jsonrpc" => 1,
-            "id" => 2,
-            "method" => 4,
-            "params" => 8,
-            "result" | "error" => return None,
-            _ => 0,
-        };
-        if seen & bit != 0 {
-            return None;
+        let key = MessageKey::of(key);
+        if key != MessageKey::Other {
+            // A member sent twice: serde refuses it.
+            let bit = 1 << key as u8;
+            if seen & bit != 0 {
+                return None;
+            }
+            seen |= bit;
         }
-        seen |= bit;
-        match bit {
-            1 => msg.jsonrpc = s.opt_str()?,
-            2 => msg.id = s.id()?,
-            4 => msg.method = s.opt_str()?,
-            8 => match s.peek()? {
+        match key {
+            MessageKey::Jsonrpc => msg.jsonrpc = s.opt_str()?,
+            MessageKey::Id => msg.id = s.id()?,
+            MessageKey::Method => msg.method = s.opt_str()?,
+            MessageKey::Params => match s.peek()? {
                 b'{' => {
                     params = Some(read_params(s, slot)?);
                     msg.params = true;
@@ -67,14 +64,15 @@ pub(super) fn read<'a>(text: &'a str, slot: &mut Slot<'a>) -> Option<(RawMessage
                 b'n' => s.lit(b"null")?,
                 _ => return None,
             },
-            _ => {
+            MessageKey::Result | MessageKey::Error => return None,
+            MessageKey::Other => {
                 s.value()?;
             }
         }
         Some(())
     })?;
     s.ws();
-    (s.i == s.b.len()).then_some((msg, params))
+    (s.i == s.bytes().len()).then_some((msg, params))
 }
 
 /// `params`, an object (at its `{`), into the slot as `ParamsSeed` reads
@@ -114,13 +112,16 @@ fn read_meta<'a>(s: &mut Scan<'a>, m: &mut MetaMembers<'a>) -> Option<MetaKind> 
 /// A cursor over the body.
 struct Scan<'a> {
     text: &'a str,
-    b: &'a [u8],
     i: usize,
 }
 
 impl<'a> Scan<'a> {
+    fn bytes(&self) -> &'a [u8] {
+        self.text.as_bytes()
+    }
+
     fn peek(&self) -> Option<u8> {
-        self.b.get(self.i).copied()
+        self.bytes().get(self.i).copied()
     }
 
     fn eat(&mut self, c: u8) -> Option<()> {
@@ -190,7 +191,7 @@ impl<'a> Scan<'a> {
         // lowest one is exact.
         let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
         let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH;
-        while let Some(chunk) = self.b.get(self.i..self.i + 8) {
+        while let Some(chunk) = self.bytes().get(self.i..self.i + 8) {
             let mut word = [0; 8];
             word.copy_from_slice(chunk);
             let v = u64::from_le_bytes(word);
@@ -264,7 +265,7 @@ impl<'a> Scan<'a> {
 
     fn lit(&mut self, word: &[u8]) -> Option<()> {
         let end = self.i + word.len();
-        (self.b.get(self.i..end)? == word).then(|| self.i = end)
+        (self.bytes().get(self.i..end)? == word).then(|| self.i = end)
     }
 
     /// One or more digits.
@@ -316,10 +317,10 @@ impl<'a> Scan<'a> {
                     self.i += 1;
                     return Some(());
                 }
-                b'\\' => match *self.b.get(self.i + 1)? {
+                b'\\' => match *self.bytes().get(self.i + 1)? {
                     b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 2,
                     b'u' => {
-                        let hex = self.b.get(self.i + 2..self.i + 6)?;
+                        let hex = self.bytes().get(self.i + 2..self.i + 6)?;
                         if !hex.iter().all(u8::is_ascii_hexdigit) {
                             return None;
                         }

@@ -22,25 +22,25 @@ pub(crate) fn agreement(text: &str) -> Result<bool, (String, String)> {
 fn fast(text: &str) -> Option<String> {
     let mut slot = Slot::default();
     let (msg, params) = read(text, &mut slot)?;
-    Some(render(Incoming::from_raw(msg, text, params, slot.members()), text))
+    Some(render(Incoming::from_raw(msg, text, params, slot.members())))
 }
 
 /// The serde reader's message.
 fn serde(text: &str) -> String {
     let mut slot = Slot::default();
-    render(Incoming::parse_with_serde(text, &mut slot), text)
+    render(Incoming::parse_with_serde(text, &mut slot))
 }
 
 /// What the endpoint acts on of a message, in one string: every member
 /// `Members` holds, the text of `params` and of `_meta` (found again the
 /// slow way where a reader could not find it), the error sent.
-fn render(r: Result<Incoming<'_>, InvalidMessage>, body: &str) -> String {
+fn render(r: Result<Incoming<'_>, InvalidMessage>) -> String {
     match r {
         Err(e) => format!("invalid id={:?} {} {}", e.id, e.error.code.0, e.error.message),
         Ok(Incoming::Request { id, method, params }) => format!("request {id:?} {method:?} {}", params_of(params)),
         Ok(Incoming::Notification { method, params }) => format!("notification {method:?} {}", params_of(params)),
         Ok(Incoming::Response { id, outcome }) => {
-            format!("response {id:?} {:?} in {body}", outcome.map(RawValue::get).map_err(RawValue::get))
+            format!("response {id:?} {:?}", outcome.map(RawValue::get).map_err(RawValue::get))
         }
     }
 }

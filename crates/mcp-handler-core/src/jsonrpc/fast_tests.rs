@@ -237,7 +237,7 @@ fn serde_skips(text: &str) -> bool {
 
 /// Whether the fast reader takes `text` whole as one value.
 fn fast_skips(text: &str) -> bool {
-    let mut s = super::Scan { text, b: text.as_bytes(), i: 0 };
+    let mut s = super::Scan { text, i: 0 };
     s.value().is_some_and(|v| v.get() == text)
 }
 

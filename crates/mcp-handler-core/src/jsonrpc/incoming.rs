@@ -89,7 +89,8 @@ impl<'de: 'a, 'a> Visitor<'de> for MessageSeed<'_, 'a> {
 }
 
 /// The names of a message's members.
-enum MessageKey {
+#[derive(Clone, Copy, PartialEq)]
+pub(super) enum MessageKey {
     Jsonrpc,
     Id,
     Method,
@@ -108,18 +109,25 @@ impl<'de> Deserialize<'de> for MessageKey {
                 f.write_str("a member name")
             }
             fn visit_str<E>(self, v: &str) -> Result<MessageKey, E> {
-                Ok(match v {
-                    "jsonrpc" => MessageKey::Jsonrpc,
-                    "id" => MessageKey::Id,
-                    "method" => MessageKey::Method,
-                    "params" => MessageKey::Params,
-                    "result" => MessageKey::Result,
-                    "error" => MessageKey::Error,
-                    _ => MessageKey::Other,
-                })
+                Ok(MessageKey::of(v))
             }
         }
         d.deserialize_identifier(V)
+    }
+}
+
+impl MessageKey {
+    /// The member `name` is, for both readers.
+    pub(super) fn of(name: &str) -> Self {
+        match name {
+            "jsonrpc" => Self::Jsonrpc,
+            "id" => Self::Id,
+            "method" => Self::Method,
+            "params" => Self::Params,
+            "result" => Self::Result,
+            "error" => Self::Error,
+            _ => Self::Other,
+        }
     }
 }
 
