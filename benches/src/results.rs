@@ -169,6 +169,16 @@ pub struct Machine {
     pub pinning: String,
 }
 
+/// One stage of `cargo xtask bench` (`prepare`, `micro-benchmarks`, `load`,
+/// `profile`, `lambda`) and how long it took.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stage {
+    /// The stage's name.
+    pub name: String,
+    /// Wall time, seconds.
+    pub seconds: f64,
+}
+
 /// The whole benchmark document (`target/bench-report/results.json`).
 /// Every member may be missing (a smoke run writes only what it measured).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -194,6 +204,10 @@ pub struct Results {
     /// in the test command's smoke run and in older documents).
     #[serde(default)]
     pub profile: Vec<ProfileRun>,
+    /// How long each stage of the run took, in order (absent in the test
+    /// command's smoke run and in older documents).
+    #[serde(default)]
+    pub stages: Vec<Stage>,
     /// Anything a step could not measure, and why (shown in the report).
     pub notes: Vec<String>,
     /// The cost model `bench-report` computed from these figures (absent

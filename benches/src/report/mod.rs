@@ -67,7 +67,8 @@ pub fn render(results: &Results, prices: &Prices, params: &CostParams) -> anyhow
     let (inputs, billed_ms, rps_per_vcpu) = cost::measured_inputs(&agg);
     let model = Model { prices, params, billed_ms, rps_per_vcpu };
     let summary = cost_report::summarise(&model, inputs, params);
-    let lines = targets::evaluate(&agg, &results.profile);
+    let mut lines = targets::evaluate(&agg, &results.profile);
+    lines.extend(targets::run_time(&results.stages));
 
     let mut charts = Vec::new();
     let drawn = [

@@ -36,7 +36,27 @@ pub(crate) fn machine(results: &Results) -> String {
     } else {
         out.push_str(&v.render());
     }
+    out.push_str(&run_time(results));
     out
+}
+
+/// How long each stage of the run took, when they were timed.
+fn run_time(results: &Results) -> String {
+    if results.stages.is_empty() {
+        return String::new();
+    }
+    let mut t = Table::new(&["stage", "wall time"]);
+    for s in &results.stages {
+        t.row(vec![format!("`{}`", s.name), format!("{:.1} min", s.seconds / 60.0)]);
+    }
+    let total: f64 = results.stages.iter().map(|s| s.seconds).sum();
+    t.row(vec!["**all**".to_owned(), format!("**{:.1} min**", total / 60.0)]);
+    format!(
+        "## Run time\n\n`prepare` installs what is missing, builds the release binaries, the \
+         micro-benchmarks and the Lambda functions, and checks every system's answers: minutes after a \
+         code change or on a fresh machine, well under one otherwise. The stages after it measure.\n\n{}",
+        t.render()
+    )
 }
 
 /// Requests/s per system × scenario, then rps and percentiles per cell.

@@ -1,0 +1,66 @@
+//! The p99 lines and the run-time line, read from made-up runs.
+
+use super::*;
+use crate::results::{Results, Stage};
+
+fn agg_of(p99s: &[(&str, f64)]) -> Aggregated {
+    let load = p99s.iter().map(|&(s, p)| super::super::aggregate::tests::run(s, 1, 1.0, p, None)).collect();
+    Aggregated::from_results(&Results { load, ..Results::default() })
+}
+
+fn p99_line(p99s: &[(&str, f64)]) -> TargetLine {
+    let lines = p99_lines(&agg_of(p99s), 1, &["call".to_owned()]);
+    assert_eq!(lines.len(), 1);
+    lines.into_iter().next().expect("one line")
+}
+
+#[test]
+fn a_p99_missed_against_the_floor_alone_says_why_and_names_the_sdks() {
+    let l = p99_line(&[(FLOOR, 800.0), (AXUM, 1_000.0), (OURS, 900.0), (RMCP, 2_500.0)]);
+    assert_eq!(l.met, Some(false));
+    assert_eq!(l.inputs, "lowest peer: floor");
+    let why = l.why.expect("a reason");
+    assert!(why.starts_with("floor answers fixed bytes"), "{why}");
+    assert!(why.ends_with("below every MCP SDK (lowest: rmcp, 2500 µs)"), "{why}");
+}
+
+#[test]
+fn a_p99_missed_against_both_bounds_names_both() {
+    let l = p99_line(&[(FLOOR, 800.0), (AXUM, 850.0), (OURS, 900.0), (RMCP, 2_500.0)]);
+    assert_eq!(l.inputs, "peers at or below ours: floor 800 µs, axum 850 µs");
+    let why = l.why.expect("a reason");
+    assert!(why.contains("floor answers fixed bytes") && why.contains("axum parses the body"), "{why}");
+}
+
+#[test]
+fn a_p99_missed_against_an_sdk_has_no_excuse() {
+    let l = p99_line(&[(FLOOR, 800.0), (RMCP, 850.0), (OURS, 900.0)]);
+    assert_eq!(l.met, Some(false));
+    assert_eq!(l.inputs, "peers at or below ours: floor 800 µs, rmcp 850 µs");
+    assert_eq!(l.why, None);
+}
+
+#[test]
+fn a_p99_below_every_peer_is_met() {
+    let l = p99_line(&[(FLOOR, 800.0), (OURS, 700.0)]);
+    assert_eq!((l.met, l.why), (Some(true), None));
+}
+
+fn stages(list: &[(&str, f64)]) -> Vec<Stage> {
+    list.iter().map(|&(name, seconds)| Stage { name: name.to_owned(), seconds }).collect()
+}
+
+#[test]
+fn the_run_time_is_held_to_fifteen_minutes_and_blames_builds_only_when_they_are_the_excess() {
+    assert_eq!(run_time(&[]), None);
+    let fast = run_time(&stages(&[("prepare", 60.0), ("load", 600.0)])).expect("a line");
+    assert_eq!((fast.met, fast.measured), (Some(true), Some(11.0)));
+    // 6 + 10 = 16 min: over, but the measuring stages alone take 10.
+    let built = run_time(&stages(&[("prepare", 360.0), ("load", 600.0)])).expect("a line");
+    assert_eq!(built.met, Some(false));
+    assert_eq!(built.inputs, "16.0 min in all, of which prepare (installs, builds, answer checks) 6.0 min");
+    assert!(built.why.expect("a reason").starts_with("the measuring stages took 10.0 min"));
+    // 1 + 16 = 17 min: the measuring alone is over, and nothing excuses it.
+    let slow = run_time(&stages(&[("prepare", 60.0), ("load", 960.0)])).expect("a line");
+    assert_eq!((slow.met, slow.why), (Some(false), None));
+}
