@@ -17,7 +17,7 @@
 //! compile, run against the library's server, check every answer and report.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use serde_json::{Value, json};
@@ -65,21 +65,34 @@ fn options(args: &[String]) -> anyhow::Result<Options> {
 }
 
 /// `cargo xtask bench [--quick] [--cores 1,2,4] [--rounds N] [--no-lambda] [--no-micro] [--no-profile]`.
+///
+/// Timed in stages (`results.json`'s `stages`, the report's "Run time"):
+/// everything that installs or builds comes first, in `prepare`, so the
+/// measuring stages after it take the same time on every run and the
+/// report can say how much of the whole was builds.
 pub(crate) fn bench(args: &[String]) -> anyhow::Result<()> {
     let o = options(args)?;
-    let started = Instant::now();
-    if o.profile {
-        // Before the long suites: a machine that cannot install valgrind fails now.
-        bench_profile::ensure_valgrind()?;
-    }
-    let node = tools::ensure_node()?;
-    let bin = run::bench_release()?;
-    // Every system answers correctly before anything is timed.
-    let peers = peers::smoke(&node)?;
+    let mut stages = run::Stages::new();
+    let micro_mode = if o.quick { bench_micro::Mode::Quick } else { bench_micro::Mode::Full };
+    let mut notes = Vec::new();
+    let (node, bin, peers, lambda_systems) = stages.run("prepare", || {
+        if o.profile {
+            // Before the long suites: a machine that cannot install valgrind fails now.
+            bench_profile::ensure_valgrind()?;
+        }
+        let node = tools::ensure_node()?;
+        let bin = run::bench_release()?;
+        if o.micro {
+            bench_micro::build(micro_mode)?;
+        }
+        let lambda_systems = if o.lambda { Some(bench_lambda::prepare(&mut notes)?) } else { None };
+        // Every system answers correctly before anything is timed.
+        let peers = peers::smoke(&node)?;
+        Ok((node, bin, peers, lambda_systems))
+    })?;
     let out = crate::target_dir().join("bench-report");
     let logs = out.join("logs");
     std::fs::create_dir_all(&logs)?;
-    let mut notes = Vec::new();
     let mut versions = serde_json::Map::new();
     versions.insert("rustc".into(), command_line("rustc", &["--version"]).into());
     versions.insert("node".into(), command_line(&node.node.display().to_string(), &["--version"]).into());
@@ -89,32 +102,31 @@ pub(crate) fn bench(args: &[String]) -> anyhow::Result<()> {
     let online = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
     let date = command_line("date", &["-u", "+%Y-%m-%dT%H:%M:%SZ"]);
 
-    let micro = if o.micro {
-        bench_micro::run(if o.quick { bench_micro::Mode::Quick } else { bench_micro::Mode::Full })?
-    } else {
-        Vec::new()
-    };
+    let micro = if o.micro { stages.run("micro-benchmarks", || bench_micro::run(micro_mode))? } else { Vec::new() };
     let plan = Plan {
         cores: o.cores.clone(),
         rounds: o.rounds,
         duration: if o.quick { Duration::from_secs(1) } else { Duration::from_secs(4) },
         warmup: if o.quick { Duration::from_millis(300) } else { Duration::from_millis(500) },
     };
-    let load = bench_load::run_all(&plan, &peers, &bin.join("mcp-bench"), &logs, &mut notes)?;
+    let load = stages.run("load", || bench_load::run_all(&plan, &peers, &bin.join("mcp-bench"), &logs, &mut notes))?;
     let profile = if o.profile {
         versions.insert("valgrind".into(), command_line("valgrind", &["--version"]).into());
-        bench_profile::run(&peers, &bin.join("mcp-bench"), &out, o.quick)?
+        stages.run("profile", || bench_profile::run(&peers, &bin.join("mcp-bench"), &out, o.quick))?
     } else {
         Vec::new()
     };
-    let (lambda, watch) = if o.lambda {
-        let figures = bench_lambda::run(o.quick, &bin.join("mcp-bench"))?;
-        notes.extend(figures.notes);
-        (figures.runs, figures.watch)
-    } else {
-        (Vec::new(), None)
+    let (lambda, watch) = match lambda_systems {
+        Some(systems) => {
+            let figures = stages.run("lambda", || bench_lambda::run(&systems, o.quick, &bin.join("mcp-bench")))?;
+            notes.extend(figures.notes);
+            (figures.runs, figures.watch)
+        }
+        None => (Vec::new(), None),
     };
     let max_cores = o.cores.iter().copied().filter(|&c| c < online).max().unwrap_or(1);
+    let stage_times: Vec<Value> =
+        stages.times().iter().map(|(name, took)| json!({ "name": name, "seconds": took.as_secs_f64() })).collect();
     let results = json!({
         "date": date,
         "quick": o.quick,
@@ -125,10 +137,12 @@ pub(crate) fn bench(args: &[String]) -> anyhow::Result<()> {
         "profile": profile,
         "lambda": lambda,
         "lambda_watch": watch,
+        "stages": stage_times,
         "notes": notes,
     });
     write_and_report(&bin, &out, &results)?;
-    eprintln!("==> bench: done in {:.0?}; see {}", started.elapsed(), out.join("report.md").display());
+    stages.print("bench: stage times");
+    eprintln!("==> bench: done in {:.0?}; see {}", stages.elapsed(), out.join("report.md").display());
     Ok(())
 }
 

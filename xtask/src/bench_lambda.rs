@@ -58,17 +58,28 @@ struct System {
     ours: bool,
 }
 
-/// Builds every function, times each (`quick`: one round of few
-/// invocations), then the `cargo lambda watch` pass with `mcp_bench`.
-pub(crate) fn run(quick: bool, mcp_bench: &Path) -> anyhow::Result<LambdaFigures> {
+/// The functions, built, and the stand-in that times them.
+pub(crate) struct Prepared {
+    bench_lambda: PathBuf,
+    systems: Vec<System>,
+}
+
+/// Builds every function and the stand-in; a peer that cannot be built or
+/// installed becomes a note in `notes`.
+pub(crate) fn prepare(notes: &mut Vec<String>) -> anyhow::Result<Prepared> {
+    Ok(Prepared { bench_lambda: build_bench_lambda()?, systems: systems(notes)? })
+}
+
+/// Times every prepared function (`quick`: one round of few invocations),
+/// then the `cargo lambda watch` pass with `mcp_bench`.
+pub(crate) fn run(prepared: &Prepared, quick: bool, mcp_bench: &Path) -> anyhow::Result<LambdaFigures> {
     let mut figures = LambdaFigures::default();
-    let bench_lambda = build_bench_lambda()?;
-    let systems = systems(&mut figures.notes)?;
+    let Prepared { bench_lambda, systems } = prepared;
     let rounds = if quick { 1 } else { 6 };
     for round in 1..=rounds {
-        for system in &systems {
+        for system in systems {
             for mode in system.modes {
-                match measure(&bench_lambda, system, mode, quick) {
+                match measure(bench_lambda, system, mode, quick) {
                     Ok(run) => {
                         println!("==> lambda round {round}/{rounds}: {}", summary(&run));
                         figures.runs.push(run);

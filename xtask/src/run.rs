@@ -74,6 +74,11 @@ impl Stages {
         result
     }
 
+    /// Each finished stage and how long it took, in order.
+    pub(crate) fn times(&self) -> &[(&'static str, std::time::Duration)] {
+        &self.done
+    }
+
     pub(crate) fn elapsed(&self) -> std::time::Duration {
         self.started.elapsed()
     }
