@@ -83,11 +83,7 @@ fn read_params<'a>(s: &mut Scan<'a>, slot: &mut Slot<'a>) -> Option<&'a str> {
     s.object(|s, key| {
         let field = Field::of(key);
         if field == Field::Meta {
-            if m.meta_kind != MetaKind::Absent && m.duplicate.is_none() {
-                m.duplicate = Some("_meta");
-            }
-            m.meta = MetaMembers::default();
-            m.meta_kind = read_meta(s, &mut m.meta)?;
+            m.meta_kind = read_meta(s, m.start_meta())?;
             return Some(());
         }
         m.keep(field, s.value()?);

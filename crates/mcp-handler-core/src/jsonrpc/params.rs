@@ -339,6 +339,16 @@ impl<'a> Members<'a> {
         };
         put(member, value, field, &mut self.duplicate);
     }
+
+    /// Starts a `_meta` member (both readers): a second one is a duplicate,
+    /// and only the last one's members count. The members to fill.
+    pub(super) fn start_meta(&mut self) -> &mut MetaMembers<'a> {
+        if self.meta_kind != MetaKind::Absent && self.duplicate.is_none() {
+            self.duplicate = Some("_meta");
+        }
+        self.meta = MetaMembers::default();
+        &mut self.meta
+    }
 }
 
 impl<'a> MetaMembers<'a> {
@@ -439,12 +449,8 @@ impl<'de: 'a, 'a> Visitor<'de> for ParamsSeed<'_, 'a> {
         while let Some(key) = map.next_key::<Key<'de>>()? {
             slot.anchors.key(&key);
             if key.field == Field::Meta {
-                if m.meta_kind != MetaKind::Absent && m.duplicate.is_none() {
-                    m.duplicate = Some("_meta");
-                }
-                m.meta = MetaMembers::default();
-                m.meta_kind =
-                    map.next_value_seed(MetaSeed { members: &mut m.meta, anchors: &mut slot.meta_anchors })?;
+                let members = m.start_meta();
+                m.meta_kind = map.next_value_seed(MetaSeed { members, anchors: &mut slot.meta_anchors })?;
                 // The end of `_meta` is known when its last value is.
                 slot.anchors.last_value = match m.meta_kind {
                     MetaKind::Object => slot.meta_anchors.last_value.map(|(v, closes)| (v, closes + 1)),
