@@ -13,7 +13,7 @@ use crate::jsonrpc::{Incoming, RequestId};
 use crate::version::ProtocolVersion;
 
 // Parsed once: a lookup by `&str` parses the name on every request.
-const VERSION_HEADER: http::HeaderName = http::HeaderName::from_static("mcp-protocol-version");
+pub(super) const VERSION_HEADER: http::HeaderName = http::HeaderName::from_static("mcp-protocol-version");
 
 /// The generation of a request, decided once from the version header (and,
 /// without one, from the body's `_meta`).
@@ -24,10 +24,10 @@ pub(super) enum Negotiated {
     V2026,
 }
 
-/// The version header: `Ok(None)` when absent, `Err(text)` when it names
-/// a revision this server does not serve.
-pub(super) fn header_version(parts: &http::request::Parts) -> Result<Option<ProtocolVersion>, String> {
-    let Some(v) = parts.headers.get(VERSION_HEADER) else { return Ok(None) };
+/// The version header's value: `Ok(None)` when absent, `Err(text)` when
+/// it names a revision this server does not serve.
+pub(super) fn version_of(value: Option<&http::HeaderValue>) -> Result<Option<ProtocolVersion>, String> {
+    let Some(v) = value else { return Ok(None) };
     let text = v.to_str().unwrap_or("<non-ASCII>").trim();
     ProtocolVersion::parse(text).map(Some).ok_or_else(|| text.to_owned())
 }

@@ -203,6 +203,30 @@ const BODY_TIMEOUT_HINT: &str = "the body arrived too slowly: MCP_BODY_TIMEOUT_S
 /// the message said about itself; the rest is read from the answer).
 type Answered = (Response<McpBody>, Option<Exchange>);
 
+/// What a POST's headers say, read in the one pass over them that the
+/// Host and Origin check makes.
+struct Posted {
+    /// `Content-Type` is JSON.
+    json: bool,
+    accepts: Accepts,
+    /// The version header; an unsupported one is refused once the body is
+    /// parsed, so the error can carry the request id.
+    header_version: Result<Option<ProtocolVersion>, String>,
+    /// `Content-Length`, when a number.
+    declared: Option<u64>,
+}
+
+impl Posted {
+    fn of(head: &guard::Head<'_>) -> Self {
+        Self {
+            json: guard::is_json_content(head),
+            accepts: guard::accepts(head),
+            header_version: head.version(),
+            declared: head.declared_length(),
+        }
+    }
+}
+
 /// What the endpoint knows about the caller once headers and session are
 /// checked.
 pub(super) struct Caller {
@@ -263,7 +287,8 @@ impl Shared {
     {
         let done = |resp| Either::Left(Either::Left(std::future::ready((resp, None))));
         let (parts, body) = req.into_parts();
-        if let Err(why) = guard::check_host_and_origin(&parts, &self.config) {
+        let head = guard::Head::scan(&parts.headers);
+        if let Err(why) = guard::check_host_and_origin(&head, &parts.uri, &self.config) {
             let resp = refuse(StatusCode::FORBIDDEN, None, &McpError::invalid_request(why));
             return done(if why == guard::HOST_REFUSED {
                 self.refusal(resp, "host", Some("the Host is not allowed: MCP_ALLOWED_HOSTS widens the list"))
@@ -280,7 +305,10 @@ impl Shared {
         }
         let cold = |fut: Pin<Box<dyn Future<Output = Answered> + Send>>| Either::Left(Either::Right(fut));
         match parts.method {
-            http::Method::POST => Either::Right(self.post(parts, body)),
+            http::Method::POST => {
+                let posted = Posted::of(&head);
+                Either::Right(self.post(parts, body, posted))
+            }
             http::Method::GET => cold(Box::pin(async move { (self.get(parts).await, None) })),
             http::Method::DELETE => cold(Box::pin(async move { (self.delete(parts).await, None) })),
             _ => done(self.method_not_allowed()),
@@ -317,18 +345,23 @@ impl Shared {
     }
 
     #[expect(clippy::manual_async_fn, reason = "an async block keeps its arguments once, an async fn twice")]
-    fn post<B>(self: Arc<Self>, mut parts: http::request::Parts, body: B) -> impl Future<Output = Answered> + Send
+    fn post<B>(
+        self: Arc<Self>,
+        mut parts: http::request::Parts,
+        body: B,
+        posted: Posted,
+    ) -> impl Future<Output = Answered> + Send
     where
         B: http_body::Body + Send + 'static,
         B::Error: Into<BoxError>,
     {
         async move {
-            if !guard::is_json_content(&parts) {
+            let Posted { json, accepts, header_version, declared } = posted;
+            if !json {
                 let err = McpError::invalid_request("Unsupported Media Type: Content-Type must be application/json");
                 let resp = refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, None, &err);
                 return (self.refusal(resp, "content_type", Some("POST needs Content-Type: application/json")), None);
             }
-            let accepts = guard::accepts(&parts);
             if !accepts.json && !accepts.sse {
                 let err = McpError::invalid_request(
                     "Not Acceptable: Accept must allow application/json or text/event-stream",
@@ -339,11 +372,7 @@ impl Shared {
                     None,
                 );
             }
-            // An unsupported version is refused once the body is parsed, so the
-            // error can carry the request id.
-            let header_version = negotiate::header_version(&parts);
             let limit = self.config.max_body_bytes;
-            let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
             // Declared too large: refused, after reading and dropping the body
             // (up to a bound) so that a client writing it all before reading
             // still gets the 413 rather than a reset connection.

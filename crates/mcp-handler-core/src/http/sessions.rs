@@ -162,11 +162,12 @@ impl Shared {
         if self.config.sessions.is_none() || negotiate::is_2026_header(&parts) {
             return self.method_not_allowed();
         }
-        if !guard::accepts(&parts).sse {
+        let head = guard::Head::scan(&parts.headers);
+        if !guard::accepts(&head).sse {
             let err = McpError::invalid_request("Not Acceptable: Accept must allow text/event-stream");
             return refuse(StatusCode::NOT_ACCEPTABLE, None, &err);
         }
-        if let Err(text) = negotiate::header_version(&parts) {
+        if let Err(text) = head.version() {
             return negotiate::unsupported(None, &text);
         }
         let (sid, data) = match self.session(&parts, None).await {
