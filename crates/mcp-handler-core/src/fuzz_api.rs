@@ -127,12 +127,12 @@ pub fn raw_str(raw: &str) -> Option<String> {
 
 /// `Mcp-Method` must be present and equal the body's method.
 pub fn check_method(parts: &Parts, method: &str) -> Result<(), McpError> {
-    headers::check_method(parts, method)
+    headers::check_method(&headers::Routing::scan(&parts.headers), method)
 }
 
 /// `Mcp-Name` must be present and equal `params.name` / `params.uri`.
 pub fn check_name(parts: &Parts, expected: &str) -> Result<(), McpError> {
-    headers::check_name(parts, expected)
+    headers::check_name(&headers::Routing::scan(&parts.headers), expected)
 }
 
 /// The `x-mcp-header` parameters of a tool's input schema, as the router

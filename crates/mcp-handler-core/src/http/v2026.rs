@@ -85,7 +85,8 @@ impl Shared {
         accepts: Accepts,
     ) -> ControlFlow<Response<McpBody>, Dispatched> {
         let bad = |status: StatusCode, e: McpError| ControlFlow::Break(refuse(status, Some(id), &e));
-        if let Err(e) = headers::check_method(parts, name) {
+        let routing = headers::Routing::scan(&parts.headers);
+        if let Err(e) = headers::check_method(&routing, name) {
             return bad(StatusCode::BAD_REQUEST, e);
         }
         let meta = match RequestMeta::parse(params) {
@@ -115,7 +116,7 @@ impl Shared {
             return bad(StatusCode::NOT_FOUND, crate::v2026::method_not_found(name));
         };
         let members = params.map_or(Members::NONE, |p| p.members);
-        if let Err(e) = self.check_routing_headers(parts, method, members) {
+        if let Err(e) = self.check_routing_headers(parts, &routing, method, members) {
             return bad(StatusCode::BAD_REQUEST, e);
         }
         if let Some(resp) = self.throttle(parts, None, id, Some(method), params) {
@@ -145,7 +146,13 @@ impl Shared {
     }
 
     /// `Mcp-Name` for the named methods, `Mcp-Param-*` for tools.
-    fn check_routing_headers(&self, parts: &Parts, method: Method, named: &Members<'_>) -> Result<(), McpError> {
+    fn check_routing_headers(
+        &self,
+        parts: &Parts,
+        routing: &headers::Routing<'_>,
+        method: Method,
+        named: &Members<'_>,
+    ) -> Result<(), McpError> {
         let (field, raw) = match method.named_by() {
             Some(field @ "uri") => (field, named.uri),
             Some(field) => (field, named.name),
@@ -158,7 +165,7 @@ impl Shared {
             return Err(McpError::invalid_params(format!("Invalid params: {field} must be a string")));
         };
         let expected = &*expected;
-        headers::check_name(parts, expected)?;
+        headers::check_name(routing, expected)?;
         if method == Method::ToolsCall
             && let Some(tool) = self.router.inner.tools.get(expected)
             && !tool.header_params.is_empty()

@@ -6,9 +6,9 @@ use std::borrow::Cow;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use http::HeaderName;
 use http::header::AsHeaderName;
 use http::request::Parts;
+use http::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 
 use crate::error::McpError;
@@ -91,6 +91,43 @@ fn count_annotations(node: &Value) -> usize {
     }
 }
 
+/// How often a header appears, and its value when once.
+#[derive(Clone, Copy)]
+enum Found<'a> {
+    Absent,
+    Once(&'a HeaderValue),
+    Repeated,
+}
+
+/// `Mcp-Method` and `Mcp-Name`, found in one pass over the request's
+/// headers: a lookup by name hashes the name and probes the map, about 350
+/// instructions for each of these, more than a pass over a request's
+/// headers costs.
+pub(crate) struct Routing<'a> {
+    method: Found<'a>,
+    name: Found<'a>,
+}
+
+impl<'a> Routing<'a> {
+    pub(crate) fn scan(headers: &'a HeaderMap) -> Self {
+        let mut routing = Routing { method: Found::Absent, name: Found::Absent };
+        for (name, value) in headers {
+            let slot = if *name == MCP_METHOD {
+                &mut routing.method
+            } else if *name == MCP_NAME {
+                &mut routing.name
+            } else {
+                continue;
+            };
+            *slot = match slot {
+                Found::Absent => Found::Once(value),
+                Found::Once(_) | Found::Repeated => Found::Repeated,
+            };
+        }
+        routing
+    }
+}
+
 /// A header's value with optional whitespace removed; `-32020` when it
 /// holds characters a header may not.
 pub(crate) fn header<N>(parts: &Parts, name: N) -> Result<Option<&str>, McpError>
@@ -98,10 +135,23 @@ where
     N: AsHeaderName + std::fmt::Display + Copy,
 {
     let mut values = parts.headers.get_all(name).iter();
-    let Some(v) = values.next() else { return Ok(None) };
-    if values.next().is_some() {
-        return Err(McpError::header_mismatch(format!("Header mismatch: {name} appears more than once")));
-    }
+    let found = match (values.next(), values.next()) {
+        (None, _) => Found::Absent,
+        (Some(v), None) => Found::Once(v),
+        (Some(_), Some(_)) => Found::Repeated,
+    };
+    checked(found, name)
+}
+
+/// What [`header`] answers for a header found `found`.
+fn checked(found: Found<'_>, name: impl std::fmt::Display) -> Result<Option<&str>, McpError> {
+    let v = match found {
+        Found::Absent => return Ok(None),
+        Found::Once(v) => v,
+        Found::Repeated => {
+            return Err(McpError::header_mismatch(format!("Header mismatch: {name} appears more than once")));
+        }
+    };
     let s = v
         .to_str()
         .map_err(|_| McpError::header_mismatch(format!("Header mismatch: {name} contains invalid characters")))?;
@@ -126,8 +176,8 @@ const MCP_METHOD: HeaderName = HeaderName::from_static("mcp-method");
 const MCP_NAME: HeaderName = HeaderName::from_static("mcp-name");
 
 /// `Mcp-Method` must be present and equal the body's method.
-pub(crate) fn check_method(parts: &Parts, method: &str) -> Result<(), McpError> {
-    match header(parts, &MCP_METHOD)? {
+pub(crate) fn check_method(routing: &Routing<'_>, method: &str) -> Result<(), McpError> {
+    match checked(routing.method, &MCP_METHOD)? {
         None => Err(McpError::header_mismatch("Header mismatch: the Mcp-Method header is required")),
         Some(h) if h == method => Ok(()),
         Some(h) => Err(McpError::header_mismatch(format!(
@@ -137,8 +187,8 @@ pub(crate) fn check_method(parts: &Parts, method: &str) -> Result<(), McpError> 
 }
 
 /// `Mcp-Name` must be present and equal `params.name` / `params.uri`.
-pub(crate) fn check_name(parts: &Parts, expected: &str) -> Result<(), McpError> {
-    let Some(raw) = header(parts, &MCP_NAME)? else {
+pub(crate) fn check_name(routing: &Routing<'_>, expected: &str) -> Result<(), McpError> {
+    let Some(raw) = checked(routing.name, &MCP_NAME)? else {
         return Err(McpError::header_mismatch("Header mismatch: the Mcp-Name header is required for this method"));
     };
     let h = decode("Mcp-Name", raw)?;
@@ -226,6 +276,29 @@ mod tests {
         let missing = parts(&[("mcp-param-n", "42"), ("mcp-param-flag", "true")]);
         assert!(check_params(&missing, &ps, Some(&args)).is_err());
         assert!(check_params(&parts(&[]), &ps, Some(&json!({}))).is_ok(), "absent argument, absent header");
+    }
+
+    #[test]
+    fn routing_headers_are_found_in_one_pass() {
+        let check = |h: &[(&str, &str)]| {
+            let p = parts(h);
+            let routing = Routing::scan(&p.headers);
+            (
+                check_method(&routing, "tools/call").map_err(|e| e.message),
+                check_name(&routing, "echo").map_err(|e| e.message),
+            )
+        };
+        let ok = check(&[("x-a", "1"), ("Mcp-Name", "\techo "), ("accept", "*/*"), ("MCP-METHOD", "tools/call")]);
+        assert_eq!(ok, (Ok(()), Ok(())));
+        let (method, name) = check(&[("mcp-method", "tools/call"), ("mcp-name", "echo"), ("Mcp-Method", "tools/call")]);
+        assert_eq!(method.unwrap_err(), "Header mismatch: mcp-method appears more than once");
+        assert!(name.is_ok());
+        let (method, name) = check(&[("mcp-method", "tools/list"), ("mcp-name", "=?base64?ZWNobw==?=")]);
+        assert!(method.unwrap_err().contains("does not match body value 'tools/call'"));
+        assert!(name.is_ok(), "a sentinel value is decoded");
+        let (method, name) = check(&[]);
+        assert!(method.unwrap_err().contains("the Mcp-Method header is required"));
+        assert!(name.unwrap_err().contains("the Mcp-Name header is required"));
     }
 
     #[test]
