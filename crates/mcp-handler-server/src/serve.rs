@@ -103,7 +103,7 @@ async fn accept_and_drain(
                     let busy = requests.begin();
                     app.call(req, ip).map(move |r| r.map(|resp| resp.map(|body| Tracked::new(body, busy))))
                 });
-                let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc).into_owned();
+                let conn = builder.serve_connection(TokioIo::new(stream), svc).into_owned();
                 let conn = registration.watch(conn, |c| c.graceful_shutdown());
                 // A combinator, not an `async move` block: the block would
                 // keep the connection's future twice (as its capture and as
