@@ -37,14 +37,16 @@ pub(super) fn unsupported(id: Option<&RequestId>, requested: &str) -> Response<M
     refuse(StatusCode::BAD_REQUEST, id, &McpError::unsupported_protocol_version(requested))
 }
 
-/// GET and DELETE are 405 for 2026 clients (no streams, no sessions).
+/// Whether a version header (as [`version_of`] read it) names the 2026
+/// generation: GET and DELETE are 405 for 2026 clients (no streams, no
+/// sessions).
+pub(super) fn names_2026(version: &Result<Option<ProtocolVersion>, String>) -> bool {
+    version.as_ref().is_ok_and(|v| v.is_some_and(ProtocolVersion::is_2026))
+}
+
+/// [`names_2026`] of the request's version header.
 pub(super) fn is_2026_header(parts: &http::request::Parts) -> bool {
-    parts
-        .headers
-        .get(VERSION_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| ProtocolVersion::parse(v.trim()))
-        .is_some_and(ProtocolVersion::is_2026)
+    names_2026(&version_of(parts.headers.get(VERSION_HEADER)))
 }
 
 /// Decides the generation of a POSTed message, once, before anything

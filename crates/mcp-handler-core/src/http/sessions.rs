@@ -159,15 +159,16 @@ impl Shared {
     }
 
     pub(super) async fn get(self: &Arc<Self>, parts: http::request::Parts) -> Response<McpBody> {
-        if self.config.sessions.is_none() || negotiate::is_2026_header(&parts) {
+        let head = guard::Head::scan(&parts.headers);
+        let version = head.version();
+        if self.config.sessions.is_none() || negotiate::names_2026(&version) {
             return self.method_not_allowed();
         }
-        let head = guard::Head::scan(&parts.headers);
         if !guard::accepts(&head).sse {
             let err = McpError::invalid_request("Not Acceptable: Accept must allow text/event-stream");
             return refuse(StatusCode::NOT_ACCEPTABLE, None, &err);
         }
-        if let Err(text) = head.version() {
+        if let Err(text) = version {
             return negotiate::unsupported(None, &text);
         }
         let (sid, data) = match self.session(&parts, None).await {
