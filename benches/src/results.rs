@@ -152,6 +152,15 @@ pub struct ProfileRun {
     pub total1: u64,
     /// Instructions of the whole second run.
     pub total2: u64,
+    /// First-level instruction-cache misses per request in callgrind's
+    /// model of this machine's caches (`--cache-sim=yes`), where the caches
+    /// were simulated (the `call` runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub i1_misses_per_request: Option<f64>,
+    /// The simulated first-level instruction cache, as callgrind describes
+    /// it (`32768 B, 64 B, 8-way associative`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub i1_cache: Option<String>,
 }
 
 /// Where and with what the figures were taken.

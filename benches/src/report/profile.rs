@@ -17,6 +17,12 @@ pub(super) fn per_request(profile: &[ProfileRun], system: &str, scenario: &str) 
         .filter(|v| *v > 0.0)
 }
 
+/// First-level instruction-cache misses per request of `system` in
+/// `scenario`, where its caches were simulated.
+pub(super) fn misses(profile: &[ProfileRun], system: &str, scenario: &str) -> Option<f64> {
+    profile.iter().find(|p| p.system == system && p.scenario == scenario)?.i1_misses_per_request
+}
+
 /// `a / b` as a ratio cell.
 fn ratio(a: Option<f64>, b: Option<f64>) -> String {
     match (a, b) {
@@ -85,9 +91,46 @@ pub(crate) fn markdown(profile: &[ProfileRun], notes: &mut Vec<String>) -> Strin
          kernel's work (sockets, epoll), about alike for every system here: {FLOOR} / {OURS} is the \
          requests/s ratio if userspace instructions were a request's whole cost, so where the kernel's \
          share is alike the measured ratio lies between it and 1 (and instructions are not cycles: cache \
-         misses and stalls are not counted).\n\n{}{}",
+         misses and stalls are not counted).\n\n{}{}{}",
         counts_table.render(),
-        ratios.render()
+        ratios.render(),
+        cache_paragraph(profile, &systems)
+    )
+}
+
+/// The simulated instruction-cache misses, where some run simulated them:
+/// at equal instruction counts, the server that runs through more distinct
+/// code waits more on the next cache level.
+fn cache_paragraph(profile: &[ProfileRun], systems: &[String]) -> String {
+    let simulated: Vec<&ProfileRun> = profile.iter().filter(|p| p.i1_misses_per_request.is_some()).collect();
+    let Some(first) = simulated.first() else { return String::new() };
+    let mut scenarios: Vec<&str> = Vec::new();
+    for p in &simulated {
+        if !scenarios.contains(&p.scenario.as_str()) {
+            scenarios.push(&p.scenario);
+        }
+    }
+    let mut header = vec!["I1 misses/request".to_owned()];
+    header.extend(scenarios.iter().map(|s| (*s).to_owned()));
+    let mut table = Table::new(&header);
+    for system in systems {
+        let mut row = vec![format!("`{system}`")];
+        row.extend(
+            scenarios
+                .iter()
+                .map(|s| misses(profile, system, s).map_or_else(|| format::MISSING.to_owned(), |m| format!("{m:.0}"))),
+        );
+        table.row(row);
+    }
+    let cache = first.i1_cache.as_deref().map_or_else(String::new, |c| format!(" ({c})"));
+    format!(
+        "\nThe {} runs also simulate the caches (`--cache-sim=yes`): callgrind's model of this machine's \
+         first-level instruction cache{cache} counts the misses below, per request. The VM offers no hardware \
+         counters, so this is a model, not a measurement. A miss is a fetch from the next cache level, a \
+         cost the instruction counts leave out: at equal instructions, the server whose requests run \
+         through more distinct code misses more and takes longer.\n\n{}",
+        scenarios.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "),
+        table.render()
     )
 }
 
@@ -106,7 +149,7 @@ pub(crate) fn floor_why(profile: &[ProfileRun]) -> Option<String> {
         show(floor),
         show(ours)
     );
-    Some(match axum {
+    let why = match axum {
         _ if ours <= floor => format!(
             "{head}: {OURS} runs no more than the floor, so the gap is in what callgrind does not count \
              (the kernel's share, cycles per instruction)"
@@ -124,7 +167,28 @@ pub(crate) fn floor_why(profile: &[ProfileRun]) -> Option<String> {
             ours / a
         ),
         _ => format!("{head}: {:.2}× the floor's", ours / floor),
-    })
+    };
+    Some(why + &cache_why(profile).unwrap_or_default())
+}
+
+/// The `call` instruction-cache misses beside the shell-vs-floor reason:
+/// what the instruction counts leave out when ours and axum's are close.
+fn cache_why(profile: &[ProfileRun]) -> Option<String> {
+    let (ours, axum) = (misses(profile, OURS, "call")?, misses(profile, AXUM, "call")?);
+    let floor = misses(profile, FLOOR, "call").map_or_else(String::new, |f| format!(" and {f:.0} for the floor"));
+    let more = if ours > axum {
+        format!(
+            ": {OURS}'s requests run through more distinct code (its MCP checks, dispatch and the answer's \
+             record), and each extra miss waits on the next cache level, a cost the instruction counts leave out"
+        )
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "; callgrind's model of the first-level instruction cache counts {ours:.0} misses a call for {OURS}, \
+         {:.2}× {AXUM}'s {axum:.0}{floor}{more}",
+        ours / axum
+    ))
 }
 
 #[cfg(test)]
@@ -141,6 +205,8 @@ mod tests {
             n2,
             total1,
             total2: total1 + (per_request * (n2 - n1) as f64) as u64,
+            i1_misses_per_request: None,
+            i1_cache: None,
         }
     }
 
@@ -192,6 +258,49 @@ mod tests {
                  too, the JSON-RPC work itself; 4.7k (1.19× axum's total) are mcp-handler's own"
             )
         );
+    }
+
+    /// `sample()` with the `call` runs' simulated caches.
+    fn simulated() -> Vec<ProfileRun> {
+        let mut profile = sample();
+        for (p, m) in profile.iter_mut().filter(|p| p.scenario == "call").zip([1700.0, 900.0, 1360.0]) {
+            p.i1_misses_per_request = Some(m);
+            p.i1_cache = Some("32768 B, 64 B, 8-way associative".to_owned());
+        }
+        profile
+    }
+
+    #[test]
+    fn simulated_misses_get_their_own_table() {
+        let md = markdown(&simulated(), &mut Vec::new());
+        assert!(md.contains("first-level instruction cache (32768 B, 64 B, 8-way associative)"), "{md}");
+        assert!(md.contains("this is a model, not a measurement"), "{md}");
+        let table = md.find("| I1 misses/request | call |").expect("the misses' table");
+        let floor = md[table..].find("| `floor` | 900 |").expect("the floor's row");
+        let ours = md[table..].find("| `mcp-handler` | 1700 |").expect("our row");
+        assert!(floor < ours, "the floor comes first");
+        assert!(md.contains("| `axum` | 1360 |"), "{md}");
+        assert!(!markdown(&sample(), &mut Vec::new()).contains("I1 misses"), "no simulation, no table");
+    }
+
+    #[test]
+    fn the_why_adds_the_misses_where_the_caches_were_simulated() {
+        let why = floor_why(&simulated()).expect("a reason");
+        // 1700 / 1360 = 1.25.
+        assert!(
+            why.ends_with(
+                "; callgrind's model of the first-level instruction cache counts 1700 misses a call for \
+                 mcp-handler, 1.25× axum's 1360 and 900 for the floor: mcp-handler's requests run through more \
+                 distinct code (its MCP checks, dispatch and the answer's record), and each extra miss waits on \
+                 the next cache level, a cost the instruction counts leave out"
+            ),
+            "{why}"
+        );
+        assert!(why.starts_with("callgrind: per call the floor runs 13.4k"), "{why}");
+        let mut fewer = simulated();
+        fewer.iter_mut().filter(|p| p.system == OURS).for_each(|p| p.i1_misses_per_request = Some(1000.0));
+        let why = floor_why(&fewer).expect("a reason");
+        assert!(why.ends_with("0.74× axum's 1360 and 900 for the floor"), "fewer misses, no blame: {why}");
     }
 
     #[test]
