@@ -124,7 +124,7 @@ fn cache_paragraph(profile: &[ProfileRun], systems: &[String]) -> String {
     }
     let cache = first.i1_cache.as_deref().map_or_else(String::new, |c| format!(" ({c})"));
     format!(
-        "\nThe {} runs also simulate the caches (`--cache-sim=yes`): callgrind's model of this machine's \
+        "The {} runs also simulate the caches (`--cache-sim=yes`): callgrind's model of this machine's \
          first-level instruction cache{cache} counts the misses below, per request. The VM offers no hardware \
          counters, so this is a model, not a measurement. A miss is a fetch from the next cache level, a \
          cost the instruction counts leave out: at equal instructions, the server whose requests run \
