@@ -8,19 +8,20 @@ use crate::results::ProfileRun;
 use super::aggregate::{AXUM, FLOOR, OURS};
 use super::format::{self, Table};
 
+/// The profile of `system` in `scenario`, where profiled.
+fn run_of<'a>(profile: &'a [ProfileRun], system: &str, scenario: &str) -> Option<&'a ProfileRun> {
+    profile.iter().find(|p| p.system == system && p.scenario == scenario)
+}
+
 /// Instructions per request of `system` in `scenario`, where profiled.
 pub(super) fn per_request(profile: &[ProfileRun], system: &str, scenario: &str) -> Option<f64> {
-    profile
-        .iter()
-        .find(|p| p.system == system && p.scenario == scenario)
-        .map(|p| p.instructions_per_request)
-        .filter(|v| *v > 0.0)
+    run_of(profile, system, scenario).map(|p| p.instructions_per_request).filter(|v| *v > 0.0)
 }
 
 /// First-level instruction-cache misses per request of `system` in
 /// `scenario`, where its caches were simulated.
 pub(super) fn misses(profile: &[ProfileRun], system: &str, scenario: &str) -> Option<f64> {
-    profile.iter().find(|p| p.system == system && p.scenario == scenario)?.i1_misses_per_request
+    run_of(profile, system, scenario)?.i1_misses_per_request
 }
 
 /// `a / b` as a ratio cell.
@@ -102,16 +103,11 @@ pub(crate) fn markdown(profile: &[ProfileRun], notes: &mut Vec<String>) -> Strin
 /// at equal instruction counts, the server that runs through more distinct
 /// code waits more on the next cache level.
 fn cache_paragraph(profile: &[ProfileRun], systems: &[String]) -> String {
-    let simulated: Vec<&ProfileRun> = profile.iter().filter(|p| p.i1_misses_per_request.is_some()).collect();
-    let Some(first) = simulated.first() else { return String::new() };
-    let mut scenarios: Vec<&str> = Vec::new();
-    for p in &simulated {
-        if !scenarios.contains(&p.scenario.as_str()) {
-            scenarios.push(&p.scenario);
-        }
-    }
+    let simulated = || profile.iter().filter(|p| p.i1_misses_per_request.is_some());
+    let Some(first) = simulated().next() else { return String::new() };
+    let scenarios = ordered(simulated().map(|p| p.scenario.as_str()), &[]);
     let mut header = vec!["I1 misses/request".to_owned()];
-    header.extend(scenarios.iter().map(|s| (*s).to_owned()));
+    header.extend(scenarios.iter().cloned());
     let mut table = Table::new(&header);
     for system in systems {
         let mut row = vec![format!("`{system}`")];
