@@ -59,6 +59,26 @@ fn run_time(results: &Results) -> String {
     )
 }
 
+/// Which systems ran in fewer rounds than the rest (the slow SDKs run in
+/// the first round only), said before the tables whose `rounds` column
+/// shows it; empty when every system ran every round.
+fn fewer_rounds(agg: &Aggregated, systems: &[String], scenarios: &[String], cores: u32) -> String {
+    let rounds_of = |system: &str| {
+        scenarios.iter().filter_map(|s| agg.closed(system, s, cores, MAIN_CONNECTIONS)).map(|c| c.rounds).max()
+    };
+    let most = systems.iter().filter_map(|s| rounds_of(s)).max().unwrap_or(0);
+    let fewer: Vec<String> =
+        systems.iter().filter(|s| rounds_of(s).is_some_and(|r| r < most)).map(|s| format!("`{s}`")).collect();
+    if fewer.is_empty() {
+        return String::new();
+    }
+    format!(
+        "{} ran in fewer rounds than the other systems' {most} (the suite runs SDKs two orders of magnitude \
+         slower in its first round only: their spread between rounds changes no ratio drawn here).\n\n",
+        fewer.join(" and ")
+    )
+}
+
 /// Requests/s per system × scenario, then rps and percentiles per cell.
 pub(crate) fn throughput(agg: &Aggregated, notes: &mut Vec<String>) -> String {
     let cores = agg.main_cores();
@@ -92,6 +112,7 @@ pub(crate) fn throughput(agg: &Aggregated, notes: &mut Vec<String>) -> String {
             format::rps(Some(glibc.rps))
         ));
     }
+    out.push_str(&fewer_rounds(agg, &systems, &scenarios, cores));
     let mut header = vec!["requests/s".to_owned()];
     header.extend(scenarios.iter().cloned());
     let mut matrix = Table::new(&header);
@@ -357,4 +378,32 @@ pub(crate) fn lambda(agg: &Aggregated, results: &Results, notes: &mut Vec<String
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::aggregate::tests::run;
+    use crate::results::Results;
+
+    fn agg(load: Vec<crate::results::LoadResult>) -> Aggregated {
+        Aggregated::from_results(&Results { load, ..Results::default() })
+    }
+
+    #[test]
+    fn systems_of_fewer_rounds_are_named() {
+        let mut load: Vec<_> = (1..=3).map(|r| run("mcp-handler", r, 100_000.0, 900.0, None)).collect();
+        load.push(run("fastmcp", 1, 600.0, 90_000.0, None));
+        let a = agg(load);
+        let text = fewer_rounds(&a, &a.systems(), &a.scenarios(), 1);
+        assert!(text.starts_with("`fastmcp` ran in fewer rounds than the other systems' 3"), "{text}");
+        assert!(!text.contains("`mcp-handler`"), "{text}");
+    }
+
+    #[test]
+    fn nothing_is_said_when_every_system_ran_every_round() {
+        let load = (1..=2).flat_map(|r| [run("mcp-handler", r, 1.0, 1.0, None), run("axum", r, 1.0, 1.0, None)]);
+        let a = agg(load.collect());
+        assert_eq!(fewer_rounds(&a, &a.systems(), &a.scenarios(), 1), "");
+    }
 }
