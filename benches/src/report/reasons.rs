@@ -41,10 +41,27 @@ pub(super) fn bound(peer: &str) -> String {
     }
 }
 
-/// `≥ 4× rmcp` missed, from the requests/s of the floor, `rmcp` and ours:
-/// out of reach where the floor itself serves less than 4×; otherwise the
-/// gap is the shell's to the floor.
-pub(super) fn rmcp(rmcp: &str, floor: Option<f64>, peer: Option<f64>, ours: Option<f64>) -> Option<String> {
+/// What the hand-written axum handler itself reaches of the floor, said
+/// beside a target that asks more of the floor than that: a target above
+/// what a server with no MCP work reaches is out of reach for one with it.
+pub(super) fn ceiling(axum: Option<f64>, floor: Option<f64>, needed: f64) -> Option<String> {
+    let share = axum? / floor?;
+    (share.is_finite() && share < needed).then(|| {
+        format!("{AXUM}, the hand-written ceiling with none of MCP's checks, itself serves {share:.2}× the floor here")
+    })
+}
+
+/// `≥ 4× rmcp` missed, from the requests/s of the floor, axum, `rmcp` and
+/// ours: out of reach where the floor itself serves less than 4×; otherwise
+/// the gap is the shell's to the floor, and beyond axum's reach where 4×
+/// needs more of the floor than axum serves.
+pub(super) fn rmcp(
+    rmcp: &str,
+    floor: Option<f64>,
+    axum: Option<f64>,
+    peer: Option<f64>,
+    ours: Option<f64>,
+) -> Option<String> {
     let (f, r) = (floor?, peer?);
     if r <= 0.0 || f <= 0.0 {
         return None;
@@ -55,11 +72,12 @@ pub(super) fn rmcp(rmcp: &str, floor: Option<f64>, peer: Option<f64>, ours: Opti
             f / r
         ));
     }
+    let needed = 4.0 * r / f;
+    let beyond = ceiling(axum, Some(f), needed).map_or_else(String::new, |c| format!(" ({c})"));
     Some(format!(
-        "the floor serves {:.2}× {rmcp} here, so 4× needs {:.2}× the floor, and {OURS} serves {:.2}× (the \
-         server-shell target's reason says where the work goes)",
+        "the floor serves {:.2}× {rmcp} here, so 4× needs {needed:.2}× the floor{beyond}, and {OURS} serves {:.2}× \
+         (the server-shell target's reason says where the work goes)",
         f / r,
-        4.0 * r / f,
         ours? / f
     ))
 }

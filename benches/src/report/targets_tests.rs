@@ -64,3 +64,34 @@ fn the_run_time_is_held_to_fifteen_minutes_and_blames_builds_only_when_they_are_
     let slow = run_time(&stages(&[("prepare", 60.0), ("load", 960.0)])).expect("a line");
     assert_eq!((slow.met, slow.why), (Some(false), None));
 }
+
+/// `call` at 50 connections for each `(system, requests/s)`.
+fn rates(list: &[(&str, f64)]) -> Aggregated {
+    let load = list.iter().map(|&(s, r)| super::super::aggregate::tests::run(s, 1, r, 1.0, None)).collect();
+    Aggregated::from_results(&Results { load, ..Results::default() })
+}
+
+fn why_of(lines: &[TargetLine], target: &str) -> String {
+    let line = lines.iter().find(|l| l.target.starts_with(target)).expect("the target's line");
+    line.why.clone().unwrap_or_default()
+}
+
+#[test]
+fn a_share_of_the_floor_above_axums_own_names_axums_share() {
+    let lines = evaluate(&rates(&[(FLOOR, 100_000.0), (AXUM, 80_000.0), (OURS, 75_000.0), (RMCP, 23_000.0)]), &[]);
+    let shell = why_of(&lines, "server shell");
+    assert!(shell.starts_with("axum, the hand-written ceiling"), "{shell}");
+    assert!(shell.contains("itself serves 0.80× the floor"), "{shell}");
+    // 4× rmcp needs 0.92× the floor, above axum's 0.80×.
+    let rmcp = why_of(&lines, "≥ 4× rmcp (call)");
+    assert!(rmcp.contains("so 4× needs 0.92× the floor (axum, the hand-written ceiling"), "{rmcp}");
+    assert!(rmcp.contains("mcp-handler serves 0.75×"), "{rmcp}");
+}
+
+#[test]
+fn axum_is_not_named_where_it_reaches_the_share() {
+    let lines = evaluate(&rates(&[(FLOOR, 100_000.0), (AXUM, 90_000.0), (OURS, 75_000.0), (RMCP, 20_000.0)]), &[]);
+    assert_eq!(why_of(&lines, "server shell"), "", "no profile, and axum reaches 0.85×: nothing to say");
+    let rmcp = why_of(&lines, "≥ 4× rmcp (call)");
+    assert!(rmcp.contains("so 4× needs 0.80× the floor, and mcp-handler serves 0.75×"), "{rmcp}");
+}
