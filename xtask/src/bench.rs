@@ -83,11 +83,14 @@ pub(crate) fn bench(args: &[String]) -> anyhow::Result<()> {
             bench_profile::ensure_valgrind()?;
         }
         let node = tools::ensure_node()?;
+        // In its own target folder, so beside the builds below.
+        let image_build = crate::static_build::start()?;
         let bin = run::bench_release()?;
         if o.micro {
             bench_micro::build(micro_mode)?;
         }
         let lambda_systems = if o.lambda { Some(bench_lambda::prepare(&mut notes)?) } else { None };
+        image_build.finish(false)?;
         // Every system answers correctly before anything is timed.
         let peers = peers::smoke(&node)?;
         Ok((node, bin, peers, lambda_systems))

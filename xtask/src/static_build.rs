@@ -40,6 +40,28 @@ fn pinned(dockerfile: &str, arg: &str, package: &str) -> anyhow::Result<String> 
 
 /// Builds `bench-server` statically (only what changed) and returns it.
 pub(crate) fn bench_server() -> anyhow::Result<PathBuf> {
+    let (build, binary) = command()?;
+    run::step(STEP, build)?;
+    Ok(binary)
+}
+
+/// Starts the same build beside the rest of the benchmark's builds, its
+/// output in `target/static/build.log`. Its fat-LTO link runs on one core
+/// for about a minute after a change, as do the Lambda builds', so the two
+/// overlap on a two-core machine instead of following each other;
+/// [`bench_server`] afterwards finds it done.
+pub(crate) fn start() -> anyhow::Result<run::Background> {
+    let (build, _) = command()?;
+    let dir = crate::target_dir().join("static");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    run::Background::start(STEP, build, &dir.join("build.log"))
+}
+
+const STEP: &str = "static build of bench-server (musl, as the container image)";
+
+/// The build's command (zig, cargo-zigbuild and the target installed
+/// first) and the binary it makes.
+fn command() -> anyhow::Result<(Command, PathBuf)> {
     let triple = triple()?;
     let dockerfile = std::fs::read_to_string(crate::root().join("Dockerfile")).context("reading the Dockerfile")?;
     let pins = [
@@ -61,8 +83,7 @@ pub(crate) fn bench_server() -> anyhow::Result<PathBuf> {
         // cargo-zigbuild runs zig as `python3 -m ziglang`: this venv's python3.
         .env("PATH", venv.path_env());
     run::without_xtask_env(&mut build);
-    run::step("static build of bench-server (musl, as the container image)", build)?;
-    Ok(target_dir.join(triple).join("release").join("bench-server"))
+    Ok((build, target_dir.join(triple).join("release").join("bench-server")))
 }
 
 #[cfg(test)]
