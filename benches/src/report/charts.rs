@@ -7,7 +7,7 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::aggregate::{Aggregated, MAIN_CONNECTIONS, OURS};
+use super::aggregate::{Aggregated, MAIN_CONNECTIONS, OURS, SCALING_CONNECTIONS};
 use super::format;
 
 /// Chart size in pixels.
@@ -70,7 +70,7 @@ pub(crate) fn scaling(agg: &Aggregated) -> anyhow::Result<Option<String>> {
         .map(|s| {
             let points = cores
                 .iter()
-                .filter_map(|&c| agg.closed(&s, "call", c, MAIN_CONNECTIONS).map(|x| (f64::from(c), x.rps)))
+                .filter_map(|&c| agg.closed(&s, "call", c, SCALING_CONNECTIONS).map(|x| (f64::from(c), x.rps)))
                 .collect();
             (s, points)
         })
@@ -83,7 +83,7 @@ pub(crate) fn scaling(agg: &Aggregated) -> anyhow::Result<Option<String>> {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         root.fill(&WHITE)?;
         let mut chart = ChartBuilder::on(&root)
-            .caption(format!("call requests/s by server cores, {MAIN_CONNECTIONS} connections"), ("sans-serif", 22))
+            .caption(format!("call requests/s by server cores, {SCALING_CONNECTIONS} connections"), ("sans-serif", 22))
             .margin(15)
             .x_label_area_size(45)
             .y_label_area_size(80)
@@ -196,4 +196,30 @@ pub(crate) fn grouped_bars(
         root.present()?;
     }
     Ok(Some(svg))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::tables::tests::{at, scaling_runs};
+    use crate::results::Results;
+
+    fn agg(load: Vec<crate::results::LoadResult>) -> Aggregated {
+        Aggregated::from_results(&Results { load, ..Results::default() })
+    }
+
+    #[test]
+    fn the_scaling_chart_draws_a_line_per_system_over_three_core_counts() {
+        let svg = scaling(&agg(scaling_runs())).expect("drawn").expect("three core counts");
+        assert!(svg.contains("256 connections"), "caption");
+        // Each system's three points are circles: six in all.
+        assert_eq!(svg.matches("<circle").count(), 6, "{svg}");
+        assert!(svg.contains("mcp-handler") && svg.contains("axum"), "legend");
+    }
+
+    #[test]
+    fn two_core_counts_draw_no_chart() {
+        let load = vec![at(OURS, 1, SCALING_CONNECTIONS, 1.0), at(OURS, 2, SCALING_CONNECTIONS, 2.0)];
+        assert!(scaling(&agg(load)).expect("no error").is_none());
+    }
 }

@@ -4,7 +4,9 @@
 
 use crate::results::Results;
 
-use super::aggregate::{Aggregated, LOGGED, MAIN_CONNECTIONS, ONE_CONNECTION, OURS, RSS_CONNECTIONS, STATIC};
+use super::aggregate::{
+    Aggregated, LOGGED, MAIN_CONNECTIONS, ONE_CONNECTION, OURS, RSS_CONNECTIONS, SCALING_CONNECTIONS, STATIC,
+};
 use super::format::{self, Table};
 
 /// Machine and date header, with the quick-run warning.
@@ -218,10 +220,16 @@ pub(crate) fn scaling(agg: &Aggregated) -> String {
     let mut t = Table::new(&header);
     for system in agg.systems() {
         let mut row = vec![format!("`{system}`")];
-        row.extend(cores.iter().map(|&c| format::rps(agg.closed(&system, "call", c, MAIN_CONNECTIONS).map(|x| x.rps))));
+        row.extend(
+            cores.iter().map(|&c| format::rps(agg.closed(&system, "call", c, SCALING_CONNECTIONS).map(|x| x.rps))),
+        );
         t.row(row);
     }
-    format!("## Scaling with cores\n\n`call`, {MAIN_CONNECTIONS} connections, medians of the rounds.\n\n{}", t.render())
+    format!(
+        "## Scaling with cores\n\n`call`, {SCALING_CONNECTIONS} connections (one core's run is the memory \
+         table's, half as long), medians of the rounds.\n\n{}",
+        t.render()
+    )
 }
 
 /// Server RSS before the load and its high-water mark under it.
@@ -381,7 +389,7 @@ pub(crate) fn lambda(agg: &Aggregated, results: &Results, notes: &mut Vec<String
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::report::aggregate::tests::run;
     use crate::results::Results;
@@ -398,6 +406,34 @@ mod tests {
         let text = fewer_rounds(&a, &a.systems(), &a.scenarios(), 1);
         assert!(text.starts_with("`fastmcp` ran in fewer rounds than the other systems' 3"), "{text}");
         assert!(!text.contains("`mcp-handler`"), "{text}");
+    }
+
+    /// `call` at `connections` on `cores` cores, round 1.
+    pub(crate) fn at(system: &str, cores: u32, connections: u32, rps: f64) -> crate::results::LoadResult {
+        let mut r = run(system, 1, rps, 1.0, None);
+        r.cores = cores;
+        r.run.connections = connections;
+        r
+    }
+
+    /// What `--cores 1,2,4,8` writes: `call` at 50 and 256 connections on
+    /// one core, at 256 on the others.
+    pub(crate) fn scaling_runs() -> Vec<crate::results::LoadResult> {
+        let mut load = vec![at(OURS, 1, MAIN_CONNECTIONS, 110_000.0), at("axum", 1, MAIN_CONNECTIONS, 120_000.0)];
+        for (cores, ours, axum) in [(1, 100_000.0, 110_000.0), (2, 190_000.0, 200_000.0), (4, 350_000.0, 380_000.0)] {
+            load.push(at(OURS, cores, SCALING_CONNECTIONS, ours));
+            load.push(at("axum", cores, SCALING_CONNECTIONS, axum));
+        }
+        load
+    }
+
+    #[test]
+    fn the_scaling_table_reads_the_scaling_suites_runs() {
+        let text = scaling(&agg(scaling_runs()));
+        assert!(text.contains("| call requests/s | 1 core(s) | 2 core(s) | 4 core(s) |"), "{text}");
+        assert!(text.contains("| `mcp-handler` | 100000 | 190000 | 350000 |"), "{text}");
+        assert!(text.contains("| `axum` | 110000 | 200000 | 380000 |"), "{text}");
+        assert_eq!(scaling(&agg(vec![at(OURS, 1, MAIN_CONNECTIONS, 1.0)])), "", "one core count: no table");
     }
 
     #[test]
