@@ -211,6 +211,13 @@ impl Aggregated {
         if cores.contains(&1) { 1 } else { cores.first().copied().unwrap_or(1) }
     }
 
+    /// A run's scenario, with its server cores where the scaling suite ran
+    /// more than one core count (the heaviest run at 256 connections may
+    /// then be on any of them).
+    pub(crate) fn run_label(&self, scenario: &str, cores: u32) -> String {
+        if self.core_counts().len() > 1 { format!("{scenario}, {cores} cores") } else { scenario.to_owned() }
+    }
+
     /// Distinct core counts of the closed-loop runs, ascending.
     pub(crate) fn core_counts(&self) -> Vec<u32> {
         let set: BTreeSet<u32> = self.load.keys().filter(|k| k.mode == LoadMode::Closed).map(|k| k.cores).collect();

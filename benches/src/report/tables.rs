@@ -251,7 +251,7 @@ pub(crate) fn memory(agg: &Aggregated, notes: &mut Vec<String>) -> String {
         let at256 = cells
             .iter()
             .filter(|(k, _)| k.connections == RSS_CONNECTIONS)
-            .filter_map(|(k, c)| c.rss_peak_kb.map(|v| (k.scenario.clone(), v)))
+            .filter_map(|(k, c)| c.rss_peak_kb.map(|v| (agg.run_label(&k.scenario, k.cores), v)))
             .max_by(|a, b| a.1.total_cmp(&b.1));
         if idle.is_none() && at50.is_none() && at256.is_none() {
             none.push(format!("`{system}`"));
@@ -434,6 +434,18 @@ pub(crate) mod tests {
         assert!(text.contains("| `mcp-handler` | 100000 | 190000 | 350000 |"), "{text}");
         assert!(text.contains("| `axum` | 110000 | 200000 | 380000 |"), "{text}");
         assert_eq!(scaling(&agg(vec![at(OURS, 1, MAIN_CONNECTIONS, 1.0)])), "", "one core count: no table");
+    }
+
+    #[test]
+    fn the_peak_at_256_connections_names_its_cores_once_several_ran() {
+        let mut load = scaling_runs();
+        for (r, kb) in load.iter_mut().zip([1, 1, 9_000, 9_000, 12_000, 12_000, 15_000, 15_000]) {
+            r.rss_peak_kb = Some(kb);
+        }
+        let text = memory(&agg(load), &mut Vec::new());
+        assert!(text.contains("| 14.6 MiB (call, 4 cores) |"), "{text}");
+        let one = memory(&agg(vec![at(OURS, 1, SCALING_CONNECTIONS, 1.0)]), &mut Vec::new());
+        assert!(!one.contains("cores)"), "{one}");
     }
 
     #[test]

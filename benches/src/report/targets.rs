@@ -320,7 +320,7 @@ fn rss_lines(agg: &Aggregated, system: &str, label: &str) -> [TargetLine; 2] {
     let private = super::aggregate::median(runs().filter_map(|(_, c)| c.rss_idle_anon_kb).collect());
     let peak = runs()
         .filter(|(k, _)| k.connections == RSS_CONNECTIONS)
-        .filter_map(|(k, c)| c.rss_peak_kb.map(|v| (k.scenario.clone(), v)))
+        .filter_map(|(k, c)| c.rss_peak_kb.map(|v| (agg.run_label(&k.scenario, k.cores), v)))
         .max_by(|a, b| a.1.total_cmp(&b.1));
     let why = reasons::idle_rss(agg, system, idle, private);
     [
