@@ -41,6 +41,21 @@ pub(super) fn bound(peer: &str) -> String {
     }
 }
 
+/// Ours has the higher p99 but a tail no longer for its median than the
+/// peer's: in a closed loop the whole distribution sits higher where fewer
+/// requests are served a second (the connections queue longer), which is
+/// the throughput gap again, not stalls of ours.
+pub(super) fn tail(ours: &Cell, peer: &Cell) -> Option<String> {
+    let ratio = |c: &Cell| (c.latency_us.p50 > 0.0).then(|| c.latency_us.p99 / c.latency_us.p50);
+    let (o, p) = (ratio(ours)?, ratio(peer)?);
+    (o <= p).then(|| {
+        format!(
+            "p99/p50 {o:.2}× for {OURS} against {p:.2}×: a tail no longer than its, on a median that sits higher \
+             where fewer requests are served a second"
+        )
+    })
+}
+
 /// What the hand-written axum handler itself reaches of the floor, said
 /// beside a target that asks more of the floor than that: a target above
 /// what a server with no MCP work reaches is out of reach for one with it.

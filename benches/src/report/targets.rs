@@ -258,8 +258,8 @@ fn shell_why(agg: &Aggregated, cores: u32, profile: &[ProfileRun]) -> Option<Str
 fn p99_lines(agg: &Aggregated, cores: u32, scenarios: &[String]) -> Vec<TargetLine> {
     let mut lines = Vec::new();
     for scenario in scenarios {
-        let Some(ours) = agg.closed(OURS, scenario, cores, MAIN_CONNECTIONS) else { continue };
-        let ours = ours.latency_us.p99;
+        let Some(our_cell) = agg.closed(OURS, scenario, cores, MAIN_CONNECTIONS) else { continue };
+        let ours = our_cell.latency_us.p99;
         let mut peers: Vec<(String, f64)> = agg
             .systems()
             .into_iter()
@@ -284,7 +284,14 @@ fn p99_lines(agg: &Aggregated, cores: u32, scenarios: &[String]) -> Vec<TargetLi
         // servers: when only they are below, say so, and how the MCP
         // implementations compare.
         let why = below.iter().all(|(s, _)| matches!(s.as_str(), FLOOR | AXUM)).then(|| {
-            let bounds: Vec<String> = below.iter().map(|(s, _)| reasons::bound(s)).collect();
+            let bounds: Vec<String> = below
+                .iter()
+                .map(|(s, _)| {
+                    let tail =
+                        agg.closed(s, scenario, cores, MAIN_CONNECTIONS).and_then(|c| reasons::tail(our_cell, c));
+                    format!("{}{}", reasons::bound(s), tail.map_or_else(String::new, |t| format!(" ({t})")))
+                })
+                .collect();
             match peers.iter().find(|(s, _)| s != FLOOR && s != AXUM) {
                 Some((s, p)) => {
                     format!("{}; below every MCP SDK (lowest: {s}, {})", bounds.join("; "), format::micros(Some(*p)))

@@ -95,3 +95,25 @@ fn axum_is_not_named_where_it_reaches_the_share() {
     let rmcp = why_of(&lines, "≥ 4× rmcp (call)");
     assert!(rmcp.contains("so 4× needs 0.80× the floor, and mcp-handler serves 0.75×"), "{rmcp}");
 }
+
+/// `call` runs of `(system, p50 µs, p99 µs)` (the shared helper's p50 is
+/// its requests/s over 100).
+fn latencies(list: &[(&str, f64, f64)]) -> Vec<TargetLine> {
+    let load = list.iter().map(|&(s, p50, p99)| super::super::aggregate::tests::run(s, 1, p50 * 100.0, p99, None));
+    p99_lines(
+        &Aggregated::from_results(&Results { load: load.collect(), ..Results::default() }),
+        1,
+        &["call".to_owned()],
+    )
+}
+
+#[test]
+fn a_higher_p99_with_a_tail_no_longer_than_the_floors_says_so() {
+    let lines = latencies(&[(FLOOR, 250.0, 700.0), (OURS, 334.0, 838.0), (RMCP, 1_500.0, 2_400.0)]);
+    let why = lines[0].why.clone().unwrap_or_default();
+    assert!(why.contains("no JSON-RPC work (p99/p50 2.51× for mcp-handler against 2.80×: a tail no longer"), "{why}");
+    // A longer tail than the floor's gets no such clause.
+    let lines = latencies(&[(FLOOR, 250.0, 700.0), (OURS, 300.0, 900.0), (RMCP, 1_500.0, 2_400.0)]);
+    let why = lines[0].why.clone().unwrap_or_default();
+    assert!(!why.contains("p99/p50"), "{why}");
+}
