@@ -4,7 +4,9 @@
 
 use crate::results::ProfileRun;
 
-use super::aggregate::{AXUM, Aggregated, Cell, FLOOR, LAMBDA_FLOOR, LambdaCell, ONE_CONNECTION, OURS, median};
+use super::aggregate::{
+    AXUM, Aggregated, Cell, FLOOR, LAMBDA_FLOOR, LambdaCell, MAIN_CONNECTIONS, ONE_CONNECTION, OURS, median,
+};
 use super::format;
 
 /// A warm invocation this slow for the bare function is the stand-in's
@@ -183,4 +185,16 @@ pub(super) fn streamed(agg: &Aggregated, system: &str, mode: &str, floor: Option
          acknowledgement (~40 ms), whatever the function costs, and the difference is noise on that wait{measured}",
         format::micros(Some(f.warm_us.p50))
     ))
+}
+
+/// Why the shell misses its share of the floor: first what the hand-written
+/// axum handler reaches of it where that is short of the target too, then
+/// the profile's counts.
+pub(super) fn shell(agg: &Aggregated, cores: u32, profile: &[ProfileRun]) -> Option<String> {
+    let rate = |system: &str| agg.closed(system, "call", cores, MAIN_CONNECTIONS).map(|c| c.rps);
+    let axum_share = ceiling(rate(AXUM), rate(FLOOR), super::targets::SHELL_VS_FLOOR);
+    match (axum_share, super::profile::floor_why(profile)) {
+        (Some(c), Some(p)) => Some(format!("{c}; {p}")),
+        (c, p) => c.or(p),
+    }
 }

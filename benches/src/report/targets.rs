@@ -14,7 +14,7 @@ use super::{format, reasons};
 const RMCP: &str = "rmcp";
 const RMCP_EXAMPLE: &str = "rmcp-example";
 /// The server shell's share of the HTTP floor's requests/s the issue asks for.
-const SHELL_VS_FLOOR: f64 = 0.85;
+pub(super) const SHELL_VS_FLOOR: f64 = 0.85;
 
 /// Which side of the limit meets the target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -193,7 +193,7 @@ pub(crate) fn evaluate(agg: &Aggregated, profile: &[ProfileRun]) -> Vec<TargetLi
             rps(OURS, "call"),
             rps(FLOOR, "call"),
         )
-        .because(shell_why(agg, cores, profile)),
+        .because(reasons::shell(agg, cores, profile)),
         ratio(
             "2026-07-28 shape ≥ 0.85× 2025 shape (mcp-handler)".to_owned(),
             Goal::AtLeast,
@@ -239,18 +239,6 @@ pub(crate) fn evaluate(agg: &Aggregated, profile: &[ProfileRun]) -> Vec<TargetLi
     lines.extend(rss_lines_of(agg));
     lines.extend(lambda_lines(agg));
     lines
-}
-
-/// Why the shell misses its share of the floor: first what the hand-written
-/// axum handler reaches of it where that is short of the target too, then
-/// the profile's counts.
-fn shell_why(agg: &Aggregated, cores: u32, profile: &[ProfileRun]) -> Option<String> {
-    let rate = |system: &str| agg.closed(system, "call", cores, MAIN_CONNECTIONS).map(|c| c.rps);
-    let ceiling = reasons::ceiling(rate(AXUM), rate(FLOOR), SHELL_VS_FLOOR);
-    match (ceiling, super::profile::floor_why(profile)) {
-        (Some(c), Some(p)) => Some(format!("{c}; {p}")),
-        (c, p) => c.or(p),
-    }
 }
 
 /// mcp-handler's p99 against the lowest p99 of every other system, per
