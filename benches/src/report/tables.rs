@@ -219,10 +219,15 @@ pub(crate) fn scaling(agg: &Aggregated) -> String {
     header.extend(cores.iter().map(|c| format!("{c} core(s)")));
     let mut t = Table::new(&header);
     for system in agg.systems() {
+        let rates: Vec<Option<f64>> =
+            cores.iter().map(|&c| agg.closed(&system, "call", c, SCALING_CONNECTIONS).map(|x| x.rps)).collect();
+        // The single-threaded SDKs and the logged and session rows run no
+        // scaling suite: no row of dashes for them.
+        if rates.iter().all(Option::is_none) {
+            continue;
+        }
         let mut row = vec![format!("`{system}`")];
-        row.extend(
-            cores.iter().map(|&c| format::rps(agg.closed(&system, "call", c, SCALING_CONNECTIONS).map(|x| x.rps))),
-        );
+        row.extend(rates.into_iter().map(format::rps));
         t.row(row);
     }
     format!(
@@ -429,7 +434,10 @@ pub(crate) mod tests {
 
     #[test]
     fn the_scaling_table_reads_the_scaling_suites_runs() {
-        let text = scaling(&agg(scaling_runs()));
+        let mut load = scaling_runs();
+        load.push(at("fastmcp", 1, MAIN_CONNECTIONS, 700.0));
+        let text = scaling(&agg(load));
+        assert!(!text.contains("`fastmcp`"), "no scaling run, no row: {text}");
         assert!(text.contains("| call requests/s | 1 core(s) | 2 core(s) | 4 core(s) |"), "{text}");
         assert!(text.contains("| `mcp-handler` | 100000 | 190000 | 350000 |"), "{text}");
         assert!(text.contains("| `axum` | 110000 | 200000 | 380000 |"), "{text}");
