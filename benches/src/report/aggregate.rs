@@ -266,6 +266,11 @@ pub(crate) mod tests {
     use super::*;
     use crate::results::{LoadResult, LoadRun};
 
+    /// The report's view of `load` (the report's tests share it).
+    pub(crate) fn agg(load: Vec<LoadResult>) -> Aggregated {
+        Aggregated::from_results(&crate::results::Results { load, ..crate::results::Results::default() })
+    }
+
     /// One closed-loop `call` run at 50 connections (the report's tests share it).
     pub(crate) fn run(system: &str, round: u32, rps: f64, p99: f64, rss_idle: Option<u64>) -> LoadResult {
         LoadResult {

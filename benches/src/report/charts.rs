@@ -201,12 +201,8 @@ pub(crate) fn grouped_bars(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::aggregate::tests::agg;
     use crate::report::tables::tests::{at, scaling_runs};
-    use crate::results::Results;
-
-    fn agg(load: Vec<crate::results::LoadResult>) -> Aggregated {
-        Aggregated::from_results(&Results { load, ..Results::default() })
-    }
 
     #[test]
     fn the_scaling_chart_draws_a_line_per_system_over_three_core_counts() {

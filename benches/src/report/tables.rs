@@ -396,12 +396,7 @@ pub(crate) fn lambda(agg: &Aggregated, results: &Results, notes: &mut Vec<String
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::report::aggregate::tests::run;
-    use crate::results::Results;
-
-    fn agg(load: Vec<crate::results::LoadResult>) -> Aggregated {
-        Aggregated::from_results(&Results { load, ..Results::default() })
-    }
+    use crate::report::aggregate::tests::{agg, run};
 
     #[test]
     fn systems_of_fewer_rounds_are_named() {

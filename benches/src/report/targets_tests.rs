@@ -1,11 +1,11 @@
 //! The p99 lines and the run-time line, read from made-up runs.
 
+use super::super::aggregate::tests::{agg, run};
 use super::*;
-use crate::results::{Results, Stage};
+use crate::results::Stage;
 
 fn agg_of(p99s: &[(&str, f64)]) -> Aggregated {
-    let load = p99s.iter().map(|&(s, p)| super::super::aggregate::tests::run(s, 1, 1.0, p, None)).collect();
-    Aggregated::from_results(&Results { load, ..Results::default() })
+    agg(p99s.iter().map(|&(s, p)| run(s, 1, 1.0, p, None)).collect())
 }
 
 fn p99_line(p99s: &[(&str, f64)]) -> TargetLine {
@@ -67,8 +67,7 @@ fn the_run_time_is_held_to_fifteen_minutes_and_blames_builds_only_when_they_are_
 
 /// `call` at 50 connections for each `(system, requests/s)`.
 fn rates(list: &[(&str, f64)]) -> Aggregated {
-    let load = list.iter().map(|&(s, r)| super::super::aggregate::tests::run(s, 1, r, 1.0, None)).collect();
-    Aggregated::from_results(&Results { load, ..Results::default() })
+    agg(list.iter().map(|&(s, r)| run(s, 1, r, 1.0, None)).collect())
 }
 
 fn why_of(lines: &[TargetLine], target: &str) -> String {
@@ -99,12 +98,8 @@ fn axum_is_not_named_where_it_reaches_the_share() {
 /// `call` runs of `(system, p50 µs, p99 µs)` (the shared helper's p50 is
 /// its requests/s over 100).
 fn latencies(list: &[(&str, f64, f64)]) -> Vec<TargetLine> {
-    let load = list.iter().map(|&(s, p50, p99)| super::super::aggregate::tests::run(s, 1, p50 * 100.0, p99, None));
-    p99_lines(
-        &Aggregated::from_results(&Results { load: load.collect(), ..Results::default() }),
-        1,
-        &["call".to_owned()],
-    )
+    let load = list.iter().map(|&(s, p50, p99)| run(s, 1, p50 * 100.0, p99, None)).collect();
+    p99_lines(&agg(load), 1, &["call".to_owned()])
 }
 
 #[test]
