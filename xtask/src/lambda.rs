@@ -41,6 +41,7 @@ impl Emulator {
     /// `bin` under the emulator in response `mode`, with extra function
     /// environment; its log goes to `target/lambda-emulator-<label>.log`.
     fn start_with(mode: &str, label: &str, bin: &str, env: &[(&str, String)]) -> anyhow::Result<Self> {
+        build(bin)?;
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let log_path = crate::target_dir().join(format!("lambda-emulator-{label}.log"));
         let log = std::fs::File::create(&log_path).with_context(|| format!("creating {}", log_path.display()))?;
@@ -73,26 +74,46 @@ impl Emulator {
                 Some(s) if s >= 500 => server_errors += 1,
                 _ => server_errors = 0,
             }
+            // Dropping the emulator stops it.
             if server_errors >= 5 {
-                emulator.stop();
-                bail!("the function keeps failing (HTTP 5xx); see {}", log_path.display());
+                bail!("the function keeps failing (HTTP 5xx){}", log_tail(&log_path));
             }
             if let Some(status) = emulator.child.try_wait()? {
-                bail!("cargo lambda watch exited ({status})");
+                bail!("cargo lambda watch exited ({status}){}", log_tail(&log_path));
             }
             std::thread::sleep(Duration::from_millis(500));
         }
-        emulator.stop();
-        bail!("the emulated Function URL {} never answered", emulator.url)
+        bail!("the emulated Function URL {} never answered{}", emulator.url, log_tail(&log_path))
     }
 
     fn stop(&mut self) {
         let pgid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", "--", &format!("-{pgid}")]).status();
+        let _ = Command::new("kill").args(["-TERM", "--", &format!("-{pgid}")]).stderr(Stdio::null()).status();
         std::thread::sleep(Duration::from_millis(300));
         let _ = Command::new("kill").args(["-KILL", "--", &format!("-{pgid}")]).stderr(Stdio::null()).status();
         let _ = self.child.wait();
     }
+}
+
+/// Builds `bin` as `cargo lambda watch` will (`cargo run -p
+/// mcp-handler-examples --bin BIN`: the package's own features, not the
+/// workspace's), so that the watcher's build finds it done. Otherwise the
+/// first invocation waits out that build (a minute and more on 2 cores),
+/// its client gives up, and the function's answer meets a closed stream.
+fn build(bin: &str) -> anyhow::Result<()> {
+    let mut cmd = Command::new(crate::run::cargo_bin());
+    crate::run::without_xtask_env(&mut cmd).current_dir(crate::root()).env("PATH", path_env());
+    cmd.args(["build", "-p", "mcp-handler-examples", "--bin", bin]);
+    crate::run::step(&format!("build {bin} for the emulator"), cmd)
+}
+
+/// The end of the emulator's log, for a failure's message: CI keeps only
+/// what the test command printed.
+fn log_tail(path: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    let tail = lines[lines.len().saturating_sub(40)..].join("\n    ");
+    format!("; the last lines of {}:\n    {tail}", path.display())
 }
 
 impl Drop for Emulator {
