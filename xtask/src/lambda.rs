@@ -40,8 +40,23 @@ impl Emulator {
 
     /// `bin` under the emulator in response `mode`, with extra function
     /// environment; its log goes to `target/lambda-emulator-<label>.log`.
+    ///
+    /// The function is built first, so it answers within seconds. An
+    /// emulator that does not is stopped, its log's end printed, and started
+    /// once more: the stand-alone watcher has been seen to hang on CI
+    /// without a word; a second failure fails the run.
     fn start_with(mode: &str, label: &str, bin: &str, env: &[(&str, String)]) -> anyhow::Result<Self> {
         build(bin)?;
+        match Self::launch(mode, label, bin, env, Duration::from_secs(120)) {
+            Ok(emulator) => Ok(emulator),
+            Err(e) => {
+                println!("==> lambda emulator ({label}) failed: {e:#}\n==> starting it once more");
+                Self::launch(mode, label, bin, env, Duration::from_secs(300))
+            }
+        }
+    }
+
+    fn launch(mode: &str, label: &str, bin: &str, env: &[(&str, String)], wait: Duration) -> anyhow::Result<Self> {
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let log_path = crate::target_dir().join(format!("lambda-emulator-{label}.log"));
         let log = std::fs::File::create(&log_path).with_context(|| format!("creating {}", log_path.display()))?;
@@ -63,7 +78,7 @@ impl Emulator {
         let child = cmd.spawn().context("starting cargo lambda watch")?;
         let url = format!("http://127.0.0.1:{port}/lambda-url/{bin}/mcp");
         let mut emulator = Self { child, url, log: log_path.clone() };
-        let deadline = Instant::now() + Duration::from_secs(600);
+        let deadline = Instant::now() + wait;
         let mut server_errors = 0;
         while Instant::now() < deadline {
             match ping(&emulator.url, "") {
@@ -83,7 +98,7 @@ impl Emulator {
             }
             std::thread::sleep(Duration::from_millis(500));
         }
-        bail!("the emulated Function URL {} never answered{}", emulator.url, log_tail(&log_path))
+        bail!("the emulated Function URL {} never answered in {wait:?}{}", emulator.url, log_tail(&log_path))
     }
 
     fn stop(&mut self) {
@@ -111,6 +126,9 @@ fn build(bin: &str) -> anyhow::Result<()> {
 /// what the test command printed.
 fn log_tail(path: &std::path::Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
+    if text.trim().is_empty() {
+        return format!("; {} is empty", path.display());
+    }
     let lines: Vec<&str> = text.lines().collect();
     let tail = lines[lines.len().saturating_sub(40)..].join("\n    ");
     format!("; the last lines of {}:\n    {tail}", path.display())
@@ -131,7 +149,7 @@ fn ping(url: &str, headers: &str) -> Option<u16> {
     let body = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
     let headers = format!("Content-Type: application/json\r\nAccept: application/json\r\n{headers}");
     let req = crate::run::post_request(authority, &format!("/{path}"), &headers, body);
-    // The first invocation may include the function's build and start.
+    // The first invocation includes the function's start (`cargo run`).
     crate::run::status_of(addr, &req, Duration::from_secs(30))
 }
 
