@@ -21,6 +21,9 @@ use crate::time_limited::TimeLimited;
 /// data. Past this, or past the body timeout, the connection is closed.
 pub(crate) const DISCARD_LIMIT: u64 = 64 * 1024 * 1024;
 
+/// The most reserved for a body in several frames on its declared length.
+const RESERVE_LIMIT: usize = 256 * 1024;
+
 /// Why a body could not be read.
 pub(crate) enum ReadError {
     /// More than the limit (the rest read and dropped, up to
@@ -54,6 +57,11 @@ where
     B: Body,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
+    // The declared length (hyper's, from `Content-Length`), so that a body
+    // in several frames is joined into one buffer that need not grow. It is
+    // the client's word: what is reserved on it alone is bounded, and a
+    // larger body grows its buffer as its bytes arrive.
+    let declared = usize::try_from(body.size_hint().lower()).unwrap_or(usize::MAX).min(limit).min(RESERVE_LIMIT);
     let mut body = std::pin::pin!(body);
     let mut first: Option<Bytes> = None;
     let mut joined: Option<BytesMut> = None;
@@ -69,7 +77,7 @@ where
         if let Some(buf) = joined.as_mut() {
             buf.put(data);
         } else if let Some(head) = first.take() {
-            let mut buf = BytesMut::with_capacity(total);
+            let mut buf = BytesMut::with_capacity(total.max(declared));
             buf.extend_from_slice(&head);
             buf.put(data);
             joined = Some(buf);
@@ -139,6 +147,40 @@ mod tests {
         assert!(matches!(read(&["{\"a\":1}"], 100), Ok(b) if b == "{\"a\":1}"));
         assert!(matches!(read(&["{\"a\"", "", ":1", "}"], 100), Ok(b) if b == "{\"a\":1}"));
         assert!(matches!(read(&[], 100), Ok(b) if b.is_empty()));
+    }
+
+    /// Frames with a declared length, as hyper's body for `Content-Length`.
+    struct Declared(StreamBody<Frames>, u64);
+
+    impl Body for Declared {
+        type Data = Bytes;
+        type Error = Infallible;
+        fn poll_frame(
+            mut self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+            std::pin::Pin::new(&mut self.0).poll_frame(cx)
+        }
+        fn size_hint(&self) -> http_body::SizeHint {
+            http_body::SizeHint::with_exact(self.1)
+        }
+    }
+
+    #[test]
+    fn a_declared_length_sizes_the_join_whether_it_is_true_or_not() {
+        let read = |chunks: &[&'static str], declared: u64, limit: usize| {
+            futures_util::FutureExt::now_or_never(read_body(
+                Declared(body(chunks), declared),
+                limit,
+                Duration::from_secs(1),
+            ))
+            .unwrap_or(Err(ReadError::TooLarge))
+        };
+        let parts = ["{\"a\"", ":", "1}"];
+        for declared in [7, 0, 3, 100, u64::MAX] {
+            assert!(matches!(read(&parts, declared, 100), Ok(b) if b == "{\"a\":1}"), "declared {declared}");
+        }
+        assert!(matches!(read(&["12345", "678901"], 11, 10), Err(ReadError::TooLarge)));
     }
 
     #[test]
