@@ -3,6 +3,10 @@
 //! that an answer is right (a benchmark of a wrong answer is worthless).
 
 use anyhow::{Context as _, bail, ensure};
+use bytes::Bytes;
+use http::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HOST};
+use http::{HeaderValue, Method, Request, Uri};
+use http_body_util::Full;
 use mcp_handler_benches::payload;
 use mcp_handler_core::{ProtocolVersion, RequestContext, Router, Tool};
 use serde::Deserialize;
@@ -206,4 +210,24 @@ pub(crate) fn excerpt(answer: &[u8]) -> String {
     const MAX: usize = 400;
     let text = String::from_utf8_lossy(&answer[..answer.len().min(MAX)]).into_owned();
     if answer.len() > MAX { format!("{text}... ({} bytes)", answer.len()) } else { text }
+}
+
+/// The request a client of `shape` sends to a loopback server's `/mcp`.
+#[allow(dead_code, reason = "core.rs calls the router, not the service")]
+pub(crate) fn http_request(shape: Shape, body: &Bytes) -> Request<Full<Bytes>> {
+    let mut req = Request::new(Full::new(body.clone()));
+    *req.method_mut() = Method::POST;
+    *req.uri_mut() = Uri::from_static("/mcp");
+    let h = req.headers_mut();
+    h.insert(HOST, HeaderValue::from_static("127.0.0.1:8080"));
+    h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    h.insert(ACCEPT, HeaderValue::from_static("application/json, text/event-stream"));
+    h.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
+    h.insert("mcp-protocol-version", HeaderValue::from_static(shape.protocol().as_str()));
+    if shape == Shape::V2026 {
+        // The routing headers a 2026 `tools/call` must carry.
+        h.insert("mcp-method", HeaderValue::from_static("tools/call"));
+        h.insert("mcp-name", HeaderValue::from_static(payload::TOOL));
+    }
+    req
 }

@@ -26,8 +26,8 @@ use anyhow::{Context as _, ensure};
 use bytes::Bytes;
 use criterion::{BatchSize, Criterion};
 use fixtures::Shape;
-use http::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HOST};
-use http::{HeaderValue, Method, Request, Response, StatusCode, Uri};
+use http::header::CONTENT_TYPE;
+use http::{HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt as _, Full};
 use mcp_handler_benches::payload;
 use mcp_handler_core::{EndpointConfig, McpBody, McpService};
@@ -57,25 +57,6 @@ fn run() -> anyhow::Result<()> {
     }
     c.final_summary();
     Ok(())
-}
-
-/// The request a client of `shape` sends to a loopback server's `/mcp`.
-fn request(shape: Shape, body: &Bytes) -> Request<Full<Bytes>> {
-    let mut req = Request::new(Full::new(body.clone()));
-    *req.method_mut() = Method::POST;
-    *req.uri_mut() = Uri::from_static("/mcp");
-    let h = req.headers_mut();
-    h.insert(HOST, HeaderValue::from_static("127.0.0.1:8080"));
-    h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    h.insert(ACCEPT, HeaderValue::from_static("application/json, text/event-stream"));
-    h.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
-    h.insert("mcp-protocol-version", HeaderValue::from_static(shape.protocol().as_str()));
-    if shape == Shape::V2026 {
-        // The routing headers a 2026 `tools/call` must carry.
-        h.insert("mcp-method", HeaderValue::from_static("tools/call"));
-        h.insert("mcp-name", HeaderValue::from_static(payload::TOOL));
-    }
-    req
 }
 
 /// Polls readiness, then calls. `McpService` is always ready (it has no
@@ -115,7 +96,7 @@ fn bench(
     text: &str,
 ) -> anyhow::Result<()> {
     let body = Bytes::from(fixtures::tools_call(shape, text));
-    let (ready, fut) = call(&mut service, request(shape, &body));
+    let (ready, fut) = call(&mut service, fixtures::http_request(shape, &body));
     ensure!(ready, "{name}: the service was not ready");
     let (status, content_type, answer) = rt.block_on(async { collect(fut.await).await });
     let context = || format!("{name}: wrong answer ({status}): {}", fixtures::excerpt(&answer));
@@ -124,7 +105,7 @@ fn bench(
     fixtures::expect_echo(shape, &answer, text).with_context(context)?;
     c.bench_function(name, |b| {
         b.to_async(rt).iter_batched(
-            || request(shape, &body),
+            || fixtures::http_request(shape, &body),
             |req| {
                 let (_, fut) = call(&mut service, req);
                 async move { collect(fut.await).await }

@@ -104,7 +104,7 @@ pub(crate) struct Aggregated {
 }
 
 /// The median of the values; `None` for none.
-pub(crate) fn median(mut values: Vec<f64>) -> Option<f64> {
+pub fn median(mut values: Vec<f64>) -> Option<f64> {
     values.retain(|v| v.is_finite());
     if values.is_empty() {
         return None;

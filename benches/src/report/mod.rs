@@ -27,6 +27,8 @@ mod targets;
 
 use std::path::{Path, PathBuf};
 
+pub use aggregate::median;
+
 use anyhow::Context;
 
 use crate::results::Results;
