@@ -2,15 +2,19 @@
 //! the exact request bodies of both protocol generations, and the checks
 //! that an answer is right (a benchmark of a wrong answer is worthless).
 
+use std::future::Future;
+use std::task::{Context, Poll, Waker};
+
 use anyhow::{Context as _, bail, ensure};
 use bytes::Bytes;
 use http::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HOST};
-use http::{HeaderValue, Method, Request, Uri};
-use http_body_util::Full;
+use http::{HeaderValue, Method, Request, Response, StatusCode, Uri};
+use http_body_util::{BodyExt as _, Full};
 use mcp_handler_benches::payload;
-use mcp_handler_core::{ProtocolVersion, RequestContext, Router, Tool};
+use mcp_handler_core::{McpBody, McpService, ProtocolVersion, RequestContext, Router, Tool};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tower_service::Service;
 
 /// The id every benchmarked request carries, checked in every answer.
 pub(crate) const ID: i64 = 7;
@@ -230,4 +234,33 @@ pub(crate) fn http_request(shape: Shape, body: &Bytes) -> Request<Full<Bytes>> {
         h.insert("mcp-name", HeaderValue::from_static(payload::TOOL));
     }
     req
+}
+
+/// Polls readiness, then calls. `McpService` is always ready (it has no
+/// back-pressure of its own), so the poll never has to wait.
+#[allow(dead_code, reason = "core.rs calls the router, not the service")]
+pub(crate) fn call(
+    service: &mut McpService,
+    req: Request<Full<Bytes>>,
+) -> (bool, impl Future<Output = Response<McpBody>> + use<>) {
+    let mut cx = Context::from_waker(Waker::noop());
+    let ready = matches!(Service::<Request<Full<Bytes>>>::poll_ready(service, &mut cx), Poll::Ready(Ok(())));
+    let fut = service.call(req);
+    (ready, async move {
+        match fut.await {
+            Ok(resp) => resp,
+            Err(never) => match never {},
+        }
+    })
+}
+
+/// The response's status, `Content-Type` and whole body.
+#[allow(dead_code, reason = "core.rs calls the router, not the service")]
+pub(crate) async fn collect(resp: Response<McpBody>) -> (StatusCode, Option<HeaderValue>, Bytes) {
+    let (parts, body) = resp.into_parts();
+    let bytes = match body.collect().await {
+        Ok(c) => c.to_bytes(),
+        Err(never) => match never {},
+    };
+    (parts.status, parts.headers.get(CONTENT_TYPE).cloned(), bytes)
 }

@@ -18,21 +18,16 @@
 #[allow(dead_code)]
 mod fixtures;
 
-use std::future::Future;
 use std::process::ExitCode;
-use std::task::{Context, Poll, Waker};
 
 use anyhow::{Context as _, ensure};
 use bytes::Bytes;
 use criterion::{BatchSize, Criterion};
 use fixtures::Shape;
-use http::header::CONTENT_TYPE;
-use http::{HeaderValue, Request, Response, StatusCode};
-use http_body_util::{BodyExt as _, Full};
+use http::StatusCode;
 use mcp_handler_benches::payload;
-use mcp_handler_core::{EndpointConfig, McpBody, McpService};
+use mcp_handler_core::{EndpointConfig, McpService};
 use tokio::runtime::Runtime;
-use tower_service::Service;
 
 fn main() -> ExitCode {
     match run() {
@@ -59,33 +54,6 @@ fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Polls readiness, then calls. `McpService` is always ready (it has no
-/// back-pressure of its own), so the poll never has to wait.
-fn call(
-    service: &mut McpService,
-    req: Request<Full<Bytes>>,
-) -> (bool, impl Future<Output = Response<McpBody>> + use<>) {
-    let mut cx = Context::from_waker(Waker::noop());
-    let ready = matches!(Service::<Request<Full<Bytes>>>::poll_ready(service, &mut cx), Poll::Ready(Ok(())));
-    let fut = service.call(req);
-    (ready, async move {
-        match fut.await {
-            Ok(resp) => resp,
-            Err(never) => match never {},
-        }
-    })
-}
-
-/// The response's status, `Content-Type` and whole body.
-async fn collect(resp: Response<McpBody>) -> (StatusCode, Option<HeaderValue>, Bytes) {
-    let (parts, body) = resp.into_parts();
-    let bytes = match body.collect().await {
-        Ok(c) => c.to_bytes(),
-        Err(never) => match never {},
-    };
-    (parts.status, parts.headers.get(CONTENT_TYPE).cloned(), bytes)
-}
-
 /// Checks the answer once, then times the call, body collected.
 fn bench(
     c: &mut Criterion,
@@ -96,9 +64,9 @@ fn bench(
     text: &str,
 ) -> anyhow::Result<()> {
     let body = Bytes::from(fixtures::tools_call(shape, text));
-    let (ready, fut) = call(&mut service, fixtures::http_request(shape, &body));
+    let (ready, fut) = fixtures::call(&mut service, fixtures::http_request(shape, &body));
     ensure!(ready, "{name}: the service was not ready");
-    let (status, content_type, answer) = rt.block_on(async { collect(fut.await).await });
+    let (status, content_type, answer) = rt.block_on(async { fixtures::collect(fut.await).await });
     let context = || format!("{name}: wrong answer ({status}): {}", fixtures::excerpt(&answer));
     ensure!(status == StatusCode::OK, context());
     ensure!(content_type.is_some_and(|v| v == "application/json"), "{}: not a JSON answer", context());
@@ -107,8 +75,8 @@ fn bench(
         b.to_async(rt).iter_batched(
             || fixtures::http_request(shape, &body),
             |req| {
-                let (_, fut) = call(&mut service, req);
-                async move { collect(fut.await).await }
+                let (_, fut) = fixtures::call(&mut service, req);
+                async move { fixtures::collect(fut.await).await }
             },
             BatchSize::SmallInput,
         );

@@ -25,17 +25,13 @@
 #[path = "../benches/fixtures.rs"]
 mod fixtures;
 
-use std::task::{Context, Waker};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, ensure};
 use bytes::Bytes;
 use fixtures::Shape;
-use http::Request;
-use http_body_util::{BodyExt as _, Full};
 use mcp_handler_benches::{payload, report};
 use mcp_handler_core::{EndpointConfig, McpService};
-use tower_service::Service;
 
 const SLICE: Duration = Duration::from_millis(700);
 const TRIES: usize = 10;
@@ -52,8 +48,8 @@ fn main() -> anyhow::Result<()> {
         for _ in 0..TRIES {
             let service = new_service()?;
             alone.push(spin(service.clone(), shape)?);
-            shared.push(per_thread(threads, |_| Ok(service.clone()), shape)?);
-            separate.push(per_thread(threads, |_| new_service(), shape)?);
+            shared.push(per_thread(threads, || Ok(service.clone()), shape)?);
+            separate.push(per_thread(threads, new_service, shape)?);
         }
         let median = |v| report::median(v).unwrap_or(f64::NAN);
         let (alone, shared, separate) = (median(alone), median(shared), median(separate));
@@ -74,8 +70,8 @@ fn new_service() -> anyhow::Result<McpService> {
 }
 
 /// Mean calls/s of `threads` threads, each calling the service `make` gives it.
-fn per_thread(threads: usize, make: impl Fn(usize) -> anyhow::Result<McpService>, shape: Shape) -> anyhow::Result<f64> {
-    let services = (0..threads).map(make).collect::<anyhow::Result<Vec<_>>>()?;
+fn per_thread(threads: usize, make: impl Fn() -> anyhow::Result<McpService>, shape: Shape) -> anyhow::Result<f64> {
+    let services = (0..threads).map(|_| make()).collect::<anyhow::Result<Vec<_>>>()?;
     let rates: Vec<anyhow::Result<f64>> = std::thread::scope(|s| {
         let handles: Vec<_> = services.into_iter().map(|sv| s.spawn(move || spin(sv, shape))).collect();
         handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a thread panicked")))).collect()
@@ -94,13 +90,8 @@ fn spin(mut service: McpService, shape: Shape) -> anyhow::Result<f64> {
         let mut first: Option<Bytes> = None;
         while start.elapsed() < SLICE {
             for _ in 0..256 {
-                let mut cx = Context::from_waker(Waker::noop());
-                let _ = Service::<Request<Full<Bytes>>>::poll_ready(&mut service, &mut cx);
-                let Ok(resp) = service.call(fixtures::http_request(shape, &body)).await;
-                let answer = match resp.into_body().collect().await {
-                    Ok(c) => c.to_bytes(),
-                    Err(never) => match never {},
-                };
+                let (_, fut) = fixtures::call(&mut service, fixtures::http_request(shape, &body));
+                let (_, _, answer) = fixtures::collect(fut.await).await;
                 // The same request gets the same bytes back: checked in full
                 // once, compared after (parsing each answer would cost more
                 // than the call).
