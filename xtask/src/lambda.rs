@@ -125,13 +125,10 @@ fn build(bin: &str) -> anyhow::Result<()> {
 /// The end of the emulator's log, for a failure's message: CI keeps only
 /// what the test command printed.
 fn log_tail(path: &std::path::Path) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    if text.trim().is_empty() {
-        return format!("; {} is empty", path.display());
+    match crate::run::last_lines(path, 40) {
+        Some(tail) => format!("; the last lines of {}:\n{tail}", path.display()),
+        None => format!("; {} is empty", path.display()),
     }
-    let lines: Vec<&str> = text.lines().collect();
-    let tail = lines[lines.len().saturating_sub(40)..].join("\n    ");
-    format!("; the last lines of {}:\n    {tail}", path.display())
 }
 
 impl Drop for Emulator {

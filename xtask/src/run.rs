@@ -126,10 +126,8 @@ impl Background {
         let waited = std::time::Instant::now();
         let status = child.wait().with_context(|| format!("waiting for {}", self.name))?;
         if !status.success() {
-            let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-            let lines: Vec<&str> = text.lines().collect();
-            for line in &lines[lines.len().saturating_sub(80)..] {
-                println!("    {line}");
+            if let Some(tail) = last_lines(&self.log, 80) {
+                println!("{tail}");
             }
             bail!("{} failed ({status}); its whole log: {}", self.name, self.log.display());
         }
@@ -149,6 +147,14 @@ impl Drop for Background {
             stop_group(&mut child);
         }
     }
+}
+
+/// The last `n` lines of a log file, each indented by four spaces; `None`
+/// when it is empty or unreadable.
+pub(crate) fn last_lines(path: &std::path::Path, n: usize) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok().filter(|t| !t.trim().is_empty())?;
+    let lines: Vec<&str> = text.lines().collect();
+    Some(lines[lines.len().saturating_sub(n)..].iter().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n"))
 }
 
 /// SIGTERM to the child's process group (buildah then removes its working
