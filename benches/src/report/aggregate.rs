@@ -103,6 +103,14 @@ pub(crate) struct Aggregated {
     pub(crate) lambda_init: BTreeMap<String, (f64, usize)>,
 }
 
+/// One system's RSS in KiB, as [`Aggregated::rss`] reads it.
+pub(crate) struct Rss {
+    pub(crate) idle: Option<f64>,
+    pub(crate) private: Option<f64>,
+    /// The highest peak at [`RSS_CONNECTIONS`], and the run it came from.
+    pub(crate) peak: Option<(String, f64)>,
+}
+
 /// The median of the values; `None` for none.
 pub fn median(mut values: Vec<f64>) -> Option<f64> {
     values.retain(|v| v.is_finite());
@@ -211,11 +219,23 @@ impl Aggregated {
         if cores.contains(&1) { 1 } else { cores.first().copied().unwrap_or(1) }
     }
 
-    /// A run's scenario, with its server cores where the scaling suite ran
-    /// more than one core count (the heaviest run at 256 connections may
-    /// then be on any of them).
-    pub(crate) fn run_label(&self, scenario: &str, cores: u32) -> String {
-        if self.core_counts().len() > 1 { format!("{scenario}, {cores} cores") } else { scenario.to_owned() }
+    /// `system`'s resident set: idle and its private part (medians over
+    /// its runs), and the highest peak at [`RSS_CONNECTIONS`] with the run
+    /// it came from (its cores named where several core counts ran).
+    pub(crate) fn rss(&self, system: &str) -> Rss {
+        let runs = || self.load.iter().filter(|(k, _)| k.system == system);
+        let several_cores = self.core_counts().len() > 1;
+        let label = |k: &Key| {
+            if several_cores { format!("{}, {} cores", k.scenario, k.cores) } else { k.scenario.clone() }
+        };
+        Rss {
+            idle: median(runs().filter_map(|(_, c)| c.rss_idle_kb).collect()),
+            private: median(runs().filter_map(|(_, c)| c.rss_idle_anon_kb).collect()),
+            peak: runs()
+                .filter(|(k, _)| k.connections == RSS_CONNECTIONS)
+                .filter_map(|(k, c)| c.rss_peak_kb.map(|v| (label(k), v)))
+                .max_by(|a, b| a.1.total_cmp(&b.1)),
+        }
     }
 
     /// Distinct core counts of the closed-loop runs, ascending.

@@ -4,9 +4,7 @@
 
 use crate::results::Results;
 
-use super::aggregate::{
-    Aggregated, LOGGED, MAIN_CONNECTIONS, ONE_CONNECTION, OURS, RSS_CONNECTIONS, SCALING_CONNECTIONS, STATIC,
-};
+use super::aggregate::{Aggregated, LOGGED, MAIN_CONNECTIONS, ONE_CONNECTION, OURS, Rss, SCALING_CONNECTIONS, STATIC};
 use super::format::{self, Table};
 
 /// Machine and date header, with the quick-run warning.
@@ -249,15 +247,8 @@ pub(crate) fn memory(agg: &Aggregated, notes: &mut Vec<String>) -> String {
     ]);
     let mut none = Vec::new();
     for system in agg.systems() {
-        let cells: Vec<_> = agg.load.iter().filter(|(k, _)| k.system == system).collect();
-        let idle = super::aggregate::median(cells.iter().filter_map(|(_, c)| c.rss_idle_kb).collect());
-        let private = super::aggregate::median(cells.iter().filter_map(|(_, c)| c.rss_idle_anon_kb).collect());
+        let Rss { idle, private, peak: at256 } = agg.rss(&system);
         let at50 = agg.closed(&system, "call", cores, MAIN_CONNECTIONS).and_then(|c| c.rss_peak_kb);
-        let at256 = cells
-            .iter()
-            .filter(|(k, _)| k.connections == RSS_CONNECTIONS)
-            .filter_map(|(k, c)| c.rss_peak_kb.map(|v| (agg.run_label(&k.scenario, k.cores), v)))
-            .max_by(|a, b| a.1.total_cmp(&b.1));
         if idle.is_none() && at50.is_none() && at256.is_none() {
             none.push(format!("`{system}`"));
         }

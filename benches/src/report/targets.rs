@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::results::{ProfileRun, Stage};
 
 use super::aggregate::{
-    AXUM, Aggregated, FLOOR, LAMBDA_FLOOR, MAIN_CONNECTIONS, ONE_CONNECTION, OURS, RSS_CONNECTIONS, STATIC,
+    AXUM, Aggregated, FLOOR, LAMBDA_FLOOR, MAIN_CONNECTIONS, ONE_CONNECTION, OURS, RSS_CONNECTIONS, Rss, STATIC,
 };
 use super::{format, reasons};
 
@@ -310,13 +310,7 @@ fn rss_lines_of(agg: &Aggregated) -> Vec<TargetLine> {
 /// largest scenario median at that concurrency, so the heaviest shape
 /// counts); `label` tells the build apart in the target's name.
 fn rss_lines(agg: &Aggregated, system: &str, label: &str) -> [TargetLine; 2] {
-    let runs = || agg.load.iter().filter(|(k, _)| k.system == system);
-    let idle = super::aggregate::median(runs().filter_map(|(_, c)| c.rss_idle_kb).collect());
-    let private = super::aggregate::median(runs().filter_map(|(_, c)| c.rss_idle_anon_kb).collect());
-    let peak = runs()
-        .filter(|(k, _)| k.connections == RSS_CONNECTIONS)
-        .filter_map(|(k, c)| c.rss_peak_kb.map(|v| (agg.run_label(&k.scenario, k.cores), v)))
-        .max_by(|a, b| a.1.total_cmp(&b.1));
+    let Rss { idle, private, peak } = agg.rss(system);
     let why = reasons::idle_rss(agg, system, idle, private);
     [
         line(
