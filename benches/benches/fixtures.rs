@@ -1,6 +1,7 @@
-//! What both micro-benchmark targets serve and send: routers built once,
-//! the exact request bodies of both protocol generations, and the checks
-//! that an answer is right (a benchmark of a wrong answer is worthless).
+//! What both micro-benchmark targets and `examples/contention.rs` serve and
+//! send: routers built once, the exact requests of both protocol
+//! generations, and the checks that an answer is right (a benchmark of a
+//! wrong answer is worthless).
 
 use std::future::Future;
 use std::task::{Context, Poll, Waker};
