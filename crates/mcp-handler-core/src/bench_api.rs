@@ -9,10 +9,12 @@
 //! the version and 2026 routing headers, sessions, SSE and the back channel.
 //! [`crate::McpService`] runs all of that, and the benchmarks time it too.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 
 use crate::dispatch::{self, CallEnv, Dispatched, V2026Env};
-use crate::env::{ClientCaps, LogPolicy, RequestEnv};
+use crate::env::{ClientCaps, LogPolicy, RequestEnv, Served};
 use crate::error::McpError;
 use crate::http::{EndpointConfig, ResponseMode};
 use crate::jsonrpc::params::Slot;
@@ -30,6 +32,7 @@ pub struct Dispatcher {
     router: Router,
     config: EndpointConfig,
     key: RequestStateKey,
+    served: Arc<Served>,
 }
 
 impl Dispatcher {
@@ -40,7 +43,8 @@ impl Dispatcher {
             Some(k) => k,
             None => RequestStateKey::generate()?,
         };
-        Ok(Self { router, config, key })
+        let served = Arc::new(Served::new(Some(router.clone()), config.client_request_timeout));
+        Ok(Self { router, config, key, served })
     }
 
     /// Answers one JSON-RPC request (`message`, a whole body) as a client of
@@ -59,7 +63,7 @@ impl Dispatcher {
         let Some(m) = Method::parse(&method).filter(|m| m.in_generation(version.generation())) else {
             return jsonrpc::error_bytes(Some(&id), &McpError::method_not_found(&method));
         };
-        let mut env = RequestEnv::new(version, self.router.inner.state.clone(), self.config.client_request_timeout);
+        let mut env = RequestEnv::new(version, self.served.clone());
         let params = params.as_ref();
         let env = if version.is_2026() {
             let meta = match RequestMeta::parse(params) {

@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use crate::env::{ClientCaps, LogPolicy, RequestEnv};
+use crate::env::{ClientCaps, LogPolicy, RequestEnv, Served};
 use crate::error::McpError;
 use crate::hub::Notifier;
 use crate::jsonrpc::{self, RequestId};
@@ -153,7 +153,7 @@ impl RequestContext {
     /// A context for calling handlers outside any transport (unit tests of
     /// your tools): no back channel, notifications dropped.
     pub fn detached(id: RequestId) -> Self {
-        let env = RequestEnv::new(ProtocolVersion::LATEST_2025, Arc::default(), Duration::from_secs(60));
+        let env = RequestEnv::new(ProtocolVersion::LATEST_2025, Served::detached());
         Self::new(id, env, MetaCell::none(), None)
     }
 
@@ -218,12 +218,12 @@ impl RequestContext {
     /// The value of type `T` the router shares with its handlers (see
     /// `RouterBuilder::state`): clients, pools, `Secrets`.
     pub fn state<T: Send + Sync + 'static>(&self) -> Option<&T> {
-        self.inner.env.state.get::<T>()
+        self.served().state::<T>()
     }
 
     /// Publishes list changes and resource updates to listening clients.
     pub fn notifier(&self) -> Option<&Notifier> {
-        self.inner.env.notifier.as_ref()
+        self.served().notifier.as_ref()
     }
 
     /// The HTTP request's headers (absent outside HTTP).
@@ -388,7 +388,7 @@ impl RequestContext {
         method: &str,
         params: &impl Serialize,
     ) -> Result<R, ClientRequestError> {
-        let (Some(outbox), Some(pending)) = (&self.inner.env.outbox, &self.inner.env.pending) else {
+        let (Some(outbox), Some(pending)) = (&self.inner.env.outbox, &self.served().pending) else {
             return Err(ClientRequestError::NoBackChannel);
         };
         if !outbox.back_channel {
@@ -396,7 +396,7 @@ impl RequestContext {
         }
         let (id, rx, _guard) = pending.register(self.inner.env.session_id.clone());
         outbox.push(jsonrpc::request_bytes(&id, method, params));
-        let timeout = self.inner.env.client_request_timeout;
+        let timeout = self.served().client_request_timeout;
         let answer = tokio::select! {
             r = tokio::time::timeout(timeout, rx) => match r {
                 Err(_) => return Err(ClientRequestError::Timeout(timeout)),
@@ -407,6 +407,11 @@ impl RequestContext {
         };
         let value = answer.map_err(ClientRequestError::Rejected)?;
         serde_json::from_value(value).map_err(|e| ClientRequestError::InvalidResponse(e.to_string()))
+    }
+
+    /// What the endpoint's requests share.
+    pub(crate) fn served(&self) -> &Served {
+        self.inner.env.served.served()
     }
 
     pub(crate) fn outbox(&self) -> Option<&Outbox> {

@@ -44,7 +44,7 @@ pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
         context: p.context.and_then(|c| c.arguments).unwrap_or_default(),
     };
     let label = Label::Owned("completion".into());
-    let fut = guard_sync(&label, || completer(ctx.clone(), request))?;
+    let fut = guard_sync(&label, &ctx, || completer(ctx.clone(), request))?;
     let fut = fut.map(|r| r.map(|completion| Complete { completion }));
     Ok(Dispatched::Call(run(req.id.clone(), ctx, label, req.writer, fut)))
 }

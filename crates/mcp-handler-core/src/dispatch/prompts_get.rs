@@ -24,6 +24,6 @@ pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
     let span = crate::trace::handler_span(Method::PromptsGet, &p.name);
     let ctx = context(req.id, req.env, p.meta.map(serde_json::value::RawValue::get), Some(Method::PromptsGet), retry)?;
     let label = Label::Owned(format!("prompt {}", p.name));
-    let fut = guard_sync(&label, || (prompt.get)(&ctx, args))?;
+    let fut = guard_sync(&label, &ctx, || (prompt.get)(&ctx, args))?;
     Ok(Dispatched::Call(traced(run(req.id.clone(), ctx, label, req.writer, fut), span)))
 }

@@ -34,7 +34,7 @@ pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
         context(req.id, req.env, p.meta.map(serde_json::value::RawValue::get), Some(Method::ResourcesRead), retry)?;
     let label = Label::Owned(format!("resource {}", p.uri));
     let request = ResourceRequest { uri: p.uri, params: vars };
-    let fut = guard_sync(&label, || read(&ctx, request))?;
+    let fut = guard_sync(&label, &ctx, || read(&ctx, request))?;
     let writer = match req.writer {
         Writer::V2026 { identity, .. } => Writer::V2026 { identity, cache: Some(cache) },
         w => w,

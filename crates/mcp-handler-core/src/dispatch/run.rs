@@ -3,7 +3,6 @@
 
 use std::future::{Future, poll_fn};
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
 use std::task::Poll;
 
 use futures_util::FutureExt as _;
@@ -17,35 +16,44 @@ use super::writer::{INPUT_REQUIRED, ResultBody, Writer};
 
 /// Names the handler in logs when it panics.
 pub(super) enum Label {
-    /// A tool's name, shared with the router (no copy per call).
-    Shared(Arc<str>),
+    /// The tool at this index of the router's registry, named from the
+    /// router the context holds only when needed: a call copies no name
+    /// and takes no reference to one (a count every core would write).
+    Tool(usize),
     Owned(String),
 }
 
 impl Label {
-    fn as_str(&self) -> &str {
+    fn name<'a>(&'a self, ctx: &'a RequestContext) -> &'a str {
         match self {
-            Self::Shared(s) => s,
+            Self::Tool(index) => tool_name(ctx, *index),
             Self::Owned(s) => s,
         }
     }
 }
 
-/// Runs the synchronous part of a handler (argument parsing, the closure
-/// body before its first `.await`) with panics caught.
-pub(super) fn guard_sync<T>(label: &Label, f: impl FnOnce() -> T) -> Result<T, McpError> {
-    std::panic::catch_unwind(AssertUnwindSafe(f)).map_err(|panic| panicked(label, &*panic))
+/// The name of the tool at `index` of the router that serves `ctx`.
+pub(super) fn tool_name(ctx: &RequestContext, index: usize) -> &str {
+    let router = ctx.served().router.as_ref();
+    router.and_then(|r| r.inner.tools.get_index(index)).map_or("a tool", |(name, _)| name)
 }
 
-pub(super) fn panicked(label: &Label, panic: &(dyn std::any::Any + Send)) -> McpError {
+/// Runs the synchronous part of a handler (argument parsing, the closure
+/// body before its first `.await`) with panics caught.
+pub(super) fn guard_sync<T>(label: &Label, ctx: &RequestContext, f: impl FnOnce() -> T) -> Result<T, McpError> {
+    std::panic::catch_unwind(AssertUnwindSafe(f)).map_err(|panic| panicked(label, ctx, &*panic))
+}
+
+pub(super) fn panicked(label: &Label, ctx: &RequestContext, panic: &(dyn std::any::Any + Send)) -> McpError {
     let what = panic
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "non-string panic payload".into());
-    tracing::error!(handler = %label.as_str(), panic = %what, "handler panicked");
+    let name = label.name(ctx);
+    tracing::error!(handler = %name, panic = %what, "handler panicked");
     // The payload stays in the server log: it may hold anything.
-    McpError::internal(format!("Internal error: {} panicked", label.as_str()))
+    McpError::internal(format!("Internal error: {name} panicked"))
 }
 
 /// Wraps a handler future: catches panics, honours cancellation, ends a
@@ -84,7 +92,7 @@ where
             out = outcome => match out {
                 Ok(Ok(Ok(v))) => Output::ok(writer.write(&id, v)),
                 Ok(Ok(Err(e))) => Output::ok(writer.error(&id, &e)),
-                Ok(Err(panic)) => Output::ok(writer.error(&id, &panicked(&label, &*panic))),
+                Ok(Err(panic)) => Output::ok(writer.error(&id, &panicked(&label, &this, &*panic))),
                 Err(Ok(input_required)) => {
                     // Interim results carry no cache hints.
                     let w = match writer {

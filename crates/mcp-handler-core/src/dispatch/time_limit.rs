@@ -37,11 +37,8 @@ mod tests {
             let mut parts = http::Request::new(()).into_parts().0;
             let deadline = std::time::SystemTime::now() + left;
             parts.extensions.insert(crate::Invocation::new("r").with_deadline(deadline));
-            let mut env = crate::env::RequestEnv::new(
-                crate::ProtocolVersion::LATEST_2025,
-                std::sync::Arc::default(),
-                Duration::from_secs(60),
-            );
+            let mut env =
+                crate::env::RequestEnv::new(crate::ProtocolVersion::LATEST_2025, crate::env::Served::detached());
             env.http = Some(parts);
             RequestContext::new(crate::RequestId::Number(1), env, crate::context::MetaCell::none(), None)
         };

@@ -12,7 +12,7 @@ use crate::model::CallToolResult;
 
 use super::env::Dispatched;
 use super::params::{CallToolParams, Retry};
-use super::run::{Label, guard_sync, run, traced};
+use super::run::{Label, guard_sync, run, tool_name, traced};
 use super::time_limit;
 use super::{Req, context};
 use crate::time_limited::TimeLimited;
@@ -22,24 +22,25 @@ pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
     if p.arguments.is_some_and(|a| !matches!(a.get().as_bytes().first(), Some(b'{' | b'n'))) {
         return Err(McpError::invalid_params("Invalid params: arguments must be an object"));
     }
-    let tool = req
+    let (index, _, tool) = req
         .router
         .inner
         .tools
-        .get(p.name.as_ref())
+        .get_full(p.name.as_ref())
         .ok_or_else(|| McpError::invalid_params(format!("Unknown tool: {}", p.name)))?;
     let retry = Retry { input_responses: p.input_responses, request_state: p.request_state };
     let span = crate::trace::handler_span(Method::ToolsCall, &p.name);
     let ctx = context(req.id, req.env, p.meta, Some(Method::ToolsCall), retry)?;
-    let label = Label::Shared(tool.tool.label.clone());
-    let fut = guard_sync(&label, || (tool.tool.call)(&ctx, p.arguments))?;
+    let label = Label::Tool(index);
+    let fut = guard_sync(&label, &ctx, || (tool.tool.call)(&ctx, p.arguments))?;
     let call = match time_limit::limit(tool.tool.timeout.or(req.router.inner.tool_timeout), &ctx) {
         None => Either::Left(fut.map(Ok::<_, McpError>)),
         Some(limit) => {
             let deadline = ctx.deadline();
-            let tool = tool.tool.label.clone();
+            let ctx = ctx.clone();
             Either::Right(
-                TimeLimited::new(fut, limit).map(move |r| Ok(r.unwrap_or_else(|l| timed_out(&tool, l, deadline)))),
+                TimeLimited::new(fut, limit)
+                    .map(move |r| Ok(r.unwrap_or_else(|l| timed_out(tool_name(&ctx, index), l, deadline)))),
             )
         }
     };

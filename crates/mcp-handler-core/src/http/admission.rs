@@ -48,10 +48,32 @@ pub(crate) struct InFlight {
 
 /// One running call's place; released on drop (when the answer is written,
 /// or the client went away and the handler was dropped).
-pub(crate) struct Permit {
-    counters: Arc<InFlight>,
+///
+/// A call answered with JSON borrows the counters for as long as the
+/// endpoint's future runs it; only a streamed answer, which outlives that
+/// future, takes a reference ([`Permit::streaming`]). Every core writes
+/// such a count, so the JSON path writes one shared line (`total`), not two.
+pub(crate) struct Permit<'a> {
+    /// `None` once the place passed to a streaming permit.
+    counters: Option<Counters<'a>>,
     client: Option<ClientKey>,
     streaming: bool,
+}
+
+enum Counters<'a> {
+    Borrowed(&'a InFlight),
+    Owned(Arc<InFlight>),
+}
+
+impl std::ops::Deref for Counters<'_> {
+    type Target = InFlight;
+
+    fn deref(&self) -> &InFlight {
+        match self {
+            Self::Borrowed(c) => c,
+            Self::Owned(c) => c,
+        }
+    }
 }
 
 /// Which limit a refused call met.
@@ -73,7 +95,7 @@ impl InFlight {
     }
 
     /// A place for a call of `client`, or which limit is full.
-    pub(crate) fn admit(self: &Arc<Self>, client: Option<ClientKey>) -> Result<Permit, Full> {
+    pub(crate) fn admit(&self, client: Option<ClientKey>) -> Result<Permit<'_>, Full> {
         if self.total.fetch_add(1, Ordering::AcqRel) >= self.max_total {
             self.total.fetch_sub(1, Ordering::AcqRel);
             return Err(Full::Server);
@@ -88,7 +110,7 @@ impl InFlight {
             }
             *n += 1;
         }
-        Ok(Permit { counters: self.clone(), client, streaming: false })
+        Ok(Permit { counters: Some(Counters::Borrowed(self)), client, streaming: false })
     }
 
     /// Calls holding a place now.
@@ -102,21 +124,25 @@ impl InFlight {
     }
 }
 
-impl Permit {
-    /// This place, counted as an SSE stream until it is released.
-    pub(crate) fn streaming(mut self) -> Self {
+impl Permit<'_> {
+    /// This place, counted as an SSE stream until it is released, held
+    /// with a reference to `counters` (the ones it was taken from) so that
+    /// it can outlive the borrow.
+    pub(crate) fn streaming(mut self, counters: &Arc<InFlight>) -> Permit<'static> {
+        debug_assert!(self.counters.as_deref().is_some_and(|c| std::ptr::eq(c, &**counters)));
+        self.counters = None;
         if !self.streaming {
-            self.counters.streaming.fetch_add(1, Ordering::AcqRel);
-            self.streaming = true;
+            counters.streaming.fetch_add(1, Ordering::AcqRel);
         }
-        self
+        Permit { counters: Some(Counters::Owned(counters.clone())), client: self.client.take(), streaming: true }
     }
 }
 
-impl Drop for Permit {
+impl Drop for Permit<'_> {
     fn drop(&mut self) {
+        let Some(counters) = &self.counters else { return };
         if let Some(key) = self.client.take() {
-            let mut map = lock(&self.counters.per_client);
+            let mut map = lock(&counters.per_client);
             if let Some(n) = map.get_mut(&key) {
                 *n -= 1;
                 if *n == 0 {
@@ -125,9 +151,9 @@ impl Drop for Permit {
             }
         }
         if self.streaming {
-            self.counters.streaming.fetch_sub(1, Ordering::AcqRel);
+            counters.streaming.fetch_sub(1, Ordering::AcqRel);
         }
-        self.counters.total.fetch_sub(1, Ordering::AcqRel);
+        counters.total.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -165,7 +191,7 @@ mod tests {
         assert_eq!(f.running(), 3);
         drop((a1, anon));
         assert_eq!(f.running(), 1);
-        let a3 = f.admit(alice()).unwrap().streaming();
+        let a3 = f.admit(alice()).unwrap().streaming(&f);
         assert_eq!((f.running(), f.streaming()), (2, 1));
         drop((a2, a3));
         assert_eq!((f.running(), f.streaming()), (0, 0));

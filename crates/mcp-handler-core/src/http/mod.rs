@@ -10,6 +10,7 @@ mod body;
 mod config;
 mod exchange;
 mod guard;
+mod handle;
 mod hook;
 mod negotiate;
 #[cfg(test)]

@@ -83,7 +83,7 @@ impl Shared {
             priming,
             response: None,
             ids,
-            guard: Some(Box::new((permit.streaming(), guard))),
+            guard: Some(Box::new((permit.streaming(&self.admission), guard))),
             keep_alive: self.config.keep_alive.map(|d| (d, None)),
         }))
     }

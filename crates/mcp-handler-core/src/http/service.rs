@@ -28,10 +28,12 @@ use super::body::McpBody;
 use super::config::{EndpointConfig, ResponseMode};
 use super::exchange::{self, Exchange};
 use super::guard::{self, Accepts};
+pub(super) use super::handle::Shared;
 use super::negotiate::{self, Negotiated};
 use super::rate::Limiter;
 use super::responses::{bad_request, body_timed_out, refuse, too_large};
 use super::state_key::StateKeySlot;
+use crate::env::Served;
 use crate::error::McpError;
 use crate::hub::{Hub, Notifier};
 use crate::jsonrpc::params::Slot;
@@ -45,7 +47,9 @@ use crate::version::ProtocolVersion;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// The MCP endpoint. Clone it freely: clones share one router and state.
+/// The MCP endpoint. Clone it freely: clones share one router and state,
+/// and one handle on them (a shell serving many connections on many cores
+/// takes a [`connection_handle`](Self::connection_handle) for each).
 #[derive(Clone)]
 pub struct McpService {
     pub(super) shared: Arc<Shared>,
@@ -57,7 +61,8 @@ impl std::fmt::Debug for McpService {
     }
 }
 
-pub(super) struct Shared {
+/// The endpoint itself, behind each handle's [`Shared`].
+pub(super) struct Endpoint {
     pub(super) router: Router,
     pub(super) config: EndpointConfig,
     pub(super) pending: Arc<PendingRequests>,
@@ -73,6 +78,9 @@ pub(super) struct Shared {
     pub(super) admission: Arc<InFlight>,
     /// Rate-limit buckets (empty unless a limit is configured).
     pub(super) limiter: Limiter,
+    /// What requests share with their handlers: the router, the notifier
+    /// and `pending` again, reached through the handle a request holds.
+    pub(super) served: Served,
 }
 
 impl McpService {
@@ -84,17 +92,23 @@ impl McpService {
     pub fn try_new(router: Router, config: EndpointConfig) -> Result<Self, RandomUnavailable> {
         let state_key = StateKeySlot::new(config.request_state_key.clone())?;
         let admission = Arc::new(InFlight::new(config.max_in_flight, config.max_in_flight_per_client));
+        let hub = Arc::new(Hub::new(config.sessions.clone()));
+        let pending = Arc::new(PendingRequests::new()?);
+        let mut served = Served::new(Some(router.clone()), config.client_request_timeout);
+        served.notifier = Some(Notifier(hub.clone()));
+        served.pending = Some(pending.clone());
         Ok(Self {
-            shared: Arc::new(Shared {
+            shared: Shared::new(Endpoint {
                 router,
-                hub: Arc::new(Hub::new(config.sessions.clone())),
+                hub,
                 config,
-                pending: Arc::new(PendingRequests::new()?),
+                pending,
                 inflight: Mutex::new(HashMap::new()),
                 state_key,
                 shutdown: CancellationToken::new(),
                 admission,
                 limiter: Limiter::default(),
+                served,
             }),
         })
     }

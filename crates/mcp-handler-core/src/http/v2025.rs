@@ -17,7 +17,6 @@ use super::service::{Caller, Shared, take};
 use crate::dispatch::{self, CallEnv, Dispatched};
 use crate::env::{ClientCaps, LogPolicy, RequestEnv};
 use crate::error::{ErrorCode, McpError};
-use crate::hub::Notifier;
 use crate::jsonrpc::Params;
 use crate::jsonrpc::{self, Incoming, RequestId};
 use crate::method::Method;
@@ -29,10 +28,8 @@ use crate::version::{Generation, ProtocolVersion};
 impl Shared {
     /// The environment of a request of `version` served by this endpoint,
     /// before the generation adds what it knows.
-    pub(super) fn request_env(&self, version: ProtocolVersion) -> RequestEnv {
-        let mut env = RequestEnv::new(version, self.router.inner.state.clone(), self.config.client_request_timeout);
-        env.notifier = Some(Notifier(self.hub.clone()));
-        env
+    pub(super) fn request_env(self: &Arc<Self>, version: ProtocolVersion) -> RequestEnv {
+        RequestEnv::new(version, self.clone())
     }
 
     #[expect(clippy::manual_async_fn, reason = "an async block keeps its arguments once, an async fn twice")]
@@ -95,7 +92,7 @@ impl Shared {
     /// Not async: the request's future holds only the answer's, not this
     /// environment (and the session methods' futures) beside it.
     pub(super) fn request(
-        &self,
+        self: &Arc<Self>,
         id: &RequestId,
         name: &str,
         method: Option<Method>,
@@ -128,7 +125,6 @@ impl Shared {
         }
         env.http = http;
         env.outbox = caller.accepts.sse.then(|| Outbox::new(can_stream));
-        env.pending = Some(self.pending.clone());
         Routed2025::Now(dispatch::dispatch(&self.router, id.clone(), method, params, CallEnv::v2025(env)))
     }
 
