@@ -36,6 +36,20 @@ pub(crate) struct App {
 }
 
 impl App {
+    /// This app for one connection: the endpoint through a handle of its
+    /// own ([`McpService::connection_handle`]), the rest shared.
+    pub(crate) fn for_connection(&self) -> Self {
+        Self {
+            mcp: self.mcp.connection_handle(),
+            path: self.path.clone(),
+            readiness: self.readiness.clone(),
+            access_log: self.access_log,
+            traced: self.traced,
+            metrics: self.metrics.clone(),
+            scrape_here: self.scrape_here,
+        }
+    }
+
     /// Routes `req` from `client`: the MCP endpoint's future as it is (no
     /// wrapper future, no clone of the router per request: it is the hot
     /// path, and a larger future is a larger copy at every move; one type

@@ -90,7 +90,10 @@ async fn accept_and_drain(
                         continue;
                     }
                 };
-                let app = app.clone();
+                // A handle per connection: its requests count their
+                // references to the endpoint on it, not on one count that
+                // every core's requests would write (`McpService::connection_handle`).
+                let app = app.for_connection();
                 let addr = wants_addr.then(|| mcp_handler_core::ClientAddress(peer.ip()));
                 let ip = peer.ip();
                 // A request stays in flight until its response is written:
