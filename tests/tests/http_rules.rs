@@ -375,6 +375,7 @@ async fn a_panicking_tool_is_answered_and_the_server_keeps_serving() {
         assert_eq!(r.status, StatusCode::OK);
         assert_eq!(r.error_code(), -32603, "{name}");
         assert!(!r.text().contains("secret-ish"), "panic payloads stay out of responses");
+        assert!(r.text().contains(&format!("Internal error: {name} panicked")), "the tool is named: {}", r.text());
     }
     let r = post_json(&svc, &tool_call(2, "fine"), &[]).await;
     assert_eq!(r.json()["result"]["content"][0]["text"], "fine");
