@@ -3,19 +3,23 @@
 //!
 //! Each thread runs its own current-thread runtime and calls `echo`
 //! in process (no socket), as `benches/benches/service.rs` does, for a
-//! short slice; the figure is calls per second per thread. Three ways,
+//! short slice; the figure is calls per second per thread. Four ways,
 //! interleaved, ten times each, medians printed:
 //!
 //! - one thread alone;
-//! - N threads calling clones of **one** service (what a multi-threaded
-//!   server does: every request of every core touches the same endpoint);
+//! - N threads calling clones of **one** service (what a tower stack such
+//!   as axum does: every request of every core takes a reference on the
+//!   same handle);
+//! - N threads each calling its own `connection_handle()` of that one
+//!   service (what the server shell does, one handle per connection);
 //! - N threads each calling **its own** service (nothing shared between
 //!   them: the reference).
 //!
-//! Shared over separate below 1.0 is what the threads pay for writing the
-//! same cache lines: reference counts of the endpoint's shared parts and
-//! the in-flight counter, taken and dropped per request. It grows with the
-//! number of cores, so read it on the machine you deploy to.
+//! Shared or handles over separate below 1.0 is what the threads pay for
+//! writing the same cache lines: a reference count taken and dropped per
+//! request (clones of one service share their handle's), and the in-flight
+//! counter every call of the endpoint writes. It grows with the number of
+//! cores, so read it on the machine you deploy to.
 //!
 //! `cargo run --release -p mcp-handler-benches --example contention [THREADS]`
 //! (default: every available core). It prints figures and asserts nothing
@@ -44,21 +48,23 @@ fn main() -> anyhow::Result<()> {
     ensure!(threads >= 2, "needs at least 2 threads to share anything");
     println!("{threads} threads, {TRIES} tries of {SLICE:?} each; calls/s per thread, medians");
     for shape in Shape::BOTH {
-        let (mut alone, mut shared, mut separate) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut alone, mut shared, mut handles, mut separate) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for _ in 0..TRIES {
             let service = new_service()?;
             alone.push(spin(service.clone(), shape)?);
             shared.push(per_thread(threads, || Ok(service.clone()), shape)?);
+            handles.push(per_thread(threads, || Ok(service.connection_handle()), shape)?);
             separate.push(per_thread(threads, new_service, shape)?);
         }
         let median = |v| report::median(v).unwrap_or(f64::NAN);
-        let (alone, shared, separate) = (median(alone), median(shared), median(separate));
+        let (alone, shared, handles, separate) = (median(alone), median(shared), median(handles), median(separate));
         println!(
-            "{}: alone {alone:.0}; shared {shared:.0} ({:.2}×); separate {separate:.0} ({:.2}×); shared / separate {:.2}",
+            "{}: alone {alone:.0}; shared {shared:.0}; handles {handles:.0}; separate {separate:.0} \
+             (separate / alone {:.2}); over separate: shared {:.2}, handles {:.2}",
             shape.label(),
-            shared / alone,
             separate / alone,
             shared / separate,
+            handles / separate,
         );
     }
     Ok(())
