@@ -28,6 +28,7 @@ use super::body::McpBody;
 use super::config::{EndpointConfig, ResponseMode};
 use super::exchange::{self, Exchange};
 use super::guard::{self, Accepts};
+use super::handle::Endpoint;
 pub(super) use super::handle::Shared;
 use super::negotiate::{self, Negotiated};
 use super::rate::Limiter;
@@ -37,7 +38,7 @@ use crate::env::Served;
 use crate::error::McpError;
 use crate::hub::{Hub, Notifier};
 use crate::jsonrpc::params::Slot;
-use crate::jsonrpc::{self, Incoming, RequestId};
+use crate::jsonrpc::{self, Incoming};
 use crate::method::Method;
 use crate::outbox::PendingRequests;
 use crate::router::{Push, Router};
@@ -59,28 +60,6 @@ impl std::fmt::Debug for McpService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("McpService").field("router", &self.shared.router).field("config", &self.shared.config).finish()
     }
-}
-
-/// The endpoint itself, behind each handle's [`Shared`].
-pub(super) struct Endpoint {
-    pub(super) router: Router,
-    pub(super) config: EndpointConfig,
-    pub(super) pending: Arc<PendingRequests>,
-    /// In-flight requests of sessions, for `notifications/cancelled`.
-    pub(super) inflight: Mutex<HashMap<(Arc<str>, RequestId), CancellationToken>>,
-    /// Listening clients of both generations.
-    pub(super) hub: Arc<Hub>,
-    /// Seals 2026 request state (configured, or generated at start).
-    pub(super) state_key: StateKeySlot,
-    pub(super) shutdown: CancellationToken,
-    /// Places for handler calls, in all and per client (`inflight` above
-    /// is the cancellation map of session requests).
-    pub(super) admission: Arc<InFlight>,
-    /// Rate-limit buckets (empty unless a limit is configured).
-    pub(super) limiter: Limiter,
-    /// What requests share with their handlers: the router, the notifier
-    /// and `pending` again, reached through the handle a request holds.
-    pub(super) served: Served,
 }
 
 impl McpService {
@@ -127,6 +106,18 @@ impl McpService {
             Ok(s) => s,
             Err(e) => panic!("cannot start the MCP endpoint: {e}"),
         }
+    }
+
+    /// The same endpoint (router, sessions, limits, everything), through
+    /// a handle of its own: requests served through it, and its clones,
+    /// keep their references to it, not to `self`'s handle. A shell that
+    /// serves many connections on many cores takes one per connection, so
+    /// that a request writes a count only its own connection's requests
+    /// share (see `http/handle.rs`). Use it where a clone per connection
+    /// would be made anyway.
+    #[must_use]
+    pub fn connection_handle(&self) -> Self {
+        Self { shared: self.shared.another() }
     }
 
     /// Whether shells should add the client's address
