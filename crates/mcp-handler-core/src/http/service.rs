@@ -110,11 +110,15 @@ impl McpService {
 
     /// The same endpoint (router, sessions, limits, everything), through
     /// a handle of its own: requests served through it, and its clones,
-    /// keep their references to it, not to `self`'s handle. A shell that
-    /// serves many connections on many cores takes one per connection, so
-    /// that a request writes a count only its own connection's requests
-    /// share (see `http/handle.rs`). Use it where a clone per connection
-    /// would be made anyway.
+    /// keep their references to it, not to `self`'s handle.
+    ///
+    /// Each request takes and drops a reference to the handle it came
+    /// through; if every core's requests did so on one handle, the cores
+    /// would pass that count's cache line between them on every request.
+    /// A shell that serves many connections on many cores takes one
+    /// handle per connection (the server shell does), so that a request
+    /// writes a count only its own connection's requests share. Use it
+    /// where a clone per connection would be made anyway.
     #[must_use]
     pub fn connection_handle(&self) -> Self {
         Self { shared: self.shared.another() }
