@@ -117,7 +117,10 @@ impl MetaCell {
     }
 }
 
-/// The per-request context handed to every handler. Cheap to clone.
+/// The per-request context handed to every handler. Cheap to clone. It
+/// holds the endpoint that served the request: a clone kept past the
+/// request (a spawned task, a cache) keeps the endpoint's router, state
+/// and limits alive with it.
 #[derive(Clone)]
 pub struct RequestContext {
     inner: Arc<ContextInner>,

@@ -52,7 +52,8 @@ pub(crate) struct InFlight {
 /// A call answered with JSON borrows the counters for as long as the
 /// endpoint's future runs it; only a streamed answer, which outlives that
 /// future, takes a reference ([`Permit::streaming`]). Every core writes
-/// such a count, so the JSON path writes one shared line (`total`), not two.
+/// such a count, so the JSON path writes one shared count (`total`), not
+/// two (and, for a call whose client is known, the per-client table).
 pub(crate) struct Permit<'a> {
     /// `None` once the place passed to a streaming permit.
     counters: Option<Counters<'a>>,

@@ -9,7 +9,9 @@
 //! what that costs). `McpService::connection_handle` makes a new handle
 //! on the same endpoint: the server shell takes one per accepted
 //! connection, so the requests of one connection write one count, which
-//! the core serving that connection keeps. Clones of an `McpService`
+//! the core serving that connection keeps (an HTTP/1.1 connection is one
+//! task; an HTTP/2 connection's streams are tasks of their own, and share
+//! its count across the cores they run on). Clones of an `McpService`
 //! share its handle, as before.
 
 use std::collections::HashMap;

@@ -67,8 +67,8 @@ pub struct ToolBuilder {
 pub struct Tool {
     pub(crate) info: ToolInfo,
     pub(crate) call: Arc<ToolFn>,
-    /// The name again, shared: a call names its tool in panic logs without
-    /// copying the string on every request.
+    /// The name again, shared, for what keys on it without a copy: the
+    /// audit event and the tool's rate-limit buckets.
     pub(crate) label: Arc<str>,
     pub(crate) needs: Needs,
     /// This tool's own time limit (else the router's, see
