@@ -111,7 +111,9 @@ pub(crate) fn bench(args: &[String]) -> anyhow::Result<()> {
     let plan = Plan {
         cores: o.cores.clone(),
         rounds: o.rounds,
-        duration: if o.quick { Duration::from_secs(1) } else { Duration::from_secs(3) },
+        // 2 s: ~200k answers from the fast systems, plenty for a p99.9; with
+        // 3 s the suite ran 15.6 min after a library change (2026-12-07 15:32).
+        duration: if o.quick { Duration::from_secs(1) } else { Duration::from_secs(2) },
         warmup: if o.quick { Duration::from_millis(300) } else { Duration::from_millis(500) },
     };
     let load = stages.run("load", || bench_load::run_all(&plan, &peers, &bin.join("mcp-bench"), &logs, &mut notes))?;

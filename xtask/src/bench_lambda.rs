@@ -17,9 +17,9 @@
 //!   Python runtime interface client `awslambdaric` (buffered only: the
 //!   library answers a buffered result).
 //!
-//! Runs are interleaved (every function once per round) so a slow moment
-//! of the machine spreads over all of them; each run starts a fresh process,
-//! so each round gives one init figure per function.
+//! Runs are interleaved (every function once per round, each round starting
+//! at the next function) so a slow moment of the machine spreads over all of
+//! them; each run starts a fresh process, so each run gives one init figure.
 
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
@@ -77,7 +77,11 @@ pub(crate) fn run(prepared: &Prepared, quick: bool, mcp_bench: &Path) -> anyhow:
     let Prepared { bench_lambda, systems } = prepared;
     let rounds = if quick { 1 } else { 6 };
     for round in 1..=rounds {
-        for system in systems {
+        // Each round starts at the next function: the one run first after
+        // another program (the Python peer, a previous stage) starts slower,
+        // and a fixed order would charge that to the same function each time.
+        let first = (round - 1) % systems.len().max(1);
+        for system in systems[first..].iter().chain(&systems[..first]) {
             for mode in system.modes {
                 match measure(bench_lambda, system, mode, quick) {
                     Ok(run) => {
