@@ -55,8 +55,9 @@ const fn open_loop() -> Run {
 
 /// The runs of one system at one core count. One core: every shape at 50
 /// connections, one connection (sequential latency), an open loop at a rate
-/// every peer sustains (latency without coordinated omission), and 256
-/// connections for memory. More cores: the scaling runs only.
+/// every peer sustains (latency without coordinated omission), and both
+/// small-call shapes at 256 connections (memory, and the 2026 shape's ratio
+/// where every core is busy). More cores: the scaling runs only.
 fn runs_for(peer: &Peer, cores: u32) -> Vec<Run> {
     if peer.sessions {
         return if cores == 1 { vec![closed("session", 50)] } else { Vec::new() };
@@ -83,7 +84,12 @@ fn runs_for(peer: &Peer, cores: u32) -> Vec<Run> {
     v.extend([closed("list", 50), closed("big", 50), closed_half("call", 1)]);
     v.push(open_loop());
     if fast {
+        // Both shapes: the many-connections table sets them side by side
+        // on every core count, one core's included.
         v.push(closed_half("call", 256));
+        if peer.serves_2026 {
+            v.push(closed_half("call-2026", 256));
+        }
     }
     v
 }

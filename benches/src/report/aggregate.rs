@@ -36,7 +36,7 @@ pub(crate) const ONE_CONNECTION: u32 = 1;
 /// The concurrency the memory table reads RSS at.
 pub(crate) const RSS_CONNECTIONS: u32 = 256;
 /// The scaling suite's concurrency: `cargo xtask bench --cores 1,2,4,8`
-/// runs `call` (and `call-2026`) at 256 connections on every core count
+/// runs `call` and `call-2026` at 256 connections on every core count
 /// (`xtask/src/bench_load.rs`, `runs_for`); 50 connections run on one core only.
 pub(crate) const SCALING_CONNECTIONS: u32 = 256;
 /// This library's system name in the load runs.

@@ -18,6 +18,7 @@ mod cost;
 mod cost_chart;
 mod cost_managed;
 mod cost_report;
+mod crowd;
 mod format;
 mod prices;
 mod profile;
@@ -103,6 +104,7 @@ pub fn render(results: &Results, prices: &Prices, params: &CostParams) -> anyhow
     md.push_str(&tables::machine(results));
     md.push_str(&tables::throughput(&agg, &mut notes));
     md.push_str(&tables::one_connection(&agg, &mut notes));
+    md.push_str(&crowd::many_connections(&agg));
     md.push_str(&tables::scaling(&agg));
     md.push_str(&tables::memory(&agg, &mut notes));
     md.push_str(&tables::open_loop(&agg));
