@@ -68,30 +68,24 @@ fn runs_for(peer: &Peer, cores: u32) -> Vec<Run> {
     let fast = !slow(peer);
     if cores > 1 {
         // Single-threaded runtimes do not scale with cores; skip them.
-        let mut v = Vec::new();
-        if fast {
-            v.push(closed("call", 256));
-            if peer.serves_2026 {
-                v.push(closed("call-2026", 256));
-            }
-        }
-        return v;
+        return if fast { small_calls(peer, 256, closed).collect() } else { Vec::new() };
     }
-    let mut v = vec![closed("call", 50)];
-    if peer.serves_2026 {
-        v.push(closed("call-2026", 50));
-    }
+    let mut v: Vec<Run> = small_calls(peer, 50, closed).collect();
     v.extend([closed("list", 50), closed("big", 50), closed_half("call", 1)]);
     v.push(open_loop());
     if fast {
         // Both shapes: the many-connections table sets them side by side
         // on every core count, one core's included.
-        v.push(closed_half("call", 256));
-        if peer.serves_2026 {
-            v.push(closed_half("call-2026", 256));
-        }
+        v.extend(small_calls(peer, 256, closed_half));
     }
     v
+}
+
+/// `call`, and `call-2026` where `peer` serves it, at `connections`, each
+/// made by `run` (`closed` or `closed_half`).
+fn small_calls(peer: &Peer, connections: u32, run: fn(&'static str, u32) -> Run) -> impl Iterator<Item = Run> {
+    let shapes: &[&'static str] = if peer.serves_2026 { &["call", "call-2026"] } else { &["call"] };
+    shapes.iter().map(move |&scenario| run(scenario, connections))
 }
 
 /// The SDKs two orders of magnitude below the others (FastMCP, the
@@ -291,6 +285,41 @@ impl Drop for Server {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn plan(peer: &Peer, cores: u32) -> Vec<(&'static str, u32, Option<u32>, u32)> {
+        runs_for(peer, cores).into_iter().map(|r| (r.scenario, r.connections, r.rate, r.halves)).collect()
+    }
+
+    #[test]
+    fn one_core_runs_every_shape_and_more_cores_the_scaling_pair() {
+        let ours = Peer::named("mcp-handler", true);
+        assert_eq!(
+            plan(&ours, 1),
+            [
+                ("call", 50, None, 2),
+                ("call-2026", 50, None, 2),
+                ("list", 50, None, 2),
+                ("big", 50, None, 2),
+                ("call", 1, None, 1),
+                ("call", 16, Some(200), 3),
+                ("call", 256, None, 1),
+                ("call-2026", 256, None, 1),
+            ]
+        );
+        assert_eq!(plan(&ours, 4), [("call", 256, None, 2), ("call-2026", 256, None, 2)]);
+        let sdk = Peer::named("fastmcp", false);
+        assert_eq!(
+            plan(&sdk, 1),
+            [
+                ("call", 50, None, 2),
+                ("list", 50, None, 2),
+                ("big", 50, None, 2),
+                ("call", 1, None, 1),
+                ("call", 16, Some(200), 3)
+            ]
+        );
+        assert!(plan(&sdk, 4).is_empty(), "a single-threaded SDK runs no scaling suite");
+    }
 
     #[test]
     fn reads_this_process_code_from_smaps() {

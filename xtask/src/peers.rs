@@ -51,6 +51,22 @@ pub(crate) struct Peer {
 }
 
 impl Peer {
+    /// A peer to plan runs for in tests: `name`, nothing to start.
+    #[cfg(test)]
+    pub(crate) fn named(name: &'static str, serves_2026: bool) -> Self {
+        Self {
+            name,
+            version: String::new(),
+            serves_2026,
+            sessions: false,
+            fixed_id: false,
+            program: PathBuf::new(),
+            args: Vec::new(),
+            env: Vec::new(),
+            bind_env: false,
+        }
+    }
+
     /// The server listening on `127.0.0.1:port` (stdio inherited; the caller
     /// redirects it as it likes).
     pub(crate) fn command(&self, port: u16) -> Command {
