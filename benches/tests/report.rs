@@ -267,7 +267,7 @@ fn more_than_two_core_counts_draw_the_scaling_chart() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let md = read(&dir.path().join("report.md"));
     assert!(md.contains("Quick run"), "a quick run is not flagged");
-    assert!(md.contains("## Scaling with cores"));
+    assert!(md.contains("## Many connections"));
     assert!(md.contains("](scaling.svg)"));
     let svg = read(&dir.path().join("scaling.svg"));
     assert!(svg.trim_start().starts_with("<svg") && svg.trim_end().ends_with("</svg>"));

@@ -1,8 +1,9 @@
-//! Many connections: `call` and `call-2026` side by side at
-//! [`SCALING_CONNECTIONS`], on every core count measured. The default run
-//! gives one core's row per system; with `--cores 1,2,4,8` the same table
-//! shows how the 2026 shape keeps up with the 2025 shape as cores are
-//! added, which is where anything every core writes would show first.
+//! Many connections, and the scaling suite: `call` and `call-2026` side
+//! by side at [`SCALING_CONNECTIONS`], on every core count measured. The
+//! default run gives one core's row per system; with `--cores 1,2,4,8` the
+//! same table is the scaling table (its chart is `scaling.svg`) and shows
+//! how the 2026 shape keeps up with the 2025 shape as cores are added,
+//! which is where anything every core writes would show first.
 
 use super::aggregate::{Aggregated, SCALING_CONNECTIONS};
 use super::format::{self, Table};
@@ -37,8 +38,9 @@ pub(crate) fn many_connections(agg: &Aggregated) -> String {
     }
     format!(
         "## Many connections\n\nRequests/s and p99 at {SCALING_CONNECTIONS} connections, closed loop, on each \
-         core count measured; medians of the rounds. One core's runs last half as long as the main \
-         table's (the memory table's peak comes from them). 2026 / 2025 is the system's `call-2026` \
+         core count measured (`--cores 1,2,4,8` on a bigger machine adds rows: the scaling suite); medians \
+         of the rounds. One core's runs last half as long as the main table's (the memory table's peak \
+         comes from them). 2026 / 2025 is the system's `call-2026` \
          over its `call`: a shape that keeps up on one core but falls behind as cores are added \
          writes something every core shares.\n\n{}",
         t.render()

@@ -105,7 +105,6 @@ pub fn render(results: &Results, prices: &Prices, params: &CostParams) -> anyhow
     md.push_str(&tables::throughput(&agg, &mut notes));
     md.push_str(&tables::one_connection(&agg, &mut notes));
     md.push_str(&crowd::many_connections(&agg));
-    md.push_str(&tables::scaling(&agg));
     md.push_str(&tables::memory(&agg, &mut notes));
     md.push_str(&tables::open_loop(&agg));
     md.push_str(&profile::markdown(&results.profile, &mut notes));

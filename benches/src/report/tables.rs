@@ -4,7 +4,7 @@
 
 use crate::results::Results;
 
-use super::aggregate::{Aggregated, LOGGED, MAIN_CONNECTIONS, ONE_CONNECTION, OURS, Rss, SCALING_CONNECTIONS, STATIC};
+use super::aggregate::{Aggregated, LOGGED, MAIN_CONNECTIONS, ONE_CONNECTION, OURS, Rss, STATIC};
 use super::format::{self, Table};
 
 /// Machine and date header, with the quick-run warning.
@@ -207,34 +207,6 @@ pub(crate) fn one_connection(agg: &Aggregated, notes: &mut Vec<String>) -> Strin
     )
 }
 
-/// Requests/s of `call` per core count, when more than one was measured.
-pub(crate) fn scaling(agg: &Aggregated) -> String {
-    let cores = agg.core_counts();
-    if cores.len() < 2 {
-        return String::new();
-    }
-    let mut header = vec!["call requests/s".to_owned()];
-    header.extend(cores.iter().map(|c| format!("{c} core(s)")));
-    let mut t = Table::new(&header);
-    for system in agg.systems() {
-        let rates: Vec<Option<f64>> =
-            cores.iter().map(|&c| agg.closed(&system, "call", c, SCALING_CONNECTIONS).map(|x| x.rps)).collect();
-        // The single-threaded SDKs and the logged and session rows run no
-        // scaling suite: no row of dashes for them.
-        if rates.iter().all(Option::is_none) {
-            continue;
-        }
-        let mut row = vec![format!("`{system}`")];
-        row.extend(rates.into_iter().map(format::rps));
-        t.row(row);
-    }
-    format!(
-        "## Scaling with cores\n\n`call`, {SCALING_CONNECTIONS} connections (one core's run is the memory \
-         table's, half as long), medians of the rounds.\n\n{}",
-        t.render()
-    )
-}
-
 /// Server RSS before the load and its high-water mark under it.
 pub(crate) fn memory(agg: &Aggregated, notes: &mut Vec<String>) -> String {
     let cores = agg.main_cores();
@@ -387,6 +359,7 @@ pub(crate) fn lambda(agg: &Aggregated, results: &Results, notes: &mut Vec<String
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::report::aggregate::SCALING_CONNECTIONS;
     use crate::report::aggregate::tests::{agg, run};
 
     #[test]
@@ -416,18 +389,6 @@ pub(crate) mod tests {
             load.push(at("axum", cores, SCALING_CONNECTIONS, axum));
         }
         load
-    }
-
-    #[test]
-    fn the_scaling_table_reads_the_scaling_suites_runs() {
-        let mut load = scaling_runs();
-        load.push(at("fastmcp", 1, MAIN_CONNECTIONS, 700.0));
-        let text = scaling(&agg(load));
-        assert!(!text.contains("`fastmcp`"), "no scaling run, no row: {text}");
-        assert!(text.contains("| call requests/s | 1 core(s) | 2 core(s) | 4 core(s) |"), "{text}");
-        assert!(text.contains("| `mcp-handler` | 100000 | 190000 | 350000 |"), "{text}");
-        assert!(text.contains("| `axum` | 110000 | 200000 | 380000 |"), "{text}");
-        assert_eq!(scaling(&agg(vec![at(OURS, 1, MAIN_CONNECTIONS, 1.0)])), "", "one core count: no table");
     }
 
     #[test]
