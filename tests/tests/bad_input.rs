@@ -199,6 +199,37 @@ async fn the_request_id_is_echoed_in_errors_when_it_was_readable() {
     assert!(r.json()["id"].is_null(), "parse errors carry id null");
 }
 
+/// An unknown method, tool or prompt is named in its error, but not whole
+/// when it is long: the answer to a megabyte-long name stays small.
+#[tokio::test]
+async fn errors_name_what_is_unknown_without_echoing_a_long_name_back() {
+    let svc = McpService::new(mcp_handler_examples::everything::router().unwrap(), EndpointConfig::default());
+    let long = "x".repeat(1 << 20);
+    let bodies = [
+        (serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": long}), -32601, "Method not found: xxx"),
+        (
+            serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": long}}),
+            -32602,
+            "Unknown tool: xxx",
+        ),
+        (
+            serde_json::json!({"jsonrpc": "2.0", "id": 3, "method": "prompts/get", "params": {"name": long}}),
+            -32602,
+            "Unknown prompt: xxx",
+        ),
+    ];
+    for (body, code, start) in bodies {
+        let r = mcp_handler_tests::post_json(&svc, &body.to_string(), &[]).await;
+        assert_eq!((r.status, r.error_code()), (StatusCode::OK, code), "{}", r.text());
+        let msg = r.json()["error"]["message"].as_str().unwrap_or_default().to_owned();
+        assert!(msg.starts_with(start) && msg.ends_with('…'), "{start}: {}", &msg[..msg.len().min(200)]);
+        assert!(r.body.len() < 400, "{start}: a {} byte answer", r.body.len());
+    }
+    let short =
+        mcp_handler_tests::post_json(&svc, r#"{"jsonrpc":"2.0","id":4,"method":"tools/frobnicate"}"#, &[]).await;
+    assert_eq!(short.json()["error"]["message"], "Method not found: tools/frobnicate");
+}
+
 /// By-position params in a batch member get that member's -32602 with its
 /// id; a notification with them is accepted and ignored, as unknown
 /// notifications are.

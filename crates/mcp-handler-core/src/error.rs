@@ -6,6 +6,22 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+/// How much of a client's name for something unknown (a method, tool,
+/// prompt) an error message repeats: a name is short, and a message that
+/// echoed a megabyte back would be as large as the request that sent it.
+pub(crate) const NAMED_BYTES: usize = 128;
+
+/// `name`, cut to at most [`NAMED_BYTES`] (at a character boundary) with
+/// `…` after it when cut, for an error message that names what a client
+/// asked for.
+pub(crate) fn clip(name: &str) -> Cow<'_, str> {
+    if name.len() <= NAMED_BYTES {
+        return Cow::Borrowed(name);
+    }
+    let end = (0..=NAMED_BYTES).rev().find(|&i| name.is_char_boundary(i)).unwrap_or(0);
+    Cow::Owned(format!("{}…", &name[..end]))
+}
+
 /// JSON-RPC and MCP error codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -75,9 +91,9 @@ impl McpError {
     pub fn invalid_request(message: impl Into<Cow<'static, str>>) -> Self {
         Self::new(ErrorCode::INVALID_REQUEST, message)
     }
-    /// -32601 for `method`.
+    /// -32601 for `method` (named in the message up to its first 128 bytes).
     pub fn method_not_found(method: &str) -> Self {
-        Self::new(ErrorCode::METHOD_NOT_FOUND, format!("Method not found: {method}"))
+        Self::new(ErrorCode::METHOD_NOT_FOUND, format!("Method not found: {}", clip(method)))
     }
     /// -32602.
     pub fn invalid_params(message: impl Into<Cow<'static, str>>) -> Self {
@@ -175,6 +191,19 @@ impl From<Box<dyn std::error::Error + Send + Sync>> for McpError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_name_is_cut_at_a_character_boundary() {
+        assert_eq!(clip("tools/list"), "tools/list");
+        let exact = "a".repeat(NAMED_BYTES);
+        assert_eq!(clip(&exact), exact.as_str());
+        let long = "a".repeat(1_000_000);
+        let err = McpError::method_not_found(&long);
+        assert_eq!(err.message, format!("Method not found: {}…", "a".repeat(NAMED_BYTES)));
+        // 127 ASCII bytes, then a 3-byte character across the limit.
+        let mixed = format!("{}€€", "a".repeat(NAMED_BYTES - 1));
+        assert_eq!(clip(&mixed), format!("{}…", "a".repeat(NAMED_BYTES - 1)));
+    }
 
     #[test]
     fn implicit_conversions_hide_detail_and_constructors_keep_text() {

@@ -17,16 +17,16 @@ pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
     let r = &*req.router.inner;
     let completer = match &p.reference {
         CompletionReference::Prompt { name } => {
-            let prompt =
-                r.prompts.get(name).ok_or_else(|| McpError::invalid_params(format!("Unknown prompt: {name}")))?;
+            let prompt = r
+                .prompts
+                .get(name)
+                .ok_or_else(|| McpError::invalid_params(format!("Unknown prompt: {}", crate::error::clip(name))))?;
             prompt.completers.get(&p.argument.name).cloned()
         }
         CompletionReference::Resource { uri } => {
-            let template = r
-                .templates
-                .iter()
-                .find(|t| &t.def.info.uri_template == uri)
-                .ok_or_else(|| McpError::invalid_params(format!("Unknown resource template: {uri}")))?;
+            let template = r.templates.iter().find(|t| &t.def.info.uri_template == uri).ok_or_else(|| {
+                McpError::invalid_params(format!("Unknown resource template: {}", crate::error::clip(uri)))
+            })?;
             template.def.completers.get(&p.argument.name).cloned()
         }
     };

@@ -15,7 +15,7 @@ pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
         .inner
         .prompts
         .get(&p.name)
-        .ok_or_else(|| McpError::invalid_params(format!("Unknown prompt: {}", p.name)))?;
+        .ok_or_else(|| McpError::invalid_params(format!("Unknown prompt: {}", crate::error::clip(&p.name))))?;
     let args = p.arguments.unwrap_or_default();
     if let Some(missing) = prompt.info.arguments.iter().find(|a| a.required && !args.contains_key(&a.name)) {
         return Err(McpError::invalid_params(format!("Missing required argument: {}", missing.name)));

@@ -27,7 +27,7 @@ pub(super) fn dispatch(req: Req<'_>) -> Result<Dispatched, McpError> {
         .inner
         .tools
         .get_full(p.name.as_ref())
-        .ok_or_else(|| McpError::invalid_params(format!("Unknown tool: {}", p.name)))?;
+        .ok_or_else(|| McpError::invalid_params(format!("Unknown tool: {}", crate::error::clip(&p.name))))?;
     let retry = Retry { input_responses: p.input_responses, request_state: p.request_state };
     let span = crate::trace::handler_span(Method::ToolsCall, &p.name);
     let ctx = context(req.id, req.env, p.meta, Some(Method::ToolsCall), retry)?;
