@@ -228,6 +228,17 @@ async fn errors_name_what_is_unknown_without_echoing_a_long_name_back() {
     let short =
         mcp_handler_tests::post_json(&svc, r#"{"jsonrpc":"2.0","id":4,"method":"tools/frobnicate"}"#, &[]).await;
     assert_eq!(short.json()["error"]["message"], "Method not found: tools/frobnicate");
+    // 2026: an Mcp-Name that differs from a long body name.
+    let meta = serde_json::json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+    });
+    let body = serde_json::json!({"jsonrpc": "2.0", "id": 5, "method": "tools/call",
+        "params": {"name": long, "arguments": {}, "_meta": meta}});
+    let headers = [("mcp-protocol-version", "2026-07-28"), ("mcp-method", "tools/call"), ("mcp-name", "other")];
+    let r = mcp_handler_tests::post_json(&svc, &body.to_string(), &headers).await;
+    assert_eq!((r.status, r.error_code()), (StatusCode::BAD_REQUEST, -32020), "{}", r.text());
+    assert!(r.body.len() < 500, "a {} byte answer", r.body.len());
 }
 
 /// By-position params in a batch member get that member's -32602 with its

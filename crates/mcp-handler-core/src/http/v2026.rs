@@ -103,7 +103,8 @@ impl Shared {
         let version = &*meta.version;
         if version != ProtocolVersion::V2026_07_28.as_str() {
             let e = McpError::header_mismatch(format!(
-                "Header mismatch: MCP-Protocol-Version header value '2026-07-28' does not match _meta protocolVersion '{version}'"
+                "Header mismatch: MCP-Protocol-Version header value '2026-07-28' does not match _meta protocolVersion '{}'",
+                crate::error::clip(version)
             ));
             return bad(StatusCode::BAD_REQUEST, e);
         }

@@ -11,7 +11,7 @@ use http::request::Parts;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 
-use crate::error::McpError;
+use crate::error::{McpError, clip};
 
 /// The JSON type of a mirrored parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,7 +181,9 @@ pub(crate) fn check_method(routing: &Routing<'_>, method: &str) -> Result<(), Mc
         None => Err(McpError::header_mismatch("Header mismatch: the Mcp-Method header is required")),
         Some(h) if h == method => Ok(()),
         Some(h) => Err(McpError::header_mismatch(format!(
-            "Header mismatch: Mcp-Method header value '{h}' does not match body value '{method}'"
+            "Header mismatch: Mcp-Method header value '{}' does not match body value '{}'",
+            clip(h),
+            clip(method)
         ))),
     }
 }
@@ -196,7 +198,9 @@ pub(crate) fn check_name(routing: &Routing<'_>, expected: &str) -> Result<(), Mc
         Ok(())
     } else {
         Err(McpError::header_mismatch(format!(
-            "Header mismatch: Mcp-Name header value '{h}' does not match body value '{expected}'"
+            "Header mismatch: Mcp-Name header value '{}' does not match body value '{}'",
+            clip(&h),
+            clip(expected)
         )))
     }
 }
