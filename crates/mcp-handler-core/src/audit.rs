@@ -131,10 +131,7 @@ fn bounded(text: &str) -> String {
 }
 
 fn cut(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((at, _)) => text[..at].to_owned(),
-        None => text.to_owned(),
-    }
+    crate::util::first_chars(text, max).to_owned()
 }
 
 #[cfg(test)]

@@ -87,7 +87,8 @@ pub(crate) fn handler_span(method: Method, name: &str) -> Option<tracing::Span> 
             gen_ai.prompt.name = name,
         ),
         _ => {
-            let uri = bounded(name);
+            // Cut as the exchange record cuts it.
+            let uri = crate::util::first_chars(name, 128);
             tracing::info_span!(
                 target: TARGET, "handler",
                 otel.name = %format_args!("{m} {uri}"),
@@ -97,11 +98,6 @@ pub(crate) fn handler_span(method: Method, name: &str) -> Option<tracing::Span> 
         }
     };
     Some(span)
-}
-
-/// A client's URI cut to 128 characters, as the exchange record cuts it.
-fn bounded(text: &str) -> &str {
-    text.char_indices().nth(128).map_or(text, |(cut, _)| &text[..cut])
 }
 
 #[cfg(test)]

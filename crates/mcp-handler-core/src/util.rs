@@ -1,5 +1,5 @@
 //! Small helpers shared across modules: unguessable tokens from the OS
-//! random source, and the error when it fails.
+//! random source, and the error when it fails; client text cut to a bound.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -47,4 +47,11 @@ pub(crate) fn random_token(bytes: usize) -> Result<String, RandomUnavailable> {
     let mut buf = vec![0u8; bytes];
     fill_random(&mut buf)?;
     Ok(URL_SAFE_NO_PAD.encode(buf))
+}
+
+/// The first `max` characters of `text` (all of it when shorter): how the
+/// exchange record, the handler span and the audit line bound the text a
+/// client controls.
+pub(crate) fn first_chars(text: &str, max: usize) -> &str {
+    text.char_indices().nth(max).map_or(text, |(cut, _)| &text[..cut])
 }

@@ -185,10 +185,7 @@ fn session_header(headers: &http::HeaderMap) -> Option<Box<str>> {
 
 /// Cuts client text to [`MAX_TEXT`] characters.
 pub(crate) fn bounded(text: &str) -> Box<str> {
-    match text.char_indices().nth(MAX_TEXT) {
-        Some((cut, _)) => text[..cut].into(),
-        None => text.into(),
-    }
+    crate::util::first_chars(text, MAX_TEXT).into()
 }
 
 /// The method's label: its wire name when known.
