@@ -153,11 +153,17 @@ pub(crate) fn floor_why(profile: &[ProfileRun]) -> Option<String> {
         Some(a) if ours <= a => {
             format!("{head}: no more than the hand-written axum handler, so the gap is the JSON-RPC work itself")
         }
+        // Within 1%: "its own work" would be a rounding of the counts.
+        Some(a) if ours <= a * 1.01 => format!(
+            "{head}: within 1% of the hand-written axum handler, so the {} over the floor are the JSON-RPC \
+             work itself",
+            show(ours - floor)
+        ),
         Some(a) if a > floor => format!(
-            "{head}: {} of {OURS}'s {} over the floor ({:.0}%) the hand-written axum handler runs too, the \
-             JSON-RPC work itself; {} ({:.2}× axum's total) are {OURS}'s own",
-            show(a - floor),
+            "{head}: of {OURS}'s {} over the floor, the hand-written axum handler runs {} too ({:.0}%, the \
+             JSON-RPC work itself); the other {} are {OURS}'s own (its total {:.2}× axum's)",
             show(ours - floor),
+            show(a - floor),
             (a - floor) / (ours - floor) * 100.0,
             show(ours - a),
             ours / a
@@ -250,9 +256,22 @@ mod tests {
             floor_why(&sample()).as_deref(),
             Some(
                 "callgrind: per call the floor runs 13.4k userspace instructions, axum 24.2k, mcp-handler \
-                 28.9k: 10.8k of mcp-handler's 15.5k over the floor (70%) the hand-written axum handler runs \
-                 too, the JSON-RPC work itself; 4.7k (1.19× axum's total) are mcp-handler's own"
+                 28.9k: of mcp-handler's 15.5k over the floor, the hand-written axum handler runs 10.8k too \
+                 (70%, the JSON-RPC work itself); the other 4.7k are mcp-handler's own (its total 1.19× \
+                 axum's)"
             )
+        );
+    }
+
+    #[test]
+    fn counts_within_one_percent_of_axums_are_not_split() {
+        let profile = [run(OURS, "call", 24_000.0), run(FLOOR, "call", 13_900.0), run(AXUM, "call", 23_950.0)];
+        let why = floor_why(&profile).unwrap_or_default();
+        assert!(
+            why.ends_with(
+                "within 1% of the hand-written axum handler, so the 10.1k over the floor are the JSON-RPC work itself"
+            ),
+            "{why}"
         );
     }
 

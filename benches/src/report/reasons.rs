@@ -47,13 +47,13 @@ pub(super) fn bound(peer: &str) -> String {
 /// peer's: in a closed loop the whole distribution sits higher where fewer
 /// requests are served a second (the connections queue longer), which is
 /// the throughput gap again, not stalls of ours.
-pub(super) fn tail(ours: &Cell, peer: &Cell) -> Option<String> {
+pub(super) fn tail(ours: &Cell, peer: &Cell, name: &str) -> Option<String> {
     let ratio = |c: &Cell| (c.latency_us.p50 > 0.0).then(|| c.latency_us.p99 / c.latency_us.p50);
     let (o, p) = (ratio(ours)?, ratio(peer)?);
     (o <= p).then(|| {
         format!(
-            "p99/p50 {o:.2}× for {OURS} against {p:.2}×: a tail no longer than its, on a median that sits higher \
-             where fewer requests are served a second"
+            "p99/p50 {o:.2}× for {OURS} against {p:.2}× for {name}: a tail no longer than {name}'s, on a median \
+             that sits higher where fewer requests are served a second"
         )
     })
 }

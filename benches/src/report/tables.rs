@@ -95,12 +95,7 @@ pub(crate) fn throughput(agg: &Aggregated, notes: &mut Vec<String>) -> String {
     if let (Some(on), Some(off)) =
         (agg.closed(LOGGED, "call", cores, MAIN_CONNECTIONS), agg.closed(OURS, "call", cores, MAIN_CONNECTIONS))
     {
-        out.push_str(&format!(
-            "The access log costs {:.1}% of `call` throughput ({} with it, {} without).\n\n",
-            (1.0 - on.rps / off.rps) * 100.0,
-            format::rps(Some(on.rps)),
-            format::rps(Some(off.rps))
-        ));
+        out.push_str(&access_log_cost(on.rps, off.rps));
     }
     if let (Some(image), Some(glibc)) =
         (agg.closed(STATIC, "call", cores, MAIN_CONNECTIONS), agg.closed(OURS, "call", cores, MAIN_CONNECTIONS))
@@ -128,6 +123,7 @@ pub(crate) fn throughput(agg: &Aggregated, notes: &mut Vec<String>) -> String {
         for scenario in &scenarios {
             let cell = agg.closed(system, scenario, cores, MAIN_CONNECTIONS);
             row.push(format::rps(cell.map(|c| c.rps)));
+            // The detail table lists runs; the matrix above shows the gaps.
             let mut d = vec![format!("`{system}`"), scenario.clone()];
             match cell {
                 Some(c) => {
@@ -143,11 +139,11 @@ pub(crate) fn throughput(agg: &Aggregated, notes: &mut Vec<String>) -> String {
                             c.errors, c.rounds
                         ));
                     }
+                    detail.row(d);
                 }
                 None if ran => missing.push(format!("`{system}` × `{scenario}`")),
                 None => {}
             }
-            detail.row(d);
         }
         matrix.row(row);
     }
@@ -163,11 +159,29 @@ pub(crate) fn throughput(agg: &Aggregated, notes: &mut Vec<String>) -> String {
     if !missing.is_empty() {
         notes.push(format!(
             "Scenarios missing at {cores} core(s), {MAIN_CONNECTIONS} connections: {} (shown as —): the \
-             system does not serve that shape, or its run failed (see the suite's notes).",
+             system does not serve that shape, or its run failed (see the suite's notes); the detail \
+             table lists only the runs.",
             missing.join(", ")
         ));
     }
     out
+}
+
+/// What the access log costs, from `call` with it (`on`) and without it
+/// (`off`); a logged run that came out faster is noise, said as such.
+fn access_log_cost(on: f64, off: f64) -> String {
+    let (with, without) = (format::rps(Some(on)), format::rps(Some(off)));
+    if on < off {
+        format!(
+            "The access log costs {:.1}% of `call` throughput ({with} with it, {without} without).\n\n",
+            (1.0 - on / off) * 100.0
+        )
+    } else {
+        format!(
+            "The access log's cost did not show in this run: `call` served {with} with it and {without} \
+             without, a difference within the run-to-run noise.\n\n"
+        )
+    }
 }
 
 /// One connection, sequential calls: the latency a single client sees.
@@ -193,12 +207,11 @@ pub(crate) fn one_connection(agg: &Aggregated, notes: &mut Vec<String>) -> Strin
             ]);
         }
         if !any {
-            t.row(vec![format!("`{system}`"), "call".to_owned()]);
             missing.push(format!("`{system}`"));
         }
     }
     if !missing.is_empty() {
-        notes.push(format!("No one-connection run for {} (shown as —).", missing.join(", ")));
+        notes.push(format!("No one-connection run for {} (left out of its table).", missing.join(", ")));
     }
     format!(
         "## Latency at one connection\n\nOne connection sending each call after the last answer, \
@@ -314,25 +327,26 @@ pub(crate) fn lambda(agg: &Aggregated, results: &Results, notes: &mut Vec<String
     let mut missing = Vec::new();
     for system in agg.lambda_systems() {
         for mode in agg.lambda_modes() {
-            let mut row = vec![format!("`{system}`"), mode.clone()];
-            match agg.lambda(&system, &mode) {
-                Some(c) => row.extend([
-                    format::millis(Some(c.init_ms)),
-                    format::millis(Some(c.first_invoke_ms)),
-                    format::micros(Some(c.warm_us.p50)),
-                    format::micros(Some(c.warm_us.p99)),
-                    format::micros(Some(c.warm_us.mean)),
-                    format::mib(c.rss_hwm_kb),
-                    c.invocations.to_string(),
-                ]),
-                None => missing.push(format!("`{system}` {mode}")),
-            }
-            t.row(row);
+            let Some(c) = agg.lambda(&system, &mode) else {
+                missing.push(format!("`{system}` {mode}"));
+                continue;
+            };
+            t.row(vec![
+                format!("`{system}`"),
+                mode.clone(),
+                format::millis(Some(c.init_ms)),
+                format::millis(Some(c.first_invoke_ms)),
+                format::micros(Some(c.warm_us.p50)),
+                format::micros(Some(c.warm_us.p99)),
+                format::micros(Some(c.warm_us.mean)),
+                format::mib(c.rss_hwm_kb),
+                c.invocations.to_string(),
+            ]);
         }
     }
     out.push_str(&t.render());
     if !missing.is_empty() {
-        notes.push(format!("No Lambda run for {} (shown as —).", missing.join(", ")));
+        notes.push(format!("No Lambda run for {} (left out of its table).", missing.join(", ")));
     }
     out.push_str("### `cargo lambda watch` (Function URL emulation, end to end)\n\n");
     match &results.lambda_watch {
@@ -408,5 +422,30 @@ pub(crate) mod tests {
         let load = (1..=2).flat_map(|r| [run("mcp-handler", r, 1.0, 1.0, None), run("axum", r, 1.0, 1.0, None)]);
         let a = agg(load.collect());
         assert_eq!(fewer_rounds(&a, &a.systems(), &a.scenarios(), 1), "");
+    }
+
+    #[test]
+    fn a_faster_logged_run_is_not_a_negative_cost() {
+        assert_eq!(
+            access_log_cost(90_000.0, 100_000.0),
+            "The access log costs 10.0% of `call` throughput (90000 with it, 100000 without).\n\n"
+        );
+        let noise = access_log_cost(83_131.0, 74_816.0);
+        assert!(noise.starts_with("The access log's cost did not show in this run"), "{noise}");
+        assert!(!noise.contains("costs -"), "{noise}");
+    }
+
+    #[test]
+    fn the_detail_table_lists_runs_and_the_matrix_the_gaps() {
+        let mut load: Vec<_> = (1..=3).map(|r| run("mcp-handler", r, 100_000.0, 900.0, None)).collect();
+        let mut other = run("axum", 1, 90_000.0, 900.0, None);
+        other.run.scenario = "list".to_owned();
+        load.push(other);
+        let mut notes = Vec::new();
+        let text = throughput(&agg(load), &mut notes);
+        assert!(text.contains("| `axum` | — | — | 90000 |"), "the matrix shows the gap: {text}");
+        assert!(!text.contains("| `axum` | call |"), "no detail row without a run: {text}");
+        assert!(text.contains("| `axum` | list | 90000 |"), "{text}");
+        assert!(notes.iter().any(|n| n.contains("`axum` × `call`")), "{notes:?}");
     }
 }

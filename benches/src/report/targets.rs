@@ -276,7 +276,7 @@ fn p99_lines(agg: &Aggregated, cores: u32, scenarios: &[String]) -> Vec<TargetLi
                 .iter()
                 .map(|(s, _)| {
                     let tail =
-                        agg.closed(s, scenario, cores, MAIN_CONNECTIONS).and_then(|c| reasons::tail(our_cell, c));
+                        agg.closed(s, scenario, cores, MAIN_CONNECTIONS).and_then(|c| reasons::tail(our_cell, c, s));
                     format!("{}{}", reasons::bound(s), tail.map_or_else(String::new, |t| format!(" ({t})")))
                 })
                 .collect();

@@ -106,7 +106,12 @@ fn latencies(list: &[(&str, f64, f64)]) -> Vec<TargetLine> {
 fn a_higher_p99_with_a_tail_no_longer_than_the_floors_says_so() {
     let lines = latencies(&[(FLOOR, 250.0, 700.0), (OURS, 334.0, 838.0), (RMCP, 1_500.0, 2_400.0)]);
     let why = lines[0].why.clone().unwrap_or_default();
-    assert!(why.contains("no JSON-RPC work (p99/p50 2.51× for mcp-handler against 2.80×: a tail no longer"), "{why}");
+    assert!(
+        why.contains(
+            "no JSON-RPC work (p99/p50 2.51× for mcp-handler against 2.80× for floor: a tail no longer than floor's"
+        ),
+        "{why}"
+    );
     // A longer tail than the floor's gets no such clause.
     let lines = latencies(&[(FLOOR, 250.0, 700.0), (OURS, 300.0, 900.0), (RMCP, 1_500.0, 2_400.0)]);
     let why = lines[0].why.clone().unwrap_or_default();
