@@ -1,4 +1,6 @@
-//! JSON string writing without serde's byte-at-a-time escaping loop.
+//! JSON string text: finding the bytes a string cannot hold as they are
+//! ([`find_special`], which the hand-written reader scans with too), and
+//! writing without serde's byte-at-a-time escaping loop.
 //!
 //! Tool results are mostly text, and the text is mostly clean: this writer
 //! skips sixteen clean bytes at a time and copies runs whole, escaping

@@ -88,7 +88,7 @@ pub(crate) fn handler_span(method: Method, name: &str) -> Option<tracing::Span> 
         ),
         _ => {
             // Cut as the exchange record cuts it.
-            let uri = crate::util::first_chars(name, 128);
+            let uri = crate::util::first_chars(name, crate::http::MAX_TEXT);
             tracing::info_span!(
                 target: TARGET, "handler",
                 otel.name = %format_args!("{m} {uri}"),

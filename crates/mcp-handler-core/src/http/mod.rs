@@ -32,6 +32,7 @@ pub use activity::Activity;
 pub use auth::{EndpointAuth, TokenVerdict, TokenVerifier};
 pub use body::McpBody;
 pub use config::{EndpointConfig, EnvConfigError, HostPolicy, OriginPolicy, ResponseMode, SseMode};
+pub(crate) use exchange::MAX_TEXT;
 pub use exchange::{Exchange, Refusal};
 pub use rate::{ClientAddress, RateLimit};
 pub use service::McpService;
